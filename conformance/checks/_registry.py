@@ -1,0 +1,81 @@
+"""The check registry and the context every check receives."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from conformance.exchange import Exchange
+from conformance.profile import Clause, Profile
+from conformance.results import Violation
+
+Scope = Literal["exchange", "scenario", "run", "burst"]
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check knows besides the exchanges: its clause, the profile, settings."""
+
+    clause: Clause
+    profile: Profile
+    clock_skew_s: float = 300.0
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        """The clause's ``with`` parameters."""
+        return self.clause.params
+
+    def violation(
+        self, title: str, *, expected: str, actual: str, exchanges: tuple[Exchange, ...]
+    ) -> Violation:
+        """A violation of this check's clause."""
+        return Violation(
+            self.clause.id, title, expected=expected, actual=actual, exchanges=exchanges
+        )
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A registered check: its name, scope and function."""
+
+    name: str
+    scope: Scope
+    fn: Callable[..., Any]
+
+
+class Registry:
+    """Checks by name; one instance, filled by the check modules at import."""
+
+    def __init__(self) -> None:
+        self._checks: dict[str, CheckSpec] = {}
+
+    def register(
+        self, name: str, scope: Scope
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Register the decorated function as check ``name``."""
+
+        def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+            if name in self._checks:
+                raise ValueError(f"check {name!r} registered twice")
+            self._checks[name] = CheckSpec(name, scope, fn)
+            return fn
+
+        return decorate
+
+    def get(self, name: str) -> CheckSpec:
+        """The check ``name``, or a ``KeyError`` suggesting the near miss."""
+        try:
+            return self._checks[name]
+        except KeyError:
+            near = difflib.get_close_matches(name, self._checks, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise KeyError(f"no check named {name!r}{hint}") from None
+
+    def names(self) -> frozenset[str]:
+        """Every registered check name."""
+        return frozenset(self._checks)
+
+
+REGISTRY = Registry()

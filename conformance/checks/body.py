@@ -1,0 +1,160 @@
+"""Body checks: shape per the profile's schemas, status echo, reason phrase, leaks."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from http import HTTPStatus
+from typing import Any
+
+from conformance.checks._registry import REGISTRY, CheckContext
+from conformance.exchange import Exchange
+
+
+def _json_or_fail(ctx: CheckContext, exchange: Exchange) -> Any:
+    response = exchange.response
+    assert response is not None
+    if response.is_json:
+        return response.json()
+    snippet = response.text[:120] or "an empty body"
+    raise ctx.violation(
+        "error body is not JSON",
+        expected="a JSON body",
+        actual=f"{response.status} with {snippet!r}",
+        exchanges=(exchange,),
+    )
+
+
+@REGISTRY.register("body_schema", "exchange")
+def body_schema(ctx: CheckContext, exchange: Exchange) -> None:
+    """The body validates against ``schema`` (per status with ``by_status``)."""
+    assert exchange.response is not None
+    status = exchange.response.status
+    reference = ctx.params["schema"]
+    if ctx.params.get("by_status"):
+        name = reference.partition("#")[0]
+        family = f"{str(status)[0]}XX"
+        if ctx.profile.has_schema_def(name, str(status)):
+            reference = f"{name}#/$defs/{status}"
+        elif ctx.profile.has_schema_def(name, family):
+            reference = f"{name}#/$defs/{family}"
+        else:
+            raise ctx.violation(
+                "status has no documented error code",
+                expected="a status from the documented table",
+                actual=f"{status}",
+                exchanges=(exchange,),
+            )
+        if not exchange.response.is_json:
+            return  # not judged here: the body-shape clause reports it
+    body = _json_or_fail(ctx, exchange)
+    errors = sorted(
+        ctx.profile.validator(reference).iter_errors(body),
+        key=lambda e: (len(e.absolute_path), e.message),
+    )
+    if errors:
+        err = errors[0]
+        where = "/".join(str(p) for p in err.absolute_path) or "(body)"
+        raise ctx.violation(
+            "error body does not match the documented shape",
+            expected=f"a body matching {reference}",
+            actual=f"{status}: at {where}: {err.message}",
+            exchanges=(exchange,),
+        )
+
+
+@REGISTRY.register("status_field", "exchange")
+def status_field(ctx: CheckContext, exchange: Exchange) -> None:
+    """The body repeats the HTTP status in ``field`` (judged when it is a number)."""
+    assert exchange.response is not None
+    if not exchange.response.is_json:
+        return
+    body = exchange.response.json()
+    name = ctx.params["field"]
+    value = body.get(name) if isinstance(body, dict) else None
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if is_number and value != exchange.response.status:
+        raise ctx.violation(
+            f"`{name}` differs from the HTTP status",
+            expected=f"{name} = {exchange.response.status}",
+            actual=f"{name} = {value}",
+            exchanges=(exchange,),
+        )
+
+
+@cache
+def reason_phrases(status: int) -> frozenset[str]:
+    """Every IANA reason phrase the standard library knows for ``status``, lowercased.
+
+    ``HTTPStatus`` carries the current phrase and, as member aliases, former ones
+    (``UNPROCESSABLE_ENTITY`` next to ``UNPROCESSABLE_CONTENT``).
+    """
+    phrases: set[str] = set()
+    for name, member in HTTPStatus.__members__.items():
+        if member.value == status:
+            phrases.add(member.phrase.lower())
+            phrases.add(name.replace("_", " ").lower())
+    return frozenset(phrases)
+
+
+@REGISTRY.register("reason_phrase", "exchange")
+def reason_phrase(ctx: CheckContext, exchange: Exchange) -> None:
+    """``field`` is the reason phrase of the status (judged when it is a string)."""
+    assert exchange.response is not None
+    if not exchange.response.is_json:
+        return
+    body = exchange.response.json()
+    name = ctx.params["field"]
+    value = body.get(name) if isinstance(body, dict) else None
+    if not isinstance(value, str):
+        return
+    status = exchange.response.status
+    allowed = reason_phrases(status) | {
+        p.lower() for p in ctx.params.get("also", {}).get(str(status), [])
+    }
+    if value.strip().lower() not in allowed:
+        raise ctx.violation(
+            f"`{name}` is not the reason phrase of {status}",
+            expected=" or ".join(sorted(repr(p) for p in allowed)) or "a phrase",
+            actual=repr(value),
+            exchanges=(exchange,),
+        )
+
+
+@cache
+def _compile(patterns: tuple[tuple[str, str], ...]) -> tuple[tuple[str, Any], ...]:
+    return tuple((name, re.compile(regex)) for name, regex in patterns)
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string (keys included) in a JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [k, *_strings(v)]]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+@REGISTRY.register("no_internals", "exchange")
+def no_internals(ctx: CheckContext, exchange: Exchange) -> None:
+    """The body shows no stack trace, source path, SQL or exception class."""
+    assert exchange.response is not None
+    data = ctx.profile.data_file(ctx.params["patterns"])
+    compiled = _compile(tuple((p["name"], p["regex"]) for p in data["patterns"]))
+    # Search the raw body and, for JSON, its decoded strings: "\n\tat com.x(…)" in
+    # JSON text has no line break before "at" until it is decoded.
+    texts = [exchange.response.text]
+    if exchange.response.is_json:
+        texts.append("\n".join(_strings(exchange.response.json())))
+    text = "\n".join(texts)
+    for name, pattern in compiled:
+        match = pattern.search(text)
+        if match:
+            raise ctx.violation(
+                "error body leaks internals",
+                expected="no internals in the body",
+                actual=f"{name}: {match.group(0)[:160]!r}",
+                exchanges=(exchange,),
+            )

@@ -1,0 +1,90 @@
+"""Header checks: presence, uniqueness across the run, JSON content type."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from conformance.checks._registry import REGISTRY, CheckContext
+from conformance.exchange import Exchange
+from conformance.results import Violation
+
+
+@REGISTRY.register("header_present", "exchange")
+def header_present(ctx: CheckContext, exchange: Exchange) -> None:
+    """Header ``header`` is present with a non-blank value (name case-insensitive)."""
+    assert exchange.response is not None
+    name = ctx.params["header"]
+    value = exchange.response.header(name)
+    if value is None or not value.strip():
+        raise ctx.violation(
+            f"response lacks {name}",
+            expected=f"a non-empty {name} header",
+            actual=f"{exchange.response.status} without it"
+            if value is None
+            else f"{exchange.response.status} with an empty value",
+            exchanges=(exchange,),
+        )
+
+
+@REGISTRY.register("header_unique", "run")
+def header_unique(ctx: CheckContext, exchanges: Sequence[Exchange]) -> list[Violation]:
+    """No two responses carry the same value of ``header``.
+
+    Responses replayed from the suite's own cache are one response, not two; blank or
+    missing values are the presence check's business.
+    """
+    name = ctx.params["header"]
+    first_seen: dict[str, Exchange] = {}
+    violations: list[Violation] = []
+    for exchange in exchanges:
+        if exchange.response is None:
+            continue
+        value = (exchange.response.header(name) or "").strip()
+        if not value:
+            continue
+        earlier = first_seen.get(value)
+        if earlier is not None and earlier.seq == exchange.seq:
+            continue  # the same exchange seen twice (a replay), not two responses
+        if earlier is None:
+            first_seen[value] = exchange
+            continue
+        violations.append(
+            ctx.violation(
+                f"two responses share one {name}",
+                expected=f"a distinct {name} on every response",
+                actual=f"{value!r} on requests #{earlier.seq} and #{exchange.seq}",
+                exchanges=(earlier, exchange),
+            )
+        )
+    return violations
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    """``application/json`` or any ``+json`` type; parameters (charset) allowed."""
+    if not content_type:
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    kind, _, subtype = media.partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+@REGISTRY.register("json_content_type", "exchange")
+def json_content_type(ctx: CheckContext, exchange: Exchange) -> None:
+    """The response declares a JSON media type, and only one Content-Type."""
+    assert exchange.response is not None
+    values = exchange.response.header_values("content-type")
+    if len(values) == 1 and is_json_media_type(values[0]):
+        return
+    actual = (
+        "no Content-Type"
+        if not values
+        else " and ".join(repr(v) for v in values)
+        if len(values) > 1
+        else repr(values[0])
+    )
+    raise ctx.violation(
+        "error response is not labelled as JSON",
+        expected="Content-Type application/json (or a +json type)",
+        actual=f"{exchange.response.status} with {actual}",
+        exchanges=(exchange,),
+    )

@@ -1,0 +1,105 @@
+"""Rate-limit checks over the burst the suite sends in one bucket."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from conformance.checks._registry import REGISTRY, CheckContext
+from conformance.exchange import Exchange
+
+
+@dataclass(frozen=True)
+class Burst:
+    """A bounded burst in one bucket: what was sent, the first 429, the retry."""
+
+    exchanges: tuple[Exchange, ...]
+    limit_per_s: float
+    duration_s: float
+    limited: Exchange | None = None
+    recovery: Exchange | None = None
+    waited_s: float = 0.0
+
+
+def retry_after_seconds(value: str | None) -> int | None:
+    """``Retry-After`` as a positive integer of seconds, else ``None``."""
+    if value is None or not re.fullmatch(r"[0-9]+", value.strip()):
+        return None
+    seconds = int(value.strip())
+    return seconds if seconds > 0 else None
+
+
+@REGISTRY.register("rate_limited", "burst")
+def rate_limited(ctx: CheckContext, burst: Burst) -> None:
+    """A burst above the limit gets a 429 with a positive integer ``Retry-After``,
+    the documented code, and ``retry_after`` in the body equal to it when present."""
+    limited = burst.limited
+    if limited is None or limited.response is None:
+        sent = len(burst.exchanges)
+        raise ctx.violation(
+            "no 429 for a burst above the rate limit",
+            expected=f"429 within {sent} requests at above {burst.limit_per_s:g}/s",
+            actual=f"{sent} requests in {burst.duration_s:.2f} s, none answered 429",
+            exchanges=burst.exchanges[-1:],
+        )
+    response = limited.response
+    header = ctx.params.get("header", "Retry-After")
+    raw = response.header(header)
+    seconds = retry_after_seconds(raw)
+    if seconds is None:
+        raise ctx.violation(
+            f"429 without a usable {header}",
+            expected=f"{header}: a positive integer of seconds",
+            actual="no header" if raw is None else repr(raw),
+            exchanges=(limited,),
+        )
+    body = response.json() if response.is_json else None
+    code_field = ctx.profile.error_body.get("code_field")
+    code = ctx.params.get("error")
+    if (
+        code
+        and code_field
+        and (not isinstance(body, dict) or body.get(code_field) != code)
+    ):
+        got = body.get(code_field) if isinstance(body, dict) else None
+        raise ctx.violation(
+            "429 without the documented code",
+            expected=f"{code_field} {code!r}",
+            actual=repr(got),
+            exchanges=(limited,),
+        )
+    field = ctx.params.get("body_field")
+    echoed = body.get(field) if field and isinstance(body, dict) else None
+    if (
+        field
+        and isinstance(body, dict)
+        and field in body
+        and (isinstance(echoed, bool) or echoed != seconds)
+    ):
+        raise ctx.violation(
+            f"body {field} differs from {header}",
+            expected=f"{field} = {seconds}",
+            actual=f"{field} = {body[field]!r}",
+            exchanges=(limited,),
+        )
+
+
+@REGISTRY.register("rate_recovers", "burst")
+def rate_recovers(ctx: CheckContext, burst: Burst) -> None:
+    """After waiting ``Retry-After`` seconds the same request succeeds."""
+    recovery = burst.recovery
+    if recovery is None:
+        return
+    response = recovery.response
+    if response is None or not 200 <= response.status < 300:
+        actual = (
+            f"no response ({recovery.failure})"
+            if response is None
+            else f"{response.status} after waiting {burst.waited_s:.2f} s"
+        )
+        raise ctx.violation(
+            "still refused after waiting Retry-After",
+            expected="a 2xx answer to the same request",
+            actual=actual,
+            exchanges=(recovery,),
+        )

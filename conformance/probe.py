@@ -1,0 +1,178 @@
+"""Probes: requests built to break exactly one rule, and the answers expected.
+
+A probe never holds a secret. Credentials are named (``Credential(fixture="api_key")``)
+and resolved by the client at send time, so a probe's ``repr`` (which Hypothesis
+prints for a falsifying example) is safe to show.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+DefectKind = Literal[
+    "",
+    "credential",
+    "tenant",
+    "resource",
+    "body",
+    "missing",
+    "invalid",
+    "wrong-type",
+    "parameter",
+    "state",
+]
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What goes in the credential header: a template over a token.
+
+    ``template`` is rendered with ``{token}``; the token is a fixture (a secret resolved
+    at send time) or a literal that is not a secret (random junk, empty strings).
+    ``absent`` means no credential header at all.
+    """
+
+    template: str = "Bearer {token}"
+    fixture: str | None = None
+    literal: str | None = None
+    absent: bool = False
+
+    @classmethod
+    def none(cls) -> Credential:
+        """No credential header."""
+        return cls(absent=True)
+
+    @classmethod
+    def of(cls, fixture: str, template: str = "Bearer {token}") -> Credential:
+        """The named fixture's value in ``template``."""
+        return cls(template=template, fixture=fixture)
+
+    def describe(self) -> str:
+        """A secret-free description for evidence and Hypothesis output."""
+        if self.absent:
+            return "no credential header"
+        token = f"<{self.fixture}>" if self.fixture else repr(self.literal)
+        return self.template.replace("{token}", token)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer the contract allows: a status (or family, ``2XX``) and body facts."""
+
+    status: str
+    error: str | None = None
+    message: str | None = None
+    name_field: bool = False
+
+    def matches_status(self, status: int) -> bool:
+        """Whether ``status`` is this answer's status or in its ``NXX`` family."""
+        if self.status.upper().endswith("XX"):
+            return str(status)[0] == self.status[0]
+        return str(status) == self.status
+
+    def describe(self, field_name: str | None = None) -> str:
+        """``401 with error 'unauthenticated'``-style text."""
+        parts = [self.status]
+        if self.error is not None:
+            parts.append(f"error {self.error!r}")
+        if self.message is not None:
+            parts.append(f"message {self.message!r}")
+        if self.name_field and field_name:
+            parts.append(f"naming field {field_name!r}")
+        return parts[0] + (" with " + ", ".join(parts[1:]) if parts[1:] else "")
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request, tagged with the defect it carries and the answers it expects."""
+
+    operation: str
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    credential: Credential = field(default_factory=Credential.none)
+    body: bytes | None = None
+    defect: str = ""
+    defect_kind: DefectKind = ""
+    field: str | None = None
+    writes: bool = False
+    role: Literal["probe", "setup"] = "probe"
+    clause: str | None = None
+    expect: tuple[Answer, ...] = ()
+
+    @property
+    def defective(self) -> bool:
+        """Whether the probe carries a defect on purpose (bad input of any kind)."""
+        return bool(self.defect_kind)
+
+    def with_expectation(self, clause: str, answers: tuple[Answer, ...]) -> Probe:
+        """The same request, judged for ``clause`` against ``answers``."""
+        return replace(self, clause=clause, expect=answers)
+
+    def describe_expectation(self) -> str:
+        """The expected answers as one line of text."""
+        return " or ".join(a.describe(self.field) for a in self.expect) or "any answer"
+
+    def header(self, name: str) -> str | None:
+        """The probe's own value for header ``name`` (case-insensitive), if any."""
+        lowered = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lowered:
+                return value
+        return None
+
+
+def json_body(value: Any) -> bytes:
+    """Encode a JSON value the way a careful client would (UTF-8, no NaN)."""
+    return json.dumps(value, allow_nan=False, separators=(",", ":")).encode()
+
+
+def substitute(value: Any, values: Mapping[str, Any]) -> Any:
+    """Fill ``${name}`` placeholders in an example from ``values``.
+
+    A string that is exactly one placeholder takes the value with its JSON type (an
+    integer bank id stays an integer); placeholders inside longer strings are formatted.
+    """
+    if isinstance(value, str):
+        if value.startswith("${") and value.endswith("}") and value.count("${") == 1:
+            name = value[2:-1]
+            if name not in values:
+                raise KeyError(name)
+            return values[name]
+        out = value
+        while "${" in out:
+            start = out.index("${")
+            end = out.index("}", start)
+            name = out[start + 2 : end]
+            if name not in values:
+                raise KeyError(name)
+            out = out[:start] + str(values[name]) + out[end + 1 :]
+        return out
+    if isinstance(value, Mapping):
+        return {k: substitute(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, values) for v in value]
+    return value
+
+
+def placeholders(value: Any) -> set[str]:
+    """The ``${name}`` placeholders an example uses."""
+    found: set[str] = set()
+    if isinstance(value, str):
+        rest = value
+        while "${" in rest:
+            start = rest.index("${")
+            end = rest.index("}", start)
+            found.add(rest[start + 2 : end])
+            rest = rest[end + 1 :]
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            found |= placeholders(v)
+    elif isinstance(value, list):
+        for v in value:
+            found |= placeholders(v)
+    return found

@@ -1,0 +1,275 @@
+"""Profiles: everything the suite knows about one API, loaded from ``schemas/<api>/``.
+
+A profile is files only (profile.yaml, clauses.yaml, openapi.yaml, JSON Schemas); this
+module reads and validates them once, so that a typo in a catalog is a clear error at
+start-up rather than a silent gap in the run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from conformance.probe import Answer
+from conformance.surface import Operation, parse_operations
+
+
+class ProfileError(ValueError):
+    """A profile's files are missing or inconsistent (a profile bug, not the run's)."""
+
+
+def schemas_root() -> Path:
+    """Where the profiles live: inside the installed package, else the source tree."""
+    packaged = resources.files("conformance") / "_schemas"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "schemas"
+
+
+def available_apis() -> list[str]:
+    """Names of the profiles shipped with the suite."""
+    root = schemas_root()
+    return sorted(p.parent.name for p in root.glob("*/profile.yaml"))
+
+
+def unknown_api_message(name: str, where: str) -> str:
+    """One sentence for an unknown api name, with the near miss."""
+    apis = available_apis()
+    near = difflib.get_close_matches(name, [*apis, "all"], n=1)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    return (
+        f"unknown api {name!r} from {where}{hint}; known: {', '.join(apis)}, or 'all'"
+    )
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """A value the target provides (a key, a company id, a card id)."""
+
+    name: str
+    required: bool = False
+    secret: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One checkable promise with a stable id, bound to the check that judges it."""
+
+    id: str
+    text: str
+    kind: str
+    family: str
+    check: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    on: Mapping[str, Any] | None = None
+    probes: Mapping[str, Any] | None = None
+    expect: tuple[Mapping[str, Any], ...] = ()
+    needs: tuple[str, ...] = ()
+
+    @property
+    def documented(self) -> bool:
+        """Whether the documents say it (rather than a profile reading)."""
+        return self.kind == "documented"
+
+    def answers(self, defect_kind: str) -> tuple[Answer, ...]:
+        """The documented answers for a probe carrying ``defect_kind``."""
+        out = []
+        for spec in self.expect:
+            when = spec.get("when")
+            if when is not None and when != defect_kind:
+                continue
+            out.append(
+                Answer(
+                    status=str(spec["status"]),
+                    error=spec.get("error"),
+                    message=spec.get("message"),
+                    name_field=bool(spec.get("name_field", False)),
+                )
+            )
+        return tuple(out)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ProfileError(f"cannot read {path}: {exc}") from exc
+
+
+@cache
+def _meta_schema(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        (schemas_root() / "meta" / name).read_text(encoding="utf-8")
+    )
+    return data
+
+
+class Profile:
+    """One API's profile, read from ``schemas/<api>/``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._data: dict[str, Any] = {}
+        meta = _read_yaml(directory / "profile.yaml")
+        self._validate(meta, "profile.schema.json", directory / "profile.yaml")
+        self.meta: Mapping[str, Any] = meta
+        self.api: str = meta["api"]
+        self.title: str = meta["title"]
+        catalog = _read_yaml(directory / meta.get("catalog", "clauses.yaml"))
+        self._validate(catalog, "catalog.schema.json", directory / "clauses.yaml")
+        self.clauses: tuple[Clause, ...] = tuple(
+            Clause(
+                id=c["id"],
+                text=c["text"],
+                kind=c["kind"],
+                family=c["family"],
+                check=c["check"],
+                params=c.get("with", {}),
+                on=c.get("scope"),
+                probes=c.get("probes"),
+                expect=tuple(c.get("expect", ())),
+                needs=tuple(c.get("needs", ())),
+            )
+            for c in catalog["clauses"]
+        )
+        ids = [c.id for c in self.clauses]
+        dupes = {i for i in ids if ids.count(i) > 1}
+        if dupes:
+            raise ProfileError(f"{self.api}: duplicate clause ids {sorted(dupes)}")
+        self.fixtures: tuple[Fixture, ...] = tuple(
+            Fixture(
+                name=f["name"],
+                required=bool(f.get("required", False)),
+                secret=bool(f.get("secret", False)),
+                description=f.get("description", ""),
+            )
+            for f in meta["fixtures"]
+        )
+        self.openapi: Mapping[str, Any] = _read_yaml(
+            directory / meta.get("openapi", "openapi.yaml")
+        )
+        self.operations: dict[str, Operation] = parse_operations(self.openapi)
+        self._check_references()
+
+    @staticmethod
+    def _validate(data: Any, meta_schema: str, path: Path) -> None:
+        validator = jsonschema.Draft202012Validator(_meta_schema(meta_schema))
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
+        if errors:
+            err = errors[0]
+            where = "/".join(str(p) for p in err.absolute_path) or "(top)"
+            raise ProfileError(f"{path}: at {where}: {err.message}")
+
+    def _check_references(self) -> None:
+        fixtures = {f.name for f in self.fixtures}
+        for clause in self.clauses:
+            for need in clause.needs:
+                if need not in fixtures:
+                    raise ProfileError(f"{clause.id} needs unknown fixture {need!r}")
+            for op in (clause.probes or {}).get("operations", []):
+                if op not in self.operations:
+                    raise ProfileError(f"{clause.id} names unknown operation {op!r}")
+        for step in self.setup:
+            if step["operation"] not in self.operations:
+                raise ProfileError(f"setup names unknown operation {step['operation']}")
+
+    @property
+    def error_body(self) -> Mapping[str, str]:
+        """Where the machine code, message and per-field errors sit in a body."""
+        eb: Mapping[str, str] = self.meta.get("error_body", {})
+        return eb
+
+    @property
+    def secret_fixtures(self) -> frozenset[str]:
+        """Names of fixtures whose values must never be shown."""
+        return frozenset(f.name for f in self.fixtures if f.secret)
+
+    @property
+    def setup(self) -> list[Mapping[str, Any]]:
+        """Discovery and creation steps run before probing."""
+        steps: list[Mapping[str, Any]] = self.meta.get("setup", [])
+        return steps
+
+    @property
+    def rate_limit(self) -> Mapping[str, Any] | None:
+        """The documented rate limit, if the API documents one."""
+        rl: Mapping[str, Any] | None = self.meta.get("rate_limit")
+        return rl
+
+    @property
+    def tenant(self) -> Mapping[str, str] | None:
+        """The tenant header and the fixture a valid request sends in it."""
+        tenant: Mapping[str, str] | None = self.meta.get("tenant")
+        return tenant
+
+    def clause(self, clause_id: str) -> Clause:
+        """The clause ``clause_id``."""
+        for clause in self.clauses:
+            if clause.id == clause_id:
+                return clause
+        raise KeyError(clause_id)
+
+    @cached_property
+    def schema_registry(self) -> Registry[Any]:
+        """Every JSON Schema of the profile (and the shared ones), for ``$ref``."""
+        registry: Registry[Any] = Registry()
+        for path in [*self.directory.glob("*.schema.json")]:
+            contents = json.loads(path.read_text(encoding="utf-8"))
+            resource = Resource.from_contents(
+                contents, default_specification=DRAFT202012
+            )
+            registry = registry.with_resource(contents.get("$id", path.name), resource)
+            registry = registry.with_resource(path.name, resource)
+        return registry
+
+    def schema(self, reference: str) -> dict[str, Any]:
+        """A schema by file name, optionally with a ``#/$defs/...`` pointer."""
+        name, _, pointer = reference.partition("#")
+        contents = self.schema_registry.contents(name)
+        if pointer:
+            return {"$ref": f"{contents.get('$id', name)}#{pointer}"}
+        return {"$ref": contents.get("$id", name)}
+
+    def has_schema_def(self, name: str, key: str) -> bool:
+        """Whether schema file ``name`` has ``$defs/key``."""
+        contents = self.schema_registry.contents(name)
+        return key in contents.get("$defs", {})
+
+    def validator(self, reference: str) -> jsonschema.protocols.Validator:
+        """A 2020-12 validator for ``reference`` that resolves the profile's refs."""
+        return jsonschema.Draft202012Validator(
+            self.schema(reference),
+            registry=self.schema_registry,
+            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+        )
+
+    def data_file(self, relative: str) -> Any:
+        """A JSON data file named relative to the profile directory (read once)."""
+        if relative not in self._data:
+            path = (self.directory / relative).resolve()
+            try:
+                self._data[relative] = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ProfileError(f"cannot read {path}: {exc}") from exc
+        return self._data[relative]
+
+
+@cache
+def load_profile(api: str) -> Profile:
+    """The profile named ``api`` (cached: profiles are immutable files)."""
+    directory = schemas_root() / api
+    if not (directory / "profile.yaml").is_file():
+        raise ProfileError(unknown_api_message(api, "the profile loader"))
+    return Profile(directory)

@@ -1,0 +1,56 @@
+"""Bearer authentication, checked first on every endpoint, with the CC-AUTH faults."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from . import _messages as msg
+from ._render import ApiError
+from ._store import Store, User
+from ._switches import Fault, Switches
+
+SCHEME = "Bearer"
+# RFC 9110 asks every 401 to name the scheme; the contract neither asks nor forbids it.
+_CHALLENGE = {"WWW-Authenticate": SCHEME}
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(HTTPStatus.UNAUTHORIZED, message, headers=_CHALLENGE)
+
+
+def bearer_token(header: str) -> str | None:
+    """The token of a ``Bearer`` header (maybe empty), or None for any other scheme."""
+    value = header.strip()
+    if not value.startswith(SCHEME):
+        return None
+    rest = value[len(SCHEME) :]
+    if rest and not rest[0].isspace():
+        return None  # "BearerX…" is another scheme, not a Bearer header
+    return rest.strip()
+
+
+def authenticate(header: str | None, store: Store, switches: Switches) -> User:
+    """The account behind ``header``, or the documented 401/404 for what is wrong."""
+    if header is None:
+        raise _unauthorized(
+            msg.FAULT_UNAUTHORIZED
+            if switches.broken(Fault.AUTH_1)
+            else msg.AUTH_REQUIRED
+        )
+    token = bearer_token(header)
+    if token is None:
+        if switches.broken(Fault.AUTH_2):
+            # The whole value is taken for a key, which never matches one.
+            raise ApiError(HTTPStatus.NOT_FOUND, msg.USER_NOT_FOUND)
+        raise _unauthorized(msg.AUTH_REQUIRED)
+    if not token:
+        raise _unauthorized(
+            msg.AUTH_REQUIRED if switches.broken(Fault.AUTH_3) else msg.TOKEN_EMPTY
+        )
+    user = store.user_for_key(token)
+    if user is None:
+        if switches.broken(Fault.AUTH_4):
+            raise _unauthorized(msg.USER_NOT_FOUND)
+        # Documented as 404, not 401: kept (contract section 4).
+        raise ApiError(HTTPStatus.NOT_FOUND, msg.USER_NOT_FOUND)
+    return user

@@ -1,0 +1,58 @@
+"""Every text the CardClan reference server says, kept in one place.
+
+Documented texts come from the seed and ``shared/contracts/cardclan.md`` section 3; the
+rest are our wording where the documents are silent.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Documented error messages (compared exactly by the suite).
+AUTH_REQUIRED: Final = "Authorization header with Bearer token required"
+TOKEN_EMPTY: Final = "Bearer token is empty"
+USER_NOT_FOUND: Final = "Invalid bearer token - user not found"
+CARD_ID_REQUIRED: Final = "Card ID is required"
+INTEGRATION_ID_REQUIRED: Final = "Integration ID is required"
+MERGE_TAGS_REQUIRED: Final = "mergeTags is required and must be a non-empty array"
+WORKSPACE_REQUIRED: Final = "Workspace parameter is required"
+CARD_NOT_FOUND: Final = "Card not found or you do not have access to this card"
+CONFIG_EXISTS: Final = "Integration configuration already exists"
+CONFIG_MISSING: Final = "Integration configuration doesn't exist"
+
+# Undocumented error messages: our wording.
+INVALID_JSON: Final = "Invalid JSON body"
+BODY_NOT_OBJECT: Final = "Request body must be a JSON object"
+FIELD_REQUIRED: Final = "{field} is required"
+FIELD_NOT_STRING: Final = "{field} must be a string"
+MERGE_TAG_INVALID: Final = (
+    "Each merge tag must be an object with a non-empty name and email"
+)
+CONFIG_USER_MISMATCH: Final = "User not found or you do not have access to this user"
+WORKSPACE_NOT_FOUND: Final = "Workspace not found"
+CARD_ID_QUERY_REQUIRED: Final = "cardId is required"
+CONFIG_NOT_FOUND: Final = "Integration configuration not found"
+ROUTE_NOT_FOUND: Final = "Cannot {method} {path}"
+INTERNAL: Final = "Internal server error"
+
+# Success messages.
+AUTH_OK: Final = "Bearer token authentication successful"
+CONFIG_CREATED: Final = "Integration configuration created"
+CONFIG_FOUND: Final = "Integration configuration found"
+CARD_SENT: Final = "Card successfully sent to recipient: {email}"
+DEFAULT_SENDER: Final = "CardClan"
+WHITE_LABEL_NAME: Final = "CardClan"
+# A reserved top-level domain: the fake never points anywhere real.
+PUBLIC_BASE: Final = "https://reference.cardclan.invalid"
+
+# What the fault switches say instead.
+FAULT_UNAUTHORIZED: Final = "Unauthorized"
+FAULT_CARD_REQUIRED: Final = "card is required"
+FAULT_NO_ACCESS: Final = "You do not have access to this card"
+FAULT_ERROR_PHRASE: Final = "Error"
+FAULT_TYPE_ERROR: Final = "Cannot read properties of undefined (reading 'length')"
+FAULT_STACK: Final = (
+    "TypeError: Cannot read properties of undefined (reading 'id')\n"
+    "    at IntegrationController.sendCard "
+    "(/app/src/integration/integration.controller.ts:42:13)"
+)

@@ -1,0 +1,94 @@
+"""Fault and tolerance switch ids, validated into one frozen settings object."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Fault(StrEnum):
+    """One switch per CardClan clause id; turning it on breaks exactly that clause."""
+
+    BODY_1 = "CC-BODY-1"
+    BODY_2 = "CC-BODY-2"
+    BODY_3 = "CC-BODY-3"
+    TS_1 = "CC-TS-1"
+    TS_2 = "CC-TS-2"
+    HDR_1 = "CC-HDR-1"
+    AUTH_1 = "CC-AUTH-1"
+    AUTH_2 = "CC-AUTH-2"
+    AUTH_3 = "CC-AUTH-3"
+    AUTH_4 = "CC-AUTH-4"
+    VAL_1 = "CC-VAL-1"
+    VAL_2 = "CC-VAL-2"
+    VAL_3 = "CC-VAL-3"
+    VAL_4 = "CC-VAL-4"
+    VAL_5 = "CC-VAL-5"
+    RES_1 = "CC-RES-1"
+    CONFLICT_1 = "CC-CONFLICT-1"
+    CONFLICT_2 = "CC-CONFLICT-2"
+    FIVEXX_1 = "CC-5XX-1"
+    LEAK_1 = "CC-LEAK-1"
+
+
+class Tolerance(StrEnum):
+    """Variations the contract allows, so the suite can prove it does not flag them."""
+
+    EXTRA_FIELDS = "extra-fields"
+    PLUS_OFFSET = "plus-offset"
+    NO_FRACTION = "no-fraction"
+    CHARSET = "charset"
+    STATUS_200 = "status-200"
+    HEADER_CASE = "header-case"
+
+
+FAULTS: frozenset[str] = frozenset(fault.value for fault in Fault)
+TOLERANCES: frozenset[str] = frozenset(tolerance.value for tolerance in Tolerance)
+
+
+@dataclass(frozen=True)
+class Switches:
+    """The faults and tolerances one app instance was built with."""
+
+    faults: frozenset[Fault] = frozenset()
+    tolerances: frozenset[Tolerance] = frozenset()
+
+    def broken(self, fault: Fault) -> bool:
+        """Whether the clause behind ``fault`` is to be broken."""
+        return fault in self.faults
+
+    def allows(self, tolerance: Tolerance) -> bool:
+        """Whether the allowed variation ``tolerance`` is to be shown."""
+        return tolerance in self.tolerances
+
+
+def _checked(kind: str, names: Collection[str], known: frozenset[str]) -> list[str]:
+    """Return ``names`` as a list, or raise naming the first unknown one."""
+    if isinstance(names, str | bytes):
+        raise TypeError(
+            f"{kind}s must be a collection of {kind} names, not the string {names!r}"
+        )
+    checked = list(names)
+    for name in checked:
+        if name in known:
+            continue
+        near = difflib.get_close_matches(str(name), sorted(known), n=1)
+        hint = (
+            f"did you mean {near[0]!r}?"
+            if near
+            else f"expected one of {sorted(known)}."
+        )
+        raise ValueError(f"Unknown CardClan {kind} {name!r}; {hint}")
+    return checked
+
+
+def switches_from(*, faults: Collection[str], tolerances: Collection[str]) -> Switches:
+    """Validate user-given switch names once, so a typo fails loudly at build time."""
+    return Switches(
+        faults=frozenset(Fault(n) for n in _checked("fault", faults, FAULTS)),
+        tolerances=frozenset(
+            Tolerance(n) for n in _checked("tolerance", tolerances, TOLERANCES)
+        ),
+    )

@@ -1,0 +1,13 @@
+"""The embedded reference server for the Cardda API, with one fault switch per clause.
+
+``create_app()`` serves the contract faithfully; ``create_app(faults={"CD-AUTH-1"})``
+breaks exactly clause CD-AUTH-1 so the suite can prove it notices, and
+``create_app(tolerances={"charset"})`` shows a variation the suite must accept.
+"""
+
+from __future__ import annotations
+
+from ._app import create_app
+from ._contract import DOCUMENTED_RATE_LIMIT, FAULTS, TOLERANCES
+
+__all__ = ["DOCUMENTED_RATE_LIMIT", "FAULTS", "TOLERANCES", "create_app"]

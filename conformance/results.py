@@ -1,0 +1,181 @@
+"""The result model every renderer reads: violations, clause verdicts, run facts.
+
+Renderers (terminal, JUnit, JSON, HTML) format these objects; none of them re-derives a
+verdict or parses a message string.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from conformance.exchange import Exchange
+
+Status = Literal["pass", "fail", "not-run"]
+
+
+class Violation(AssertionError):
+    """A clause broken by one exchange (or a set of them), with its evidence.
+
+    An ``AssertionError`` so a check can raise it inside a Hypothesis test and
+    Hypothesis shrinks towards the smallest request that still breaks the clause.
+    """
+
+    def __init__(
+        self,
+        clause: str,
+        title: str,
+        *,
+        expected: str,
+        actual: str,
+        exchanges: tuple[Exchange, ...] = (),
+    ) -> None:
+        super().__init__(f"[{clause}] {title}: expected {expected}; got {actual}")
+        self.clause = clause
+        self.title = title
+        self.expected = expected
+        self.actual = actual
+        self.exchanges = exchanges
+
+    @property
+    def operation(self) -> str | None:
+        """The operation of the first exchange (what a baseline entry keys on)."""
+        return self.exchanges[0].probe.operation if self.exchanges else None
+
+    def to_dict(self, limit: int = 4096) -> dict[str, Any]:
+        """A JSON-ready view with the redacted requests, responses and curl lines."""
+        return {
+            "clause": self.clause,
+            "title": self.title,
+            "expected": self.expected,
+            "actual": self.actual,
+            "operation": self.operation,
+            "exchanges": [e.to_dict(limit) for e in self.exchanges],
+        }
+
+    def render(self) -> str:
+        """Plain-text evidence: the line a person reads first, then request and curl."""
+        lines = [f"{self.clause}: {self.title}", f"  expected: {self.expected}"]
+        lines.append(f"  actual:   {self.actual}")
+        for ex in self.exchanges:
+            req = ex.request
+            lines.append(f"  request:  {req.method} {req.url}")
+            if ex.probe.defect:
+                lines.append(f"  defect:   {ex.probe.defect}")
+            if ex.response is not None:
+                body = ex.response.text
+                if len(body) > 400:
+                    body = body[:400] + "…"
+                lines.append(f"  response: {ex.response.status} {body}")
+            elif ex.failure:
+                lines.append(f"  response: none ({ex.failure})")
+            lines.append(f"  curl:     {ex.curl}")
+        return "\n".join(lines)
+
+
+@dataclass
+class ClauseResult:
+    """The verdict on one clause."""
+
+    id: str
+    text: str
+    kind: str
+    family: str
+    status: Status = "not-run"
+    reason: str = ""
+    violations: list[Violation] = field(default_factory=list)
+    exchanges: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self, limit: int = 4096) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {
+            "id": self.id,
+            "text": self.text,
+            "kind": self.kind,
+            "family": self.family,
+            "status": self.status,
+            "reason": self.reason,
+            "exchanges": self.exchanges,
+            "notes": list(self.notes),
+            "violations": [v.to_dict(limit) for v in self.violations],
+        }
+
+
+@dataclass
+class ApiResult:
+    """Everything one profile's run found."""
+
+    api: str
+    title: str
+    base_url: str
+    clauses: list[ClauseResult] = field(default_factory=list)
+    requests: int = 0
+    notes: list[str] = field(default_factory=list)
+    coverage: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> Literal["pass", "fail"]:
+        """``fail`` when any clause failed."""
+        return "fail" if any(c.status == "fail" for c in self.clauses) else "pass"
+
+    def to_dict(self, limit: int = 4096) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {
+            "api": self.api,
+            "title": self.title,
+            "base_url": self.base_url,
+            "verdict": self.verdict,
+            "requests": self.requests,
+            "notes": list(self.notes),
+            "clauses": [c.to_dict(limit) for c in self.clauses],
+            "coverage": list(self.coverage),
+        }
+
+
+@dataclass
+class RunResult:
+    """One run over one or more profiles: what every renderer is given."""
+
+    apis: list[ApiResult]
+    started_at: str
+    duration_s: float
+    seed: int | None
+    version: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> Literal["pass", "fail"]:
+        """``fail`` when any profile failed."""
+        return "fail" if any(a.verdict == "fail" for a in self.apis) else "pass"
+
+    @property
+    def requests(self) -> int:
+        """Requests sent over the whole run."""
+        return sum(a.requests for a in self.apis)
+
+    def to_dict(self, limit: int = 4096) -> dict[str, Any]:
+        """The ``results.json`` document.
+
+        With a single profile its fields sit at the top level too (``api``,
+        ``base_url``, ``clauses``), so the common case reads flat.
+        """
+        doc: dict[str, Any] = {
+            "verdict": self.verdict,
+            "requests": self.requests,
+            "duration_s": round(self.duration_s, 3),
+            "started_at": self.started_at,
+            "seed": self.seed,
+            "version": self.version,
+            "settings": self.settings,
+            "apis": [a.to_dict(limit) for a in self.apis],
+        }
+        if len(self.apis) == 1:
+            only = doc["apis"][0]
+            doc.update({k: only[k] for k in ("api", "title", "base_url", "clauses")})
+            doc["notes"] = only["notes"]
+        else:
+            doc["api"] = "all"
+            doc["base_url"] = {a.api: a.base_url for a in self.apis}
+            doc["clauses"] = [c for a in doc["apis"] for c in a["clauses"]]
+        return doc

@@ -1,0 +1,159 @@
+"""A run over one or more profiles: start, probe clause by clause, finish, report.
+
+The pytest plugin and the CLI both drive this object; it holds no pytest types.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import ExitStack
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conformance import __version__
+from conformance.client import ClientError
+from conformance.embedded import embedded_targets
+from conformance.execute import run_clause
+from conformance.profile import Clause
+from conformance.results import ApiResult, ClauseResult, RunResult
+from conformance.session import ApiSession
+from conformance.settings import ConfigError, Settings
+from reports import write_reports
+
+
+class TargetUnreachable(ClientError):
+    """The preflight request got no answer: exit status 3."""
+
+
+def clause_order(clauses: tuple[Clause, ...]) -> list[Clause]:
+    """Targeted clauses first, the rate-limit burst next, checks over all responses
+    last (they judge everything the run sent)."""
+
+    def rank(clause: Clause) -> int:
+        if clause.on is not None:
+            return 2
+        return 1 if "scenario" in (clause.probes or {}) else 0
+
+    return sorted(clauses, key=rank)
+
+
+class Run:
+    """Sessions for every target, their clause results, and the reports."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.sessions: dict[str, ApiSession] = {}
+        self.results: dict[str, ClauseResult] = {}
+        self.started_at = datetime.now(UTC)
+        self._t0 = time.monotonic()
+        self._stack = ExitStack()
+        self.started = False
+        self.result: RunResult | None = None
+
+    def clause_ids(self) -> list[str]:
+        """Every clause id of the run, in the order they are judged."""
+        ids = []
+        for target in self.settings.targets:
+            ids += [c.id for c in clause_order(target.profile.clauses)]
+        return ids
+
+    def start(self) -> None:
+        """Start embedded servers, check each target answers, run setup steps."""
+        if self.started:
+            return
+        self.started = True
+        targets = self._stack.enter_context(embedded_targets(self.settings))
+        for target in targets:
+            session = ApiSession(target, self.settings)
+            self._stack.callback(session.client.close)
+            self.sessions[target.profile.api] = session
+            self.preflight(session)
+            session.setup()
+
+    def preflight(self, session: ApiSession) -> None:
+        """One bounded request that must succeed with the target's own fixtures."""
+        op = session.profile.meta.get("preflight")
+        if not op:
+            return
+        probe = replace(session.ctx.valid_probe(op), role="setup")
+        exchange = session.client.send(probe, paced=True, cache=False)
+        where = f"{probe.method} {exchange.request.url}"
+        response = exchange.response
+        if response is None:
+            raise TargetUnreachable(
+                f"target unreachable: {where} got no answer ({exchange.failure})"
+            )
+        if 300 <= response.status < 400:
+            location = response.header("location") or "elsewhere"
+            raise ConfigError(
+                f"the base URL redirects ({response.status} to {location}) and the "
+                "suite does not follow redirects with credentials: give the final URL "
+                "as --base-url"
+            )
+        if response.status in (401, 403):
+            raise ConfigError(
+                f"the target refused fixture {session.profile.meta['credential']} "
+                f"({response.status} on {where}); check the key you gave"
+            )
+        if response.status == 404:
+            raise ConfigError(
+                f"preflight {where} answered 404: is the base URL the API root?"
+            )
+
+    def session_for(self, clause_id: str) -> tuple[ApiSession, Clause]:
+        """The session and clause for ``clause_id``."""
+        for session in self.sessions.values():
+            for clause in session.profile.clauses:
+                if clause.id == clause_id:
+                    return session, clause
+        raise KeyError(clause_id)
+
+    def execute(self, clause_id: str) -> ClauseResult:
+        """Judge one clause (once; a second call returns the first verdict)."""
+        self.start()
+        if clause_id not in self.results:
+            session, clause = self.session_for(clause_id)
+            self.results[clause_id] = run_clause(session, clause)
+        return self.results[clause_id]
+
+    def finish(self) -> RunResult:
+        """Clean up, stop servers, and assemble the result (clauses never judged are
+        reported not-run)."""
+        if self.result is not None:
+            return self.result
+        apis: list[ApiResult] = []
+        try:
+            for session in self.sessions.values():
+                session.cleanup()
+        finally:
+            self._stack.close()
+        for target in self.settings.targets:
+            found_session = self.sessions.get(target.profile.api)
+            if found_session is None:
+                continue
+            session = found_session
+            clauses = []
+            for clause in target.profile.clauses:
+                found = self.results.get(clause.id)
+                if found is None:
+                    found = session.new_result(clause)
+                    found.reason = "not selected in this run"
+                clauses.append(found)
+            apis.append(session.api_result(clauses))
+        self.result = RunResult(
+            apis=apis,
+            started_at=self.started_at.isoformat(timespec="seconds"),
+            duration_s=time.monotonic() - self._t0,
+            seed=self.settings.seed,
+            version=__version__,
+            settings=self.settings.describe(),
+        )
+        return self.result
+
+    def write(self, directory: Path | None = None) -> list[Path]:
+        """Write the report files (after ``finish``)."""
+        target = directory or self.settings.report_dir
+        if target is None or self.result is None:
+            return []
+        return write_reports(self.result, target)

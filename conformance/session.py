@@ -1,0 +1,340 @@
+"""One profile's run against one target: setup, the exchange log, cleanup, the result.
+
+The session owns the exchange log. Every fresh exchange passes once through the checks
+that judge every response in their scope (body shape, headers, leaks); clause runs add
+their own targeted verdicts; the result gathers both.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from conformance.checks import REGISTRY, CheckContext
+from conformance.checks.rate import Burst
+from conformance.client import Client, ClientSettings
+from conformance.exchange import Exchange
+from conformance.probe import Probe
+from conformance.profile import Clause, Profile
+from conformance.results import ApiResult, ClauseResult, Violation
+from conformance.settings import Settings, Target
+from conformance.surface import MissingValue, ProbeContext
+
+MAX_EVIDENCE = 5
+
+
+def _pick(document: Any, pointer: str) -> Any:
+    """The value at JSON pointer ``pointer``, or ``None``."""
+    node = document
+    for part in [p for p in pointer.split("/") if p]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def in_scope(scope: Mapping[str, Any], exchange: Exchange) -> bool:
+    """Whether a check over every response judges ``exchange``."""
+    response = exchange.response
+    if response is None:
+        return False
+    which = scope.get("responses", "all")
+    if which == "errors" and response.status < 400:
+        return False
+    if which == "defective" and not exchange.probe.defective:
+        return False
+    if "status" in scope and response.status not in scope["status"]:
+        return False
+    return response.status not in scope.get("except_status", ())
+
+
+class ApiSession:
+    """State of one profile's run: client, values, exchanges, verdicts so far."""
+
+    def __init__(self, target: Target, settings: Settings) -> None:
+        self.target = target
+        self.profile: Profile = target.profile
+        self.settings = settings
+        assert target.base_url is not None
+        rate = self.rate_limit
+        self.client = Client(
+            ClientSettings(
+                base_url=target.base_url,
+                timeout_s=settings.timeout_s,
+                max_requests=settings.max_requests,
+                max_duration_s=settings.max_duration_s,
+                rate_limit=rate,
+                max_rps=max(settings.max_rps, 0.0),
+                buckets=tuple(
+                    (self.profile.rate_limit or {}).get("buckets", ["client"])
+                ),
+            ),
+            target.secrets(),
+            env_names=target.env_names,
+            on_exchange=self.record,
+        )
+        self.exchanges: list[Exchange] = []
+        self.found: dict[str, list[Violation]] = defaultdict(list)
+        self.found_count: Counter[str] = Counter()
+        self.judged: Counter[str] = Counter()
+        self.notes: list[str] = []
+        self.setup_reasons: dict[str, str] = {}
+        self.cleanups: list[Probe] = []
+        self.bursts: dict[str, Burst] = {}
+        self._lock = threading.Lock()
+        self.random = random.Random(settings.seed if settings.seed is not None else 0)
+        tenant = self.profile.tenant or {}
+        non_secret = {
+            k: v
+            for k, v in target.fixtures.items()
+            if k not in self.profile.secret_fixtures
+        }
+        self.ctx = ProbeContext(
+            operations=self._operations(),
+            credential=self.profile.meta["credential"],
+            values=non_secret,
+            tenant_header=tenant.get("header"),
+            tenant_fixture=tenant.get("fixture"),
+            secret_fixtures=self.profile.secret_fixtures,
+        )
+        self._universal = [
+            (c, REGISTRY.get(c.check))
+            for c in self.profile.clauses
+            if c.on is not None and REGISTRY.get(c.check).scope == "exchange"
+        ]
+
+    @property
+    def rate_limit(self) -> float | None:
+        """The limit the suite paces below: the given one, else the documented one."""
+        if self.settings.rate_limit_given:
+            return self.settings.rate_limit
+        return (self.profile.rate_limit or {}).get("per_second")
+
+    def _operations(self) -> dict[str, Any]:
+        ops = dict(self.profile.operations)
+        for op_id, path in self.target.paths.items():
+            if op_id in ops:
+                ops[op_id] = replace(ops[op_id], path=path)
+        return ops
+
+    def check_context(self, clause: Clause) -> CheckContext:
+        """The context a check of ``clause`` receives."""
+        return CheckContext(
+            clause=clause, profile=self.profile, clock_skew_s=self.settings.clock_skew_s
+        )
+
+    # -- the exchange log -------------------------------------------------------------
+
+    def record(self, exchange: Exchange) -> None:
+        """Log a fresh exchange and judge it by every check in whose scope it falls."""
+        with self._lock:
+            self._record(exchange)
+
+    def _record(self, exchange: Exchange) -> None:
+        self.exchanges.append(exchange)
+        self._track_cleanup(exchange)
+        for clause, spec in self._universal:
+            if clause.on is None or not in_scope(clause.on, exchange):
+                continue
+            self.judged[clause.id] += 1
+            try:
+                spec.fn(self.check_context(clause), exchange)
+            except Violation as violation:
+                self.add_violation(violation)
+
+    def add_violation(self, violation: Violation) -> None:
+        """Keep a violation as evidence (the first few per clause; all are counted)."""
+        self.found_count[violation.clause] += 1
+        if len(self.found[violation.clause]) < MAX_EVIDENCE:
+            self.found[violation.clause].append(violation)
+
+    def _track_cleanup(self, exchange: Exchange) -> None:
+        op = self.ctx.operations.get(exchange.probe.operation)
+        response = exchange.response
+        if op is None or not op.cleanup or response is None:
+            return
+        if not 200 <= response.status < 300 or not response.is_json:
+            return
+        value = _pick(response.json(), op.cleanup.get("pick", "/id"))
+        if value is None:
+            return
+        var = op.cleanup["var"]
+        try:
+            probe = self.ctx.with_values(**{var: value}).valid_probe(
+                op.cleanup["operation"]
+            )
+        except (MissingValue, KeyError):
+            return
+        self.cleanups.append(replace(probe, role="setup"))
+
+    # -- before and after probing -----------------------------------------------------
+
+    def setup(self) -> None:
+        """Discover and create the values valid requests need (profile ``setup``)."""
+        for step in self.profile.setup:
+            var = step["var"]
+            try:
+                value = self._run_step(step["operation"], step["pick"], var)
+            except MissingValue as exc:
+                self.setup_reasons[var] = f"{exc}"
+                continue
+            if value is None:
+                continue
+            self.ctx = self.ctx.with_values(**{var: value})
+
+    def _run_step(self, op_id: str, pointer: str, var: str) -> Any:
+        op = self.ctx.operation(op_id)
+        if op.writes and self.settings.read_only:
+            self.setup_reasons[var] = f"read-only mode: {op_id} was not sent"
+            return None
+        probe = replace(
+            self.ctx.valid_probe(op_id, unique=self.random.randrange(10**11)),
+            role="setup",
+        )
+        exchange = self.client.send(probe, cache=False)
+        response = exchange.response
+        if response is None:
+            self.setup_reasons[var] = f"{op_id} got no answer ({exchange.failure})"
+            return None
+        body = response.json() if response.is_json else None
+        if 200 <= response.status < 300:
+            value = _pick(body, pointer)
+            if value is None:
+                self.setup_reasons[var] = (
+                    f"{op_id} answered {response.status} without a value at {pointer}"
+                )
+            return value
+        fallback = self._fallback(op_id, response.status)
+        if fallback is not None:
+            return self._run_step(fallback["operation"], fallback["pick"], var)
+        self.setup_reasons[var] = f"{op_id} answered {response.status}"
+        return None
+
+    def _fallback(self, op_id: str, status: int) -> Mapping[str, Any] | None:
+        for step in self.profile.setup:
+            if step["operation"] == op_id:
+                found: Mapping[str, Any] | None = (step.get("on_status") or {}).get(
+                    str(status)
+                )
+                return found
+        return None
+
+    def cleanup(self) -> None:
+        """Delete what the run created (bounded: one request per resource)."""
+        seen: set[str] = set()
+        for probe in self.cleanups:
+            if probe.path in seen:
+                continue
+            seen.add(probe.path)
+            try:
+                exchange = self.client.send(probe, cache=False)
+            except Exception as exc:
+                self.notes.append(f"cleanup stopped: {exc}")
+                return
+            status = exchange.status
+            if status is None or status >= 300:
+                self.notes.append(
+                    f"cleanup: {probe.method} {probe.path} answered "
+                    f"{status or exchange.failure}; delete it by hand"
+                )
+
+    # -- the verdict ------------------------------------------------------------------
+
+    def universal_result(self, clause: Clause) -> ClauseResult:
+        """The verdict of a check over every response, from what the run has seen."""
+        result = self.new_result(clause)
+        spec = REGISTRY.get(clause.check)
+        if spec.scope == "run":
+            scoped = [e for e in self.exchanges if clause.on and in_scope(clause.on, e)]
+            self.judged[clause.id] = len(scoped)
+            for violation in spec.fn(self.check_context(clause), scoped):
+                self.add_violation(violation)
+        return self.finish_result(result, clause)
+
+    def new_result(self, clause: Clause) -> ClauseResult:
+        """An empty result for ``clause``."""
+        return ClauseResult(
+            id=clause.id, text=clause.text, kind=clause.kind, family=clause.family
+        )
+
+    def finish_result(self, result: ClauseResult, clause: Clause) -> ClauseResult:
+        """Settle status from what was judged and found."""
+        result.exchanges = self.judged[clause.id]
+        result.violations = list(self.found.get(clause.id, []))
+        count = self.found_count[clause.id]
+        if count:
+            result.status = "fail"
+            shown = len(result.violations)
+            result.reason = f"{count} violation(s)" + (
+                f", first {shown} shown" if count > shown else ""
+            )
+        elif result.exchanges:
+            result.status = "pass"
+            result.reason = result.reason or f"{result.exchanges} response(s) judged"
+        else:
+            result.status = "not-run"
+            result.reason = result.reason or self.scope_reason(clause)
+        return result
+
+    @staticmethod
+    def scope_reason(clause: Clause) -> str:
+        """Why a check over every response judged nothing."""
+        scope = clause.on or {}
+        what = {
+            "all": "no response",
+            "errors": "no error response",
+            "defective": "no answer to a defective request",
+        }[scope.get("responses", "all")]
+        if "status" in scope:
+            what += f" with status {'/'.join(map(str, scope['status']))}"
+        return f"{what} was seen in this run"
+
+    def api_result(self, clauses: list[ClauseResult]) -> ApiResult:
+        """The profile's result, with coverage of operation x status."""
+        return ApiResult(
+            api=self.profile.api,
+            title=self.profile.title,
+            base_url=self.target.base_url or "",
+            clauses=clauses,
+            requests=self.client.sent,
+            notes=[*self.notes, *dict.fromkeys(self.client.notes)],
+            coverage=self.coverage(clauses),
+        )
+
+    def coverage(self, clauses: list[ClauseResult]) -> list[dict[str, Any]]:
+        """Operation x status: documented or not, provoked how often, violations."""
+        provoked: Counter[tuple[str, str]] = Counter()
+        broken: Counter[tuple[str, str]] = Counter()
+        failing = {ex.seq for c in clauses for v in c.violations for ex in v.exchanges}
+        for ex in self.exchanges:
+            if ex.status is None:
+                continue
+            key = (ex.probe.operation, str(ex.status))
+            provoked[key] += 1
+            if ex.seq in failing:
+                broken[key] += 1
+        rows = []
+        for op in self.ctx.operations.values():
+            statuses = {s for s in op.statuses}
+            statuses |= {s for (o, s) in provoked if o == op.id}
+            for status in sorted(statuses):
+                rows.append(
+                    {
+                        "operation": op.id,
+                        "method": op.method,
+                        "path": op.path,
+                        "status": status,
+                        "documented": status in op.statuses,
+                        "provoked": provoked[(op.id, status)],
+                        "violations": broken[(op.id, status)],
+                    }
+                )
+        return rows

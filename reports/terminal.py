@@ -1,0 +1,42 @@
+"""The terminal summary: one line per clause, then the evidence of each failure."""
+
+from __future__ import annotations
+
+from conformance.results import RunResult
+
+_MARK = {"pass": "PASS", "fail": "FAIL", "not-run": "NOT-RUN"}
+
+
+def summary_lines(result: RunResult, *, evidence: bool = True) -> list[str]:
+    """Lines for the terminal; evidence of failures follows the clause lines."""
+    lines: list[str] = []
+    for api in result.apis:
+        lines.append(
+            f"{api.title} ({api.api}) at {api.base_url}: {api.verdict.upper()}"
+        )
+        width = max((len(c.id) for c in api.clauses), default=0)
+        for clause in api.clauses:
+            detail = clause.reason if clause.status != "pass" else ""
+            line = f"  {_MARK[clause.status]:<8} {clause.id:<{width}}  {clause.text}"
+            if detail and clause.status != "pass":
+                line += f" [{detail}]"
+            lines.append(line)
+        for note in api.notes:
+            lines.append(f"  note: {note}")
+    if evidence:
+        for api in result.apis:
+            for clause in api.clauses:
+                for violation in clause.violations[:1]:
+                    lines.append("")
+                    lines.extend(violation.render().splitlines())
+    counts = {
+        s: sum(1 for a in result.apis for c in a.clauses if c.status == s)
+        for s in ("pass", "fail", "not-run")
+    }
+    lines.append("")
+    lines.append(
+        f"verdict: {result.verdict.upper()}: {counts['pass']} passed, "
+        f"{counts['fail']} failed, {counts['not-run']} not run; "
+        f"{result.requests} requests in {result.duration_s:.1f} s"
+    )
+    return lines

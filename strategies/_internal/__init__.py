@@ -1,0 +1,1 @@
+"""Private modules of ``strategies``; import the public names from ``strategies``."""

@@ -1,0 +1,216 @@
+"""Credential probes: no credential, a malformed one, or another fixture's key.
+
+Only the credential changes; everything else is the valid request. Keys are named
+(``Credential(fixture=...)``), never held; junk tokens are ``literal`` and not secrets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from hypothesis import strategies as st
+
+from conformance.probe import Credential
+from conformance.surface import Operation, ProbeContext
+
+from .common import (
+    BadArgument,
+    Scenario,
+    by_option,
+    choose_many,
+    operation_ids,
+    plan,
+    text_argument,
+    uniques,
+)
+
+CREDENTIAL_KINDS = (
+    "bare-key",
+    "other-scheme",
+    "empty-token",
+    "whitespace-token",
+    "random-token",
+    "unknown-uuid",
+)
+"""The ``kinds`` of ``malformed_credentials``."""
+
+_CARRY_KEY = frozenset({"bare-key", "other-scheme"})
+"""Kinds that send the valid key: a target ignoring the defect would act on them."""
+
+_OTHER_SCHEMES = ("Token {token}", "Basic {token}", "Bearer: {token}", "ApiKey {token}")
+_VISIBLE = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
+
+
+def _scheme(ctx: ProbeContext) -> str:
+    """The scheme of the valid template (``Bearer`` for ``Bearer {token}``)."""
+    return ctx.credential_template.split("{token}")[0].strip()
+
+
+def _writes(op: Operation, kind: str) -> bool:
+    return op.writes and kind in _CARRY_KEY
+
+
+def _not_a_name(ctx: ProbeContext) -> frozenset[str]:
+    return ctx.secret_fixtures | {ctx.credential}
+
+
+def _credentials(
+    ctx: ProbeContext, kind: str
+) -> st.SearchStrategy[tuple[Credential, str]]:
+    """Credentials of ``kind`` with their defect text (secret-free)."""
+    scheme = _scheme(ctx)
+    if kind == "bare-key":
+        return st.just((Credential.of(ctx.credential, "{token}"), "key without scheme"))
+    if kind == "other-scheme":
+        own = ctx.credential_template.lower()
+        others = [t for t in _OTHER_SCHEMES if t.lower() != own]
+        return st.sampled_from(others).map(
+            lambda t: (
+                Credential.of(ctx.credential, t),
+                f"valid key under {t.replace('{token}', '<key>')!r}",
+            )
+        )
+    if kind == "empty-token":
+        forms = [
+            Credential(template=scheme, literal=""),
+            Credential(template=f"{scheme} {{token}}", literal=""),
+        ]
+        return st.sampled_from(forms).map(
+            lambda c: (c, f"empty token ({c.template.replace('{token}', '')!r})")
+        )
+    if kind == "whitespace-token":
+        blanks = st.text(alphabet=" \t", min_size=1, max_size=8)
+        return blanks.map(
+            lambda w: (
+                Credential(template=f"{scheme} {{token}}", literal=w),
+                f"whitespace-only token {w!r}",
+            )
+        )
+    if kind == "random-token":
+        names = _not_a_name(ctx)
+        tokens = st.text(alphabet=_VISIBLE, min_size=1, max_size=48)
+        return tokens.filter(lambda t: t not in names).map(
+            lambda t: (
+                Credential(template=ctx.credential_template, literal=t),
+                f"random token ({len(t)} chars), no such key",
+            )
+        )
+    return st.uuids(version=4).map(
+        lambda u: (
+            Credential(template=ctx.credential_template, literal=str(u)),
+            "well-formed UUID token that is no key",
+        )
+    )
+
+
+def absent_credentials(
+    ctx: ProbeContext, operations: Sequence[str], *, allow_writes: bool = True
+) -> st.SearchStrategy[Scenario]:
+    """The valid request without a credential header: is 'no key' refused?"""
+    cases = plan(
+        ctx,
+        "absent_credentials",
+        operation_ids(ctx, "absent_credentials", operations),
+        lambda op: ("absent",),
+        allow_writes=allow_writes,
+        writes=lambda op, _: op.writes,
+    )
+    op_ids = [op_id for op_id, _ in cases]
+
+    def build(op_id: str, unique: int) -> Scenario:
+        probe = ctx.valid_probe(op_id, unique=unique)
+        return (
+            replace(
+                probe,
+                credential=Credential.none(),
+                defect="no credential header",
+                defect_kind="credential",
+            ),
+        )
+
+    return st.builds(build, st.sampled_from(op_ids), uniques())
+
+
+def malformed_credentials(
+    ctx: ProbeContext,
+    operations: Sequence[str],
+    *,
+    allow_writes: bool = True,
+    kinds: Sequence[str] | None = None,
+) -> st.SearchStrategy[Scenario]:
+    """The valid request with a malformed credential of one of ``kinds`` (or any)."""
+    chosen = choose_many("kinds", kinds, CREDENTIAL_KINDS, default=CREDENTIAL_KINDS)
+    if "bare-key" in chosen and not _scheme(ctx):
+        raise BadArgument(
+            "kinds=['bare-key'] is the valid form when the credential template is "
+            f"{ctx.credential_template!r}"
+        )
+    cases = plan(
+        ctx,
+        "malformed_credentials",
+        operation_ids(ctx, "malformed_credentials", operations),
+        lambda op: chosen,
+        allow_writes=allow_writes,
+        writes=_writes,
+    )
+
+    @st.composite
+    def scenarios(draw: st.DrawFn) -> Scenario:
+        op_id, kind = draw(by_option(cases))
+        credential, defect = draw(_credentials(ctx, kind))
+        probe = ctx.valid_probe(op_id, unique=draw(uniques()))
+        return (
+            replace(
+                probe,
+                credential=credential,
+                defect=f"{kind}: {defect}",
+                defect_kind="credential",
+                writes=_writes(ctx.operation(op_id), kind),
+            ),
+        )
+
+    return scenarios()
+
+
+def fixture_credentials(
+    ctx: ProbeContext,
+    operations: Sequence[str],
+    *,
+    allow_writes: bool = True,
+    fixture: str,
+) -> st.SearchStrategy[Scenario]:
+    """The valid request under another fixture's key (unverified, limited role...)."""
+    name = text_argument("fixture", fixture)
+    if name == ctx.credential:
+        raise BadArgument(
+            f"fixture={name!r} is the valid credential; name another key fixture"
+        )
+    if name not in ctx.secret_fixtures:
+        known = sorted(ctx.secret_fixtures - {ctx.credential})
+        raise BadArgument(
+            f"fixture={name!r} is not a key fixture of this profile; known: "
+            + (", ".join(known) or "none")
+        )
+    cases = plan(
+        ctx,
+        "fixture_credentials",
+        operation_ids(ctx, "fixture_credentials", operations),
+        lambda op: (name,),
+        allow_writes=allow_writes,
+        writes=lambda op, _: op.writes,
+    )
+    op_ids = [op_id for op_id, _ in cases]
+
+    def build(op_id: str, unique: int) -> Scenario:
+        probe = ctx.valid_probe(op_id, unique=unique)
+        return (
+            replace(
+                probe,
+                credential=Credential.of(name, ctx.credential_template),
+                defect=f"credential of fixture {name!r}",
+                defect_kind="credential",
+            ),
+        )
+
+    return st.builds(build, st.sampled_from(op_ids), uniques())

@@ -1,0 +1,90 @@
+"""Parameter probes: the valid request without one required query parameter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from hypothesis import strategies as st
+
+from conformance.surface import Operation, ProbeContext
+
+from .common import (
+    BadArgument,
+    Scenario,
+    by_option,
+    near_miss,
+    operation_ids,
+    plan,
+    uniques,
+)
+
+
+def _required(op: Operation) -> list[str]:
+    return [p.name for p in op.params("query") if p.required]
+
+
+def _params(value: object, ops: Sequence[Operation]) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+        raise BadArgument(f"params={value!r} must be a non-empty list of names")
+    required = {name for op in ops for name in _required(op)}
+    optional = {p.name for op in ops for p in op.params("query")} - required
+    for name in value:
+        if isinstance(name, str) and name in required:
+            continue
+        if isinstance(name, str) and name in optional:
+            raise BadArgument(
+                f"params has {name!r}, an optional query parameter: leaving it out "
+                "is no defect"
+            )
+        hint = near_miss(name, required) if isinstance(name, str) else ""
+        raise BadArgument(
+            f"params has {name!r}, a required query parameter of none of the "
+            f"operations{hint}"
+        )
+    return tuple(value)
+
+
+def missing_parameters(
+    ctx: ProbeContext,
+    operations: Sequence[str],
+    *,
+    allow_writes: bool = True,
+    params: Sequence[str] | None = None,
+) -> st.SearchStrategy[Scenario]:
+    """The valid request without a required query parameter (all of them if None)."""
+    ids = operation_ids(ctx, "missing_parameters", operations)
+    ops = [ctx.operation(op_id) for op_id in ids]
+    names = _params(params, ops)
+    if names is None and not any(_required(op) for op in ops):
+        raise BadArgument(
+            f"missing_parameters: {', '.join(ids)} have no required query parameter"
+        )
+    # Without a required parameter the request is incomplete, like a body missing a
+    # field: a target cannot act on it as meant, so it is not counted as a write.
+    cases = plan(
+        ctx,
+        "missing_parameters",
+        ids,
+        lambda op: [n for n in _required(op) if names is None or n in names],
+        allow_writes=allow_writes,
+        writes=lambda op, name: False,
+    )
+
+    def build(case: tuple[str, str], unique: int) -> Scenario:
+        op_id, name = case
+        probe = ctx.valid_probe(op_id, unique=unique)
+        return (
+            replace(
+                probe,
+                query=tuple((k, v) for k, v in probe.query if k != name),
+                defect=f"required query parameter {name!r} missing",
+                defect_kind="parameter",
+                field=name,
+                writes=False,
+            ),
+        )
+
+    return st.builds(build, by_option(cases), uniques())

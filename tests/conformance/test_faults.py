@@ -1,0 +1,89 @@
+"""Every clause fails on its violation and every allowed variation passes.
+
+One parametrized run per fault switch of each reference server: the run exits 1 and the
+clause the switch breaks is reported failed. Where a fault cannot help breaking a
+neighbouring clause too, the overlap is declared here, so a fault that starts breaking
+something else is caught.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pytest
+
+from conformance.checks import REGISTRY
+from conformance.profile import load_profile
+from conformance.reference import cardclan, cardda
+
+# Raised limits (server and suite alike): a full run takes seconds. The documented
+# limit has its own test.
+FAST = ("--rate-limit", "100", "--max-rps", "1000")
+if TYPE_CHECKING:
+    from conftest import CliRun
+
+REFERENCE = {"cardda": cardda, "cardclan": cardclan}
+
+# Clauses a fault breaks besides its own, and why.
+OVERLAP = {
+    # 403 answers "access_denied": the policy clause expects "forbidden" too.
+    "CD-CODE-1": {"CD-POLICY-1"},
+    # Deep nesting and NaN get a 500: that is also not the documented 400.
+    "CD-5XX-1": {"CD-REQ-1"},
+    # A non-array mergeTags gets a 500: also not the documented 400 and message.
+    "CC-5XX-1": {"CC-VAL-3"},
+}
+
+FAULT_CASES = [
+    pytest.param(api, fault, id=fault)
+    for api, module in REFERENCE.items()
+    for fault in sorted(module.FAULTS)
+]
+TOLERANCE_CASES = [
+    pytest.param(api, tolerance, id=f"{api}-{tolerance}")
+    for api, module in REFERENCE.items()
+    for tolerance in sorted(module.TOLERANCES)
+]
+
+
+@pytest.mark.parametrize("api", sorted(REFERENCE))
+def test_catalog_checks_and_fault_switches_are_one_set(api: str) -> None:
+    """Clause ids in the catalog, the checks bound to them and the fault switches of
+    the reference server are the same set."""
+    profile = load_profile(api)
+    catalog = {c.id for c in profile.clauses}
+    bound = {c.id for c in profile.clauses if c.check in REGISTRY.names()}
+    faults = set(REFERENCE[api].FAULTS)
+    assert catalog == bound, f"clauses without a registered check: {catalog - bound}"
+    assert catalog == faults, (
+        f"in the catalog only: {sorted(catalog - faults)}; "
+        f"fault switches only: {sorted(faults - catalog)}"
+    )
+
+
+@pytest.mark.parametrize(("api", "fault"), FAULT_CASES)
+def test_fault_fails_its_clause(
+    api: str, fault: str, run_cli: Callable[..., CliRun]
+) -> None:
+    """With one fault on, the run exits 1 and that clause (and only the declared
+    neighbours) fails, with evidence."""
+    run = run_cli("run", "--api", api, "--fault", fault, *FAST)
+    assert run.code == 1, run.out[-2000:]
+    assert run.failing() == {fault} | OVERLAP.get(fault, set())
+    violation = run.clause(fault)["violations"][0]
+    exchange = violation["exchanges"][0]
+    assert exchange["curl"].startswith("curl ")
+    assert violation["expected"]
+    assert violation["actual"]
+
+
+@pytest.mark.parametrize(("api", "tolerance"), TOLERANCE_CASES)
+def test_tolerated_variation_passes(
+    api: str, tolerance: str, run_cli: Callable[..., CliRun]
+) -> None:
+    """A target that differs only in allowed ways keeps every clause."""
+    run = run_cli("run", "--api", api, "--tolerance", tolerance, *FAST)
+    assert run.code == 0, run.out[-3000:]
+    statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
+    assert set(statuses.values()) == {"pass"}, statuses
