@@ -29,6 +29,23 @@ from conformance.session import ApiSession
 from strategies import FAMILIES, NothingToProbe
 
 DEFAULT_EXAMPLES = {"ci": 8, "thorough": 60}
+
+# The suite's Hypothesis settings profiles. Both send every example over the network,
+# so: no example database (a run is replayed with --seed), no deadline, no health
+# checks about slow data, one failure reported per test, quiet (the evidence is ours).
+for _name, _count in DEFAULT_EXAMPLES.items():
+    settings.register_profile(
+        f"conformance-{_name}",
+        max_examples=_count,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+    )
 REQUESTS_PER_EXAMPLE = 4  # room for shrinking: the clause's request budget per example
 MAX_RECOVERY_WAIT_S = 30.0
 BURST_TIME_S = 10.0
@@ -122,21 +139,21 @@ def _run_strategy_clause(
                 for exchange in judged_now:
                     spec.fn(ctx, exchange)
 
-        test = settings(
-            max_examples=per_op,
-            database=None,
-            deadline=None,
-            derandomize=False,
-            phases=(Phase.explicit, Phase.generate, Phase.shrink),
-            suppress_health_check=list(HealthCheck),
-            report_multiple_bugs=False,
-            verbosity=Verbosity.quiet,
-            print_blob=False,
-        )(seed(_seed_for(session, clause, op))(given(strategy)(probe_test)))
+        profile = settings.get_profile(
+            f"conformance-{session.settings.hypothesis_profile}"
+        )
+        test = settings(profile, max_examples=per_op)(
+            seed(_seed_for(session, clause, op))(given(strategy)(probe_test))
+        )
         try:
             test()
         except Violation as violation:
             session.add_violation(violation)
+        except BaseExceptionGroup as group:  # a flaky failure wraps what it saw
+            found = group.subgroup(Violation)
+            if found is None:
+                raise
+            session.add_violation(found.exceptions[0])  # type: ignore[arg-type]
         except HypothesisException as exc:
             result.notes.append(f"{op}: {type(exc).__name__}: {exc}")
     session.judged[clause.id] += len(judged)
@@ -146,6 +163,10 @@ def _run_strategy_clause(
         )
     if not judged and reasons:
         result.reason = "; ".join(dict.fromkeys(reasons))
+        # Say why a value is missing (a setup step skipped or refused).
+        for var, why in session.setup_reasons.items():
+            if f"'{var}'" in result.reason:
+                result.reason += f" ({var}: {why})"
     elif not judged:
         result.reason = "every probe of this clause was throttled (429)"
 

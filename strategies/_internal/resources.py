@@ -92,6 +92,22 @@ def _slots(op: Operation, field: str | None) -> list[Slot]:
     )
 
 
+def _slot_vars(op: Operation, found: Sequence[Slot]) -> list[str]:
+    """The discovered values the replaced slots of ``op`` would otherwise take."""
+    names = {(s.location, s.name) for s in found}
+    out = [
+        p.var or p.name
+        for p in op.parameters
+        if (p.location, p.name) in names and (p.var or p.location == "path")
+    ]
+    properties = (op.body_schema or {}).get("properties") or {}
+    for location, name in names:
+        var = properties.get(name, {}).get("x-conformance-var")
+        if location == "body" and var:
+            out.append(var)
+    return out
+
+
 def _real(
     ctx: ProbeContext, op: Operation, probe: Probe, slot: Slot, unique: int
 ) -> Any:
@@ -151,6 +167,16 @@ def unknown_resources(
             raise BadArgument(f"foreign={foreign!r} is a secret, not a resource id")
     ids = operation_ids(ctx, "unknown_resources", operations)
     slots = {op_id: _slots(ctx.operation(op_id), field) for op_id in ids}
+    # The value a replaced slot would take is never sent: a run that has no such
+    # resource (read-only, nothing created) can still name one that does not exist.
+    ctx = ctx.with_values(
+        **{
+            var: f"<{var}>"
+            for op_id in ids
+            for var in _slot_vars(ctx.operation(op_id), slots[op_id])
+            if var not in ctx.values
+        }
+    )
     if foreign is not None:
         several = [op_id for op_id, found in slots.items() if len(found) > 1]
         if several:

@@ -19,7 +19,7 @@ from conformance.reference import cardclan, cardda
 
 # Raised limits (server and suite alike): a full run takes seconds. The documented
 # limit has its own test.
-FAST = ("--rate-limit", "100", "--max-rps", "1000")
+FAST = ("--rate-limit", "50", "--max-rps", "1000")
 if TYPE_CHECKING:
     from conftest import CliRun
 

@@ -1,0 +1,307 @@
+"""The three front doors end to end: the command, plain pytest, and ``serve``.
+
+Traffic stays on 127.0.0.1: the embedded servers and the apps served here.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+from conformance.reference import cardclan, cardda
+
+if TYPE_CHECKING:
+    from conftest import CliRun
+
+FAST = ("--rate-limit", "50", "--max-rps", "1000")
+
+
+def test_main_command_passes_both_profiles_at_the_documented_limit(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    """The README's main job: every clause of both profiles listed, none failing."""
+    run = run_cli("run", "--api", "all")
+    assert run.code == 0, run.out[-3000:]
+    ids = {c["id"] for c in run.results["clauses"]}
+    assert len([i for i in ids if i.startswith("CD-")]) == 23
+    assert len([i for i in ids if i.startswith("CC-")]) == 20
+    assert {c["status"] for c in run.results["clauses"]} == {"pass"}
+    for clause_id in ids:
+        assert f" {clause_id} " in run.out
+    cases = [tc.get("name") for tc in run.junit.iter("testcase")]
+    assert sorted(cases) == sorted(ids)
+    assert run.results["duration_s"] < 60
+
+
+def _echo_credentials(app: Any) -> Any:
+    """Wrap an app so every response echoes the request's Authorization header."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        auth = dict(scope["headers"]).get(b"authorization", b"")
+
+        async def send_echo(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), (b"x-debug-auth", auth)]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_echo)
+
+    wrapped.state = app.state  # type: ignore[attr-defined]
+    return wrapped
+
+
+def test_no_credential_reaches_any_output(
+    run_cli: Callable[..., CliRun],
+    served: Callable[..., tuple[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Keys given by flag and by environment never appear in the terminal, JUnit or
+    JSON, even when probes send the real key in a malformed header and the target
+    echoes credentials back."""
+    app = cardda.create_app(
+        faults=["CD-AUTH-2", "CD-AUTH-3", "CD-POLICY-1"], rate_limit=50
+    )
+    base, app = served(_echo_credentials(app))
+    fx = app.state.fixtures
+    monkeypatch.setenv("CONFORMANCE_API_KEY", fx["api_key"])
+    monkeypatch.setenv("CONFORMANCE_CARDDA_LIMITED_API_KEY", fx["limited_api_key"])
+    run = run_cli(
+        "run",
+        "--api",
+        "cardda",
+        "--base-url",
+        base,
+        "--fixture",
+        f"company_id={fx['company_id']}",
+        "--fixture",
+        f"unverified_api_key={fx['unverified_api_key']}",
+        "--fixture",
+        f"foreign_company_id={fx['foreign_company_id']}",
+        *FAST,
+    )
+    assert run.code == 1
+    assert run.failing() >= {"CD-AUTH-2", "CD-AUTH-3", "CD-POLICY-1"}
+    everything = run.everything()
+    for name in ("api_key", "unverified_api_key", "limited_api_key"):
+        assert fx[name] not in everything, f"{name} leaked"
+    assert "[redacted]" in everything
+    # curl lines name the variable that holds the key instead of the key
+    assert '"Authorization: Bearer $CONFORMANCE_UNVERIFIED_API_KEY"' in everything
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["--api", "carda"], 2, ["unknown api 'carda'", "did you mean 'cardda'"]),
+        (["--api", "cardda", "--base-url", "ftp://example.test"], 2, ["http(s)"]),
+        (
+            ["--api", "cardda", "--base-url", "http://127.0.0.1:9"],
+            2,
+            ["fixture api_key is required", "CONFORMANCE_API_KEY"],
+        ),
+        (["--api", "cardda", "--rate-limit", "fast"], 2, ["--rate-limit", "'fast'"]),
+        (["--api", "cardda", "--fault", "CD-AUTH-9"], 2, ["did you mean"]),
+    ],
+    ids=["unknown-api", "bad-url", "missing-fixture", "bad-rate", "unknown-fault"],
+)
+def test_usage_errors_exit_2_with_one_sentence(
+    run_cli: Callable[..., CliRun], args: list[str], code: int, words: list[str]
+) -> None:
+    run = run_cli("run", *args)
+    assert run.code == code
+    for word in words:
+        assert word in run.err
+    assert "Traceback" not in run.err + run.out
+
+
+def test_unreachable_target_exits_3(
+    run_cli: Callable[..., CliRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONFORMANCE_API_KEY", "k-not-used")
+    monkeypatch.setenv("CONFORMANCE_COMPANY_ID", "c")
+    port = _free_port()
+    run = run_cli("run", "--api", "cardda", "--base-url", f"http://127.0.0.1:{port}")
+    assert run.code == 3
+    assert "unreachable" in run.err
+    assert "k-not-used" not in run.err + run.out
+
+
+def test_a_key_the_target_refuses_is_a_configuration_error(
+    run_cli: Callable[..., CliRun],
+    served: Callable[..., tuple[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    base, app = served(cardda.create_app(rate_limit=None))
+    monkeypatch.setenv("CONFORMANCE_API_KEY", "cd_live_wrong")
+    monkeypatch.setenv("CONFORMANCE_COMPANY_ID", app.state.fixtures["company_id"])
+    run = run_cli("run", "--api", "cardda", "--base-url", base)
+    assert run.code == 2
+    assert "refused fixture api_key" in run.err
+    assert "cd_live_wrong" not in run.err
+
+
+def test_clauses_without_their_fixture_are_not_run_and_say_why(
+    run_cli: Callable[..., CliRun],
+    served: Callable[..., tuple[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    base, app = served(cardda.create_app(rate_limit=50))
+    monkeypatch.setenv("CONFORMANCE_API_KEY", app.state.fixtures["api_key"])
+    monkeypatch.setenv("CONFORMANCE_COMPANY_ID", app.state.fixtures["company_id"])
+    run = run_cli("run", "--api", "cardda", "--base-url", base, *FAST)
+    assert run.code == 0
+    not_run = {
+        c["id"]: c["reason"] for c in run.results["clauses"] if c["status"] == "not-run"
+    }
+    assert set(not_run) == {"CD-AUTH-3", "CD-POLICY-1", "CD-TENANT-3"}
+    assert "unverified_api_key" in not_run["CD-AUTH-3"]
+    assert "CONFORMANCE_LIMITED_API_KEY" in not_run["CD-POLICY-1"]
+    assert "foreign_company_id" in not_run["CD-TENANT-3"]
+    skipped = [
+        tc for tc in run.junit.iter("testcase") if tc.find("skipped") is not None
+    ]
+    assert len(skipped) == 3
+
+
+def test_read_only_sends_no_write_and_reports_write_clauses_not_run(
+    run_cli: Callable[..., CliRun],
+    served: Callable[..., tuple[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    base, app = served(cardda.create_app(rate_limit=50))
+    for name, value in app.state.fixtures.items():
+        monkeypatch.setenv(f"CONFORMANCE_{name.upper()}", value)
+    store = app.state.store
+    before = (len(store.recipients), len(store.transactions))
+    statuses = {t["id"]: t["status"] for t in store.transactions.values()}
+    run = run_cli("run", "--api", "cardda", "--base-url", base, "--read-only", *FAST)
+    assert run.code == 0, run.out[-3000:]
+    assert (len(store.recipients), len(store.transactions)) == before
+    assert {t["id"]: t["status"] for t in store.transactions.values()} == statuses
+    not_run = {
+        c["id"]: c["reason"] for c in run.results["clauses"] if c["status"] == "not-run"
+    }
+    assert {"CD-CONFLICT-1", "CD-CONFLICT-2", "CD-POLICY-1"} <= set(not_run)
+    assert all("read-only" in reason for reason in not_run.values()), not_run
+
+
+def test_same_seed_same_minimal_violation(run_cli: Callable[..., CliRun]) -> None:
+    """``--seed`` replays a run: the shrunk failing probes are the same."""
+
+    def defects() -> list[str]:
+        run = run_cli(
+            "run", "--api", "cardda", "--fault", "CD-AUTH-2", "--seed", "7", *FAST
+        )
+        return [
+            ex["defect"]
+            for v in run.clause("CD-AUTH-2")["violations"]
+            for ex in v["exchanges"]
+        ]
+
+    assert defects() == defects()
+
+
+def _env_without_conformance() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
+
+
+def test_plain_pytest_runs_the_same_suite(tmp_path: Path) -> None:
+    """``pytest --pyargs conformance.suite`` with the same options: one test per
+    clause, pytest's exit status, the same report files."""
+    base = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--pyargs",
+        "conformance.suite",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--api",
+        "cardclan",
+        *FAST,
+    ]
+    ok = subprocess.run(
+        [*base, "--report-dir", str(tmp_path / "ok")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env=_env_without_conformance(),
+    )
+    assert ok.returncode == 0, ok.stdout[-3000:] + ok.stderr[-2000:]
+    assert "20 passed" in ok.stdout
+    assert (tmp_path / "ok" / "junit.xml").is_file()
+    broken = subprocess.run(
+        [*base, "--report-dir", str(tmp_path / "broken"), "--fault", "CC-AUTH-4"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env=_env_without_conformance(),
+    )
+    assert broken.returncode == 1
+    assert "test_clause[CC-AUTH-4] FAILED" in broken.stdout or (
+        "FAILED" in broken.stdout and "CC-AUTH-4" in broken.stdout
+    )
+    assert "curl -i -X" in broken.stdout
+
+
+def test_serve_runs_a_reference_server_alone(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "conformance.cli",
+            "serve",
+            "--api",
+            "cardclan",
+            "--port",
+            str(port),
+            "--fault",
+            "CC-AUTH-1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env_without_conformance(),
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/api/integration/auth/validate"
+        deadline = time.monotonic() + 20
+        response = None
+        while time.monotonic() < deadline:
+            try:
+                response = httpx.get(url, timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert response is not None, "server did not start"
+        assert response.status_code == 401
+        assert response.json()["message"] == "Unauthorized"  # the fault is on
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+    assert f"http://127.0.0.1:{port}/api" in out
+    assert "CONFORMANCE_API_KEY=" in out
+    assert cardclan.FAULTS  # the module the server came from
