@@ -25,7 +25,7 @@ import httpx
 from conformance.checks.rate import retry_after_seconds
 from conformance.exchange import Exchange, Received, SentRequest
 from conformance.probe import Credential, Probe
-from conformance.redact import Redactor, curl_line
+from conformance.redact import ENV_PREFIX, Redactor, curl_line
 
 USER_AGENT = "errcontract-conformance/0.1 (+error-contract conformance suite)"
 
@@ -185,6 +185,9 @@ class Client:
         if use_cache and key in self._cache:
             return replace(self._cache[key], probe=probe)
         exchange = self._send_with_retries(probe, url, headers, paced)
+        # A failure or a 429 says nothing about the request: ask again next time.
+        if exchange.response is None or exchange.status == 429:
+            use_cache = False
         if use_cache:
             self._cache[key] = exchange
         if self._on_exchange is not None:
@@ -272,12 +275,17 @@ class Client:
             chunks: list[bytes] = []
             size = 0
             truncated = False
+            deadline = started + self.settings.timeout_s
             for chunk in response.iter_bytes():
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > limit:
                     truncated = True
                     break
+                # The timeout bounds the whole request, not each read: a target
+                # dripping a byte at a time must not hold the run.
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("the whole-request timeout passed")
             body = b"".join(chunks)[:limit]
             raw_headers = [
                 (k.decode("latin-1"), v.decode("latin-1"))
@@ -317,14 +325,16 @@ class Client:
         from_env: dict[str, str] = {}
         credential = probe.credential
         if credential.fixture is not None and not credential.absent:
-            env = self._env_names.get(credential.fixture, credential.fixture.upper())
+            env = self._env_names.get(
+                credential.fixture, ENV_PREFIX + credential.fixture.upper()
+            )
             from_env[self.settings.credential_header] = credential.template.replace(
                 "{token}", "$" + env
             )
         elif not credential.absent:
             # A literal token is generated junk, not a secret: shown so it reproduces.
             value = credential.template.replace("{token}", credential.literal or "")
-            curl_headers.append((self.settings.credential_header, value))
+            curl_headers.append((self.settings.credential_header, value.strip()))
         curl = curl_line(
             probe.method,
             request.url,

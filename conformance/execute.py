@@ -24,6 +24,7 @@ from conformance.client import BudgetExhausted
 from conformance.exchange import Exchange
 from conformance.probe import Probe
 from conformance.profile import Clause
+from conformance.redact import ENV_PREFIX
 from conformance.results import ClauseResult, Violation
 from conformance.session import ApiSession
 from strategies import FAMILIES, NothingToProbe
@@ -60,7 +61,7 @@ def run_clause(session: ApiSession, clause: Clause) -> ClauseResult:
     missing = [n for n in clause.needs if n not in session.target.fixtures]
     if missing:
         name = missing[0]
-        env = session.target.env_names.get(name, name.upper())
+        env = session.target.env_names.get(name, ENV_PREFIX + name.upper())
         result.reason = (
             f"needs fixture {name}, which was not given (--fixture {name}=… or {env})"
         )

@@ -11,6 +11,8 @@ import shlex
 from collections.abc import Iterable, Mapping
 
 REDACTED = "[redacted]"
+# Secrets are named in output by the environment variable that holds them.
+ENV_PREFIX = "CONFORMANCE_"
 
 # Header names whose values are credentials whatever they hold.
 SENSITIVE_HEADERS = frozenset(
@@ -30,8 +32,10 @@ class Redactor:
     """Masks the given secret values and credential headers."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        # Longest first, so a secret that contains another is masked whole.
-        self._secrets = sorted({s for s in secrets if s and s.strip()}, key=len)[::-1]
+        # Longest first, so a secret that contains another is masked whole; the
+        # trimmed form too, since that is what goes on the wire.
+        given = [s for s in secrets if s and s.strip()]
+        self._secrets = sorted({*given, *(s.strip() for s in given)}, key=len)[::-1]
 
     def text(self, value: str) -> str:
         """``value`` with every secret replaced."""

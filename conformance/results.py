@@ -172,7 +172,8 @@ class RunResult:
         }
         if len(self.apis) == 1:
             only = doc["apis"][0]
-            doc.update({k: only[k] for k in ("api", "title", "base_url", "clauses")})
+            flat = ("api", "title", "base_url", "clauses", "coverage")
+            doc.update({k: only[k] for k in flat})
             doc["notes"] = only["notes"]
         else:
             doc["api"] = "all"

@@ -22,8 +22,7 @@ from conformance.profile import (
     load_profile,
     unknown_api_message,
 )
-
-ENV_PREFIX = "CONFORMANCE_"
+from conformance.redact import ENV_PREFIX
 
 
 class ConfigError(ValueError):

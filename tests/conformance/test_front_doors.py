@@ -305,3 +305,25 @@ def test_serve_runs_a_reference_server_alone(tmp_path: Path) -> None:
     assert f"http://127.0.0.1:{port}/api" in out
     assert "CONFORMANCE_API_KEY=" in out
     assert cardclan.FAULTS  # the module the server came from
+
+
+def test_recipients_the_run_creates_are_deleted_at_the_end(
+    run_cli: Callable[..., CliRun],
+    served: Callable[..., tuple[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    base, app = served(cardda.create_app(rate_limit=50))
+    for name, value in app.state.fixtures.items():
+        monkeypatch.setenv(f"CONFORMANCE_{name.upper()}", value)
+    seeded = set(app.state.store.recipients)
+    run = run_cli("run", "--api", "cardda", "--base-url", base, *FAST)
+    assert run.code == 0
+    created = [
+        c
+        for c in run.results["coverage"]
+        if c["operation"] == "createRecipient" and c["status"] in {"200", "201"}
+    ]
+    assert created
+    assert created[0]["provoked"] >= 2  # the setup create and duplicate probes
+    left = set(app.state.store.recipients) - seeded
+    assert left == set(), f"{len(left)} recipients left behind"

@@ -1,0 +1,104 @@
+"""The profile files: valid schemas, a valid OpenAPI surface, a catalog that binds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+
+from conformance.checks import REGISTRY
+from conformance.profile import Profile, ProfileError, available_apis, schemas_root
+from strategies import FAMILIES
+
+SCHEMA_FILES = sorted(schemas_root().rglob("*.schema.json"))
+APIS = available_apis()
+
+
+def test_both_profiles_ship() -> None:
+    assert APIS == ["cardclan", "cardda"]
+
+
+@pytest.mark.parametrize("path", SCHEMA_FILES, ids=lambda p: p.name)
+def test_every_schema_is_valid_2020_12_with_id_title_and_description(
+    path: Path,
+) -> None:
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    for key in ("$id", "title", "description"):
+        assert schema.get(key), f"{path.name} lacks {key}"
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_the_surface_is_a_valid_openapi_3_1_document(api: str) -> None:
+    path = schemas_root() / api / "openapi.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert document["openapi"].startswith("3.1")
+    validate(document, base_uri=path.as_uri())
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_every_clause_binds_to_a_registered_check_and_strategy(api: str) -> None:
+    profile = Profile(schemas_root() / api)
+    for clause in profile.clauses:
+        spec = REGISTRY.get(clause.check)
+        if clause.on is not None:
+            assert spec.scope in {"exchange", "run"}, clause.id
+        elif "strategy" in (clause.probes or {}):
+            assert clause.probes is not None
+            assert clause.probes["strategy"] in FAMILIES, clause.id
+            assert spec.scope in {"exchange", "scenario"}, clause.id
+        else:
+            assert spec.scope == "burst", clause.id
+        for reference in [clause.params.get("schema")]:
+            if reference:
+                profile.validator(reference)  # resolves, or raises
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_every_documented_answer_names_an_error_shape_status(api: str) -> None:
+    """Expected statuses in the catalog are statuses the surface documents."""
+    profile = Profile(schemas_root() / api)
+    for clause in profile.clauses:
+        ops = (clause.probes or {}).get("operations", [])
+        for answer in clause.expect:
+            status = str(answer["status"])
+            if status.endswith("XX"):
+                continue
+            documented = {s for op in ops for s in profile.operations[op].statuses}
+            assert status in documented, (clause.id, status)
+
+
+def _broken_copy(tmp_path: Path, api: str, old: str, new: str) -> Path:
+    target = tmp_path / api
+    shutil.copytree(schemas_root() / api, target)
+    shutil.copytree(schemas_root() / "common", tmp_path / "common")
+    catalog = target / "clauses.yaml"
+    text = catalog.read_text(encoding="utf-8")
+    assert old in text
+    catalog.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("kind: documented", "kind: documentd", ["clauses.yaml", "documentd"]),
+        ("operations: [listCompanies,", "operations: [listCompany,", ["listCompany"]),
+        ("needs: [unverified_api_key]", "needs: [unverified_key]", ["unverified_key"]),
+    ],
+    ids=["bad-kind", "unknown-operation", "unknown-fixture"],
+)
+def test_a_catalog_typo_is_a_clear_error_at_load(
+    tmp_path: Path, old: str, new: str, words: list[str]
+) -> None:
+    directory = _broken_copy(tmp_path, "cardda", old, new)
+    with pytest.raises(ProfileError) as info:
+        Profile(directory)
+    for word in words:
+        assert word in str(info.value)
