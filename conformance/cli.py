@@ -1,7 +1,8 @@
-"""The ``conformance`` command: ``run`` the suite, ``serve`` a reference server.
+"""The ``conformance`` command: ``run``, ``serve``, ``baseline`` and ``diff``.
 
 Exit status of ``run``: 0 every clause that ran held; 1 a clause broke; 2 usage or
 configuration error; 3 target unreachable; 4 the suite itself failed; 130 interrupted.
+``diff`` exits 1 when something broke between the two runs.
 """
 
 from __future__ import annotations
@@ -66,7 +67,30 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--fault", action="append", default=[], metavar="CLAUSE-ID")
     run.add_argument("--tolerance", action="append", default=[], metavar="NAME")
     run.add_argument("--path", action="append", default=[], metavar="OP=/path")
+    run.add_argument(
+        "--baseline", metavar="FILE", help="known violations that do not fail the run"
+    )
+    run.add_argument(
+        "--fail-on",
+        metavar="KINDS",
+        help="clause kinds that gate the exit status: documented, reading or all",
+    )
+    run.add_argument(
+        "--screenshot", action="store_true", help="also save report.png (Chromium)"
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="pytest's own output")
+
+    base = sub.add_parser(
+        "baseline", help="write a baseline of the violations in a results.json"
+    )
+    base.add_argument("--from", dest="source", required=True, metavar="RESULTS_JSON")
+    base.add_argument("--output", "-o", default="conformance-baseline.yaml")
+    base.add_argument("--note", default="", help="a note on every entry")
+    base.add_argument("--expires", help="an expiry date (YYYY-MM-DD) on every entry")
+
+    diff = sub.add_parser("diff", help="what broke and what was fixed between two runs")
+    diff.add_argument("old", metavar="OLD_RESULTS_JSON")
+    diff.add_argument("new", metavar="NEW_RESULTS_JSON")
 
     serve = sub.add_parser("serve", help="run a reference server alone")
     serve.add_argument("--api", required=True)
@@ -122,6 +146,9 @@ def _run(args: argparse.Namespace) -> int:
         faults=args.fault,
         tolerances=args.tolerance,
         paths=args.path,
+        baseline=args.baseline,
+        fail_on=args.fail_on,
+        screenshot=args.screenshot,
     )
     try:
         run = Run(resolve(options))
@@ -188,13 +215,59 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _baseline(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from conformance.baseline import (
+        baseline_from_results,
+        parse_date,
+        read_results,
+        write_baseline,
+    )
+    from conformance.settings import ConfigError
+
+    try:
+        if args.expires:
+            parse_date(args.expires, "--expires")
+        results = read_results(Path(args.source))
+        document = baseline_from_results(results, note=args.note, expires=args.expires)
+        write_baseline(document, Path(args.output))
+    except ConfigError as exc:
+        print(f"conformance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(
+            f"conformance: error: cannot write {args.output!r}: {exc}", file=sys.stderr
+        )
+        return EXIT_USAGE
+    count = len(document["entries"])
+    print(f"wrote {count} known violation(s) to {args.output}")
+    return EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from conformance.baseline import diff_results, read_results, summarize
+    from conformance.settings import ConfigError
+
+    try:
+        old, new = read_results(Path(args.old)), read_results(Path(args.new))
+    except ConfigError as exc:
+        print(f"conformance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    changes = diff_results(old, new)
+    for line in summarize(changes):
+        print(line)
+    return EXIT_BROKEN if any(c.kind == "broke" for c in changes) else EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``conformance`` command."""
     args = _parser().parse_args(argv)
+    commands = {"run": _run, "serve": _serve, "baseline": _baseline, "diff": _diff}
     try:
-        if args.command == "run":
-            return _run(args)
-        return _serve(args)
+        return commands[args.command](args)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
 

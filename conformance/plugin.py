@@ -94,6 +94,24 @@ _OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
         {"action": "append", "default": []},
     ),
     (
+        "--baseline",
+        "conformance_baseline",
+        "a file of known violations: only new ones fail the run",
+        {},
+    ),
+    (
+        "--fail-on",
+        "conformance_fail_on",
+        "clause kinds that gate: documented, reading or all (default all)",
+        {},
+    ),
+    (
+        "--screenshot",
+        "conformance_screenshot",
+        "also save report.png of the HTML report (needs Chromium)",
+        {"action": "store_true", "default": False},
+    ),
+    (
         "--path",
         "conformance_paths",
         "OPERATION=/path/{id} for a target whose path differs; repeatable",
@@ -144,6 +162,9 @@ def options_from(config: pytest.Config) -> Any:
         faults=list(_value(config, "conformance_faults") or []),
         tolerances=list(_value(config, "conformance_tolerances") or []),
         paths=list(_value(config, "conformance_paths") or []),
+        baseline=_value(config, "conformance_baseline"),
+        fail_on=_value(config, "conformance_fail_on"),
+        screenshot=bool(_value(config, "conformance_screenshot")),
     )
 
 

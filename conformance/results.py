@@ -36,6 +36,9 @@ class Violation(AssertionError):
         self.expected = expected
         self.actual = actual
         self.exchanges = exchanges
+        # Set by the CI gate when a baseline entry lists this (clause, operation).
+        self.known = False
+        self.known_note = ""
 
     @property
     def operation(self) -> str | None:
@@ -50,6 +53,8 @@ class Violation(AssertionError):
             "expected": self.expected,
             "actual": self.actual,
             "operation": self.operation,
+            "known": self.known,
+            "known_note": self.known_note,
             "exchanges": [e.to_dict(limit) for e in self.exchanges],
         }
 
@@ -86,6 +91,23 @@ class ClauseResult:
     violations: list[Violation] = field(default_factory=list)
     exchanges: int = 0
     notes: list[str] = field(default_factory=list)
+    # Every operation with a violation (the evidence list is capped, this is not).
+    violated_operations: list[str] = field(default_factory=list)
+    # The CI gate: which of those are not in the baseline, and whether this clause's
+    # kind gates the exit status at all (--fail-on).
+    new_operations: list[str] = field(default_factory=list)
+    gates: bool = True
+    gate_notes: list[str] = field(default_factory=list)
+
+    @property
+    def known(self) -> bool:
+        """A failure the baseline covers entirely (nothing new)."""
+        return self.status == "fail" and not self.new_operations
+
+    @property
+    def blocking(self) -> bool:
+        """Whether this clause fails the gate (the exit status)."""
+        return self.status == "fail" and self.gates and bool(self.new_operations)
 
     def to_dict(self, limit: int = 4096) -> dict[str, Any]:
         """A JSON-ready view."""
@@ -96,6 +118,12 @@ class ClauseResult:
             "family": self.family,
             "status": self.status,
             "reason": self.reason,
+            "blocking": self.blocking,
+            "known": self.known,
+            "gates": self.gates,
+            "violated_operations": list(self.violated_operations),
+            "new_operations": list(self.new_operations),
+            "gate_notes": list(self.gate_notes),
             "exchanges": self.exchanges,
             "notes": list(self.notes),
             "violations": [v.to_dict(limit) for v in self.violations],
@@ -116,8 +144,13 @@ class ApiResult:
 
     @property
     def verdict(self) -> Literal["pass", "fail"]:
-        """``fail`` when any clause failed."""
-        return "fail" if any(c.status == "fail" for c in self.clauses) else "pass"
+        """``fail`` when a clause fails the gate (with no baseline: any failure)."""
+        return "fail" if any(c.blocking for c in self.clauses) else "pass"
+
+    @property
+    def broken(self) -> list[ClauseResult]:
+        """Every failing clause, gating or not."""
+        return [c for c in self.clauses if c.status == "fail"]
 
     def to_dict(self, limit: int = 4096) -> dict[str, Any]:
         """A JSON-ready view."""
@@ -126,6 +159,7 @@ class ApiResult:
             "title": self.title,
             "base_url": self.base_url,
             "verdict": self.verdict,
+            "broken": [c.id for c in self.broken],
             "requests": self.requests,
             "notes": list(self.notes),
             "clauses": [c.to_dict(limit) for c in self.clauses],
@@ -143,6 +177,7 @@ class RunResult:
     seed: int | None
     version: str
     settings: dict[str, Any] = field(default_factory=dict)
+    baseline: str | None = None
 
     @property
     def verdict(self) -> Literal["pass", "fail"]:
@@ -167,16 +202,18 @@ class RunResult:
             "started_at": self.started_at,
             "seed": self.seed,
             "version": self.version,
+            "baseline": self.baseline,
             "settings": self.settings,
             "apis": [a.to_dict(limit) for a in self.apis],
         }
         if len(self.apis) == 1:
             only = doc["apis"][0]
-            flat = ("api", "title", "base_url", "clauses", "coverage")
+            flat = ("api", "title", "base_url", "clauses", "coverage", "broken")
             doc.update({k: only[k] for k in flat})
             doc["notes"] = only["notes"]
         else:
             doc["api"] = "all"
             doc["base_url"] = {a.api: a.base_url for a in self.apis}
             doc["clauses"] = [c for a in doc["apis"] for c in a["clauses"]]
+            doc["broken"] = [c for a in doc["apis"] for c in a["broken"]]
         return doc

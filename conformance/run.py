@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from conformance import __version__
+from conformance.baseline import apply_gate
 from conformance.client import ClientError
 from conformance.embedded import embedded_targets
 from conformance.execute import run_clause
@@ -114,7 +115,9 @@ class Run:
         self.start()
         if clause_id not in self.results:
             session, clause = self.session_for(clause_id)
-            self.results[clause_id] = run_clause(session, clause)
+            result = run_clause(session, clause)
+            apply_gate(result, self.settings.baseline, self.settings.fail_on)
+            self.results[clause_id] = result
         return self.results[clause_id]
 
     def finish(self) -> RunResult:
@@ -148,6 +151,9 @@ class Run:
             seed=self.settings.seed,
             version=__version__,
             settings=self.settings.describe(),
+            baseline=None
+            if self.settings.baseline is None
+            else self.settings.baseline.source,
         )
         return self.result
 

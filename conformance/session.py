@@ -84,6 +84,7 @@ class ApiSession:
         self.exchanges: list[Exchange] = []
         self.found: dict[str, list[Violation]] = defaultdict(list)
         self.found_count: Counter[str] = Counter()
+        self.violated_operations: dict[str, list[str]] = defaultdict(list)
         self.judged: Counter[str] = Counter()
         self.notes: list[str] = []
         self.setup_reasons: dict[str, str] = {}
@@ -153,6 +154,10 @@ class ApiSession:
     def add_violation(self, violation: Violation) -> None:
         """Keep a violation as evidence (the first few per clause; all are counted)."""
         self.found_count[violation.clause] += 1
+        operations = self.violated_operations[violation.clause]
+        op = violation.operation or "(run)"
+        if op not in operations:
+            operations.append(op)
         if len(self.found[violation.clause]) < MAX_EVIDENCE:
             self.found[violation.clause].append(violation)
 
@@ -269,6 +274,8 @@ class ApiSession:
         """Settle status from what was judged and found."""
         result.exchanges = self.judged[clause.id]
         result.violations = list(self.found.get(clause.id, []))
+        result.violated_operations = list(self.violated_operations.get(clause.id, []))
+        result.new_operations = list(result.violated_operations)
         count = self.found_count[clause.id]
         if count:
             result.status = "fail"

@@ -50,6 +50,9 @@ class Options:
     faults: Sequence[str] = ()
     tolerances: Sequence[str] = ()
     paths: Sequence[str] = ()
+    baseline: str | None = None
+    fail_on: str | None = None
+    screenshot: bool = False
     source: str = "flag"
 
 
@@ -96,6 +99,9 @@ class Settings:
     max_rps: float
     faults: tuple[str, ...]
     tolerances: tuple[str, ...]
+    baseline: Any = None
+    fail_on: frozenset[str] = frozenset({"documented", "reading"})
+    screenshot: bool = False
 
     def describe(self) -> dict[str, Any]:
         """The secret-free view shown in report headers and results.json."""
@@ -116,6 +122,8 @@ class Settings:
             "max_rps": self.max_rps,
             "faults": list(self.faults),
             "tolerances": list(self.tolerances),
+            "baseline": None if self.baseline is None else self.baseline.source,
+            "fail_on": sorted(self.fail_on),
         }
 
 
@@ -235,6 +243,8 @@ def _fixtures(
 
 def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
     """Turn raw options into settings, or raise ``ConfigError`` with one sentence."""
+    from conformance.baseline import load_baseline, parse_fail_on
+
     env = os.environ if env is None else env
     api_source = options.source
     api = options.api or env.get(ENV_PREFIX + "API")
@@ -333,4 +343,9 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
         max_rps=_number(options.max_rps, "--max-rps", 25.0, "flag"),
         faults=tuple(options.faults),
         tolerances=tuple(options.tolerances),
+        baseline=None
+        if not options.baseline
+        else load_baseline(Path(options.baseline)),
+        fail_on=parse_fail_on(options.fail_on),
+        screenshot=options.screenshot,
     )

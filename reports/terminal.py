@@ -17,7 +17,11 @@ def summary_lines(result: RunResult, *, evidence: bool = True) -> list[str]:
         width = max((len(c.id) for c in api.clauses), default=0)
         for clause in api.clauses:
             detail = clause.reason if clause.status != "pass" else ""
-            line = f"  {_MARK[clause.status]:<8} {clause.id:<{width}}  {clause.text}"
+            mark = _MARK[clause.status]
+            if clause.status == "fail" and not clause.blocking:
+                mark = "KNOWN" if clause.known else "NO-GATE"
+                detail = "; ".join(clause.gate_notes) or detail
+            line = f"  {mark:<8} {clause.id:<{width}}  {clause.text}"
             if detail and clause.status != "pass":
                 line += f" [{detail}]"
             lines.append(line)
@@ -29,14 +33,15 @@ def summary_lines(result: RunResult, *, evidence: bool = True) -> list[str]:
                 for violation in clause.violations[:1]:
                     lines.append("")
                     lines.extend(violation.render().splitlines())
-    counts = {
-        s: sum(1 for a in result.apis for c in a.clauses if c.status == s)
-        for s in ("pass", "fail", "not-run")
-    }
+    clauses = [c for a in result.apis for c in a.clauses]
+    passed = sum(1 for c in clauses if c.status == "pass")
+    failed = sum(1 for c in clauses if c.blocking)
+    excused = sum(1 for c in clauses if c.status == "fail" and not c.blocking)
+    not_run = sum(1 for c in clauses if c.status == "not-run")
     lines.append("")
     lines.append(
-        f"verdict: {result.verdict.upper()}: {counts['pass']} passed, "
-        f"{counts['fail']} failed, {counts['not-run']} not run; "
-        f"{result.requests} requests in {result.duration_s:.1f} s"
+        f"verdict: {result.verdict.upper()}: {passed} passed, {failed} failed, "
+        + (f"{excused} known or not gating, " if excused else "")
+        + f"{not_run} not run; {result.requests} requests in {result.duration_s:.1f} s"
     )
     return lines

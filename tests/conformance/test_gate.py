@@ -1,0 +1,210 @@
+"""The CI gate: baselines of known violations, --fail-on, and diffs between runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+import yaml
+
+from conformance.baseline import (
+    Baseline,
+    Entry,
+    apply_gate,
+    diff_results,
+    load_baseline,
+)
+from conformance.results import ClauseResult
+from conformance.settings import ConfigError
+
+if TYPE_CHECKING:
+    from conftest import CliRun
+
+FAST = ("--rate-limit", "50", "--max-rps", "1000")
+THREE = ("--fault", "CD-HDR-1", "--fault", "CD-AUTH-1", "--fault", "CD-CONFLICT-2")
+
+
+def test_baseline_excuses_known_violations_and_catches_a_new_one(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    first = run_cli("run", "--api", "cardda", *THREE, *FAST)
+    assert first.code == 1
+    baseline = tmp_path / "baseline.yaml"
+    made = run_cli(
+        "baseline",
+        "--from",
+        str(first.report_dir / "results.json"),
+        "-o",
+        str(baseline),
+        "--note",
+        "TICKET-1",
+    )
+    assert made.code == 0
+    entries = yaml.safe_load(baseline.read_text())["entries"]
+    assert {e["clause"] for e in entries} == {"CD-HDR-1", "CD-AUTH-1", "CD-CONFLICT-2"}
+
+    known = run_cli(
+        "run", "--api", "cardda", *THREE, *FAST, "--baseline", str(baseline)
+    )
+    assert known.code == 0, known.out[-2000:]
+    assert known.results["verdict"] == "pass"
+    assert {c["id"] for c in known.results["clauses"] if c["known"]} == {
+        "CD-HDR-1",
+        "CD-AUTH-1",
+        "CD-CONFLICT-2",
+    }
+    assert "KNOWN" in known.out
+
+    fourth = run_cli(
+        "run",
+        "--api",
+        "cardda",
+        *THREE,
+        "--fault",
+        "CD-LEAK-1",
+        *FAST,
+        "--baseline",
+        str(baseline),
+    )
+    assert fourth.code == 1
+    blocking = {c["id"] for c in fourth.results["clauses"] if c["blocking"]}
+    assert blocking == {"CD-LEAK-1"}
+    failures = [
+        tc for tc in fourth.junit.iter("testcase") if tc.find("failure") is not None
+    ]
+    assert [tc.get("name") for tc in failures] == ["CD-LEAK-1"]
+
+
+def test_an_expired_entry_fails_again() -> None:
+    result = ClauseResult(
+        id="CD-HDR-1",
+        text="t",
+        kind="documented",
+        family="headers",
+        status="fail",
+        violated_operations=["listBanks"],
+        new_operations=["listBanks"],
+    )
+    baseline = Baseline(
+        "b.yaml", (Entry("CD-HDR-1", "listBanks", "", date(2026, 1, 1)),)
+    )
+    apply_gate(result, baseline, frozenset({"documented"}), today=date(2026, 1, 2))
+    assert result.blocking
+    assert "expired" in result.gate_notes[0]
+    fresh = ClauseResult(
+        id="CD-HDR-1",
+        text="t",
+        kind="documented",
+        family="headers",
+        status="fail",
+        violated_operations=["listBanks"],
+        new_operations=["listBanks"],
+    )
+    apply_gate(fresh, baseline, frozenset({"documented"}), today=date(2026, 1, 1))
+    assert not fresh.blocking
+    assert fresh.known
+
+
+def test_fail_on_documented_does_not_gate_profile_readings(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    reading = run_cli(
+        "run",
+        "--api",
+        "cardda",
+        "--fault",
+        "CD-HDR-2",
+        "--fail-on",
+        "documented",
+        *FAST,
+    )
+    assert reading.code == 0
+    assert reading.clause("CD-HDR-2")["status"] == "fail"
+    assert reading.clause("CD-HDR-2")["gates"] is False
+    documented = run_cli(
+        "run",
+        "--api",
+        "cardda",
+        "--fault",
+        "CD-HDR-1",
+        "--fail-on",
+        "documented",
+        *FAST,
+    )
+    assert documented.code == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (None, ["cannot read the baseline file"]),
+        ("entries: [\n", ["not valid YAML"]),
+        ("- just a list\n", ["must be a mapping"]),
+        ("entries:\n  - clause: CD-HDR-1\n    expires: soon\n", ["expiry", "'soon'"]),
+    ],
+    ids=["missing", "bad-yaml", "not-mapping", "bad-date"],
+)
+def test_a_bad_baseline_is_a_usage_error(
+    tmp_path: Path,
+    run_cli: Callable[..., CliRun],
+    content: str | None,
+    words: list[str],
+) -> None:
+    path = tmp_path / "baseline.yaml"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ConfigError) as info:
+        load_baseline(path)
+    for word in words:
+        assert word in str(info.value)
+    run = run_cli("run", "--api", "cardda", "--baseline", str(path))
+    assert run.code == 2
+    assert str(path) in run.err
+
+
+def test_fail_on_rejects_unknown_kinds(run_cli: Callable[..., CliRun]) -> None:
+    run = run_cli("run", "--api", "cardda", "--fail-on", "docs")
+    assert run.code == 2
+    assert "--fail-on" in run.err
+
+
+def _results(**statuses: tuple[str, list[str]]) -> dict[str, object]:
+    return {
+        "clauses": [
+            {"id": cid.replace("_", "-"), "status": s, "violated_operations": ops}
+            for cid, (s, ops) in statuses.items()
+        ]
+    }
+
+
+def test_diff_names_what_broke_and_what_was_fixed(
+    tmp_path: Path, run_cli: Callable[..., CliRun]
+) -> None:
+    old = _results(
+        CD_HDR_1=("fail", ["a"]), CD_AUTH_1=("pass", []), CD_VAL_1=("fail", ["x", "y"])
+    )
+    new = _results(
+        CD_HDR_1=("pass", []), CD_AUTH_1=("fail", ["b"]), CD_VAL_1=("fail", ["x"])
+    )
+    changes = {c.clause: c.kind for c in diff_results(old, new)}
+    assert changes == {
+        "CD-HDR-1": "fixed",
+        "CD-AUTH-1": "broke",
+        "CD-VAL-1": "improved",
+    }
+
+    import json
+
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    run = run_cli("diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"))
+    assert run.code == 1
+    assert "broke    CD-AUTH-1: pass -> fail on b" in run.out
+    assert "1 broke, 1 fixed" in run.out
+    same = run_cli("diff", str(tmp_path / "old.json"), str(tmp_path / "old.json"))
+    assert same.code == 0
+    missing = run_cli("diff", str(tmp_path / "nope.json"), str(tmp_path / "old.json"))
+    assert missing.code == 2
