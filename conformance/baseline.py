@@ -145,6 +145,7 @@ def apply_gate(
         said = f": {note}" if note else ""
         result.gate_notes.append(f"known (baseline{said}) on {', '.join(operations)}")
     result.new_operations = new
+    result.excused = bool(result.violated_operations) and not new
     for violation in result.violations:
         entry = baseline.find(result.id, violation.operation or "(run)")
         if entry is not None and not entry.expired(today):

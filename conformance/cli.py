@@ -159,6 +159,12 @@ def _run(args: argparse.Namespace) -> int:
     except ClientError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return EXIT_UNREACHABLE
+    except Exception as exc:  # never a traceback for the user: one line, exit 4
+        print(
+            f"conformance: internal error while starting: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
     pytest_args = [
         "--pyargs",
         "conformance.suite",
@@ -179,7 +185,10 @@ def _run(args: argparse.Namespace) -> int:
     ]
     pytest_args += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "-rN"]
     code = pytest.main(pytest_args, plugins=[_Inject(run)])
-    return _PYTEST_EXIT.get(pytest.ExitCode(code), EXIT_INTERNAL)
+    status = _PYTEST_EXIT.get(pytest.ExitCode(code), EXIT_INTERNAL)
+    if status == EXIT_OK and run.internal_errors:
+        return EXIT_INTERNAL  # no clause broke, but the suite could not judge all
+    return status
 
 
 def _serve(args: argparse.Namespace) -> int:

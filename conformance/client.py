@@ -48,7 +48,7 @@ class ClientSettings:
 
     base_url: str
     timeout_s: float = 10.0
-    max_body_bytes: int = 1 << 20
+    max_body_bytes: int = 256 << 10
     max_requests: int = 1000
     max_duration_s: float = 600.0
     rate_limit: float | None = None
@@ -57,6 +57,9 @@ class ClientSettings:
     buckets: tuple[str, ...] = ("client",)
     retry_429: int = 2
     max_retry_wait_s: float = 5.0
+    # All waiting for unexpected 429s in a run; past it, a storm is declared and
+    # no 429 is retried any more (each is reported, none judged).
+    max_429_wait_s: float = 20.0
     credential_header: str = "Authorization"
 
 
@@ -117,6 +120,8 @@ class Client:
         self.started = time.monotonic()
         self._seq = 0
         self._lock = threading.Lock()
+        self.waited_429_s = 0.0
+        self.storm = False
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -172,7 +177,14 @@ class Client:
         # The same request may serve another clause: judge it with this probe's tags.
         return None if hit is None else replace(hit, probe=probe)
 
-    def send(self, probe: Probe, *, paced: bool = True, cache: bool = True) -> Exchange:
+    def send(
+        self,
+        probe: Probe,
+        *,
+        paced: bool = True,
+        cache: bool = True,
+        budget: bool = True,
+    ) -> Exchange:
         """Send ``probe`` and return its redacted exchange.
 
         Probes that do not write are cached by request: Hypothesis replays an example
@@ -184,7 +196,7 @@ class Client:
         use_cache = cache and not probe.writes and probe.role == "probe"
         if use_cache and key in self._cache:
             return replace(self._cache[key], probe=probe)
-        exchange = self._send_with_retries(probe, url, headers, paced)
+        exchange = self._send_with_retries(probe, url, headers, paced, budget)
         # A failure or a 429 says nothing about the request: ask again next time.
         if exchange.response is None or exchange.status == 429:
             use_cache = False
@@ -195,15 +207,22 @@ class Client:
         return exchange
 
     def _send_with_retries(
-        self, probe: Probe, url: str, headers: list[tuple[str, str]], paced: bool
+        self,
+        probe: Probe,
+        url: str,
+        headers: list[tuple[str, str]],
+        paced: bool,
+        budget: bool,
     ) -> Exchange:
         attempts = 0
         while True:
-            exchange = self._send_once(probe, url, headers, paced)
+            exchange = self._send_once(probe, url, headers, paced, budget)
             response = exchange.response
             if response is None or response.status != 429 or not paced:
                 return exchange
             wait = retry_after_seconds(response.header("Retry-After")) or 1
+            if self.storm:
+                return exchange
             if attempts >= self.settings.retry_429:
                 self.notes.append(
                     f"{probe.operation}: still 429 after {attempts} retries; "
@@ -216,7 +235,16 @@ class Client:
                     f"{self.settings.max_retry_wait_s:g} s the suite waits; not retried"
                 )
                 return exchange
+            if self.waited_429_s + wait > self.settings.max_429_wait_s:
+                self.storm = True
+                self.notes.append(
+                    "429 storm: the target kept answering 429; after waiting "
+                    f"{self.waited_429_s:g} s in all the suite stopped retrying, and "
+                    "clauses whose probes were all throttled are reported not-run"
+                )
+                return exchange
             attempts += 1
+            self.waited_429_s += wait
             self.notes.append(
                 f"{probe.operation}: unexpected 429 outside the rate-limit probe; "
                 f"waited {wait} s (Retry-After) and retried"
@@ -242,9 +270,15 @@ class Client:
             )
 
     def _send_once(
-        self, probe: Probe, url: str, headers: list[tuple[str, str]], paced: bool
+        self,
+        probe: Probe,
+        url: str,
+        headers: list[tuple[str, str]],
+        paced: bool,
+        budget: bool = True,
     ) -> Exchange:
-        self._check_budget()
+        if budget:
+            self._check_budget()
         if paced:
             self._pacer.wait(self.bucket(probe, headers), time.monotonic)
         with self._lock:

@@ -96,18 +96,19 @@ class ClauseResult:
     # The CI gate: which of those are not in the baseline, and whether this clause's
     # kind gates the exit status at all (--fail-on).
     new_operations: list[str] = field(default_factory=list)
+    excused: bool = False
     gates: bool = True
     gate_notes: list[str] = field(default_factory=list)
 
     @property
     def known(self) -> bool:
         """A failure the baseline covers entirely (nothing new)."""
-        return self.status == "fail" and not self.new_operations
+        return self.status == "fail" and self.excused
 
     @property
     def blocking(self) -> bool:
         """Whether this clause fails the gate (the exit status)."""
-        return self.status == "fail" and self.gates and bool(self.new_operations)
+        return self.status == "fail" and self.gates and not self.excused
 
     def to_dict(self, limit: int = 4096) -> dict[str, Any]:
         """A JSON-ready view."""

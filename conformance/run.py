@@ -51,6 +51,7 @@ class Run:
         self._stack = ExitStack()
         self.started = False
         self.result: RunResult | None = None
+        self.internal_errors = 0
 
     def clause_ids(self) -> list[str]:
         """Every clause id of the run, in the order they are judged."""
@@ -115,7 +116,16 @@ class Run:
         self.start()
         if clause_id not in self.results:
             session, clause = self.session_for(clause_id)
-            result = run_clause(session, clause)
+            try:
+                result = run_clause(session, clause)
+            except Exception as exc:  # a suite bug must not hide the other verdicts
+                result = session.new_result(clause)
+                result.reason = (
+                    f"the suite failed while judging this clause "
+                    f"({type(exc).__name__}: {session.client.redactor.text(str(exc))})"
+                )
+                session.notes.append(f"internal error in {clause.id}: {result.reason}")
+                self.internal_errors += 1
             apply_gate(result, self.settings.baseline, self.settings.fail_on)
             self.results[clause_id] = result
         return self.results[clause_id]

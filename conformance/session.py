@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance.checks import REGISTRY, CheckContext
 from conformance.checks.rate import Burst
-from conformance.client import Client, ClientSettings
+from conformance.client import BudgetExhausted, Client, ClientSettings
 from conformance.exchange import Exchange
 from conformance.probe import Probe
 from conformance.profile import Clause, Profile
@@ -191,6 +191,9 @@ class ApiSession:
             except MissingValue as exc:
                 self.setup_reasons[var] = f"{exc}"
                 continue
+            except BudgetExhausted as exc:
+                self.setup_reasons[var] = f"not discovered: {exc}"
+                continue
             if value is None:
                 continue
             self.ctx = self.ctx.with_values(**{var: value})
@@ -240,9 +243,11 @@ class ApiSession:
                 continue
             seen.add(probe.path)
             try:
-                exchange = self.client.send(probe, cache=False)
-            except Exception as exc:
-                self.notes.append(f"cleanup stopped: {exc}")
+                # Cleanup runs even when the budget is spent: one request per
+                # resource the run created, each bounded by the timeout.
+                exchange = self.client.send(probe, cache=False, budget=False)
+            except Exception as exc:  # cleanup must never hide the verdict
+                self.notes.append(f"cleanup stopped: {type(exc).__name__}: {exc}")
                 return
             status = exchange.status
             if status is None or status >= 300:

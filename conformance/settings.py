@@ -169,6 +169,20 @@ def _shown_url(url: str) -> str:
     return shown + ("?…" if parts.query or parts.fragment else "")
 
 
+def _check_writable(directory: Path) -> None:
+    """The report directory exists or can be made, and takes a file."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".conformance-write-check"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"report directory {str(directory)!r} cannot be written: "
+            f"{exc.strerror or exc} (from --report-dir)"
+        ) from None
+
+
 def check_base_url(url: str, source: str) -> str:
     """An absolute http(s) URL with a host, without a query or fragment."""
     try:
@@ -323,9 +337,12 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
             f"{options.hypothesis_profile!r} (from flag)"
         )
     examples = options.examples
+    report_dir = Path(options.report_dir) if options.report_dir else None
+    if report_dir is not None:
+        _check_writable(report_dir)
     return Settings(
         targets=tuple(targets),
-        report_dir=Path(options.report_dir) if options.report_dir else None,
+        report_dir=report_dir,
         seed=seed,
         read_only=options.read_only,
         rate_limit=rate_limit,

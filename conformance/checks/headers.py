@@ -11,10 +11,19 @@ from conformance.results import Violation
 
 @REGISTRY.register("header_present", "exchange")
 def header_present(ctx: CheckContext, exchange: Exchange) -> None:
-    """Header ``header`` is present with a non-blank value (name case-insensitive)."""
+    """Header ``header`` is present with a non-blank value (name case-insensitive);
+    with ``single``, exactly once (two request ids name no request)."""
     assert exchange.response is not None
     name = ctx.params["header"]
-    value = exchange.response.header(name)
+    values = exchange.response.header_values(name)
+    if ctx.params.get("single") and len(values) > 1:
+        raise ctx.violation(
+            f"response carries {name} {len(values)} times",
+            expected=f"one {name} header",
+            actual=" and ".join(repr(v) for v in values),
+            exchanges=(exchange,),
+        )
+    value = values[0] if values else None
     if value is None or not value.strip():
         raise ctx.violation(
             f"response lacks {name}",
