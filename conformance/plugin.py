@@ -272,5 +272,7 @@ def pytest_terminal_summary(
     evidence = config.getoption("tbstyle", "auto") == "no"
     for line in summary_lines(run.result, evidence=evidence):
         terminalreporter.write_line(line)
+    for note in run.write_notes:
+        terminalreporter.write_line(f"note: {note}")
     if run.settings.report_dir is not None:
         terminalreporter.write_line(f"reports: {run.settings.report_dir}/")

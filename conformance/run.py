@@ -21,6 +21,7 @@ from conformance.results import ApiResult, ClauseResult, RunResult
 from conformance.session import ApiSession
 from conformance.settings import ConfigError, Settings
 from reports import write_reports
+from reports.screenshot import find_browser, screenshot
 
 
 class TargetUnreachable(ClientError):
@@ -52,6 +53,7 @@ class Run:
         self.started = False
         self.result: RunResult | None = None
         self.internal_errors = 0
+        self.write_notes: list[str] = []
 
     def clause_ids(self) -> list[str]:
         """Every clause id of the run, in the order they are judged."""
@@ -168,8 +170,16 @@ class Run:
         return self.result
 
     def write(self, directory: Path | None = None) -> list[Path]:
-        """Write the report files (after ``finish``)."""
+        """Write the report files (after ``finish``); a screenshot when asked."""
         target = directory or self.settings.report_dir
         if target is None or self.result is None:
             return []
-        return write_reports(self.result, target)
+        paths = write_reports(self.result, target)
+        if self.settings.screenshot:
+            png = screenshot(target / "report.html", target / "report.png")
+            if png is None:
+                why = "no Chromium found" if find_browser() is None else "it failed"
+                self.write_notes.append(f"no screenshot of the report: {why}")
+            else:
+                paths.append(png)
+        return paths

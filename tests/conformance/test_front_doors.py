@@ -133,6 +133,18 @@ def test_usage_errors_exit_2_with_one_sentence(
     assert "Traceback" not in run.err + run.out
 
 
+def test_an_unwritable_report_directory_is_a_usage_error(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    run = run_cli("run", "--api", "cardda", "--report-dir", str(blocker / "reports"))
+    assert run.code == 2
+    assert "report directory" in run.err
+    assert "--report-dir" in run.err
+    assert "Traceback" not in run.err
+
+
 def test_unreachable_target_exits_3(
     run_cli: Callable[..., CliRun], monkeypatch: pytest.MonkeyPatch
 ) -> None:

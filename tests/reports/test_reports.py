@@ -235,9 +235,9 @@ def test_json_for_two_apis_carries_both(tmp_path):
     assert all(a["verdict"] == "fail" for a in document["apis"])
 
 
-def test_write_reports_writes_both_files(tmp_path):
+def test_write_reports_writes_every_file(tmp_path):
     paths = write_reports(_run(), tmp_path / "out")
-    assert sorted(p.name for p in paths) == ["junit.xml", "results.json"]
+    assert sorted(p.name for p in paths) == ["junit.xml", "report.html", "results.json"]
     assert all(p.is_file() for p in paths)
 
 
