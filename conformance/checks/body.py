@@ -63,15 +63,22 @@ def body_schema(ctx: CheckContext, exchange: Exchange) -> None:
         )
 
 
+def body_field(exchange: Exchange, name: str) -> Any:
+    """Field ``name`` of a JSON-object body, or ``None``: a body that is not a JSON
+    object is the shape clause's business, not every field check's."""
+    response = exchange.response
+    if response is None or not response.is_json:
+        return None
+    body = response.json()
+    return body.get(name) if isinstance(body, dict) else None
+
+
 @REGISTRY.register("status_field", "exchange")
 def status_field(ctx: CheckContext, exchange: Exchange) -> None:
     """The body repeats the HTTP status in ``field`` (judged when it is a number)."""
     assert exchange.response is not None
-    if not exchange.response.is_json:
-        return
-    body = exchange.response.json()
     name = ctx.params["field"]
-    value = body.get(name) if isinstance(body, dict) else None
+    value = body_field(exchange, name)
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     if is_number and value != exchange.response.status:
         raise ctx.violation(
@@ -101,11 +108,8 @@ def reason_phrases(status: int) -> frozenset[str]:
 def reason_phrase(ctx: CheckContext, exchange: Exchange) -> None:
     """``field`` is the reason phrase of the status (judged when it is a string)."""
     assert exchange.response is not None
-    if not exchange.response.is_json:
-        return
-    body = exchange.response.json()
     name = ctx.params["field"]
-    value = body.get(name) if isinstance(body, dict) else None
+    value = body_field(exchange, name)
     if not isinstance(value, str):
         return
     status = exchange.response.status

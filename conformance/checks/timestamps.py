@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from conformance.checks._registry import REGISTRY, CheckContext
+from conformance.checks.body import body_field
 from conformance.exchange import Exchange
 
 # RFC 3339 section 5.6 date-time: full-date "T" partial-time time-offset. The "T" and
@@ -35,11 +36,7 @@ def parse_rfc3339(value: str) -> datetime | None:
 
 
 def _timestamp(ctx: CheckContext, exchange: Exchange) -> str | None:
-    response = exchange.response
-    if response is None or not response.is_json:
-        return None
-    body = response.json()
-    value = body.get(ctx.params["field"]) if isinstance(body, dict) else None
+    value = body_field(exchange, ctx.params["field"])
     return value if isinstance(value, str) else None
 
 
