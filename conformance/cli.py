@@ -8,6 +8,7 @@ configuration error; 3 target unreachable; 4 the suite itself failed; 130 interr
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib import metadata
@@ -152,12 +153,24 @@ def _run(args: argparse.Namespace) -> int:
     )
     try:
         run = Run(resolve(options))
+    except ConfigError as exc:
+        print(f"conformance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
         run.start()
     except ConfigError as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ClientError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
+        run.abandon(str(exc))
+        try:
+            written = run.write()
+        except OSError as err:
+            print(f"conformance: reports not written: {err}", file=sys.stderr)
+        else:
+            if written:
+                print(f"reports: {written[0].parent}/ (every clause not run)")
         return EXIT_UNREACHABLE
     except Exception as exc:  # never a traceback for the user: one line, exit 4
         print(
@@ -271,8 +284,19 @@ def _diff(args: argparse.Namespace) -> int:
     return EXIT_BROKEN if any(c.kind == "broke" for c in changes) else EXIT_OK
 
 
+def _hypothesis_home() -> None:
+    """Keep Hypothesis's files (its Unicode tables) out of the user's working
+    directory: in the user's cache, unless they chose a place themselves."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    os.environ.setdefault(
+        "HYPOTHESIS_STORAGE_DIRECTORY",
+        os.path.join(cache, "errcontract-conformance", "hypothesis"),
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``conformance`` command."""
+    _hypothesis_home()
     args = _parser().parse_args(argv)
     commands = {"run": _run, "serve": _serve, "baseline": _baseline, "diff": _diff}
     try:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -26,8 +28,14 @@ from conformance.checks.rate import retry_after_seconds
 from conformance.exchange import Exchange, Received, SentRequest
 from conformance.probe import Credential, Probe
 from conformance.redact import ENV_PREFIX, Redactor, curl_line
+from conformance.wire import Stalled, read_body
 
 USER_AGENT = "errcontract-conformance/0.1 (+error-contract conformance suite)"
+# After this many requests in a row got no answer, the target is treated as silent:
+# each clause then spends one request finding out, not one per example.
+SILENT_AFTER = 3
+REFUSED_BACKOFF_S = 1.0
+_WATCHDOG_GRACE_S = 0.5
 
 
 class ClientError(Exception):
@@ -60,6 +68,9 @@ class ClientSettings:
     # All waiting for unexpected 429s in a run; past it, a storm is declared and
     # no 429 is retried any more (each is reported, none judged).
     max_429_wait_s: float = 20.0
+    # A target that refuses connections mid-run is asked again after a pause.
+    retry_refused: int = 3
+    max_refused_wait_s: float = 15.0
     credential_header: str = "Authorization"
 
 
@@ -100,14 +111,10 @@ class Client:
         self._secrets = dict(secrets)
         self._env_names = dict(env_names or {})
         self.redactor = Redactor(self._secrets.values())
-        self._http = httpx.Client(
-            base_url="",
-            timeout=httpx.Timeout(settings.timeout_s),
-            follow_redirects=False,
-            trust_env=False,
-            transport=transport,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-        )
+        self._transport = transport
+        self._http = self._new_http()
+        self._workers = ThreadPoolExecutor(max_workers=64, thread_name_prefix="probe")
+        self.silent_streak = 0
         limit = settings.rate_limit
         interval = 1.0 / (limit * settings.pace_fraction) if limit else 0.0
         self._pacer = _Pacer(
@@ -122,10 +129,32 @@ class Client:
         self._lock = threading.Lock()
         self.waited_429_s = 0.0
         self.storm = False
+        self.answered = False
+        self.waited_refused_s = 0.0
+
+    def _new_http(self) -> httpx.Client:
+        return httpx.Client(
+            base_url="",
+            timeout=httpx.Timeout(self.settings.timeout_s),
+            follow_redirects=False,
+            trust_env=False,
+            transport=self._transport,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool; stuck requests are not waited for."""
         self._http.close()
+        self._workers.shutdown(wait=False, cancel_futures=True)
+
+    @property
+    def silent(self) -> bool:
+        """Whether the target has answered none of the last few requests."""
+        return self.silent_streak >= SILENT_AFTER
+
+    def key(self, probe: Probe) -> tuple[object, ...]:
+        """What makes two probes the same request on the wire."""
+        return (probe.method, self.url(probe), tuple(self._headers(probe)), probe.body)
 
     # -- building -------------------------------------------------------------------
 
@@ -172,8 +201,7 @@ class Client:
 
     def cached(self, probe: Probe) -> Exchange | None:
         """The exchange an identical earlier probe got, if it was cached."""
-        key = (probe.method, self.url(probe), tuple(self._headers(probe)), probe.body)
-        hit = self._cache.get(key)
+        hit = self._cache.get(self.key(probe))
         # The same request may serve another clause: judge it with this probe's tags.
         return None if hit is None else replace(hit, probe=probe)
 
@@ -192,7 +220,7 @@ class Client:
         """
         headers = self._headers(probe)
         url = self.url(probe)
-        key = (probe.method, url, tuple(headers), probe.body)
+        key = self.key(probe)
         use_cache = cache and not probe.writes and probe.role == "probe"
         if use_cache and key in self._cache:
             return replace(self._cache[key], probe=probe)
@@ -215,9 +243,23 @@ class Client:
         budget: bool,
     ) -> Exchange:
         attempts = 0
+        refused = 0
         while True:
             exchange = self._send_once(probe, url, headers, paced, budget)
             response = exchange.response
+            if response is None and self._went_away(exchange, refused):
+                # The target answered before and now refuses connections: it may be
+                # restarting. Wait a little and ask again (bounded), then report.
+                refused += 1
+                self.waited_refused_s += REFUSED_BACKOFF_S
+                self.notes.append(
+                    f"{probe.operation}: connection refused after the target had "
+                    f"answered; waited {REFUSED_BACKOFF_S:g} s and retried"
+                )
+                self._sleep_within_budget(REFUSED_BACKOFF_S)
+                continue
+            if response is not None:
+                self.answered = True
             if response is None or response.status != 429 or not paced:
                 return exchange
             wait = retry_after_seconds(response.header("Retry-After")) or 1
@@ -250,6 +292,14 @@ class Client:
                 f"waited {wait} s (Retry-After) and retried"
             )
             self._sleep_within_budget(wait)
+
+    def _went_away(self, exchange: Exchange, refused: int) -> bool:
+        return (
+            self.answered
+            and refused < self.settings.retry_refused
+            and self.waited_refused_s < self.settings.max_refused_wait_s
+            and "ConnectError" in (exchange.failure or "")
+        )
 
     def _sleep_within_budget(self, seconds: float) -> None:
         remaining = self.settings.max_duration_s - (time.monotonic() - self.started)
@@ -287,40 +337,51 @@ class Client:
             seq = self._seq
         request = self._record(probe, url, headers)
         started = time.monotonic()
+        timeout = self.settings.timeout_s
+        # A watchdog bounds the whole request: httpx's timeout applies to each read,
+        # and a target dripping its headers a byte a second never trips it.
+        future = self._workers.submit(self._exchange, probe, url, headers, started)
+        failure = None
         try:
-            received = self._exchange(probe, url, headers, started)
+            received = future.result(timeout=timeout + _WATCHDOG_GRACE_S)
+        except FutureTimeout:
+            self._abandon_connections()
+            failure = f"no complete answer within {timeout:g} s (stalled or dripped)"
+        except Stalled:
+            failure = f"no complete answer within {timeout:g} s (stalled or dripped)"
         except httpx.TimeoutException:
-            failure = f"no answer within {self.settings.timeout_s:g} s"
-            return self._exchange_for(seq, probe, request, None, failure)
+            failure = f"no answer within {timeout:g} s (timeout)"
         except httpx.TransportError as exc:
             failure = self.redactor.text(
                 f"transport error: {type(exc).__name__}: {exc}"
             )
+        with self._lock:
+            self.silent_streak = 0 if failure is None else self.silent_streak + 1
+        if failure is not None:
             return self._exchange_for(seq, probe, request, None, failure)
         return self._exchange_for(seq, probe, request, received, None)
+
+    def _abandon_connections(self) -> None:
+        """Drop the pool a stuck request holds; later requests get a fresh one."""
+        with self._lock:
+            stuck, self._http = self._http, self._new_http()
+        # Closing may wait on the stuck connection: do it off the request path.
+        threading.Thread(target=stuck.close, daemon=True).start()
 
     def _exchange(
         self, probe: Probe, url: str, headers: list[tuple[str, str]], started: float
     ) -> Received:
-        limit = self.settings.max_body_bytes
-        with self._http.stream(
+        http = self._http
+        with http.stream(
             probe.method, url, headers=headers, content=probe.body
         ) as response:
-            chunks: list[bytes] = []
-            size = 0
-            truncated = False
-            deadline = started + self.settings.timeout_s
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > limit:
-                    truncated = True
-                    break
-                # The timeout bounds the whole request, not each read: a target
-                # dripping a byte at a time must not hold the run.
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout("the whole-request timeout passed")
-            body = b"".join(chunks)[:limit]
+            # The timeout bounds the whole request, not each read: a target dripping
+            # a byte at a time must not hold the run.
+            body = read_body(
+                response,
+                limit=self.settings.max_body_bytes,
+                deadline=started + self.settings.timeout_s,
+            )
             raw_headers = [
                 (k.decode("latin-1"), v.decode("latin-1"))
                 for k, v in response.headers.raw
@@ -328,10 +389,11 @@ class Client:
         return Received(
             status=response.status_code,
             headers=self.redactor.headers(raw_headers),
-            body=self.redactor.data(body),
-            truncated=truncated,
+            body=self.redactor.data(body.data),
+            truncated=body.truncated,
             received_at=datetime.now(UTC),
             elapsed_s=time.monotonic() - started,
+            note=body.note,
         )
 
     def _record(

@@ -46,6 +46,7 @@ class Received:
     truncated: bool
     received_at: datetime
     elapsed_s: float
+    note: str = ""
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive)."""

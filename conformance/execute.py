@@ -105,8 +105,15 @@ def _run_strategy_clause(
     operations: Sequence[str] = probes["operations"]
     per_op = _examples(session, clause, len(operations))
     judged: set[int] = set()
+    unanswered: dict[tuple[object, ...], Exchange] = {}
     throttled = 0
     for op in operations:
+        if session.client.silent and unanswered:
+            result.notes.append(
+                f"{op}: not probed: the target answered none of the last "
+                f"{session.client.silent_streak} requests"
+            )
+            continue
         try:
             strategy = factory(
                 session.ctx, [op], allow_writes=not session.settings.read_only, **params
@@ -121,10 +128,18 @@ def _run_strategy_clause(
             cached = session.client.cached(probe)
             if cached is not None:
                 return cached
-            if budget["left"] <= 0:
-                reject()  # spent: shrinking stops here, the smallest so far stands
+            key = session.client.key(probe)
+            if key in unanswered:  # replayed while shrinking: no second wait
+                return replace(unanswered[key], probe=probe)
+            if budget["left"] <= 0 or (session.client.silent and unanswered):
+                # Spent, or the target answers nothing: shrinking stops here and
+                # the smallest failing request so far stands.
+                reject()
             budget["left"] -= 1
-            return session.client.send(probe)
+            exchange = session.client.send(probe)
+            if exchange.response is None:
+                unanswered[key] = exchange
+            return exchange
 
         def probe_test(scenario: tuple[Probe, ...]) -> None:
             nonlocal throttled
@@ -164,10 +179,14 @@ def _run_strategy_clause(
         )
     if not judged and reasons:
         result.reason = "; ".join(dict.fromkeys(reasons))
-        # Say why a value is missing (a setup step skipped or refused).
-        for var, why in session.setup_reasons.items():
-            if f"'{var}'" in result.reason:
-                result.reason += f" ({var}: {why})"
+        # Say why a value is missing, down to the first cause (a setup step that was
+        # skipped or refused, and what that step itself lacked).
+        explained: set[str] = set()
+        for _ in range(len(session.setup_reasons)):
+            for var, why in session.setup_reasons.items():
+                if var not in explained and f"'{var}'" in result.reason:
+                    explained.add(var)
+                    result.reason += f" ({var}: {why})"
     elif not judged:
         result.reason = "every probe of this clause was throttled (429)"
 
@@ -205,17 +224,21 @@ def burst(session: ApiSession, op_id: str) -> Burst:
     duration = time.monotonic() - started
     recovery = None
     waited = 0.0
+    no_recovery = ""
     if limited is not None and limited.response is not None:
-        seconds = retry_after_seconds(limited.response.header("Retry-After"))
+        raw = limited.response.header("Retry-After")
+        seconds = retry_after_seconds(raw)
         if seconds is not None and seconds <= MAX_RECOVERY_WAIT_S:
             waited = seconds + 0.25
             time.sleep(waited)
             recovery = session.client.send(probe, paced=False, cache=False)
         elif seconds is not None:
-            session.notes.append(
+            no_recovery = (
                 f"Retry-After of {seconds} s is longer than the suite waits "
                 f"({MAX_RECOVERY_WAIT_S:g} s); recovery not tried"
             )
+        else:
+            no_recovery = f"the 429 gave no usable Retry-After to wait for ({raw!r})"
     result = Burst(
         exchanges=tuple(exchanges),
         limit_per_s=limit,
@@ -223,6 +246,7 @@ def burst(session: ApiSession, op_id: str) -> Burst:
         limited=limited,
         recovery=recovery,
         waited_s=waited,
+        no_recovery=no_recovery,
     )
     session.bursts[op_id] = result
     return result
@@ -241,12 +265,19 @@ def _run_burst_clause(
         return
     spec = REGISTRY.get(clause.check)
     outcome = burst(session, op)
+    if outcome.limited is None and outcome.achieved_per_s < outcome.limit_per_s:
+        # The suite could not exceed the limit (slow target or link): no verdict.
+        result.reason = (
+            f"the burst reached only {outcome.achieved_per_s:.0f} requests/s, below "
+            f"the limit of {outcome.limit_per_s:g}/s, so the limit was not probed"
+        )
+        return
     if spec.name == "rate_recovers":
         if outcome.limited is None:
             result.reason = "the burst provoked no 429, so there was nothing to recover"
             return
         if outcome.recovery is None:
-            result.reason = "the 429 gave no usable Retry-After to wait for"
+            result.reason = outcome.no_recovery or "recovery was not tried"
             return
         session.judged[clause.id] += 1
     else:

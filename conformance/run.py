@@ -169,6 +169,46 @@ class Run:
         )
         return self.result
 
+    def abandon(self, reason: str) -> RunResult:
+        """The result of a run that could not start: every clause not-run, with why.
+
+        Written like any other result, so a CI job still finds its reports when the
+        target was unreachable from the start.
+        """
+        self._stack.close()
+        apis = []
+        for target in self.settings.targets:
+            session = self.sessions.get(target.profile.api)
+            clauses = [
+                ClauseResult(
+                    id=c.id,
+                    text=c.text,
+                    kind=c.kind,
+                    family=c.family,
+                    reason=reason,
+                )
+                for c in target.profile.clauses
+            ]
+            apis.append(
+                ApiResult(
+                    api=target.profile.api,
+                    title=target.profile.title,
+                    base_url=target.base_url or "embedded reference server",
+                    clauses=clauses,
+                    requests=session.client.sent if session else 0,
+                    notes=[reason],
+                )
+            )
+        self.result = RunResult(
+            apis=apis,
+            started_at=self.started_at.isoformat(timespec="seconds"),
+            duration_s=time.monotonic() - self._t0,
+            seed=self.settings.seed,
+            version=__version__,
+            settings=self.settings.describe(),
+        )
+        return self.result
+
     def write(self, directory: Path | None = None) -> list[Path]:
         """Write the report files (after ``finish``); a screenshot when asked."""
         target = directory or self.settings.report_dir

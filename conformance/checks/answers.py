@@ -16,6 +16,9 @@ def _describe_actual(ctx: CheckContext, exchange: Exchange) -> str:
     if response is None:
         return f"no response ({exchange.failure})"
     parts = [str(response.status)]
+    if 300 <= response.status < 400:
+        # Not followed (never, with credentials): say where it pointed.
+        parts[0] += f" redirect to {response.header('location') or '(no Location)'}"
     body = response.json() if response.is_json else None
     fields = ctx.profile.error_body
     if isinstance(body, dict):

@@ -16,11 +16,20 @@ def _json_or_fail(ctx: CheckContext, exchange: Exchange) -> Any:
     assert response is not None
     if response.is_json:
         return response.json()
+    if response.truncated:
+        raise ctx.violation(
+            "error body is larger than the read limit",
+            expected="a JSON error body (a few hundred bytes, typically)",
+            actual=f"{response.status} with a body truncated at the read limit of "
+            f"{len(response.body) // 1024} KiB, not judged as JSON",
+            exchanges=(exchange,),
+        )
     snippet = response.text[:120] or "an empty body"
+    note = f" ({response.note})" if response.note else ""
     raise ctx.violation(
         "error body is not JSON",
         expected="a JSON body",
-        actual=f"{response.status} with {snippet!r}",
+        actual=f"{response.status} with {snippet!r}{note}",
         exchanges=(exchange,),
     )
 

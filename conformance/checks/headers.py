@@ -24,6 +24,14 @@ def header_present(ctx: CheckContext, exchange: Exchange) -> None:
             exchanges=(exchange,),
         )
     value = values[0] if values else None
+    bad = [c for c in value or "" if (ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F]
+    if bad:
+        raise ctx.violation(
+            f"{name} carries control characters",
+            expected=f"a {name} of visible characters (RFC 9110 field value)",
+            actual=f"{value!r} (control {', '.join(sorted({repr(c) for c in bad}))})",
+            exchanges=(exchange,),
+        )
     if value is None or not value.strip():
         raise ctx.violation(
             f"response lacks {name}",

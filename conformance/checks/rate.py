@@ -19,6 +19,12 @@ class Burst:
     limited: Exchange | None = None
     recovery: Exchange | None = None
     waited_s: float = 0.0
+    no_recovery: str = ""
+
+    @property
+    def achieved_per_s(self) -> float:
+        """How fast the burst actually went."""
+        return len(self.exchanges) / self.duration_s if self.duration_s else 0.0
 
 
 def retry_after_seconds(value: str | None) -> int | None:
@@ -34,6 +40,15 @@ def rate_limited(ctx: CheckContext, burst: Burst) -> None:
     """A burst above the limit gets a 429 with a positive integer ``Retry-After``,
     the documented code, and ``retry_after`` in the body equal to it when present."""
     limited = burst.limited
+    answered = [e for e in burst.exchanges if e.response is not None]
+    if burst.exchanges and not answered:
+        raise ctx.violation(
+            "the burst got no answer at all",
+            expected="answers, then a 429 past the limit",
+            actual=f"{len(burst.exchanges)} requests, none answered "
+            f"({burst.exchanges[-1].failure})",
+            exchanges=burst.exchanges[-1:],
+        )
     if limited is None or limited.response is None:
         sent = len(burst.exchanges)
         raise ctx.violation(
