@@ -156,18 +156,20 @@ class Run:
                     found.reason = "not selected in this run"
                 clauses.append(found)
             apis.append(session.api_result(clauses))
-        self.result = RunResult(
+        self.result = self._run_result(apis)
+        return self.result
+
+    def _run_result(self, apis: list[ApiResult]) -> RunResult:
+        baseline = self.settings.baseline
+        return RunResult(
             apis=apis,
             started_at=self.started_at.isoformat(timespec="seconds"),
             duration_s=time.monotonic() - self._t0,
             seed=self.settings.seed,
             version=__version__,
             settings=self.settings.describe(),
-            baseline=None
-            if self.settings.baseline is None
-            else self.settings.baseline.source,
+            baseline=None if baseline is None else baseline.source,
         )
-        return self.result
 
     def abandon(self, reason: str) -> RunResult:
         """The result of a run that could not start: every clause not-run, with why.
@@ -199,14 +201,7 @@ class Run:
                     notes=[reason],
                 )
             )
-        self.result = RunResult(
-            apis=apis,
-            started_at=self.started_at.isoformat(timespec="seconds"),
-            duration_s=time.monotonic() - self._t0,
-            seed=self.settings.seed,
-            version=__version__,
-            settings=self.settings.describe(),
-        )
+        self.result = self._run_result(apis)
         return self.result
 
     def write(self, directory: Path | None = None) -> list[Path]:
