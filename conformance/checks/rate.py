@@ -68,6 +68,14 @@ def rate_limited(ctx: CheckContext, burst: Burst) -> None:
             actual="no header" if raw is None else repr(raw),
             exchanges=(limited,),
         )
+    ceiling = ctx.params.get("max_seconds")
+    if ceiling is not None and seconds > ceiling:
+        raise ctx.violation(
+            f"{header} far longer than the limit's window",
+            expected=f"{header} of at most {ceiling} s for this rate limit",
+            actual=f"{header}: {seconds} (longer than the suite waits, too)",
+            exchanges=(limited,),
+        )
     body = response.json() if response.is_json else None
     code_field = ctx.profile.error_body.get("code_field")
     code = ctx.params.get("error")
