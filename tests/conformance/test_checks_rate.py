@@ -197,3 +197,19 @@ def test_no_answer_after_waiting_fails(judge, make_exchange):
 def test_recovery_is_not_judged_when_no_retry_was_made(judge, make_exchange, limited):
     burst = _burst(make_exchange, _limited(make_exchange) if limited else None)
     assert judge("cardda", "CD-RATE-2", burst) is None
+
+
+@pytest.mark.parametrize(
+    ("seconds", "holds"), [(60, True), (61, False), (86400, False)]
+)
+def test_retry_after_is_capped_at_a_minute_for_a_per_second_limit(
+    judge, make_exchange, seconds, holds
+):
+    body = {**LIMITED_BODY, "retry_after": seconds}
+    burst = _burst(make_exchange, _limited(make_exchange, str(seconds), body))
+    if holds:
+        assert judge("cardda", "CD-RATE-1", burst) is None
+    else:
+        with pytest.raises(Violation) as info:
+            judge("cardda", "CD-RATE-1", burst)
+        assert str(seconds) in info.value.actual
