@@ -201,6 +201,11 @@ class ApiSession:
     def _run_step(self, op_id: str, pointer: str, var: str) -> Any:
         op = self.ctx.operation(op_id)
         if op.writes and self.settings.read_only:
+            # A step with a read-only way to the same value (a lookup on 409) takes
+            # that way instead.
+            for way in (self._fallbacks(op_id) or {}).values():
+                if not self.ctx.operation(way["operation"]).writes:
+                    return self._run_step(way["operation"], way["pick"], var)
             self.setup_reasons[var] = f"read-only mode: {op_id} was not sent"
             return None
         probe = replace(
@@ -226,14 +231,15 @@ class ApiSession:
         self.setup_reasons[var] = f"{op_id} answered {response.status}"
         return None
 
-    def _fallback(self, op_id: str, status: int) -> Mapping[str, Any] | None:
+    def _fallbacks(self, op_id: str) -> Mapping[str, Mapping[str, Any]] | None:
         for step in self.profile.setup:
             if step["operation"] == op_id:
-                found: Mapping[str, Any] | None = (step.get("on_status") or {}).get(
-                    str(status)
-                )
+                found: Mapping[str, Mapping[str, Any]] = step.get("on_status") or {}
                 return found
         return None
+
+    def _fallback(self, op_id: str, status: int) -> Mapping[str, Any] | None:
+        return (self._fallbacks(op_id) or {}).get(str(status))
 
     def cleanup(self) -> None:
         """Delete what the run created (bounded: one request per resource)."""

@@ -84,3 +84,24 @@ def test_merge_tag_addresses_stay_under_example_com(
     addresses = {a for body in seen for a in re.findall(r"[\w.+-]+@[\w.-]+", body)}
     assert addresses
     assert all(a.endswith("@example.com") for a in addresses), sorted(addresses)
+
+
+def test_read_only_finds_the_integration_id_by_lookup(
+    run_cli: Callable[..., CliRun],
+    served: Callable[..., tuple[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In read-only mode the configuration is looked up, never created: clauses that
+    need an integration id still run; the duplicate create is not run."""
+    base, app = served(cardclan.create_app())
+    _env(monkeypatch, app)
+    first = run_cli("run", "--api", "cardclan", "--base-url", base)
+    assert first.code == 0
+    configs = len(app.state.store.configurations)
+    read_only = run_cli("run", "--api", "cardclan", "--base-url", base, "--read-only")
+    assert read_only.code == 0, read_only.out[-2000:]
+    assert len(app.state.store.configurations) == configs
+    assert read_only.status("CC-VAL-1") == "pass"
+    assert read_only.status("CC-CONFLICT-2") == "pass"
+    assert read_only.status("CC-CONFLICT-1") == "not-run"
+    assert "read-only" in read_only.clause("CC-CONFLICT-1")["reason"]
