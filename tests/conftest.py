@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,19 @@ def _no_conformance_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("CONFORMANCE_"):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def export_fixtures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[[Mapping[str, str]], None]:
+    """Give a target's fixtures the way a CI job would: CONFORMANCE_<NAME> variables."""
+
+    def export(fixtures: Mapping[str, str]) -> None:
+        for name, value in fixtures.items():
+            monkeypatch.setenv(f"CONFORMANCE_{name.upper()}", value)
+
+    return export
 
 
 @pytest.fixture

@@ -6,28 +6,21 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 from conformance.reference import cardclan
 
 if TYPE_CHECKING:
     from conftest import CliRun
 
 
-def _env(monkeypatch: pytest.MonkeyPatch, app: Any) -> None:
-    for name, value in app.state.fixtures.items():
-        monkeypatch.setenv(f"CONFORMANCE_{name.upper()}", value)
-
-
 def test_second_run_finds_the_existing_configuration_by_card(
     run_cli: Callable[..., CliRun],
     served: Callable[..., tuple[str, Any]],
-    monkeypatch: pytest.MonkeyPatch,
+    export_fixtures: Callable[[dict[str, str]], None],
 ) -> None:
     """The integration id comes from creating a configuration, or on 409 from the
     lookup by card: a second run against the same target still judges everything."""
     base, app = served(cardclan.create_app())
-    _env(monkeypatch, app)
+    export_fixtures(app.state.fixtures)
     first = run_cli("run", "--api", "cardclan", "--base-url", base)
     second = run_cli("run", "--api", "cardclan", "--base-url", base)
     assert first.code == 0, first.out[-2000:]
@@ -56,7 +49,7 @@ def test_clock_skew_setting_widens_the_timestamp_window(
 def test_merge_tag_addresses_stay_under_example_com(
     run_cli: Callable[..., CliRun],
     served: Callable[..., tuple[str, Any]],
-    monkeypatch: pytest.MonkeyPatch,
+    export_fixtures: Callable[[dict[str, str]], None],
 ) -> None:
     """Every address the run puts in a request body is under example.com."""
     seen: list[str] = []
@@ -78,7 +71,7 @@ def test_merge_tag_addresses_stay_under_example_com(
 
     recording.state = inner.state  # type: ignore[attr-defined]
     base, app = served(recording)
-    _env(monkeypatch, app)
+    export_fixtures(app.state.fixtures)
     run = run_cli("run", "--api", "cardclan", "--base-url", base)
     assert run.code == 0
     addresses = {a for body in seen for a in re.findall(r"[\w.+-]+@[\w.-]+", body)}
@@ -89,12 +82,12 @@ def test_merge_tag_addresses_stay_under_example_com(
 def test_read_only_finds_the_integration_id_by_lookup(
     run_cli: Callable[..., CliRun],
     served: Callable[..., tuple[str, Any]],
-    monkeypatch: pytest.MonkeyPatch,
+    export_fixtures: Callable[[dict[str, str]], None],
 ) -> None:
     """In read-only mode the configuration is looked up, never created: clauses that
     need an integration id still run; the duplicate create is not run."""
     base, app = served(cardclan.create_app())
-    _env(monkeypatch, app)
+    export_fixtures(app.state.fixtures)
     first = run_cli("run", "--api", "cardclan", "--base-url", base)
     assert first.code == 0
     configs = len(app.state.store.configurations)

@@ -197,11 +197,10 @@ def test_clauses_without_their_fixture_are_not_run_and_say_why(
 def test_read_only_sends_no_write_and_reports_write_clauses_not_run(
     run_cli: Callable[..., CliRun],
     served: Callable[..., tuple[str, Any]],
-    monkeypatch: pytest.MonkeyPatch,
+    export_fixtures: Callable[[dict[str, str]], None],
 ) -> None:
     base, app = served(cardda.create_app(rate_limit=50))
-    for name, value in app.state.fixtures.items():
-        monkeypatch.setenv(f"CONFORMANCE_{name.upper()}", value)
+    export_fixtures(app.state.fixtures)
     store = app.state.store
     before = (len(store.recipients), len(store.transactions))
     statuses = {t["id"]: t["status"] for t in store.transactions.values()}
@@ -322,11 +321,10 @@ def test_serve_runs_a_reference_server_alone(tmp_path: Path) -> None:
 def test_recipients_the_run_creates_are_deleted_at_the_end(
     run_cli: Callable[..., CliRun],
     served: Callable[..., tuple[str, Any]],
-    monkeypatch: pytest.MonkeyPatch,
+    export_fixtures: Callable[[dict[str, str]], None],
 ) -> None:
     base, app = served(cardda.create_app(rate_limit=50))
-    for name, value in app.state.fixtures.items():
-        monkeypatch.setenv(f"CONFORMANCE_{name.upper()}", value)
+    export_fixtures(app.state.fixtures)
     seeded = set(app.state.store.recipients)
     run = run_cli("run", "--api", "cardda", "--base-url", base, *FAST)
     assert run.code == 0
