@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
+from conformance.exceptions import ConfigError
 from conformance.results import ClauseResult
-from conformance.settings import ConfigError
 
 KINDS = ("documented", "reading")
 
@@ -65,9 +65,9 @@ def parse_date(value: Any, where: str) -> date | None:
         ) from None
 
 
-def load_baseline(path: Path) -> Baseline:
+def load_baseline(path: Path, source: str = "--baseline") -> Baseline:
     """Read a baseline file; any problem is a ``ConfigError`` naming the file."""
-    where = f"--baseline {path}"
+    where = f"{source} {path}"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -99,7 +99,7 @@ def load_baseline(path: Path) -> Baseline:
     return Baseline(source=str(path), entries=tuple(entries))
 
 
-def parse_fail_on(raw: str | None) -> frozenset[str]:
+def parse_fail_on(raw: str | None, source: str = "--fail-on") -> frozenset[str]:
     """``documented``, ``reading``, ``all`` or a comma list of kinds."""
     if raw is None or raw.strip() in ("", "all"):
         return frozenset(KINDS)
@@ -107,7 +107,7 @@ def parse_fail_on(raw: str | None) -> frozenset[str]:
     unknown = kinds - set(KINDS)
     if unknown or not kinds:
         raise ConfigError(
-            f"--fail-on takes documented, reading or all, got {raw!r} (from flag)"
+            f"fail-on takes documented, reading or all, got {raw!r} (from {source})"
         )
     return frozenset(kinds)
 

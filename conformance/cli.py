@@ -12,11 +12,13 @@ import os
 import sys
 from collections.abc import Sequence
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance import __version__
+from conformance.options import BY_DEST, add_cli_options, describe
 
 EXIT_OK, EXIT_BROKEN, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
@@ -45,40 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the suite. Secrets are best given as CONFORMANCE_<NAME> "
         "environment variables, e.g. CONFORMANCE_API_KEY.",
     )
-    run.add_argument("--api", help="cardda, cardclan or all")
-    run.add_argument("--base-url", help="the deployment's API root (default: embedded)")
-    run.add_argument(
-        "--fixture",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a fixture value (or API.NAME=VALUE); repeatable",
-    )
-    run.add_argument("--report-dir", default="conformance-report")
-    run.add_argument("--seed", help="replay a run: same seed, same probes")
-    run.add_argument("--read-only", action="store_true", help="send no writes")
-    run.add_argument("--rate-limit", help="target's limit per second, or 'none'")
-    run.add_argument("--examples", help="Hypothesis examples per clause")
-    run.add_argument("--profile", choices=["ci", "thorough"], default="ci")
-    run.add_argument("--clock-skew", help="allowed timestamp skew, seconds (300)")
-    run.add_argument("--timeout", help="per-request timeout, seconds (10)")
-    run.add_argument("--max-requests", help="request cap per API (2000)")
-    run.add_argument("--max-duration", help="time budget, seconds (600)")
-    run.add_argument("--max-rps", help="requests per second over all buckets (25)")
-    run.add_argument("--fault", action="append", default=[], metavar="CLAUSE-ID")
-    run.add_argument("--tolerance", action="append", default=[], metavar="NAME")
-    run.add_argument("--path", action="append", default=[], metavar="OP=/path")
-    run.add_argument(
-        "--baseline", metavar="FILE", help="known violations that do not fail the run"
-    )
-    run.add_argument(
-        "--fail-on",
-        metavar="KINDS",
-        help="clause kinds that gate the exit status: documented, reading or all",
-    )
-    run.add_argument(
-        "--screenshot", action="store_true", help="also save report.png (Chromium)"
-    )
+    add_cli_options(run)
     run.add_argument("-v", "--verbose", action="store_true", help="pytest's own output")
 
     base = sub.add_parser(
@@ -94,12 +63,21 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("new", metavar="NEW_RESULTS_JSON")
 
     serve = sub.add_parser("serve", help="run a reference server alone")
-    serve.add_argument("--api", required=True)
+    serve.add_argument("--api", required=True, help="cardda or cardclan")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--fault", action="append", default=[], metavar="CLAUSE-ID")
-    serve.add_argument("--tolerance", action="append", default=[], metavar="NAME")
-    serve.add_argument("--rate-limit", help="per second and bucket, or 'none'")
+    for name in ("fault", "tolerance"):
+        option = BY_DEST[name]
+        serve.add_argument(
+            option.cli_flag,
+            action="append",
+            default=[],
+            metavar=option.metavar,
+            help=option.help,
+        )
+    serve.add_argument(
+        "--rate-limit", metavar="N", help=describe(BY_DEST["rate_limit"])
+    )
     return parser
 
 
@@ -125,34 +103,13 @@ def _plugin_args() -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from conformance.client import ClientError
+    from conformance.exceptions import ClientError, ConfigError
+    from conformance.options import collect, from_namespace
     from conformance.run import Run
-    from conformance.settings import ConfigError, Options, resolve
+    from conformance.settings import resolve
 
-    options = Options(
-        api=args.api,
-        base_url=args.base_url,
-        fixtures=args.fixture,
-        report_dir=args.report_dir,
-        seed=args.seed,
-        read_only=args.read_only,
-        rate_limit=args.rate_limit,
-        examples=args.examples,
-        hypothesis_profile=args.profile,
-        clock_skew=args.clock_skew,
-        timeout=args.timeout,
-        max_requests=args.max_requests,
-        max_duration=args.max_duration,
-        max_rps=args.max_rps,
-        faults=args.fault,
-        tolerances=args.tolerance,
-        paths=args.path,
-        baseline=args.baseline,
-        fail_on=args.fail_on,
-        screenshot=args.screenshot,
-    )
     try:
-        run = Run(resolve(options))
+        run = Run(resolve(collect(from_namespace(args))))
     except ConfigError as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -187,6 +144,14 @@ def _run(args: argparse.Namespace) -> int:
         "no:warnings",
         "-p",
         "no:hypothesispytest",
+        # Clauses are judged in order (checks over every response come last) and
+        # in one process; the user's ini (timeouts, addopts) is not this run's.
+        "-p",
+        "no:randomly",
+        "-p",
+        "no:xdist",
+        "-c",
+        str(Path(__file__).with_name("cli_pytest.ini")),
         "--no-header",
         "-o",
         "addopts=",
@@ -208,8 +173,8 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from conformance.embedded import create_reference_app
-    from conformance.profile import ProfileError, load_profile
-    from conformance.settings import ConfigError
+    from conformance.exceptions import ConfigError, ProfileError
+    from conformance.profile import load_profile
 
     try:
         profile = load_profile(args.api)
@@ -238,15 +203,13 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _baseline(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from conformance.baseline import (
         baseline_from_results,
         parse_date,
         read_results,
         write_baseline,
     )
-    from conformance.settings import ConfigError
+    from conformance.exceptions import ConfigError
 
     try:
         if args.expires:
@@ -268,10 +231,8 @@ def _baseline(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from conformance.baseline import diff_results, read_results, summarize
-    from conformance.settings import ConfigError
+    from conformance.exceptions import ConfigError
 
     try:
         old, new = read_results(Path(args.old)), read_results(Path(args.new))

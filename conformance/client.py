@@ -2,13 +2,9 @@
 
 Per-request timeout, bounded response reads, redirects never followed, a cap on
 total requests, traffic in each rate-limit bucket paced below the target's limit, an
-unexpected 429 honoured (bounded), and every exchange redacted at creation.
-
-Errors::
-
-    ClientError
-    ├── BudgetExhausted   the run's request cap or time budget is spent
-    └── Unreachable       the preflight got no answer
+unexpected 429 honoured (bounded), and every exchange redacted at creation. It raises
+``BudgetExhausted`` when the run's request cap or time budget is spent (the tree of
+the suite's errors is in ``conformance.exceptions``).
 """
 
 from __future__ import annotations
@@ -25,10 +21,11 @@ from urllib.parse import urlencode
 import httpx
 
 from conformance.checks.rate import retry_after_seconds
+from conformance.exceptions import BudgetExhausted, Stalled
 from conformance.exchange import Exchange, Received, SentRequest
 from conformance.probe import Credential, Probe
 from conformance.redact import ENV_PREFIX, Redactor, curl_line
-from conformance.wire import Stalled, read_body
+from conformance.wire import read_body
 
 USER_AGENT = "errcontract-conformance/0.1 (+error-contract conformance suite)"
 # After this many requests in a row got no answer, the target is treated as silent:
@@ -36,18 +33,6 @@ USER_AGENT = "errcontract-conformance/0.1 (+error-contract conformance suite)"
 SILENT_AFTER = 3
 REFUSED_BACKOFF_S = 1.0
 _WATCHDOG_GRACE_S = 0.5
-
-
-class ClientError(Exception):
-    """Base of the client's own errors."""
-
-
-class BudgetExhausted(ClientError):
-    """The run's request cap or time budget is spent."""
-
-
-class Unreachable(ClientError):
-    """The target did not answer the preflight request."""
 
 
 @dataclass(frozen=True)

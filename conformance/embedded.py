@@ -6,13 +6,14 @@ import difflib
 import importlib
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
+from conformance.exceptions import ConfigError
 from conformance.profile import Profile
 from conformance.reference._serve import serve
-from conformance.settings import ConfigError, Settings, Target
+from conformance.settings import Settings, Target
 
 
 def reference_module(profile: Profile) -> ModuleType:
@@ -63,14 +64,6 @@ def create_reference_app(
     documented = (profile.rate_limit or {}).get("per_second")
     limit = rate_limit if rate_limit_given else documented
     return module.create_app(faults=faults, tolerances=tolerances, rate_limit=limit)
-
-
-@dataclass(frozen=True)
-class Embedded:
-    """A started reference server: its base URL and the fixtures it seeded."""
-
-    api: str
-    base_url: str
 
 
 @contextmanager

@@ -116,11 +116,6 @@ class Exchange:
         """The response status, or ``None`` when no response came."""
         return None if self.response is None else self.response.status
 
-    @property
-    def is_error(self) -> bool:
-        """Whether the target answered with a 4xx or 5xx status."""
-        return self.response is not None and self.response.status >= 400
-
     def to_dict(self, limit: int = 4096) -> dict[str, Any]:
         """A JSON-ready view of the evidence."""
         return {

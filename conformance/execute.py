@@ -20,12 +20,12 @@ from hypothesis.errors import HypothesisException
 
 from conformance.checks import REGISTRY
 from conformance.checks.rate import Burst, retry_after_seconds
-from conformance.client import BudgetExhausted
+from conformance.exceptions import BudgetExhausted, Violation
 from conformance.exchange import Exchange
 from conformance.probe import Probe
 from conformance.profile import Clause
 from conformance.redact import ENV_PREFIX
-from conformance.results import ClauseResult, Violation
+from conformance.results import ClauseResult
 from conformance.session import ApiSession
 from strategies import FAMILIES, NothingToProbe
 

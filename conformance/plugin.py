@@ -1,192 +1,157 @@
 """The pytest plugin: options, the run fixture, reporting. It wires; it does not judge.
 
-Inert unless an API is chosen (``--api``, the ``conformance_api`` ini value or
-``CONFORMANCE_API``), so it can stay installed next to any other test suite.
+Registered by entry point, so it loads into every pytest session of the environment:
+its options are namespaced (``--conformance-…``, ini ``conformance_…``, built from
+``conformance.options``) and it does nothing unless an API is chosen (the flag, the
+``conformance_api`` ini value or ``CONFORMANCE_API``).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conformance.options import OPTIONS, Option, Value, argparse_kwargs, describe
+
 SUITE = "conformance.suite"
 
-# flag, ini twin, help (shared), argparse extras
-_OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
-    ("--api", "conformance_api", "API profile to check: cardda, cardclan or all", {}),
-    (
-        "--fixture",
-        "conformance_fixtures",
-        "fixture value NAME=VALUE (or API.NAME=VALUE); repeatable. Secrets are "
-        "better given as CONFORMANCE_<NAME> environment variables",
-        {"action": "append", "default": []},
-    ),
-    (
-        "--report-dir",
-        "conformance_report_dir",
-        "directory for junit.xml and results.json (default: conformance-report)",
-        {},
-    ),
-    ("--seed", "conformance_seed", "seed that makes a run reproducible", {}),
-    (
-        "--read-only",
-        "conformance_read_only",
-        "send no probe that changes state on a conforming target",
-        {"action": "store_true", "default": False},
-    ),
-    (
-        "--rate-limit",
-        "conformance_rate_limit",
-        "the target's rate limit per second and bucket, or 'none' (default: the "
-        "documented one)",
-        {},
-    ),
-    ("--examples", "conformance_examples", "Hypothesis examples per clause", {}),
-    (
-        "--conformance-profile",
-        "conformance_profile",
-        "ci (derandomized, default) or thorough (more examples, random)",
-        {},
-    ),
-    (
-        "--clock-skew",
-        "conformance_clock_skew",
-        "allowed clock skew of error timestamps, seconds (default 300)",
-        {},
-    ),
-    (
-        "--timeout",
-        "conformance_timeout",
-        "per-request timeout, seconds (default 10)",
-        {},
-    ),
-    (
-        "--max-requests",
-        "conformance_max_requests",
-        "cap on requests per API (default 2000)",
-        {},
-    ),
-    (
-        "--max-duration",
-        "conformance_max_duration",
-        "time budget of the run, seconds (default 600)",
-        {},
-    ),
-    (
-        "--max-rps",
-        "conformance_max_rps",
-        "cap on requests per second over all buckets (default 25)",
-        {},
-    ),
-    (
-        "--fault",
-        "conformance_faults",
-        "embedded server only: break this clause id on purpose; repeatable",
-        {"action": "append", "default": []},
-    ),
-    (
-        "--tolerance",
-        "conformance_tolerances",
-        "embedded server only: an allowed variation to switch on; repeatable",
-        {"action": "append", "default": []},
-    ),
-    (
-        "--baseline",
-        "conformance_baseline",
-        "a file of known violations: only new ones fail the run",
-        {},
-    ),
-    (
-        "--fail-on",
-        "conformance_fail_on",
-        "clause kinds that gate: documented, reading or all (default all)",
-        {},
-    ),
-    (
-        "--screenshot",
-        "conformance_screenshot",
-        "also save report.png of the HTML report (needs Chromium)",
-        {"action": "store_true", "default": False},
-    ),
-    (
-        "--path",
-        "conformance_paths",
-        "OPERATION=/path/{id} for a target whose path differs; repeatable",
-        {"action": "append", "default": []},
-    ),
-]
-
 run_key = pytest.StashKey[Any]()
+
+
+def _dest(option: Option) -> str:
+    return f"conformance_{option.dest}"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """One option group; every flag has an ini twin with the same help."""
     group = parser.getgroup("conformance", "error-contract conformance")
-    for flag, ini, help_text, extra in _OPTIONS:
-        group.addoption(flag, dest=ini, help=help_text, **extra)
-        kind = "linelist" if extra.get("action") == "append" else None
-        if extra.get("action") == "store_true":
-            kind = "bool"
-        parser.addini(ini, help=help_text, type=kind)  # type: ignore[arg-type]
+    for option in OPTIONS:
+        if option.pytest_owner:  # --base-url is pytest-base-url's
+            continue
+        group.addoption(
+            option.pytest_flag, dest=_dest(option), **argparse_kwargs(option)
+        )
+        if option.kind == "list":
+            parser.addini(option.ini_key, help=describe(option), type="linelist")
+        else:
+            parser.addini(option.ini_key, help=describe(option), type="string")
 
 
-def _value(config: pytest.Config, ini: str) -> Any:
-    cli = config.getoption(ini)
-    if cli not in (None, [], False):
-        return cli
-    return config.getini(ini) or cli
-
-
-def options_from(config: pytest.Config) -> Any:
-    """The raw options from flags and ini (environment is read by ``resolve``)."""
-    from conformance.settings import Options
-
-    return Options(
-        api=_value(config, "conformance_api"),
-        base_url=config.getoption("base_url", None) or _ini(config, "base_url"),
-        fixtures=list(_value(config, "conformance_fixtures") or []),
-        report_dir=_value(config, "conformance_report_dir") or "conformance-report",
-        seed=_value(config, "conformance_seed"),
-        read_only=bool(_value(config, "conformance_read_only")),
-        rate_limit=_value(config, "conformance_rate_limit"),
-        examples=_value(config, "conformance_examples"),
-        hypothesis_profile=_value(config, "conformance_profile") or "ci",
-        clock_skew=_value(config, "conformance_clock_skew"),
-        timeout=_value(config, "conformance_timeout"),
-        max_requests=_value(config, "conformance_max_requests"),
-        max_duration=_value(config, "conformance_max_duration"),
-        max_rps=_value(config, "conformance_max_rps"),
-        faults=list(_value(config, "conformance_faults") or []),
-        tolerances=list(_value(config, "conformance_tolerances") or []),
-        paths=list(_value(config, "conformance_paths") or []),
-        baseline=_value(config, "conformance_baseline"),
-        fail_on=_value(config, "conformance_fail_on"),
-        screenshot=bool(_value(config, "conformance_screenshot")),
-    )
-
-
-def _ini(config: pytest.Config, name: str) -> Any:
+def _ini_source(config: pytest.Config, key: str) -> str:
+    """Where an ini value came from: an ``-o`` override or the file and key."""
+    overrides = getattr(config.option, "override_ini", None) or []
+    if any(str(o).split("=", 1)[0].strip() == key for o in overrides):
+        return f"-o {key}"
+    path = config.inipath
+    if path is None:
+        return f"ini key {key}"
     try:
-        return config.getini(name) or None
-    except ValueError:  # the ini key is not registered (pytest-base-url absent)
+        shown = str(path.relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(path)
+    section = " [tool.pytest.ini_options]" if path.name == "pyproject.toml" else ""
+    return f"{key} in {shown}{section}"
+
+
+def _ini(config: pytest.Config, key: str) -> Any:
+    try:
+        return config.getini(key)
+    except ValueError:  # not registered (pytest-base-url's key without the plugin)
         return None
 
 
+def _ini_values(config: pytest.Config) -> dict[str, tuple[Value, str]]:
+    from conformance.options import parse_bool
+
+    found: dict[str, tuple[Value, str]] = {}
+    for option in OPTIONS:
+        raw = _ini(config, option.ini_key)
+        if raw in (None, "", []):
+            continue
+        source = _ini_source(config, option.ini_key)
+        value: Value
+        if option.kind == "list":
+            value = tuple(raw)
+        elif option.kind == "bool":
+            value = parse_bool(str(raw), source, option.ini_key)
+        else:
+            value = str(raw)
+        found[option.dest] = (value, source)
+    return found
+
+
+def _base_url_flag(config: pytest.Config) -> tuple[str | None, str]:
+    """pytest-base-url's ``--base-url``, when it truly came from the command line (it
+    also copies its ini value and ``PYTEST_BASE_URL`` into the option)."""
+    given = any(
+        a == "--base-url" or str(a).startswith("--base-url=")
+        for a in config.invocation_params.args
+    )
+    value = config.getoption("base_url", None)
+    if given and value:
+        return str(value), "--base-url"
+    if os.environ.get("PYTEST_BASE_URL"):
+        return os.environ["PYTEST_BASE_URL"], "environment variable PYTEST_BASE_URL"
+    return None, ""
+
+
+def options_from(config: pytest.Config) -> Any:
+    """The raw options from flags, environment and ini, each with its source."""
+    from conformance.options import collect
+
+    flags: dict[str, Value] = {}
+    names: dict[str, str] = {}
+    for option in OPTIONS:
+        if option.pytest_owner:
+            continue
+        raw = config.getoption(_dest(option))
+        flags[option.dest] = tuple(raw) if isinstance(raw, list) else raw
+        names[option.dest] = option.pytest_flag
+    url, url_source = _base_url_flag(config)
+    flags["base_url"], names["base_url"] = url, url_source
+    return collect(flags, ini=_ini_values(config), flag_names=names)
+
+
 def _active(config: pytest.Config) -> bool:
-    return bool(_value(config, "conformance_api") or os.environ.get("CONFORMANCE_API"))
+    """Whether an API is chosen; nothing else is read before that."""
+    api = next(o for o in OPTIONS if o.dest == "api")
+    return bool(
+        config.getoption(_dest(api))
+        or os.environ.get(api.env_var or "")
+        or _ini(config, api.ini_key)
+    )
 
 
-@pytest.hookimpl(tryfirst=True)
+def _refuse_workers(config: pytest.Config) -> None:
+    """A run is judged as one whole: it cannot be split over xdist workers."""
+    workers = config.getoption("numprocesses", None)
+    dist = config.getoption("dist", "no")
+    if workers or dist not in (None, "no"):
+        raise pytest.UsageError(
+            "the conformance suite judges a run as one whole (one rate-limit budget, "
+            "request ids unique across the run, one report), so it cannot be split "
+            f"over pytest-xdist workers: drop -n/--dist (got -n {workers}, --dist "
+            f"{dist}) or add -p no:xdist for this run"
+        )
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Resolve settings once into ``config.stash``; a bad one is a usage error."""
-    if not _active(config):
-        return
-    from conformance.run import Run
-    from conformance.settings import ConfigError, resolve
+    """Resolve settings once into ``config.stash``; a bad one is a usage error.
 
+    ``conformance run`` has resolved and started its run already and put it in the
+    stash first (a ``tryfirst`` hook), so nothing is resolved twice.
+    """
+    if run_key in config.stash or not _active(config):
+        return
+    from conformance.exceptions import ConfigError
+    from conformance.run import Run
+    from conformance.settings import resolve
+
+    _refuse_workers(config)
     try:
         settings = resolve(options_from(config))
     except ConfigError as exc:
@@ -214,17 +179,40 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     run = metafunc.config.stash.get(run_key, None)
     if run is None:
         raise pytest.UsageError(
-            "the conformance suite needs an API: give --api cardda, cardclan or all"
+            "the conformance suite needs an API: give --conformance-api cardda, "
+            "cardclan or all"
         )
     ids = run.clause_ids()
     metafunc.parametrize("clause_id", ids, ids=ids)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the clauses in judging order (after pytest-randomly's shuffle): checks
+    over every response judge what the targeted clauses sent, so they come last."""
+    suite = [
+        (i, item)
+        for i, item in enumerate(items)
+        if isinstance(item, pytest.Function) and "clause_id" in item.fixturenames
+    ]
+    if not suite:
+        return
+    run = suite[0][1].config.stash.get(run_key, None)
+    if run is None:
+        return
+    order = {cid: n for n, cid in enumerate(run.clause_ids())}
+    ranked = sorted(
+        (item for _, item in suite),
+        key=lambda item: order.get(item.callspec.params["clause_id"], len(order)),
+    )
+    for (slot, _), item in zip(suite, ranked, strict=True):
+        items[slot] = item
+
+
 @pytest.fixture(scope="session")
 def conformance_run(request: pytest.FixtureRequest) -> Any:
     """The run, started on first use (servers, preflight, setup)."""
-    from conformance.client import ClientError
-    from conformance.settings import ConfigError
+    from conformance.exceptions import ClientError, ConfigError
 
     run = request.config.stash[run_key]
     try:
@@ -242,7 +230,7 @@ def pytest_runtest_makereport(
 ) -> Generator[None, Any, Any]:
     """Show a failed clause as its evidence rather than a Python traceback."""
     report = yield
-    from conformance.suite.outcome import ClauseFailed
+    from conformance.exceptions import ClauseFailed
 
     if call.excinfo is not None and isinstance(call.excinfo.value, ClauseFailed):
         report.longrepr = call.excinfo.value.render()

@@ -21,12 +21,9 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from conformance.exceptions import ProfileError
 from conformance.probe import Answer
 from conformance.surface import Operation, parse_operations
-
-
-class ProfileError(ValueError):
-    """A profile's files are missing or inconsistent (a profile bug, not the run's)."""
 
 
 def schemas_root() -> Path:
@@ -77,11 +74,6 @@ class Clause:
     probes: Mapping[str, Any] | None = None
     expect: tuple[Mapping[str, Any], ...] = ()
     needs: tuple[str, ...] = ()
-
-    @property
-    def documented(self) -> bool:
-        """Whether the documents say it (rather than a profile reading)."""
-        return self.kind == "documented"
 
     def answers(self, defect_kind: str) -> tuple[Answer, ...]:
         """The documented answers for a probe carrying ``defect_kind``."""

@@ -9,73 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from conformance.exchange import Exchange
+from conformance.exceptions import Violation
 
 Status = Literal["pass", "fail", "not-run"]
-
-
-class Violation(AssertionError):
-    """A clause broken by one exchange (or a set of them), with its evidence.
-
-    An ``AssertionError`` so a check can raise it inside a Hypothesis test and
-    Hypothesis shrinks towards the smallest request that still breaks the clause.
-    """
-
-    def __init__(
-        self,
-        clause: str,
-        title: str,
-        *,
-        expected: str,
-        actual: str,
-        exchanges: tuple[Exchange, ...] = (),
-    ) -> None:
-        super().__init__(f"[{clause}] {title}: expected {expected}; got {actual}")
-        self.clause = clause
-        self.title = title
-        self.expected = expected
-        self.actual = actual
-        self.exchanges = exchanges
-        # Set by the CI gate when a baseline entry lists this (clause, operation).
-        self.known = False
-        self.known_note = ""
-
-    @property
-    def operation(self) -> str | None:
-        """The operation of the first exchange (what a baseline entry keys on)."""
-        return self.exchanges[0].probe.operation if self.exchanges else None
-
-    def to_dict(self, limit: int = 4096) -> dict[str, Any]:
-        """A JSON-ready view with the redacted requests, responses and curl lines."""
-        return {
-            "clause": self.clause,
-            "title": self.title,
-            "expected": self.expected,
-            "actual": self.actual,
-            "operation": self.operation,
-            "known": self.known,
-            "known_note": self.known_note,
-            "exchanges": [e.to_dict(limit) for e in self.exchanges],
-        }
-
-    def render(self) -> str:
-        """Plain-text evidence: the line a person reads first, then request and curl."""
-        lines = [f"{self.clause}: {self.title}", f"  expected: {self.expected}"]
-        lines.append(f"  actual:   {self.actual}")
-        for ex in self.exchanges:
-            req = ex.request
-            lines.append(f"  request:  {req.method} {req.url}")
-            if ex.probe.defect:
-                lines.append(f"  defect:   {ex.probe.defect}")
-            if ex.response is not None:
-                body = ex.response.text
-                if len(body) > 400:
-                    body = body[:400] + "…"
-                lines.append(f"  response: {ex.response.status} {body}")
-            elif ex.failure:
-                lines.append(f"  response: none ({ex.failure})")
-            lines.append(f"  curl:     {ex.curl}")
-        return "\n".join(lines)
 
 
 @dataclass

@@ -13,19 +13,15 @@ from pathlib import Path
 
 from conformance import __version__
 from conformance.baseline import apply_gate
-from conformance.client import ClientError
 from conformance.embedded import embedded_targets
+from conformance.exceptions import ConfigError, TargetUnreachable
 from conformance.execute import run_clause
 from conformance.profile import Clause
 from conformance.results import ApiResult, ClauseResult, RunResult
 from conformance.session import ApiSession
-from conformance.settings import ConfigError, Settings
+from conformance.settings import Settings
 from reports import write_reports
 from reports.screenshot import find_browser, screenshot
-
-
-class TargetUnreachable(ClientError):
-    """The preflight request got no answer: exit status 3."""
 
 
 def clause_order(clauses: tuple[Clause, ...]) -> list[Clause]:

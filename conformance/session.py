@@ -16,13 +16,14 @@ from typing import Any
 
 from conformance.checks import REGISTRY, CheckContext
 from conformance.checks.rate import Burst
-from conformance.client import BudgetExhausted, Client, ClientSettings
+from conformance.client import Client, ClientSettings
+from conformance.exceptions import BudgetExhausted, MissingValue, Violation
 from conformance.exchange import Exchange
 from conformance.probe import Probe
 from conformance.profile import Clause, Profile
-from conformance.results import ApiResult, ClauseResult, Violation
+from conformance.results import ApiResult, ClauseResult
 from conformance.settings import Settings, Target
-from conformance.surface import MissingValue, ProbeContext
+from conformance.surface import ProbeContext
 
 MAX_EVIDENCE = 5
 

@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.baseline import Baseline, load_baseline, parse_fail_on
+from conformance.exceptions import ConfigError
+from conformance.options import Options
 from conformance.profile import (
     Profile,
     available_apis,
@@ -23,37 +26,6 @@ from conformance.profile import (
     unknown_api_message,
 )
 from conformance.redact import ENV_PREFIX
-
-
-class ConfigError(ValueError):
-    """A setting is missing or malformed: the run cannot start (exit status 2)."""
-
-
-@dataclass(frozen=True)
-class Options:
-    """The raw options as a front door (CLI or pytest) collected them."""
-
-    api: str | None = None
-    base_url: str | None = None
-    fixtures: Sequence[str] = ()
-    report_dir: str | None = "conformance-report"
-    seed: str | None = None
-    read_only: bool = False
-    rate_limit: str | None = None
-    examples: str | None = None
-    hypothesis_profile: str = "ci"
-    clock_skew: str | None = None
-    timeout: str | None = None
-    max_requests: str | None = None
-    max_duration: str | None = None
-    max_rps: str | None = None
-    faults: Sequence[str] = ()
-    tolerances: Sequence[str] = ()
-    paths: Sequence[str] = ()
-    baseline: str | None = None
-    fail_on: str | None = None
-    screenshot: bool = False
-    source: str = "flag"
 
 
 @dataclass(frozen=True)
@@ -99,7 +71,7 @@ class Settings:
     max_rps: float
     faults: tuple[str, ...]
     tolerances: tuple[str, ...]
-    baseline: Any = None
+    baseline: Baseline | None = None
     fail_on: frozenset[str] = frozenset({"documented", "reading"})
     screenshot: bool = False
 
@@ -169,7 +141,7 @@ def _shown_url(url: str) -> str:
     return shown + ("?…" if parts.query or parts.fragment else "")
 
 
-def _check_writable(directory: Path) -> None:
+def _check_writable(directory: Path, source: str = "--report-dir") -> None:
     """The report directory exists or can be made, and takes a file."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -179,7 +151,7 @@ def _check_writable(directory: Path) -> None:
     except OSError as exc:
         raise ConfigError(
             f"report directory {str(directory)!r} cannot be written: "
-            f"{exc.strerror or exc} (from --report-dir)"
+            f"{exc.strerror or exc} (from {source})"
         ) from None
 
 
@@ -210,7 +182,11 @@ def check_base_url(url: str, source: str) -> str:
 
 
 def _fixtures(
-    profile: Profile, pairs: Sequence[str], env: Mapping[str, str], multi: bool
+    profile: Profile,
+    pairs: Sequence[str],
+    env: Mapping[str, str],
+    multi: bool,
+    source: str = "--fixture",
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Fixture values for ``profile``: flags over ``CONFORMANCE_<API>_<NAME>`` over
     ``CONFORMANCE_<NAME>``. Returns the values and the env names that hold secrets."""
@@ -232,8 +208,8 @@ def _fixtures(
     for pair in pairs:
         if "=" not in pair:
             raise ConfigError(
-                "--fixture takes NAME=VALUE, got a value without 'NAME=' (from flag; "
-                "the value is not shown in case it is a secret)"
+                "fixture takes NAME=VALUE, got a value without 'NAME=' (from "
+                f"{source}; the value is not shown in case it is a secret)"
             )
         key, _, value = pair.partition("=")
         key = key.strip()
@@ -246,55 +222,72 @@ def _fixtures(
             near = difflib.get_close_matches(name, known, n=1)
             hint = f" (did you mean {near[0]!r}?)" if near else ""
             raise ConfigError(
-                f"unknown fixture {name!r} for {profile.api} from --fixture{hint}; "
+                f"unknown fixture {name!r} for {profile.api} from {source}{hint}; "
                 f"known: {', '.join(known)}"
             )
         if not value.strip():
-            raise ConfigError(f"fixture {name} is empty (from --fixture {key}=)")
+            raise ConfigError(f"fixture {name} is empty (from {source} {key}=)")
         values[name] = value
     return values, env_names
 
 
-def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
-    """Turn raw options into settings, or raise ``ConfigError`` with one sentence."""
-    from conformance.baseline import load_baseline, parse_fail_on
+HYPOTHESIS_PROFILES = ("ci", "thorough")
 
-    env = os.environ if env is None else env
-    api_source = options.source
-    api = options.api or env.get(ENV_PREFIX + "API")
-    if not options.api and api:
-        api_source = f"environment variable {ENV_PREFIX}API"
+
+def _choose_apis(options: Options) -> list[str]:
+    api, source = options.text("api"), options.source("api")
     if not api:
         raise ConfigError(
-            "no API chosen: give --api with one of "
+            "no API chosen: give --api (pytest: --conformance-api) with one of "
             f"{', '.join(available_apis())} or 'all'"
         )
     names = available_apis() if api == "all" else [api]
     for name in names:
         if name not in available_apis():
-            raise ConfigError(unknown_api_message(name, f"--api ({api_source})"))
-    base_url = options.base_url
-    url_source = "--base-url"
-    if base_url is None and env.get(ENV_PREFIX + "BASE_URL"):
-        base_url = env[ENV_PREFIX + "BASE_URL"]
-        url_source = f"environment variable {ENV_PREFIX}BASE_URL"
-    if base_url is not None:
-        base_url = check_base_url(base_url, url_source)
-        if len(names) > 1:
-            raise ConfigError(
-                f"--api all runs each API against its embedded server; to test a "
-                f"deployment give one --api with its --base-url (from {url_source})"
-            )
-    if base_url is not None and (options.faults or options.tolerances):
+            raise ConfigError(unknown_api_message(name, source))
+    return names
+
+
+def _base_url(options: Options, names: Sequence[str]) -> str | None:
+    raw, source = options.text("base_url"), options.source("base_url")
+    if raw is None:
+        return None
+    base_url = check_base_url(raw, source)
+    if len(names) > 1:
+        raise ConfigError(
+            f"--api all runs each API against its embedded server; to test a "
+            f"deployment give one --api with its --base-url (from {source})"
+        )
+    if options.items("fault") or options.items("tolerance"):
         raise ConfigError(
             "--fault and --tolerance switch the embedded reference server; they "
-            "cannot be combined with --base-url"
+            f"cannot be combined with a base URL (from {source})"
         )
-    paths = dict(p.partition("=")[::2] for p in options.paths)
+    return base_url
+
+
+def _targets(
+    options: Options, names: Sequence[str], base_url: str | None, env: Mapping[str, str]
+) -> list[Target]:
+    path_source = options.source("path")
+    paths: dict[str, str] = {}
+    for pair in options.items("path"):
+        op, eq, path = pair.partition("=")
+        if not eq or not path.startswith("/"):
+            raise ConfigError(
+                f"path takes OPERATION=/path, got {pair!r} (from {path_source})"
+            )
+        paths[op.strip()] = path
     targets = []
     for name in names:
         profile = load_profile(name)
-        values, env_names = _fixtures(profile, options.fixtures, env, len(names) > 1)
+        values, env_names = _fixtures(
+            profile,
+            options.items("fixture"),
+            env,
+            len(names) > 1,
+            options.source("fixture"),
+        )
         if base_url is not None:
             missing = [
                 f.name for f in profile.fixtures if f.required and f.name not in values
@@ -305,9 +298,14 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
                     f"fixture {first} is required for {name} against {base_url}: give "
                     f"--fixture {first}=… or set {ENV_PREFIX}{first.upper()}"
                 )
-        for op, _ in paths.items():
+        for op in paths:
             if op not in profile.operations:
-                raise ConfigError(f"--path names unknown operation {op!r} of {name}")
+                near = difflib.get_close_matches(op, list(profile.operations), n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                raise ConfigError(
+                    f"path names unknown operation {op!r} of {name}{hint} "
+                    f"(from {path_source})"
+                )
         targets.append(
             Target(
                 profile=profile,
@@ -317,52 +315,83 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
                 paths=paths,
             )
         )
-    seed = None
-    if options.seed not in (None, ""):
-        seed = int(
-            _number(options.seed, "--seed", 0, "flag", integer=True, allow_zero=True)
-        )
-    rate_given = options.rate_limit not in (None, "")
+    return targets
+
+
+def _measure(
+    options: Options,
+    dest: str,
+    *,
+    integer: bool = False,
+    allow_zero: bool = False,
+) -> float:
+    """A numeric option (its default is the table's), naming its source when bad."""
+    from conformance.options import BY_DEST
+
+    default = BY_DEST[dest].default
+    raw = options.text(dest)
+    return _number(
+        raw,
+        BY_DEST[dest].name,
+        float(default) if default is not None else 0.0,
+        options.source(dest),
+        integer=integer,
+        allow_zero=allow_zero,
+    )
+
+
+def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
+    """Turn raw options into settings, or raise ``ConfigError`` with one sentence.
+
+    Called exactly once per run, by whichever front door starts it.
+    """
+    env = os.environ if env is None else env
+    names = _choose_apis(options)
+    base_url = _base_url(options, names)
+    targets = _targets(options, names, base_url, env)
+    seed = (
+        int(_measure(options, "seed", integer=True, allow_zero=True))
+        if options.text("seed")
+        else None
+    )
+    rate_raw = options.text("rate_limit")
     rate_limit: float | None = None
-    if rate_given:
-        raw = str(options.rate_limit)
-        rate_limit = (
-            None
-            if raw.lower() in {"none", "off"}
-            else _number(raw, "--rate-limit", 0, "flag")
-        )
-    if options.hypothesis_profile not in {"ci", "thorough"}:
+    if rate_raw and rate_raw.lower() not in {"none", "off"}:
+        rate_limit = _measure(options, "rate_limit")
+    profile = options.text("profile") or "ci"
+    if profile not in HYPOTHESIS_PROFILES:
+        near = difflib.get_close_matches(profile, HYPOTHESIS_PROFILES, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
         raise ConfigError(
-            f"--hypothesis-profile must be 'ci' or 'thorough', got "
-            f"{options.hypothesis_profile!r} (from flag)"
+            f"profile must be 'ci' or 'thorough', got {profile!r}{hint} "
+            f"(from {options.source('profile')})"
         )
-    examples = options.examples
-    report_dir = Path(options.report_dir) if options.report_dir else None
+    report = options.text("report_dir")
+    report_dir = Path(report) if report else None
     if report_dir is not None:
-        _check_writable(report_dir)
+        _check_writable(report_dir, options.source("report_dir"))
+    baseline = options.text("baseline")
     return Settings(
         targets=tuple(targets),
         report_dir=report_dir,
         seed=seed,
-        read_only=options.read_only,
+        read_only=options.flag("read_only"),
         rate_limit=rate_limit,
-        rate_limit_given=rate_given,
-        examples=None
-        if examples in (None, "")
-        else int(_number(examples, "--examples", 0, "flag", integer=True)),
-        hypothesis_profile=options.hypothesis_profile,
-        clock_skew_s=_number(options.clock_skew, "--clock-skew", 300.0, "flag"),
-        timeout_s=_number(options.timeout, "--timeout", 10.0, "flag"),
-        max_requests=int(
-            _number(options.max_requests, "--max-requests", 2000, "flag", integer=True)
-        ),
-        max_duration_s=_number(options.max_duration, "--max-duration", 600.0, "flag"),
-        max_rps=_number(options.max_rps, "--max-rps", 25.0, "flag"),
-        faults=tuple(options.faults),
-        tolerances=tuple(options.tolerances),
+        rate_limit_given=bool(rate_raw),
+        examples=int(_measure(options, "examples", integer=True))
+        if options.text("examples")
+        else None,
+        hypothesis_profile=profile,
+        clock_skew_s=_measure(options, "clock_skew"),
+        timeout_s=_measure(options, "timeout"),
+        max_requests=int(_measure(options, "max_requests", integer=True)),
+        max_duration_s=_measure(options, "max_duration"),
+        max_rps=_measure(options, "max_rps"),
+        faults=options.items("fault"),
+        tolerances=options.items("tolerance"),
         baseline=None
-        if not options.baseline
-        else load_baseline(Path(options.baseline)),
-        fail_on=parse_fail_on(options.fail_on),
-        screenshot=options.screenshot,
+        if not baseline
+        else load_baseline(Path(baseline), options.source("baseline")),
+        fail_on=parse_fail_on(options.text("fail_on"), options.source("fail_on")),
+        screenshot=options.flag("screenshot"),
     )

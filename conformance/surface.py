@@ -7,10 +7,11 @@ from the operation's example with ``${name}`` placeholders filled.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from conformance.exceptions import MissingValue
 from conformance.probe import Credential, Probe, json_body, placeholders, substitute
 
 UNIQUE_DIGITS = "unique_digits"
@@ -123,15 +124,6 @@ def parse_operations(document: Mapping[str, Any]) -> dict[str, Operation]:
     return operations
 
 
-class MissingValue(LookupError):
-    """A valid request needs a value the run does not have (a fixture or discovery)."""
-
-    def __init__(self, operation: str, name: str) -> None:
-        super().__init__(f"{operation} needs {name!r}, which this run does not have")
-        self.operation = operation
-        self.name = name
-
-
 @dataclass(frozen=True)
 class ProbeContext:
     """What strategies build from: the operations and the values a valid request uses.
@@ -220,8 +212,3 @@ class ProbeContext:
         if name not in self.values:
             raise MissingValue(op.id, name)
         return self.values[name]
-
-
-def select(ctx: ProbeContext, operations: Sequence[str]) -> list[str]:
-    """The operations of ``operations`` that a valid request can be built for."""
-    return [op for op in operations if ctx.can_build(op)]

@@ -14,14 +14,12 @@ from dataclasses import dataclass
 
 import httpx
 
+from conformance.exceptions import Stalled
+
 # Content encodings the suite inflates itself, in bounded steps (zlib's wbits: 47
 # accepts a gzip or zlib header, -15 raw deflate).
 _WBITS = {"gzip": 47, "x-gzip": 47, "deflate": 47}
 _CHUNK = 64 << 10
-
-
-class Stalled(httpx.TimeoutException):
-    """The answer did not complete within the whole-request deadline."""
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from conformance.exceptions import BadArgument, NothingToProbe
 from strategies._internal.bodies import MALFORMED, malformed_bodies
-from strategies._internal.common import (
-    BadArgument,
-    NothingToProbe,
-    Scenario,
-    StrategyFactory,
-)
+from strategies._internal.common import Scenario, StrategyFactory
 from strategies._internal.credentials import (
     CREDENTIAL_KINDS,
     absent_credentials,

@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from conformance.exceptions import Violation
 from conformance.exchange import Exchange
 from conformance.profile import Clause, Profile
-from conformance.results import Violation
 
 Scope = Literal["exchange", "scenario", "run", "burst"]
 

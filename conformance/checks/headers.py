@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from conformance.checks._registry import REGISTRY, CheckContext
+from conformance.exceptions import Violation
 from conformance.exchange import Exchange
-from conformance.results import Violation
 
 
 @REGISTRY.register("header_present", "exchange")

@@ -4,22 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.exceptions import ClauseFailed
 from conformance.results import ClauseResult
-
-
-class ClauseFailed(AssertionError):
-    """A clause failed; carries its result so the report shows evidence, not a trace."""
-
-    def __init__(self, result: ClauseResult) -> None:
-        super().__init__(f"{result.id} failed: {result.reason}")
-        self.result = result
-
-    def render(self) -> str:
-        """The clause, its reason, and the evidence of each violation kept."""
-        lines = [f"{self.result.id}: {self.result.text}", self.result.reason, ""]
-        lines += [v.render() + "\n" for v in self.result.violations]
-        lines += [f"note: {n}" for n in self.result.notes]
-        return "\n".join(lines)
 
 
 def assert_held(result: ClauseResult) -> None:

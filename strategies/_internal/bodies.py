@@ -12,18 +12,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from conformance.exceptions import BadArgument
 from conformance.probe import json_body
 from conformance.surface import ProbeContext
 
-from .common import (
-    BadArgument,
-    Scenario,
-    by_option,
-    operation_ids,
-    plan,
-    uniques,
-    with_header,
-)
+from .common import Scenario, by_option, operation_ids, plan, uniques, with_header
 
 BOM = b"\xef\xbb\xbf"
 Bad = tuple[bytes, str]

@@ -20,10 +20,10 @@ from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
 
+from conformance.exceptions import BadArgument, MissingValue, NothingToProbe
 from conformance.probe import Probe
-from conformance.surface import MissingValue, Operation, ProbeContext
+from conformance.surface import Operation, ProbeContext
 
 Scenario = tuple[Probe, ...]
 """Probes sent in order; ``role="setup"`` ones precede the judged ones."""
@@ -42,18 +42,6 @@ class StrategyFactory(Protocol):
         allow_writes: bool = True,
         **params: Any,
     ) -> st.SearchStrategy[Scenario]: ...
-
-
-class NothingToProbe(Exception):
-    """Nothing is left to probe in this run; the clause is reported not-run."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class BadArgument(InvalidArgument, ValueError):
-    """A factory argument that can never work; caught as either base class."""
 
 
 def near_miss(value: str, known: Iterable[str]) -> str:

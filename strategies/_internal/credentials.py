@@ -11,11 +11,11 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
+from conformance.exceptions import BadArgument
 from conformance.probe import Credential
 from conformance.surface import Operation, ProbeContext
 
 from .common import (
-    BadArgument,
     Scenario,
     by_option,
     choose_many,

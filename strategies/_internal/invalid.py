@@ -11,11 +11,11 @@ from typing import Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
+from conformance.exceptions import BadArgument, MissingValue
 from conformance.probe import DefectKind, json_body
-from conformance.surface import MissingValue, Operation, ProbeContext
+from conformance.surface import Operation, ProbeContext
 
 from .common import (
-    BadArgument,
     Scenario,
     choose_many,
     near_miss,

@@ -7,17 +7,10 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
+from conformance.exceptions import BadArgument
 from conformance.surface import Operation, ProbeContext
 
-from .common import (
-    BadArgument,
-    Scenario,
-    by_option,
-    near_miss,
-    operation_ids,
-    plan,
-    uniques,
-)
+from .common import Scenario, by_option, near_miss, operation_ids, plan, uniques
 
 
 def _required(op: Operation) -> list[str]:

@@ -9,9 +9,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from conformance.exceptions import BadArgument
 from conformance.surface import ProbeContext
 
-from .common import BadArgument, Scenario, near_miss
+from .common import Scenario, near_miss
 
 
 @dataclass(frozen=True)

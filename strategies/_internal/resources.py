@@ -12,17 +12,11 @@ from typing import Any
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
+from conformance.exceptions import BadArgument
 from conformance.probe import Probe, json_body
 from conformance.surface import Operation, ProbeContext
 
-from .common import (
-    BadArgument,
-    Scenario,
-    operation_ids,
-    plan,
-    text_argument,
-    uniques,
-)
+from .common import Scenario, operation_ids, plan, text_argument, uniques
 
 _URL_SAFE = string.ascii_letters + string.digits + "-._~"
 _ID_CHARS = string.ascii_lowercase + string.digits

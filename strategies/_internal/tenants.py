@@ -10,11 +10,10 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
+from conformance.exceptions import BadArgument, NothingToProbe
 from conformance.surface import ProbeContext
 
 from .common import (
-    BadArgument,
-    NothingToProbe,
     Scenario,
     operation_ids,
     plan,

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from conformance.exceptions import Violation
 from conformance.profile import load_profile
-from conformance.results import Violation
 
 SHAPE_B_EXAMPLE = {
     "errors": {

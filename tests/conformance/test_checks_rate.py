@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.checks.rate import Burst
-from conformance.results import Violation
+from conformance.exceptions import Violation
 
 LIMITED_BODY = {
     "error": "rate_limit_exceeded",

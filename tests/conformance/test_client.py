@@ -21,7 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.client import BudgetExhausted, Client, ClientSettings
+from conformance.client import Client, ClientSettings
+from conformance.exceptions import BudgetExhausted
 from conformance.exchange import Exchange
 from conformance.probe import Credential, Probe
 

@@ -17,8 +17,8 @@ from conformance.baseline import (
     diff_results,
     load_baseline,
 )
+from conformance.exceptions import ConfigError
 from conformance.results import ClauseResult
-from conformance.settings import ConfigError
 
 if TYPE_CHECKING:
     from conftest import CliRun

@@ -12,7 +12,8 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from conformance.checks import REGISTRY
-from conformance.profile import Profile, ProfileError, available_apis, schemas_root
+from conformance.exceptions import ProfileError
+from conformance.profile import Profile, available_apis, schemas_root
 from strategies import FAMILIES
 
 SCHEMA_FILES = sorted(schemas_root().rglob("*.schema.json"))

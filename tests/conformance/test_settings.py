@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from conformance.settings import ConfigError, Options, resolve
+from conformance.exceptions import ConfigError
+from conformance.settings import Options, resolve
 
 SECRET = "sk-7Q2vX9pL4mN8rT1wZ6yB"
 COMPANY = "2b1f0c7e-5d3a-4e8b-9f61-0a2c4e6d8b10"

@@ -13,10 +13,11 @@ import time
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
+from conformance.exceptions import Violation
 from conformance.exchange import Exchange, Received, SentRequest
 from conformance.probe import Credential, Probe
 from conformance.redact import curl_line
-from conformance.results import ApiResult, ClauseResult, RunResult, Violation
+from conformance.results import ApiResult, ClauseResult, RunResult
 from reports import write_html, write_reports
 from reports.html import FAMILY_ORDER, TIMES
 

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from conformance.exceptions import Violation
 from conformance.exchange import Exchange, Received, SentRequest
 from conformance.probe import Credential, Probe
 from conformance.redact import curl_line
-from conformance.results import ApiResult, ClauseResult, RunResult, Violation
+from conformance.results import ApiResult, ClauseResult, RunResult
 from reports import summary_lines, write_json, write_junit, write_reports
 
 URL = "https://api.cardda.example/v1/companies"

@@ -1,0 +1,337 @@
+"""The run's options, declared once: the CLI parser, the pytest options, their ini
+twins, the environment variables and the ``Options`` object are all built from
+``OPTIONS``.
+
+Precedence is flag > environment > ini > default, and every value remembers where it
+came from, so an error can name the flag, the variable or the ini file and key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from conformance.redact import ENV_PREFIX
+
+Kind = Literal["text", "bool", "list"]
+Value = str | bool | tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting of a run, as every front door spells it."""
+
+    name: str
+    help: str
+    kind: Kind = "text"
+    default: str | None = None
+    metavar: str | None = None
+    # The CLI flag is ``--<name>``; pytest's is ``--conformance-<name>``, its ini twin
+    # ``conformance_<ini or name>``. ``env`` is off for settings that come in many
+    # (fixtures have a variable each) or that only switch the embedded server.
+    env: bool = True
+    ini: str | None = None
+    # pytest-base-url already owns ``--base-url`` and ``base_url`` under pytest.
+    pytest_owner: str | None = None
+
+    @property
+    def dest(self) -> str:
+        """The key of the value in ``Options``."""
+        return self.name.replace("-", "_")
+
+    @property
+    def cli_flag(self) -> str:
+        """The ``conformance run`` flag."""
+        return f"--{self.name}"
+
+    @property
+    def pytest_flag(self) -> str:
+        """The pytest flag (namespaced, so it never collides with another plugin)."""
+        if self.pytest_owner:
+            return self.cli_flag
+        return f"--conformance-{self.name}"
+
+    @property
+    def ini_key(self) -> str:
+        """The pytest ini key (``pytest.ini``, ``[tool.pytest.ini_options]``)."""
+        if self.pytest_owner:
+            return self.dest
+        return f"conformance_{(self.ini or self.name).replace('-', '_')}"
+
+    @property
+    def env_var(self) -> str | None:
+        """The environment variable, where the setting has one."""
+        return f"{ENV_PREFIX}{self.dest.upper()}" if self.env else None
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("api", "API profile to check: cardda, cardclan or all", metavar="API"),
+    Option(
+        "base-url",
+        "the deployment's API root (default: the embedded reference server)",
+        metavar="URL",
+        pytest_owner="pytest-base-url",
+    ),
+    Option(
+        "fixture",
+        "a fixture value NAME=VALUE (or API.NAME=VALUE); repeatable. Secrets are "
+        "better given as CONFORMANCE_<NAME> environment variables",
+        kind="list",
+        metavar="NAME=VALUE",
+        env=False,
+        ini="fixtures",
+    ),
+    Option(
+        "report-dir",
+        "where junit.xml, results.json and report.html go",
+        default="conformance-report",
+        metavar="DIR",
+    ),
+    Option("seed", "replay a run: the same seed sends the same probes", metavar="N"),
+    Option(
+        "profile",
+        "ci (coverage and a small derandomized fuzz) or thorough (a large fuzz, "
+        "random unless --seed)",
+        default="ci",
+        metavar="NAME",
+    ),
+    Option(
+        "examples",
+        "Hypothesis examples per clause, spread over its operations",
+        metavar="N",
+    ),
+    Option(
+        "read-only",
+        "send no probe that would change state on a conforming target",
+        kind="bool",
+    ),
+    Option(
+        "rate-limit",
+        "the target's limit per second and bucket, or 'none' (default: the "
+        "documented one)",
+        metavar="N",
+    ),
+    Option(
+        "clock-skew",
+        "allowed distance of an error timestamp from the response's arrival, seconds",
+        default="300",
+        metavar="S",
+    ),
+    Option("timeout", "per request, seconds", default="10", metavar="S"),
+    Option("max-requests", "request cap per API", default="2000", metavar="N"),
+    Option(
+        "max-duration", "time budget of the run, seconds", default="600", metavar="S"
+    ),
+    Option(
+        "max-rps",
+        "cap on requests per second over all buckets",
+        default="25",
+        metavar="N",
+    ),
+    Option(
+        "path",
+        "OPERATION=/path/{id} for an operation whose path differs on the target; "
+        "repeatable",
+        kind="list",
+        metavar="OP=/path",
+        env=False,
+        ini="paths",
+    ),
+    Option(
+        "baseline",
+        "a file of known violations: only new ones fail the run",
+        metavar="FILE",
+    ),
+    Option(
+        "fail-on",
+        "clause kinds that gate the exit status: documented, reading or all",
+        default="all",
+        metavar="KINDS",
+    ),
+    Option(
+        "screenshot",
+        "also save report.png of the HTML report (needs Chromium)",
+        kind="bool",
+    ),
+    Option(
+        "fault",
+        "embedded server only: break this clause id on purpose; repeatable",
+        kind="list",
+        metavar="CLAUSE-ID",
+        env=False,
+        ini="faults",
+    ),
+    Option(
+        "tolerance",
+        "embedded server only: switch on an allowed variation; repeatable",
+        kind="list",
+        metavar="NAME",
+        env=False,
+        ini="tolerances",
+    ),
+)
+
+BY_DEST: Mapping[str, Option] = {o.dest: o for o in OPTIONS}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_bool(raw: str, source: str, name: str) -> bool:
+    """A yes/no value from the environment or an ini file."""
+    from conformance.exceptions import ConfigError
+
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r} (from {source})")
+
+
+@dataclass(frozen=True)
+class Options:
+    """The raw value of every option and where it came from, before validation."""
+
+    values: Mapping[str, Value]
+    sources: Mapping[str, str]
+
+    def text(self, dest: str) -> str | None:
+        """A text option's value (``None`` when unset and without a default)."""
+        value = self.values.get(_known(dest).dest)
+        return value if isinstance(value, str) else None
+
+    def flag(self, dest: str) -> bool:
+        """A yes/no option's value."""
+        return bool(self.values.get(_known(dest).dest))
+
+    def items(self, dest: str) -> tuple[str, ...]:
+        """A repeatable option's values."""
+        value = self.values.get(_known(dest).dest)
+        return value if isinstance(value, tuple) else ()
+
+    def source(self, dest: str) -> str:
+        """Where the value came from: a flag, a variable, an ini key, or the default."""
+        return self.sources.get(_known(dest).dest, "the default")
+
+    def given(self, dest: str) -> bool:
+        """Whether the user set the option at all (anywhere)."""
+        return self.source(dest) != "the default"
+
+
+def _known(dest: str) -> Option:
+    return BY_DEST[dest]
+
+
+def collect(
+    flags: Mapping[str, Value],
+    *,
+    env: Mapping[str, str] | None = None,
+    ini: Mapping[str, tuple[Value, str]] | None = None,
+    flag_names: Mapping[str, str] | None = None,
+) -> Options:
+    """Merge one front door's flags with the environment, ini values and defaults.
+
+    ``flags`` maps dest to what the parser got (``None``/empty when not given);
+    ``ini`` maps dest to (value, where); ``flag_names`` says how a flag is spelt at
+    this front door (the CLI's ``--seed`` or pytest's ``--conformance-seed``).
+    """
+    from conformance.exceptions import ConfigError
+
+    env = os.environ if env is None else env
+    ini = ini or {}
+    values: dict[str, Value] = {}
+    sources: dict[str, str] = {}
+    for option in OPTIONS:
+        dest = option.dest
+        given = flags.get(dest)
+        if given not in (None, (), [], False):
+            values[dest] = tuple(given) if isinstance(given, list) else given
+            sources[dest] = (flag_names or {}).get(dest, option.cli_flag)
+            continue
+        var = option.env_var
+        if var is not None and env.get(var, "") != "":
+            where = f"environment variable {var}"
+            raw = env[var]
+            values[dest] = parse_bool(raw, where, var) if option.kind == "bool" else raw
+            sources[dest] = where
+            continue
+        if dest in ini and ini[dest][0] not in (None, "", (), False):
+            values[dest], sources[dest] = ini[dest]
+            continue
+        if option.kind == "list":
+            values[dest] = ()
+        elif option.kind == "bool":
+            values[dest] = False
+        else:
+            values[dest] = option.default
+    unknown = set(flags) - set(BY_DEST)
+    if unknown:  # a front door out of step with the table is a suite bug
+        raise ConfigError(f"unknown option(s) {', '.join(sorted(unknown))}")
+    return Options(values=values, sources=sources)
+
+
+def add_cli_options(parser: argparse.ArgumentParser) -> None:
+    """The ``conformance run`` flags (defaults stay ``None``: ``collect`` fills in)."""
+    for option in OPTIONS:
+        parser.add_argument(
+            option.cli_flag, dest=option.dest, **argparse_kwargs(option)
+        )
+
+
+def argparse_kwargs(option: Option) -> dict[str, Any]:
+    """How a parser takes the option (argparse's and pytest's ``addoption`` alike).
+
+    Every default is ``None``, so ``collect`` can tell "not given" from a value.
+    """
+    extra: dict[str, Any] = {"help": describe(option), "default": None}
+    if option.kind == "bool":
+        extra["action"] = "store_true"
+    else:
+        extra["metavar"] = option.metavar
+        if option.kind == "list":
+            extra["action"] = "append"
+    return extra
+
+
+def describe(option: Option) -> str:
+    """The help text with the default and the variable, as every front door shows."""
+    parts = [option.help]
+    if option.default is not None:
+        parts.append(f"default: {option.default}")
+    if option.env_var:
+        parts.append(f"env: {option.env_var}")
+    return f"{parts[0]} ({'; '.join(parts[1:])})" if len(parts) > 1 else parts[0]
+
+
+def cli_flags(options: Iterable[Option] = OPTIONS) -> dict[str, str]:
+    """dest -> the CLI's spelling of the flag."""
+    return {o.dest: o.cli_flag for o in options}
+
+
+def from_namespace(namespace: argparse.Namespace) -> dict[str, Value]:
+    """The table's values out of a parsed ``conformance run`` namespace."""
+    found: dict[str, Value] = {}
+    for option in OPTIONS:
+        raw = getattr(namespace, option.dest, None)
+        found[option.dest] = tuple(raw) if isinstance(raw, list) else raw
+    return found
+
+
+def markdown_table(options: Sequence[Option] = OPTIONS) -> str:
+    """The README's options table, rendered from ``OPTIONS`` (a test compares them)."""
+    rows = [
+        "| `conformance run` | pytest flag / ini key | environment | default | what |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for o in options:
+        flag = o.cli_flag + (f" {o.metavar}" if o.metavar and o.kind != "bool" else "")
+        owner = f" ({o.pytest_owner}'s)" if o.pytest_owner else ""
+        pytest_names = f"`{o.pytest_flag}` / `{o.ini_key}`{owner}"
+        env = f"`{o.env_var}`" if o.env_var else ""
+        default = f"`{o.default}`" if o.default is not None else ""
+        rows.append(f"| `{flag}` | {pytest_names} | {env} | {default} | {o.help} |")
+    return "\n".join(rows)
