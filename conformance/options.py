@@ -78,7 +78,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "fixture",
         "a fixture value NAME=VALUE (or API.NAME=VALUE); repeatable. Secrets are "
-        "better given as CONFORMANCE_<NAME> environment variables",
+        "better given as environment variables (CONFORMANCE_API_KEY, …)",
         kind="list",
         metavar="NAME=VALUE",
         env=False,
@@ -94,7 +94,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "profile",
         "ci (coverage and a small derandomized fuzz) or thorough (a large fuzz, "
-        "random unless --seed)",
+        "random unless a seed is given)",
         default="ci",
         metavar="NAME",
     ),

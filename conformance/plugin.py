@@ -20,6 +20,7 @@ from conformance.options import OPTIONS, Option, Value, argparse_kwargs, describ
 SUITE = "conformance.suite"
 
 run_key = pytest.StashKey[Any]()
+settings_key = pytest.StashKey[Any]()
 
 
 def _dest(option: Option) -> str:
@@ -53,7 +54,11 @@ def _ini_source(config: pytest.Config, key: str) -> str:
         shown = str(path.relative_to(Path.cwd()))
     except ValueError:
         shown = str(path)
-    section = " [tool.pytest.ini_options]" if path.name == "pyproject.toml" else ""
+    section = {
+        "pyproject.toml": " [tool.pytest.ini_options]",
+        "tox.ini": " [pytest]",
+        "setup.cfg": " [tool:pytest]",
+    }.get(path.name, "")
     return f"{key} in {shown}{section}"
 
 
@@ -143,32 +148,45 @@ def pytest_configure(config: pytest.Config) -> None:
     """Resolve settings once into ``config.stash``; a bad one is a usage error.
 
     ``conformance run`` has resolved and started its run already and put it in the
-    stash first (a ``tryfirst`` hook), so nothing is resolved twice.
+    stash first (a ``tryfirst`` hook), so nothing is resolved twice. The run itself
+    (strategies, Hypothesis) is built at session start, not during pytest's
+    initialization, where Hypothesis asks plugins not to touch its storage.
     """
     if run_key in config.stash or not _active(config):
         return
     from conformance.exceptions import ConfigError
-    from conformance.run import Run
     from conformance.settings import resolve
 
     _refuse_workers(config)
     try:
-        settings = resolve(options_from(config))
+        config.stash[settings_key] = resolve(options_from(config))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Build the run from the resolved settings (the run starts on first use)."""
+    config = session.config
+    settings = config.stash.get(settings_key, None)
+    if settings is None or run_key in config.stash:
+        return
+    from conformance.run import Run
+
     config.stash[run_key] = Run(settings)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """The effective settings, secret-free."""
     run = config.stash.get(run_key, None)
-    if run is None:
+    settings = run.settings if run is not None else config.stash.get(settings_key, None)
+    if settings is None:
         return []
-    described = run.settings.describe()
+    described = settings.describe()
     urls = ", ".join(f"{k}={v}" for k, v in described["base_urls"].items())
     return [
-        f"conformance: {urls}; seed={run.settings.seed}; "
-        f"profile={run.settings.hypothesis_profile}; read_only={run.settings.read_only}"
+        f"conformance: {urls}; seed={settings.seed}; "
+        f"profile={settings.hypothesis_profile}; read_only={settings.read_only}"
     ]
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from conformance.baseline import Baseline, load_baseline, parse_fail_on
 from conformance.exceptions import ConfigError
-from conformance.options import Options
+from conformance.options import OPTIONS, Options
 from conformance.profile import (
     Profile,
     available_apis,
@@ -191,6 +191,15 @@ def _fixtures(
     """Fixture values for ``profile``: flags over ``CONFORMANCE_<API>_<NAME>`` over
     ``CONFORMANCE_<NAME>``. Returns the values and the env names that hold secrets."""
     known = {f.name: f for f in profile.fixtures}
+    taken = {o.env_var: o.name for o in OPTIONS if o.env_var}
+    for name in known:
+        if ENV_PREFIX + name.upper() in taken:
+            raise ConfigError(
+                f"profile {profile.api} declares fixture {name!r}, whose variable "
+                f"{ENV_PREFIX}{name.upper()} is the setting "
+                f"--{taken[ENV_PREFIX + name.upper()]}'s: rename the fixture in its "
+                "profile.yaml"
+            )
     values: dict[str, str] = {}
     env_names: dict[str, str] = {}
     api_prefix = f"{ENV_PREFIX}{profile.api.upper().replace('-', '_')}_"

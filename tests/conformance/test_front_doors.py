@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from conformance.reference import cardclan, cardda
+from conformance.reference import cardda
 
 if TYPE_CHECKING:
     from conftest import CliRun
@@ -133,6 +133,20 @@ def test_usage_errors_exit_2_with_one_sentence(
     assert "Traceback" not in run.err + run.out
 
 
+def test_the_flag_wins_over_a_bad_environment_variable_settings_resolved_once(
+    run_cli: Callable[..., CliRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``CONFORMANCE_API=nope conformance run --api cardclan`` runs cardclan: the
+    CLI resolves once and its pytest session takes that run, not the environment."""
+    monkeypatch.setenv("CONFORMANCE_API", "nope")
+    monkeypatch.setenv("CONFORMANCE_TIMEOUT", "soon")
+    run = run_cli("run", "--api", "cardclan", "--timeout", "5", *FAST)
+    assert run.code == 0, run.err
+    assert run.results["api"] == "cardclan"
+    assert run.results["settings"]["timeout_s"] == 5.0
+    assert "nope" not in run.err
+
+
 def test_an_unwritable_report_directory_is_a_usage_error(
     run_cli: Callable[..., CliRun], tmp_path: Path
 ) -> None:
@@ -215,66 +229,8 @@ def test_read_only_sends_no_write_and_reports_write_clauses_not_run(
     assert all("read-only" in reason for reason in not_run.values()), not_run
 
 
-def test_same_seed_same_minimal_violation(run_cli: Callable[..., CliRun]) -> None:
-    """``--seed`` replays a run: the shrunk failing probes are the same."""
-
-    def defects() -> list[str]:
-        run = run_cli(
-            "run", "--api", "cardda", "--fault", "CD-AUTH-2", "--seed", "7", *FAST
-        )
-        return [
-            ex["defect"]
-            for v in run.clause("CD-AUTH-2")["violations"]
-            for ex in v["exchanges"]
-        ]
-
-    assert defects() == defects()
-
-
 def _env_without_conformance() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
-
-
-def test_plain_pytest_runs_the_same_suite(tmp_path: Path) -> None:
-    """``pytest --pyargs conformance.suite`` with the same options: one test per
-    clause, pytest's exit status, the same report files."""
-    base = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "--pyargs",
-        "conformance.suite",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--api",
-        "cardclan",
-        *FAST,
-    ]
-    ok = subprocess.run(
-        [*base, "--report-dir", str(tmp_path / "ok")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-        env=_env_without_conformance(),
-    )
-    assert ok.returncode == 0, ok.stdout[-3000:] + ok.stderr[-2000:]
-    assert "20 passed" in ok.stdout
-    assert (tmp_path / "ok" / "junit.xml").is_file()
-    broken = subprocess.run(
-        [*base, "--report-dir", str(tmp_path / "broken"), "--fault", "CC-AUTH-4"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-        env=_env_without_conformance(),
-    )
-    assert broken.returncode == 1
-    assert "test_clause[CC-AUTH-4] FAILED" in broken.stdout or (
-        "FAILED" in broken.stdout and "CC-AUTH-4" in broken.stdout
-    )
-    assert "curl -i -X" in broken.stdout
 
 
 def test_serve_runs_a_reference_server_alone(tmp_path: Path) -> None:
@@ -292,6 +248,7 @@ def test_serve_runs_a_reference_server_alone(tmp_path: Path) -> None:
             "--fault",
             "CC-AUTH-1",
         ],
+        cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -315,7 +272,7 @@ def test_serve_runs_a_reference_server_alone(tmp_path: Path) -> None:
         out, _ = proc.communicate(timeout=10)
     assert f"http://127.0.0.1:{port}/api" in out
     assert "CONFORMANCE_API_KEY=" in out
-    assert cardclan.FAULTS  # the module the server came from
+    assert "CardClan Integration API reference server at" in out
 
 
 def test_recipients_the_run_creates_are_deleted_at_the_end(

@@ -3,28 +3,47 @@ setting and its source, near misses are suggested, and secrets never show."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from conformance.exceptions import ConfigError
-from conformance.settings import Options, resolve
+from conformance.options import collect
+from conformance.settings import resolve as _resolve_options
 
 SECRET = "sk-7Q2vX9pL4mN8rT1wZ6yB"
 COMPANY = "2b1f0c7e-5d3a-4e8b-9f61-0a2c4e6d8b10"
 URL = "https://api.cardda.example"
 
 
-def _cardda(**kwargs) -> Options:
+_RENAMED = {
+    "fixtures": "fixture",
+    "faults": "fault",
+    "tolerances": "tolerance",
+    "paths": "path",
+    "hypothesis_profile": "profile",
+}
+
+
+def _flags(**flags) -> dict:
+    """Flags as the CLI parser hands them over (``collect`` adds env and defaults)."""
+    return {_RENAMED.get(k, k): v for k, v in flags.items()}
+
+
+def resolve(flags: dict, env: dict[str, str] | None = None):
+    """Collect, then resolve, with one environment for both (as a front door does)."""
+    env = {} if env is None else env
+    return _resolve_options(collect(flags, env=env), env)
+
+
+def _cardda(**kwargs) -> dict:
     kwargs.setdefault("api", "cardda")
-    return Options(**kwargs)
+    return _flags(**kwargs)
 
 
 def _full_fixtures(api_key: str = SECRET) -> list[str]:
     return [f"api_key={api_key}", f"company_id={COMPANY}"]
 
 
-def _error(options: Options, env: dict[str, str] | None = None) -> str:
+def _error(options: dict, env: dict[str, str] | None = None) -> str:
     with pytest.raises(ConfigError) as info:
         resolve(options, env or {})
     message = str(info.value)
@@ -41,26 +60,26 @@ def _target(settings):
 
 
 def test_a_near_miss_api_name_is_suggested():
-    message = _error(Options(api="carda"))
+    message = _error(_flags(api="carda"))
     assert "unknown api 'carda'" in message
     assert "did you mean 'cardda'?" in message
     assert "--api" in message
 
 
 def test_an_api_from_the_environment_is_checked_too():
-    message = _error(Options(), {"CONFORMANCE_API": "cardclam"})
+    message = _error(_flags(), {"CONFORMANCE_API": "cardclam"})
     assert "did you mean 'cardclan'?" in message
     assert "CONFORMANCE_API" in message
 
 
 def test_no_api_at_all_lists_the_choices():
-    message = _error(Options())
+    message = _error(_flags())
     assert "cardda" in message
     assert "cardclan" in message
 
 
 def test_all_apis_resolve_to_embedded_targets():
-    settings = resolve(Options(api="all"), {})
+    settings = resolve(_flags(api="all"), {})
     assert {t.profile.api for t in settings.targets} == {"cardda", "cardclan"}
     assert all(t.embedded for t in settings.targets)
 
@@ -111,12 +130,12 @@ def test_the_base_url_flag_wins_over_the_environment_and_loses_its_slash():
 
 
 def test_all_apis_cannot_share_one_base_url():
-    message = _error(Options(api="all", base_url=URL))
+    message = _error(_flags(api="all", base_url=URL))
     assert "--api all" in message
 
 
 def test_all_apis_cannot_take_a_base_url_from_the_environment():
-    message = _error(Options(api="all"), {"CONFORMANCE_BASE_URL": URL})
+    message = _error(_flags(api="all"), {"CONFORMANCE_BASE_URL": URL})
     assert "CONFORMANCE_BASE_URL" in message
 
 
@@ -234,7 +253,8 @@ def test_only_secret_fixtures_are_handed_out_as_secrets():
 @pytest.mark.parametrize("raw", ["fast", "1,5", "ten"])
 def test_a_non_numeric_number_names_its_flag(field, flag, raw):
     message = _error(_cardda(**{field: raw}))
-    assert f"{flag} must be a number" in message
+    assert f"{flag[2:]} must be a number" in message
+    assert f"(from {flag})" in message
     assert repr(raw) in message
 
 
@@ -280,8 +300,104 @@ def test_unset_numbers_take_their_defaults():
     assert settings.timeout_s == 10.0
 
 
-def test_an_unknown_hypothesis_profile_is_an_error():
-    assert "--hypothesis-profile" in _error(_cardda(hypothesis_profile="fast"))
+def test_an_unknown_hypothesis_profile_is_an_error_with_the_near_miss():
+    message = _error(_cardda(hypothesis_profile="thorogh"))
+    assert "profile must be 'ci' or 'thorough'" in message
+    assert "did you mean 'thorough'?" in message
+    assert "(from --profile)" in message
+
+
+# -- precedence and sources: flag > environment > ini > default ------------------------
+
+
+def test_a_flag_wins_over_the_environment_for_every_setting():
+    """``CONFORMANCE_API=nope conformance run --api cardda`` is a valid run."""
+    env = {"CONFORMANCE_API": "nope", "CONFORMANCE_TIMEOUT": "soon"}
+    settings = resolve(_cardda(timeout="3"), env)
+    assert [t.profile.api for t in settings.targets] == ["cardda"]
+    assert settings.timeout_s == 3.0
+
+
+def test_the_environment_wins_over_the_ini_file():
+    ini = {"timeout": ("7", "conformance_timeout in pytest.ini")}
+    options = collect(_cardda(), env={"CONFORMANCE_TIMEOUT": "4"}, ini=ini)
+    assert options.source("timeout") == "environment variable CONFORMANCE_TIMEOUT"
+    assert _resolve_options(options, {}).timeout_s == 4.0
+
+
+def test_an_ini_value_is_used_when_nothing_else_is_given():
+    ini = {"timeout": ("7", "conformance_timeout in pytest.ini")}
+    options = collect(_cardda(), env={}, ini=ini)
+    assert _resolve_options(options, {}).timeout_s == 7.0
+
+
+def test_the_default_is_used_last_and_said_to_be_the_default():
+    options = collect(_cardda(), env={})
+    assert options.source("timeout") == "the default"
+    assert not options.given("timeout")
+    assert _resolve_options(options, {}).timeout_s == 10.0
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "ini", "says"),
+    [
+        (
+            {},
+            {"CONFORMANCE_TIMEOUT": "soon"},
+            {},
+            "environment variable CONFORMANCE_TIMEOUT",
+        ),
+        (
+            {},
+            {},
+            {"timeout": ("soon", "conformance_timeout in tox.ini")},
+            "conformance_timeout in tox.ini",
+        ),
+        ({"timeout": "soon"}, {}, {}, "--timeout"),
+    ],
+    ids=["environment", "ini", "flag"],
+)
+def test_a_bad_value_names_its_true_source(flags, env, ini, says):
+    options = collect({**_cardda(), **flags}, env=env, ini=ini)
+    with pytest.raises(ConfigError) as info:
+        _resolve_options(options, {})
+    assert f"timeout must be a number, got 'soon' (from {says})" in str(info.value)
+
+
+def test_a_flag_name_is_spelt_as_the_front_door_spells_it():
+    options = collect(
+        _cardda(timeout="soon"), env={}, flag_names={"timeout": "--conformance-timeout"}
+    )
+    with pytest.raises(ConfigError, match=r"\(from --conformance-timeout\)"):
+        _resolve_options(options, {})
+
+
+@pytest.mark.parametrize("raw", ["1", "true", "YES", "on"])
+def test_a_yes_no_setting_reads_from_the_environment(raw):
+    settings = resolve(_cardda(), {"CONFORMANCE_READ_ONLY": raw})
+    assert settings.read_only
+
+
+def test_a_bad_yes_no_value_names_the_variable():
+    message = _error(_cardda(), {"CONFORMANCE_READ_ONLY": "maybe"})
+    assert "CONFORMANCE_READ_ONLY must be true or false, got 'maybe'" in message
+    assert "(from environment variable CONFORMANCE_READ_ONLY)" in message
+
+
+def test_a_bad_fail_on_names_its_source():
+    message = _error(_cardda(), {"CONFORMANCE_FAIL_ON": "docs"})
+    assert "fail-on takes documented, reading or all" in message
+    assert "environment variable CONFORMANCE_FAIL_ON" in message
+
+
+@pytest.mark.parametrize(
+    ("pair", "says"),
+    [("listCompanies", "OPERATION=/path"), ("listCompanys=/x", "did you mean")],
+)
+def test_a_bad_path_option_is_an_error(pair, says):
+    message = _error(_cardda(paths=[pair]))
+    assert says in message
+    assert "(from --path)" in message
 
 
 # -- secrets never in errors -----------------------------------------------------------
@@ -296,8 +412,8 @@ def test_an_unknown_hypothesis_profile_is_an_error():
         _cardda(fixtures=[f"api_key={SECRET}", "compnay_id=1"]),
         _cardda(fixtures=_full_fixtures(), timeout="soon"),
         _cardda(base_url=URL, fixtures=_full_fixtures(), faults=["CD-AUTH-1"]),
-        Options(api="carda", fixtures=_full_fixtures()),
-        Options(api="all", base_url=URL, fixtures=_full_fixtures()),
+        _flags(api="carda", fixtures=_full_fixtures()),
+        _flags(api="all", base_url=URL, fixtures=_full_fixtures()),
     ],
     ids=[
         "bad-url",
@@ -315,6 +431,23 @@ def test_no_config_error_shows_the_secret(options, via):
     env: dict[str, str] = {}
     if via == "environment":
         env = {"CONFORMANCE_CARDDA_API_KEY": SECRET}
-        fixtures = [f for f in options.fixtures if not f.startswith("api_key=")]
-        options = replace(options, fixtures=fixtures)
+        fixtures = [f for f in options["fixture"] if not f.startswith("api_key=")]
+        options = {**options, "fixture": fixtures}
     _error(options, env)
+
+
+def test_a_fixture_named_like_a_setting_is_a_profile_error(monkeypatch):
+    """A fixture ``timeout`` would be read from CONFORMANCE_TIMEOUT, the setting's."""
+    import copy
+
+    from conformance import settings as settings_module
+    from conformance.profile import Fixture, load_profile
+
+    real = load_profile("cardda")
+    clash = copy.copy(real)
+    clash.fixtures = (*real.fixtures, Fixture(name="timeout"))
+    monkeypatch.setattr(settings_module, "load_profile", lambda name: clash)
+    message = _error(_cardda())
+    assert "fixture 'timeout'" in message
+    assert "CONFORMANCE_TIMEOUT is the setting --timeout's" in message
+    assert "profile.yaml" in message
