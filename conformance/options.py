@@ -33,6 +33,7 @@ class Option:
     # ``conformance_<ini or name>``. ``env`` is off for settings that come in many
     # (fixtures have a variable each) or that only switch the embedded server.
     env: bool = True
+    env_name: str | None = None  # when the variable is not CONFORMANCE_<NAME>
     ini: str | None = None
     # pytest-base-url already owns ``--base-url`` and ``base_url`` under pytest.
     pytest_owner: str | None = None
@@ -64,11 +65,27 @@ class Option:
     @property
     def env_var(self) -> str | None:
         """The environment variable, where the setting has one."""
-        return f"{ENV_PREFIX}{self.dest.upper()}" if self.env else None
+        if not self.env:
+            return None
+        return self.env_name or f"{ENV_PREFIX}{self.dest.upper()}"
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("api", "API profile to check: cardda, cardclan or all", metavar="API"),
+    Option(
+        "api",
+        "API profile to check: cardda, cardclan, one found in a profile directory, "
+        "or all",
+        metavar="API",
+    ),
+    Option(
+        "profile-dir",
+        "a directory holding a profile (profile.yaml, clauses.yaml, openapi.yaml) or "
+        "folders of them; repeatable (the variable takes a path list)",
+        kind="list",
+        metavar="DIR",
+        env_name=f"{ENV_PREFIX}PROFILE_PATH",
+        ini="profile_dirs",
+    ),
     Option(
         "base-url",
         "the deployment's API root (default: the embedded reference server)",
@@ -256,7 +273,12 @@ def collect(
         if var is not None and env.get(var, "") != "":
             where = f"environment variable {var}"
             raw = env[var]
-            values[dest] = parse_bool(raw, where, var) if option.kind == "bool" else raw
+            if option.kind == "bool":
+                values[dest] = parse_bool(raw, where, var)
+            elif option.kind == "list":
+                values[dest] = tuple(p for p in raw.split(os.pathsep) if p)
+            else:
+                values[dest] = raw
             sources[dest] = where
             continue
         if dest in ini and ini[dest][0] not in (None, "", (), False):

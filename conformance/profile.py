@@ -34,15 +34,47 @@ def schemas_root() -> Path:
     return Path(__file__).resolve().parent.parent / "schemas"
 
 
-def available_apis() -> list[str]:
-    """Names of the profiles shipped with the suite."""
-    root = schemas_root()
-    return sorted(p.parent.name for p in root.glob("*/profile.yaml"))
+def _profiles_in(directory: Path) -> list[Path]:
+    """A profile directory itself, or a folder of profile directories."""
+    if (directory / "profile.yaml").is_file():
+        return [directory]
+    return sorted(p.parent for p in directory.glob("*/profile.yaml"))
 
 
-def unknown_api_message(name: str, where: str) -> str:
+def _api_of(directory: Path) -> str:
+    """The ``api`` a profile directory declares (its folder name if it says none)."""
+    meta = _read_yaml(directory / "profile.yaml")
+    name = meta.get("api") if isinstance(meta, Mapping) else None
+    if not isinstance(name, str) or not name:
+        raise ProfileError(f"{directory / 'profile.yaml'}: at (top): 'api' is missing")
+    return name
+
+
+@cache
+def find_profiles(extra: tuple[Path, ...] = ()) -> Mapping[str, Path]:
+    """Every profile found: api name -> directory. The shipped ones first, then each
+    extra directory (a profile, or a folder of profiles) in the order given."""
+    found: dict[str, Path] = {}
+    for root in (schemas_root(), *extra):
+        for directory in _profiles_in(root):
+            api = directory.name if root == schemas_root() else _api_of(directory)
+            if api in found and found[api] != directory:
+                raise ProfileError(
+                    f"two profiles are named {api!r}: {found[api]} and {directory}; "
+                    "give one of them another 'api' in its profile.yaml"
+                )
+            found[api] = directory
+    return found
+
+
+def available_apis(extra: tuple[Path, ...] = ()) -> list[str]:
+    """Names of the profiles shipped with the suite and found in ``extra``."""
+    return sorted(find_profiles(extra))
+
+
+def unknown_api_message(name: str, where: str, extra: tuple[Path, ...] = ()) -> str:
     """One sentence for an unknown api name, with the near miss."""
-    apis = available_apis()
+    apis = available_apis(extra)
     near = difflib.get_close_matches(name, [*apis, "all"], n=1)
     hint = f" (did you mean {near[0]!r}?)" if near else ""
     return (
@@ -94,10 +126,19 @@ class Clause:
 
 
 def _read_yaml(path: Path) -> Any:
+    """A profile's YAML file; any problem is one ``ProfileError`` line naming it."""
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ProfileError(f"cannot read {path}: {exc}") from exc
+    except OSError as exc:
+        raise ProfileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ProfileError(
+            f"{path} is not valid YAML{at}: {exc.problem or exc.context}"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"{path} is not valid YAML: {exc}") from None
 
 
 @cache
@@ -258,10 +299,15 @@ class Profile:
         return self._data[relative]
 
 
+def load_profile(api: str, extra: tuple[Path, ...] = ()) -> Profile:
+    """The profile named ``api``, shipped or in one of the ``extra`` directories."""
+    directory = find_profiles(extra).get(api)
+    if directory is None:
+        raise ProfileError(unknown_api_message(api, "the profile loader", extra))
+    return load_profile_at(directory)
+
+
 @cache
-def load_profile(api: str) -> Profile:
-    """The profile named ``api`` (cached: profiles are immutable files)."""
-    directory = schemas_root() / api
-    if not (directory / "profile.yaml").is_file():
-        raise ProfileError(unknown_api_message(api, "the profile loader"))
+def load_profile_at(directory: Path) -> Profile:
+    """The profile in ``directory`` (cached: profiles are immutable files)."""
     return Profile(directory)

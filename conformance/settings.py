@@ -243,17 +243,45 @@ def _fixtures(
 HYPOTHESIS_PROFILES = ("ci", "thorough")
 
 
-def _choose_apis(options: Options) -> list[str]:
+def _profile_dirs(options: Options) -> tuple[Path, ...]:
+    """The ``--profile-dir`` directories, each one checked to hold a profile."""
+    source = options.source("profile_dir")
+    dirs = []
+    for raw in options.items("profile_dir"):
+        path = Path(raw).expanduser()
+        if not path.is_dir():
+            raise ConfigError(
+                f"profile directory {raw!r} does not exist (from {source})"
+            )
+        if not (path / "profile.yaml").is_file() and not any(
+            path.glob("*/profile.yaml")
+        ):
+            raise ConfigError(
+                f"profile directory {raw!r} holds no profile.yaml, nor folders with "
+                f"one (from {source})"
+            )
+        dirs.append(path.resolve())
+    return tuple(dirs)
+
+
+def _choose_apis(options: Options, dirs: tuple[Path, ...]) -> list[str]:
     api, source = options.text("api"), options.source("api")
+    known = available_apis(dirs)
+    if not api and dirs:
+        # ``--profile-dir ./mine`` alone runs the profile found there.
+        shipped = set(available_apis())
+        own = [name for name in known if name not in shipped]
+        if len(own) == 1:
+            return own
     if not api:
         raise ConfigError(
             "no API chosen: give --api (pytest: --conformance-api) with one of "
-            f"{', '.join(available_apis())} or 'all'"
+            f"{', '.join(known)} or 'all'"
         )
-    names = available_apis() if api == "all" else [api]
+    names = known if api == "all" else [api]
     for name in names:
-        if name not in available_apis():
-            raise ConfigError(unknown_api_message(name, source))
+        if name not in known:
+            raise ConfigError(unknown_api_message(name, source, dirs))
     return names
 
 
@@ -276,7 +304,11 @@ def _base_url(options: Options, names: Sequence[str]) -> str | None:
 
 
 def _targets(
-    options: Options, names: Sequence[str], base_url: str | None, env: Mapping[str, str]
+    options: Options,
+    names: Sequence[str],
+    base_url: str | None,
+    env: Mapping[str, str],
+    dirs: tuple[Path, ...],
 ) -> list[Target]:
     path_source = options.source("path")
     paths: dict[str, str] = {}
@@ -289,7 +321,13 @@ def _targets(
         paths[op.strip()] = path
     targets = []
     for name in names:
-        profile = load_profile(name)
+        profile = load_profile(name, dirs)
+        if base_url is None and not profile.meta.get("reference_app"):
+            raise ConfigError(
+                f"profile {name} ({profile.directory}) ships no reference server, so "
+                f"it needs the deployment's --base-url: run it with --api {name} "
+                "--base-url URL"
+            )
         values, env_names = _fixtures(
             profile,
             options.items("fixture"),
@@ -355,9 +393,10 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
     Called exactly once per run, by whichever front door starts it.
     """
     env = os.environ if env is None else env
-    names = _choose_apis(options)
+    dirs = _profile_dirs(options)
+    names = _choose_apis(options, dirs)
     base_url = _base_url(options, names)
-    targets = _targets(options, names, base_url, env)
+    targets = _targets(options, names, base_url, env, dirs)
     seed = (
         int(_measure(options, "seed", integer=True, allow_zero=True))
         if options.text("seed")

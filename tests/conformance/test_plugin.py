@@ -260,6 +260,26 @@ def test_an_unreachable_target_exits_3(
     assert "k-not-used" not in result.stdout.str() + result.stderr.str()
 
 
+def test_a_key_the_target_refuses_exits_2_in_one_sentence(
+    pytester: pytest.Pytester,
+    served: Callable[..., tuple[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A setting found wrong when the run starts (the preflight) is exit 2, not a
+    broken contract."""
+    base, app = served(cardda.create_app(rate_limit=None))
+    monkeypatch.setenv("CONFORMANCE_API_KEY", "cd_live_wrong")
+    monkeypatch.setenv("CONFORMANCE_COMPANY_ID", app.state.fixtures["company_id"])
+    result = pytester.runpytest_subprocess(
+        *SUITE, "--conformance-api", "cardda", "--base-url", base
+    )
+    assert result.ret == 2
+    output = result.stdout.str() + result.stderr.str()
+    assert "refused fixture api_key" in output
+    assert "cd_live_wrong" not in output
+    assert "Traceback" not in output
+
+
 # -- --seed replays a run; thorough with two seeds sends different probes ----------
 
 

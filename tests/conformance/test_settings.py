@@ -446,7 +446,7 @@ def test_a_fixture_named_like_a_setting_is_a_profile_error(monkeypatch):
     real = load_profile("cardda")
     clash = copy.copy(real)
     clash.fixtures = (*real.fixtures, Fixture(name="timeout"))
-    monkeypatch.setattr(settings_module, "load_profile", lambda name: clash)
+    monkeypatch.setattr(settings_module, "load_profile", lambda name, dirs=(): clash)
     message = _error(_cardda())
     assert "fixture 'timeout'" in message
     assert "CONFORMANCE_TIMEOUT is the setting --timeout's" in message
