@@ -105,3 +105,32 @@ def json_content_type(ctx: CheckContext, exchange: Exchange) -> None:
         actual=f"{exchange.response.status} with {actual}",
         exchanges=(exchange,),
     )
+
+
+def media_type(content_type: str) -> str:
+    """The media type of a Content-Type value: parameters dropped, lowercased."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+@REGISTRY.register("exact_media_type", "exchange")
+def exact_media_type(ctx: CheckContext, exchange: Exchange) -> None:
+    """The response declares one of ``types`` exactly (``application/problem+json``
+    for RFC 9457), once; parameters such as ``charset`` and letter case allowed."""
+    assert exchange.response is not None
+    wanted = [t.lower() for t in ctx.params["types"]]
+    values = exchange.response.header_values("content-type")
+    if len(values) == 1 and media_type(values[0]) in wanted:
+        return
+    actual = (
+        "no Content-Type"
+        if not values
+        else " and ".join(repr(v) for v in values)
+        if len(values) > 1
+        else repr(values[0])
+    )
+    raise ctx.violation(
+        f"response is not labelled {' or '.join(wanted)}",
+        expected=f"Content-Type {' or '.join(wanted)}",
+        actual=f"{exchange.response.status} with {actual}",
+        exchanges=(exchange,),
+    )
