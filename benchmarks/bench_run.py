@@ -6,6 +6,14 @@ httpx loop of valid requests against the same kind of server, for scale. Loopbac
 every loop is bounded.
 
     python benchmarks/bench_run.py [--api cardda] [--rate-limit 200] [--repeat 3]
+    python benchmarks/bench_run.py --rate-limit documented --repeat 1
+
+With ``--rate-limit documented`` the run paces at the profile's documented limit and
+the figures include the pacing efficiency: the requests outside the burst divided by
+the limit, over the wall time outside the burst (issue 9 asks for at least 90 %, and
+at most 45 s for the default Cardda run). Every run prints its requests per clause
+(``requests`` in results.json: the coverage phase and the fuzz phase together; the
+coverage phase's own share is the number of examples it sent).
 """
 
 from __future__ import annotations
@@ -30,8 +38,11 @@ BARE_REQUESTS = 500
 BARE_TIME_LIMIT_S = 60.0
 
 
-def suite_run(api: str, rate_limit: str, max_rps: str) -> dict[str, Any]:
+def suite_run(
+    api: str, rate_limit: str, max_rps: str, profile: str = "ci"
+) -> dict[str, Any]:
     """One full ``conformance run`` against the embedded server; its own figures."""
+    limit_args = [] if rate_limit == "documented" else ["--rate-limit", rate_limit]
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         code = conformance_main(
@@ -39,22 +50,57 @@ def suite_run(api: str, rate_limit: str, max_rps: str) -> dict[str, Any]:
                 "run",
                 "--api",
                 api,
-                "--rate-limit",
-                rate_limit,
+                *limit_args,
                 "--max-rps",
                 max_rps,
+                "--profile",
+                profile,
                 "--report-dir",
                 tmp,
             ]
         )
         wall = time.perf_counter() - started
         results = json.loads((Path(tmp) / "results.json").read_text())
-    return {
+    clauses = results["clauses"]
+    burst = [c for c in clauses if c["id"].split("-")[1] == "RATE"]
+    burst_requests = sum(int(c.get("requests", 0)) for c in burst)
+    burst_s = sum(float(c.get("duration_s", 0.0)) for c in burst)
+    figures: dict[str, Any] = {
         "exit": code,
         "wall_s": wall,
         "requests": results["requests"],
         "rps": results["requests"] / wall,
+        "burst_requests": burst_requests,
+        "burst_s": burst_s,
+        "per_clause": {
+            c["id"]: {
+                "requests": c.get("requests", 0),
+                "coverage_examples": len((c.get("coverage") or {}).get("sent", [])),
+                "judged": c["exchanges"],
+            }
+            for c in clauses
+            if c.get("requests") or c.get("coverage")
+        },
     }
+    limit = _limit(api, rate_limit)
+    if limit:
+        paced = results["requests"] - burst_requests
+        ideal = paced / limit
+        figures["limit_per_s"] = limit
+        figures["pacing_efficiency"] = ideal / max(wall - burst_s, 1e-9)
+        figures["wall_bound_s"] = 1.11 * ideal
+    return figures
+
+
+def _limit(api: str, rate_limit: str) -> float | None:
+    """The limit a run paces below (``documented``: the profile's)."""
+    if rate_limit == "documented":
+        documented = (load_profile(api).rate_limit or {}).get("per_second")
+        return float(documented) if documented else None
+    try:
+        return float(rate_limit)
+    except ValueError:
+        return None  # "none"
 
 
 def bare_loop(api: str) -> dict[str, Any]:
@@ -84,11 +130,18 @@ def main() -> int:
     parser.add_argument("--rate-limit", default="200")
     parser.add_argument("--max-rps", default="10000")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", default="ci", choices=("ci", "thorough"))
+    parser.add_argument("--no-bare", action="store_true", help="skip the httpx loop")
     args = parser.parse_args()
     runs = []
     for _ in range(max(1, min(args.repeat, 10))):
-        runs.append(suite_run(args.api, args.rate_limit, args.max_rps))
-    bare = bare_loop(args.api)
+        runs.append(suite_run(args.api, args.rate_limit, args.max_rps, args.profile))
+    _print_per_clause(runs[-1])
+    bare = (
+        {"requests": 0, "wall_s": 0.0, "rps": 0.0}
+        if args.no_bare
+        else bare_loop(args.api)
+    )
     walls = [r["wall_s"] for r in runs]
     summary = {
         "api": args.api,
@@ -100,6 +153,15 @@ def main() -> int:
         "bare_httpx": bare,
     }
     print(json.dumps(summary, indent=2), file=sys.stderr)
+    efficiencies = [r["pacing_efficiency"] for r in runs if "pacing_efficiency" in r]
+    if efficiencies:
+        print(
+            f"pacing at {runs[0]['limit_per_s']:g}/s: efficiency "
+            f"{statistics.median(efficiencies):.1%} (median; the burst aside: "
+            f"{runs[-1]['burst_requests']} requests in {runs[-1]['burst_s']:.1f} s); "
+            f"wall bound 1.11 x requests / limit = {runs[-1]['wall_bound_s']:.1f} s "
+            "plus the burst"
+        )
     print(
         f"suite ({args.api}, limit {args.rate_limit}/s): "
         f"{summary['suite_wall_s_median']:.2f} s wall, "
@@ -108,6 +170,16 @@ def main() -> int:
         f"bare httpx loop: {bare['rps']:.0f} req/s over {bare['requests']} requests"
     )
     return 0
+
+
+def _print_per_clause(run: dict[str, Any]) -> None:
+    """Requests per clause of one run, as results.json gives them."""
+    print(f"{'clause':<16}{'requests':>9}{'coverage':>10}{'judged':>8}")
+    for clause_id, row in run["per_clause"].items():
+        print(
+            f"{clause_id:<16}{row['requests']:>9}{row['coverage_examples']:>10}"
+            f"{row['judged']:>8}"
+        )
 
 
 if __name__ == "__main__":

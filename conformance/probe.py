@@ -23,6 +23,7 @@ DefectKind = Literal[
     "wrong-type",
     "parameter",
     "state",
+    "robustness",
 ]
 
 
@@ -73,15 +74,17 @@ class Answer:
             return str(status)[0] == self.status[0]
         return str(status) == self.status
 
-    def describe(self, field_name: str | None = None) -> str:
+    def describe(self, *field_names: str | None) -> str:
         """``401 with error 'unauthenticated'``-style text."""
+        named = [name for name in field_names if name]
         parts = [self.status]
         if self.error is not None:
             parts.append(f"error {self.error!r}")
         if self.message is not None:
             parts.append(f"message {self.message!r}")
-        if self.name_field and field_name:
-            parts.append(f"naming field {field_name!r}")
+        if self.name_field and named:
+            plural = "s" if len(named) > 1 else ""
+            parts.append(f"naming field{plural} " + ", ".join(map(repr, named)))
         return parts[0] + (" with " + ", ".join(parts[1:]) if parts[1:] else "")
 
 
@@ -99,6 +102,8 @@ class Probe:
     defect: str = ""
     defect_kind: DefectKind = ""
     field: str | None = None
+    fields: tuple[str, ...] = ()
+    """Every field a several-defect probe breaks (``field`` is the first of them)."""
     writes: bool = False
     role: Literal["probe", "setup"] = "probe"
     clause: str | None = None
@@ -109,13 +114,19 @@ class Probe:
         """Whether the probe carries a defect on purpose (bad input of any kind)."""
         return bool(self.defect_kind)
 
+    @property
+    def broken_fields(self) -> tuple[str, ...]:
+        """The fields the probe breaks on purpose: ``fields``, else ``field``."""
+        return self.fields or ((self.field,) if self.field else ())
+
     def with_expectation(self, clause: str, answers: tuple[Answer, ...]) -> Probe:
         """The same request, judged for ``clause`` against ``answers``."""
         return replace(self, clause=clause, expect=answers)
 
     def describe_expectation(self) -> str:
         """The expected answers as one line of text."""
-        return " or ".join(a.describe(self.field) for a in self.expect) or "any answer"
+        fields = self.broken_fields
+        return " or ".join(a.describe(*fields) for a in self.expect) or "any answer"
 
     def header(self, name: str) -> str | None:
         """The probe's own value for header ``name`` (case-insensitive), if any."""

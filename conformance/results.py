@@ -35,6 +35,12 @@ class ClauseResult:
     excused: bool = False
     gates: bool = True
     gate_notes: list[str] = field(default_factory=list)
+    # Requests sent while this clause was judged (checks over every response: 0).
+    requests: int = 0
+    duration_s: float = 0.0
+    # A targeted clause: kinds x operations its coverage phase sent, skipped pairs
+    # (with why) and the fuzz phase's judged requests per operation. Else None.
+    coverage: dict[str, Any] | None = None
 
     @property
     def known(self) -> bool:
@@ -62,6 +68,9 @@ class ClauseResult:
             "new_operations": list(self.new_operations),
             "gate_notes": list(self.gate_notes),
             "exchanges": self.exchanges,
+            "requests": self.requests,
+            "duration_s": round(self.duration_s, 3),
+            "coverage": self.coverage,
             "notes": list(self.notes),
             "violations": [v.to_dict(limit) for v in self.violations],
         }

@@ -26,11 +26,12 @@ from reports.screenshot import find_browser, screenshot
 
 def clause_order(clauses: tuple[Clause, ...]) -> list[Clause]:
     """Targeted clauses first, the rate-limit burst next, checks over all responses
-    last (they judge everything the run sent)."""
+    last (they judge everything the run sent); among those, the ones that also send
+    probes of their own (robustness) come first, so every other one judges them too."""
 
     def rank(clause: Clause) -> int:
         if clause.on is not None:
-            return 2
+            return 2 if clause.probes else 3
         return 1 if "scenario" in (clause.probes or {}) else 0
 
     return sorted(clauses, key=rank)

@@ -1,15 +1,16 @@
 """One profile's run against one target: setup, the exchange log, cleanup, the result.
 
 The session owns the exchange log. Every fresh exchange passes once through the checks
-that judge every response in their scope (body shape, headers, leaks); clause runs add
-their own targeted verdicts; the result gathers both.
+that judge every response in their scope (body shape, headers, leaks), whose verdicts
+the session keeps; a targeted clause's verdict is its own ``ClauseTally``
+(``conformance/execute.py``). The result gathers both.
 """
 
 from __future__ import annotations
 
 import random
 import threading
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -24,8 +25,7 @@ from conformance.profile import Clause, Profile
 from conformance.results import ApiResult, ClauseResult
 from conformance.settings import Settings, Target
 from conformance.surface import ProbeContext
-
-MAX_EVIDENCE = 5
+from conformance.tally import ClauseTally
 
 
 def _pick(document: Any, pointer: str) -> Any:
@@ -58,7 +58,8 @@ def in_scope(scope: Mapping[str, Any], exchange: Exchange) -> bool:
 
 
 class ApiSession:
-    """State of one profile's run: client, values, exchanges, verdicts so far."""
+    """State of one profile's run: client, values, the exchange log, and the verdicts
+    of the checks over every response."""
 
     def __init__(self, target: Target, settings: Settings) -> None:
         self.target = target
@@ -83,13 +84,11 @@ class ApiSession:
             on_exchange=self.record,
         )
         self.exchanges: list[Exchange] = []
-        self.found: dict[str, list[Violation]] = defaultdict(list)
-        self.found_count: Counter[str] = Counter()
-        self.violated_operations: dict[str, list[str]] = defaultdict(list)
-        self.judged: Counter[str] = Counter()
         self.notes: list[str] = []
         self.setup_reasons: dict[str, str] = {}
         self.cleanups: list[Probe] = []
+        # The burst is a measurement of the target shared by the rate-limit clauses
+        # (each judges it with its own tally): sent once per operation, kept here.
         self.bursts: dict[str, Burst] = {}
         self._lock = threading.Lock()
         self.random = random.Random(settings.seed if settings.seed is not None else 0)
@@ -107,8 +106,12 @@ class ApiSession:
             tenant_fixture=tenant.get("fixture"),
             secret_fixtures=self.profile.secret_fixtures,
         )
+        # The verdicts of the checks over every response (scope), one tally each.
+        self.scope_tallies = {
+            c.id: ClauseTally(c) for c in self.profile.clauses if c.on is not None
+        }
         self._universal = [
-            (c, REGISTRY.get(c.check))
+            (c, REGISTRY.get(c.check), self.scope_tallies[c.id])
             for c in self.profile.clauses
             if c.on is not None and REGISTRY.get(c.check).scope == "exchange"
         ]
@@ -143,24 +146,14 @@ class ApiSession:
     def _record(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)
         self._track_cleanup(exchange)
-        for clause, spec in self._universal:
+        for clause, spec, tally in self._universal:
             if clause.on is None or not in_scope(clause.on, exchange):
                 continue
-            self.judged[clause.id] += 1
+            tally.count()
             try:
                 spec.fn(self.check_context(clause), exchange)
             except Violation as violation:
-                self.add_violation(violation)
-
-    def add_violation(self, violation: Violation) -> None:
-        """Keep a violation as evidence (the first few per clause; all are counted)."""
-        self.found_count[violation.clause] += 1
-        operations = self.violated_operations[violation.clause]
-        op = violation.operation or "(run)"
-        if op not in operations:
-            operations.append(op)
-        if len(self.found[violation.clause]) < MAX_EVIDENCE:
-            self.found[violation.clause].append(violation)
+                tally.add_violation(violation)
 
     def _track_cleanup(self, exchange: Exchange) -> None:
         op = self.ctx.operations.get(exchange.probe.operation)
@@ -267,41 +260,21 @@ class ApiSession:
 
     def universal_result(self, clause: Clause) -> ClauseResult:
         """The verdict of a check over every response, from what the run has seen."""
-        result = self.new_result(clause)
+        tally = self.scope_tallies[clause.id]
         spec = REGISTRY.get(clause.check)
         if spec.scope == "run":
             scoped = [e for e in self.exchanges if clause.on and in_scope(clause.on, e)]
-            self.judged[clause.id] = len(scoped)
+            tally = self.scope_tallies[clause.id] = tally.fresh()
+            tally.count(len(scoped))
             for violation in spec.fn(self.check_context(clause), scoped):
-                self.add_violation(violation)
-        return self.finish_result(result, clause)
+                tally.add_violation(violation)
+        return tally.result(empty_reason=self.scope_reason(clause))
 
     def new_result(self, clause: Clause) -> ClauseResult:
         """An empty result for ``clause``."""
         return ClauseResult(
             id=clause.id, text=clause.text, kind=clause.kind, family=clause.family
         )
-
-    def finish_result(self, result: ClauseResult, clause: Clause) -> ClauseResult:
-        """Settle status from what was judged and found."""
-        result.exchanges = self.judged[clause.id]
-        result.violations = list(self.found.get(clause.id, []))
-        result.violated_operations = list(self.violated_operations.get(clause.id, []))
-        result.new_operations = list(result.violated_operations)
-        count = self.found_count[clause.id]
-        if count:
-            result.status = "fail"
-            shown = len(result.violations)
-            result.reason = f"{count} violation(s)" + (
-                f", first {shown} shown" if count > shown else ""
-            )
-        elif result.exchanges:
-            result.status = "pass"
-            result.reason = result.reason or f"{result.exchanges} response(s) judged"
-        else:
-            result.status = "not-run"
-            result.reason = result.reason or self.scope_reason(clause)
-        return result
 
     @staticmethod
     def scope_reason(clause: Clause) -> str:

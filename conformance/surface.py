@@ -42,6 +42,8 @@ class Operation:
     writes: bool = False
     cleanup: Mapping[str, Any] | None = None
     statuses: tuple[str, ...] = ()
+    document: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    """The OpenAPI document the operation is read from, for Schemathesis to load."""
 
     def params(self, location: str) -> tuple[Parameter, ...]:
         """Parameters in ``location`` (path, query, header)."""
@@ -120,6 +122,7 @@ def parse_operations(document: Mapping[str, Any]) -> dict[str, Operation]:
                 writes=bool(spec.get("x-conformance-writes", False)),
                 cleanup=spec.get("x-conformance-cleanup"),
                 statuses=tuple(str(s) for s in spec.get("responses", {})),
+                document=document,
             )
     return operations
 

@@ -1,20 +1,32 @@
-"""Reading an answer within bounds: size, time, and decompression.
+"""One request within bounds: the whole-request watchdog, size, time, decompression.
 
 Kept apart from the client because a hostile target attacks exactly here: a body of
-hundreds of megabytes, a gzip bomb, a byte a second. Every read stops at the byte
-limit (counted after decompression) and at the request's deadline.
+hundreds of megabytes, a gzip bomb, a byte a second, headers dripped forever. Every
+read stops at the byte limit (counted after decompression) and at the request's
+deadline, and a watchdog ends a request that never gets that far. What comes back is
+redacted as it is built.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 
 from conformance.exceptions import Stalled
+from conformance.exchange import Received
+from conformance.redact import Redactor
+
+USER_AGENT = "errcontract-conformance/0.1 (+error-contract conformance suite)"
+# How long past the timeout the watchdog waits for a request to end by itself.
+WATCHDOG_GRACE_S = 0.5
 
 # Content encodings the suite inflates itself, in bounded steps (zlib's wbits: 47
 # accepts a gzip or zlib header, -15 raw deflate).
@@ -88,3 +100,106 @@ def read_body(response: httpx.Response, *, limit: int, deadline: float) -> Body:
         note = f"{encoding} body could not be decoded: {exc}"
     data = b"".join(kept)
     return Body(data[:limit], truncated, note)
+
+
+class Wire:
+    """Sends one request and reads its answer, both bounded; redirects never followed.
+
+    httpx's timeout applies to each read, and a target dripping its headers a byte a
+    second never trips it: the request runs on a worker and a watchdog waits for it
+    at most ``timeout_s`` (plus a grace), then abandons its connection pool.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout_s: float,
+        max_body_bytes: int,
+        redactor: Redactor,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.timeout_s = timeout_s
+        self.max_body_bytes = max_body_bytes
+        self.redactor = redactor
+        self._transport = transport
+        self._http = self._new_http()
+        self._workers = ThreadPoolExecutor(max_workers=64, thread_name_prefix="probe")
+        self._lock = threading.Lock()
+
+    def _new_http(self) -> httpx.Client:
+        return httpx.Client(
+            base_url="",
+            timeout=httpx.Timeout(self.timeout_s),
+            follow_redirects=False,
+            trust_env=False,
+            transport=self._transport,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
+
+    def close(self) -> None:
+        """Close the connection pool; stuck requests are not waited for."""
+        self._http.close()
+        self._workers.shutdown(wait=False, cancel_futures=True)
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[str, str]],
+        body: bytes | None,
+    ) -> tuple[Received | None, str | None]:
+        """``(received, None)``, or ``(None, why)`` when no complete answer came."""
+        started = time.monotonic()
+        timeout = self.timeout_s
+        future = self._workers.submit(
+            self._exchange, method, url, headers, body, started
+        )
+        try:
+            return future.result(timeout=timeout + WATCHDOG_GRACE_S), None
+        except FutureTimeout:
+            self._abandon_connections()
+            return None, f"no complete answer within {timeout:g} s (stalled or dripped)"
+        except Stalled:
+            return None, f"no complete answer within {timeout:g} s (stalled or dripped)"
+        except httpx.TimeoutException:
+            return None, f"no answer within {timeout:g} s (timeout)"
+        except httpx.TransportError as exc:
+            why = f"transport error: {type(exc).__name__}: {exc}"
+            return None, self.redactor.text(why)
+
+    def _abandon_connections(self) -> None:
+        """Drop the pool a stuck request holds; later requests get a fresh one."""
+        with self._lock:
+            stuck, self._http = self._http, self._new_http()
+        # Closing may wait on the stuck connection: do it off the request path.
+        threading.Thread(target=stuck.close, daemon=True).start()
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[str, str]],
+        content: bytes | None,
+        started: float,
+    ) -> Received:
+        with self._http.stream(
+            method, url, headers=list(headers), content=content
+        ) as response:
+            body = read_body(
+                response,
+                limit=self.max_body_bytes,
+                deadline=started + self.timeout_s,
+            )
+            raw_headers = [
+                (k.decode("latin-1"), v.decode("latin-1"))
+                for k, v in response.headers.raw
+            ]
+        return Received(
+            status=response.status_code,
+            headers=self.redactor.headers(raw_headers),
+            body=self.redactor.data(body.data),
+            truncated=body.truncated,
+            received_at=datetime.now(UTC),
+            elapsed_s=time.monotonic() - started,
+            note=body.note,
+        )

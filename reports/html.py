@@ -89,6 +89,59 @@ class Coverage:
     reached_errors: int
 
 
+@dataclass(frozen=True)
+class KindMatrix:
+    """A targeted clause's coverage phase: operations x defect kinds sent."""
+
+    kinds: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[Cell, ...]], ...]
+    sent: int
+    planned: int
+    fuzz: int
+
+
+def kind_matrix(clause: ClauseResult) -> KindMatrix | None:
+    """The coverage-phase matrix of ``clause`` (``None`` for an untargeted one)."""
+    found = clause.coverage
+    if not found:
+        return None
+    kinds = tuple(found.get("kinds") or ()) or ("(any)",)
+    sent: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in found.get("sent", []):
+        sent.setdefault((row["operation"], row["kind"] or "(any)"), row)
+    skipped = {
+        (row["operation"], row["kind"] or "(any)"): str(row["reason"])
+        for row in found.get("skipped", [])
+    }
+    rows = []
+    for op in found.get("operations", []):
+        cells = []
+        for kind in kinds:
+            hit = sent.get((op, kind))
+            if hit is not None:
+                outcome = str(hit["outcome"])
+                label = {"held": "held", "broken": "broke", "throttled": "429"}
+                cells.append(
+                    Cell(
+                        {"broken": "broke"}.get(outcome, outcome),
+                        label.get(outcome, outcome),
+                        str(hit.get("defect") or kind),
+                    )
+                )
+            elif (op, kind) in skipped:
+                cells.append(Cell("none", "—", skipped[(op, kind)]))
+            else:
+                cells.append(Cell("unreached", "not sent", "not sent"))
+        rows.append((str(op), tuple(cells)))
+    return KindMatrix(
+        kinds=kinds,
+        rows=tuple(rows),
+        sent=len(sent),
+        planned=len(kinds) * len(rows),
+        fuzz=sum(int(r["count"]) for r in found.get("fuzz", [])),
+    )
+
+
 def pretty_json(text: str | None) -> Clipped:
     """``text`` indented when it is one strict JSON value; otherwise as it is."""
     if text is None:
@@ -257,6 +310,7 @@ def _environment() -> Environment:
         display_status=display_status,
         families=families,
         coverage=coverage,
+        kind_matrix=kind_matrix,
         STATUS_LABEL=STATUS_LABEL,
         KIND_LABEL=KIND_LABEL,
     )

@@ -4,19 +4,38 @@ Every family has the same call shape (``StrategyFactory``)::
 
     factory(ctx, operations, *, allow_writes=True, **params) -> SearchStrategy[Scenario]
 
-and starts each probe from ``ctx.valid_probe(...)``, changing one thing. The suite looks
+and starts each probe from ``ctx.valid_probe(...)``, changing one thing. One documented
+exception: ``invalid_bodies(..., kinds=["several"])`` breaks two or three body fields at
+once, for a clause promising an answer that names every broken field (CD-VAL-1); only a
+catalog entry listing that kind gets such probes. The suite looks
 families up by name in ``FAMILIES``. Errors are raised when a factory is called:
 
     Exception
     ├── NothingToProbe      this run leaves nothing to probe (clause not-run, reason)
     └── BadArgument         a call that can never work (catalog or programming error);
                             an ``InvalidArgument`` and a ``ValueError``
+
+The coverage protocol. Before Hypothesis fuzzes a clause, the suite's coverage phase
+sends every defect kind of the clause's family at least once on every operation the
+clause names, the same probes whatever ``--seed``. What a family offers for that:
+
+* its kinds, declared where it is registered below: ``Family.of(factory,
+  kinds=KINDS)``; a bare factory in ``FAMILIES`` is a family without kinds (one
+  coverage example per operation);
+* a ``kinds: Sequence[str] | None = None`` keyword that restricts the strategy to
+  those kinds (``kinds=[kind]`` must draw only that kind; ``None`` means all);
+* called with one operation and one kind it either returns a strategy whose every
+  example has that kind, or raises ``NothingToProbe`` or ``BadArgument`` when the
+  kind does not apply there (the pair is then listed as skipped, with the reason);
+* its simplest example is a fine representative of the kind: the phase draws one
+  example per (operation, kind) from a fixed seed, without shrinking.
+
+A catalog's ``with: {kinds: [...]}`` limits the kinds covered to those listed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 
 from conformance.exceptions import BadArgument, NothingToProbe
 from strategies._internal.bodies import MALFORMED, malformed_bodies
@@ -29,40 +48,42 @@ from strategies._internal.credentials import (
 )
 from strategies._internal.invalid import BODY_DEFECTS, invalid_bodies
 from strategies._internal.parameters import missing_parameters
-from strategies._internal.registry import Family
+from strategies._internal.registry import Family, registry
 from strategies._internal.resources import unknown_resources
+from strategies._internal.robustness import ROBUSTNESS_KINDS, robustness_probes
 from strategies._internal.state import duplicate_creates, repeated_actions
 from strategies._internal.tenants import absent_tenants, paired_tenants, unknown_tenants
 
 MALFORMED_KINDS: tuple[str, ...] = tuple(MALFORMED)
 """The kinds of body ``malformed_bodies`` draws from (the first word of its defect)."""
 
-FAMILIES: Mapping[str, StrategyFactory] = MappingProxyType(
-    {
-        f.__name__: Family(f.__name__, f)
-        for f in (
-            absent_credentials,
-            malformed_credentials,
-            fixture_credentials,
-            absent_tenants,
-            unknown_tenants,
-            paired_tenants,
-            unknown_resources,
-            malformed_bodies,
-            invalid_bodies,
-            missing_parameters,
-            duplicate_creates,
-            repeated_actions,
-        )
-    }
+FAMILIES: Mapping[str, Family] = registry(
+    (
+        absent_credentials,
+        Family.of(malformed_credentials, kinds=CREDENTIAL_KINDS),
+        fixture_credentials,
+        absent_tenants,
+        unknown_tenants,
+        paired_tenants,
+        unknown_resources,
+        Family.of(malformed_bodies, kinds=MALFORMED_KINDS),
+        Family.of(invalid_bodies, kinds=BODY_DEFECTS),
+        missing_parameters,
+        duplicate_creates,
+        repeated_actions,
+        Family.of(robustness_probes, kinds=ROBUSTNESS_KINDS),
+    )
 )
-"""Family name (as catalogs write it) -> factory; the one registry the suite uses."""
+"""Family name (as catalogs write it) -> family; the one registry the suite uses.
+
+One entry per family: a bare factory, or ``Family.of(factory, kinds=KINDS)``."""
 
 __all__ = [
     "BODY_DEFECTS",
     "CREDENTIAL_KINDS",
     "FAMILIES",
     "MALFORMED_KINDS",
+    "ROBUSTNESS_KINDS",
     "BadArgument",
     "Family",
     "NothingToProbe",
@@ -78,6 +99,7 @@ __all__ = [
     "missing_parameters",
     "paired_tenants",
     "repeated_actions",
+    "robustness_probes",
     "unknown_resources",
     "unknown_tenants",
 ]

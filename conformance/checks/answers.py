@@ -3,7 +3,9 @@ no server error for bad input."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from fnmatch import fnmatchcase
 from typing import Any
 
 from conformance.checks._registry import REGISTRY, CheckContext
@@ -56,9 +58,12 @@ def answer_matches(
         message = body.get(fields.get("message_field", ""))
         if not isinstance(message, str) or message.strip() != answer.message.strip():
             return False
-    if answer.name_field and exchange.probe.field:
+    broken = exchange.probe.broken_fields
+    if answer.name_field and broken:
+        # Every broken field, not just one: a several-defect probe is sent to check
+        # that the answer does not stop at the first field it finds.
         named = body.get(fields.get("fields_field", ""))
-        if not isinstance(named, dict) or exchange.probe.field not in named:
+        if not isinstance(named, dict) or not set(broken) <= set(named):
             return False
     return True
 
@@ -77,24 +82,60 @@ def expected_answer(ctx: CheckContext, exchange: Exchange) -> None:
     )
 
 
-def _signature(exchange: Exchange, compare: Sequence[str]) -> tuple[Any, ...]:
-    """Status and the compared body fields: what must not tell the cases apart.
+def _stable(value: Any, volatile: Sequence[str]) -> Any:
+    """``value`` without the members named ``volatile`` (names or ``fnmatch``
+    patterns, case-sensitive), at any depth."""
+    if isinstance(value, dict):
+        return {
+            k: _stable(v, volatile)
+            for k, v in value.items()
+            if not any(fnmatchcase(str(k), pattern) for pattern in volatile)
+        }
+    if isinstance(value, list):
+        return [_stable(v, volatile) for v in value]
+    return value
 
-    Only documented fields are compared: request ids, timestamps and other extra
-    fields differ between any two responses and say nothing about existence.
-    """
+
+def _signature(exchange: Exchange, volatile: Sequence[str]) -> tuple[Any, ...]:
+    """Status and the whole body bar its volatile members: what must not tell the
+    cases apart. JSON is compared canonically (key order aside; ``1`` is not ``true``
+    nor ``1.0``), any other body byte for byte."""
     response = exchange.response
     if response is None:
         return ("no response",)
     body = response.json() if response.is_json else None
     if not isinstance(body, dict):
         return (response.status, response.text)
-    return (response.status, *(repr(body.get(name)) for name in compare))
+    return (response.status, json.dumps(_stable(body, volatile), sort_keys=True))
+
+
+def _differences(judged: Sequence[Exchange], volatile: Sequence[str]) -> str:
+    """Which members tell two JSON-object answers apart, for the evidence."""
+    bodies = []
+    for exchange in judged[:2]:
+        response = exchange.response
+        body = response.json() if response is not None and response.is_json else None
+        if not isinstance(body, dict):
+            return ""
+        bodies.append(_stable(body, volatile))
+    first, second = bodies
+    names = [
+        *(f"{k!r} only in the first" for k in first if k not in second),
+        *(f"{k!r} only in the second" for k in second if k not in first),
+        *(
+            f"{k!r} differs"
+            for k in first
+            if k in second and json.dumps(first[k]) != json.dumps(second[k])
+        ),
+    ]
+    return f" (members: {', '.join(names)})" if names else ""
 
 
 @REGISTRY.register("indistinguishable", "scenario")
 def indistinguishable(ctx: CheckContext, exchanges: Sequence[Exchange]) -> None:
-    """The probes of a scenario get the same status and ``compare`` body fields.
+    """The probes of a scenario get the same status and the same body: the same
+    members with the same values, apart from the clause's ``volatile`` members (ids,
+    timestamps, message wording: names or patterns, declared in the catalog).
 
     Also judges each against the clause's documented answers, when it has any.
     """
@@ -102,14 +143,16 @@ def indistinguishable(ctx: CheckContext, exchanges: Sequence[Exchange]) -> None:
     for exchange in judged:
         if exchange.probe.expect:
             expected_answer(ctx, exchange)
-    compare = tuple(ctx.params.get("compare", ()))
-    signatures = {_signature(e, compare) for e in judged}
+    volatile = tuple(str(v) for v in ctx.params.get("volatile", ()))
+    signatures = {_signature(e, volatile) for e in judged}
     if len(signatures) > 1:
         raise ctx.violation(
             "answers tell the cases apart",
             expected="the same status and body for "
-            + " and ".join(e.probe.defect or e.probe.operation for e in judged),
-            actual="; ".join(_describe_actual(ctx, e) for e in judged),
+            + " and ".join(e.probe.defect or e.probe.operation for e in judged)
+            + (f" (apart from {', '.join(volatile)})" if volatile else ""),
+            actual="; ".join(_describe_actual(ctx, e) for e in judged)
+            + _differences(judged, volatile),
             exchanges=tuple(judged),
         )
 

@@ -16,7 +16,15 @@ from conformance.exceptions import BadArgument
 from conformance.probe import json_body
 from conformance.surface import ProbeContext
 
-from .common import Scenario, by_option, operation_ids, plan, uniques, with_header
+from .common import (
+    Scenario,
+    by_option,
+    choose_many,
+    operation_ids,
+    plan,
+    uniques,
+    with_header,
+)
 
 BOM = b"\xef\xbb\xbf"
 Bad = tuple[bytes, str]
@@ -157,9 +165,15 @@ MALFORMED: dict[str, Callable[[Any], st.SearchStrategy[Bad]]] = {
 
 
 def malformed_bodies(
-    ctx: ProbeContext, operations: Sequence[str], *, allow_writes: bool = True
+    ctx: ProbeContext,
+    operations: Sequence[str],
+    *,
+    allow_writes: bool = True,
+    kinds: Sequence[str] | None = None,
 ) -> st.SearchStrategy[Scenario]:
-    """The valid request with a body that is not JSON, or not a JSON object."""
+    """The valid request with a body that is not JSON, or not a JSON object, of one
+    of ``kinds`` (or any)."""
+    chosen = choose_many("kinds", kinds, tuple(MALFORMED), default=tuple(MALFORMED))
     ids = operation_ids(ctx, "malformed_bodies", operations)
     bodiless = [op_id for op_id in ids if ctx.operation(op_id).body_schema is None]
     if bodiless:
@@ -171,7 +185,7 @@ def malformed_bodies(
         ctx,
         "malformed_bodies",
         ids,
-        lambda op: tuple(MALFORMED),
+        lambda op: chosen,
         allow_writes=allow_writes,
         writes=lambda op, kind: False,
     )

@@ -1,17 +1,37 @@
-"""Invalid bodies: the valid body with one property missing, of a wrong JSON type, or
-violating one keyword of its schema. Everything else stays the valid example.
+"""Invalid bodies: the valid body with one field broken as one of Schemathesis' coverage
+cases breaks it, everything else the valid example.
+
+The kinds (``BODY_DEFECTS``, and ``SEVERAL``):
+
+* ``missing``: a field the schema lists in ``required`` is left out (only those: a field
+  the contract does not mark required is never a "missing field" defect);
+* ``wrong-type``: a value of a JSON type the field's ``type`` forbids (but never
+  ``null`` for a field that is not required: see ``_kept``);
+* ``invalid``: a value of an allowed type breaking one other keyword (``enum``,
+  ``pattern``, ``minLength``, ``exclusiveMinimum``...);
+* ``several``: the one documented exception to one defect per request. A clause that
+  promises an answer naming *every* broken field (CD-VAL-1) cannot be tested by a probe
+  that breaks one, so it also gets probes breaking two or three fields at once, each the
+  way a one-field case above breaks it. It is not among ``BODY_DEFECTS``: only a
+  catalog entry that lists it (``kinds: [..., several]``) gets it.
+
+Schemathesis says what is broken (field, keyword, value: ``openapi.body_defects``);
+the suite builds the request from its own valid example and discovered values and
+confirms with jsonschema that the body breaks exactly the fields the probe names.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hypothesis import assume
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
-from conformance.exceptions import BadArgument, MissingValue
+from conformance.exceptions import BadArgument
 from conformance.probe import DefectKind, json_body
 from conformance.surface import Operation, ProbeContext
 
@@ -24,17 +44,45 @@ from .common import (
     uniques,
     with_header,
 )
-from .keywords import violations, wrong_typed, wrong_types
+from .openapi import BodyDefect, body_defects
 
 BODY_DEFECTS = ("missing", "invalid", "wrong-type")
-"""The ``defects`` of ``invalid_bodies``; each is also the probe's ``defect_kind``."""
+"""The kinds of ``invalid_bodies``, each breaking one field: the default ``kinds``."""
+SEVERAL = "several"
+"""The opt-in kind that breaks several fields at once (see the module docstring)."""
 
 _MAX_BODY = 16 * 1024
+_HOW_MANY = (2, 3)
+"""How many fields a ``several`` probe breaks."""
+_MAX_SEVERAL = 32
+"""Combinations of fields kept per operation (the first ones, in schema order)."""
 _KIND: Mapping[str, DefectKind] = {
     "missing": "missing",
     "invalid": "invalid",
     "wrong-type": "wrong-type",
 }
+
+
+@dataclass(frozen=True)
+class _Break:
+    """What one probe does to a valid body: one defect, or several on distinct ones."""
+
+    kind: str
+    defects: tuple[BodyDefect, ...]
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(d.field for d in self.defects)
+
+    @property
+    def defect_kind(self) -> DefectKind:
+        # A several-defect probe may get any answer documented for its defects: with a
+        # wrong type among them, what a wrong type may answer; else a validation answer.
+        kinds = {d.kind for d in self.defects}
+        for kind in ("wrong-type", "invalid", "missing"):
+            if kind in kinds:
+                return _KIND[kind]
+        raise AssertionError("a break without defects")
 
 
 def _schema(op: Operation) -> Mapping[str, Any]:
@@ -51,38 +99,6 @@ def _names(schema: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys([*properties, *schema.get("required", [])]))
 
 
-def _example(ctx: ProbeContext, op: Operation) -> Any:
-    """The valid body, or the raw example when this run lacks its values."""
-    try:
-        return ctx.valid_body(op.id, 0)
-    except MissingValue:
-        return op.body_example
-
-
-def _combos(
-    schema: Mapping[str, Any],
-    example: Any,
-    defects: Sequence[str],
-    fields: Sequence[str] | None,
-) -> list[tuple[str, str]]:
-    """The (defect, property) pairs that can exist for this body schema."""
-    example = example if isinstance(example, dict) else {}
-    properties = schema.get("properties") or {}
-    required = set(schema.get("required", []))
-    found: list[tuple[str, str]] = []
-    for name in _names(schema):
-        if fields is not None and name not in fields:
-            continue
-        sub = properties.get(name, {})
-        can = {
-            "missing": name in required,
-            "wrong-type": bool(wrong_types(sub)),
-            "invalid": bool(violations(sub, example.get(name))),
-        }
-        found.extend((defect, name) for defect in defects if can[defect])
-    return found
-
-
 def _fields(value: object, known: set[str]) -> tuple[str, ...] | None:
     if value is None:
         return None
@@ -97,9 +113,124 @@ def _fields(value: object, known: set[str]) -> tuple[str, ...] | None:
     return tuple(value)
 
 
+def broken_fields(schema: Mapping[str, Any], body: Any) -> set[str] | None:
+    """Top-level fields ``body`` breaks (``None``: the body as a whole is wrong)."""
+    if not isinstance(body, dict):
+        return None
+    required = set(schema.get("required", []))
+    found: set[str] = set()
+    for error in Draft202012Validator(schema).iter_errors(body):
+        if error.absolute_path:
+            found.add(str(error.absolute_path[0]))
+        elif error.validator == "required":
+            found |= {name for name in required if name not in body}
+        else:
+            return None
+    return found
+
+
+def _apply(body: dict[str, Any], defects: Sequence[BodyDefect]) -> dict[str, Any]:
+    out = dict(body)
+    for defect in defects:
+        if defect.kind == "missing":
+            out.pop(defect.field, None)
+        else:
+            out[defect.field] = defect.value
+    return out
+
+
+def _fits(schema: Mapping[str, Any], body: Any, brk: _Break) -> bool:
+    """Whether ``brk`` on ``body`` breaks exactly its fields, in a small body."""
+    if not isinstance(body, dict):
+        return False
+    broken = _apply(body, brk.defects)
+    return (
+        broken_fields(schema, broken) == set(brk.fields)
+        and len(json_body(broken)) < _MAX_BODY
+    )
+
+
+def _kept(schema: Mapping[str, Any], defect: BodyDefect) -> bool:
+    """Whether the suite sends ``defect``: not a ``null`` for an optional field.
+
+    Many APIs read ``null`` as "no value" for a field they do not require (the JSON
+    merge-patch reading), and the documents are silent: such a probe would cry wolf
+    against a conforming deployment, so it is not sent even where ``type`` forbids null.
+    """
+    return not (
+        defect.kind == "wrong-type"
+        and defect.value is None
+        and defect.field not in schema.get("required", [])
+    )
+
+
+def _possible(defects: Sequence[BodyDefect], kinds: Sequence[str]) -> set[str]:
+    """The kinds Schemathesis' cases allow at all (whatever this run's values)."""
+    found = {d.kind for d in defects} & set(kinds)
+    if SEVERAL in kinds and len({d.field for d in defects}) >= min(_HOW_MANY):
+        found.add(SEVERAL)
+    return found
+
+
+def _breaks(
+    ctx: ProbeContext,
+    op: Operation,
+    schema: Mapping[str, Any],
+    defects: Sequence[BodyDefect],
+    kinds: Sequence[str],
+) -> list[_Break]:
+    """Every break of ``kinds`` that holds on this run's valid body, in fixed order."""
+    body = ctx.valid_body(op.id, 0)
+    single = [_Break(d.kind, (d,)) for d in defects if d.kind in kinds]
+    out = [b for b in single if _fits(schema, body, b)]
+    if SEVERAL not in kinds:
+        return out
+    # One defect per field for the combinations: a validation defect where the field
+    # has one (so the answer must be a 422 naming them all), a wrong type otherwise.
+    per_field: dict[str, BodyDefect] = {}
+    fitting = [d for d in defects if _fits(schema, body, _Break(d.kind, (d,)))]
+    for defect in sorted(fitting, key=lambda d: d.kind == "wrong-type"):
+        per_field.setdefault(defect.field, defect)
+    order = [n for n in _names(schema) if n in per_field]
+    combos = itertools.chain.from_iterable(
+        itertools.combinations(order, n) for n in _HOW_MANY
+    )
+    several = []
+    for names in itertools.islice(combos, _MAX_SEVERAL):
+        brk = _Break(SEVERAL, tuple(per_field[n] for n in names))
+        if _fits(schema, body, brk):
+            several.append(brk)
+    return out + several
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _describe(schema: Mapping[str, Any], defect: BodyDefect) -> str:
+    name = defect.field
+    sub = (schema.get("properties") or {}).get(name, {})
+    if defect.kind == "missing":
+        return f"field {name!r} missing"
+    value = _short(defect.value)
+    if defect.kind == "wrong-type":
+        return f"{name!r} = {value} is {_json_type(defect.value)}, not {sub['type']}"
+    return f"{name!r} = {value} violates {defect.keyword} {sub.get(defect.keyword)!r}"
 
 
 def invalid_bodies(
@@ -107,21 +238,30 @@ def invalid_bodies(
     operations: Sequence[str],
     *,
     allow_writes: bool = True,
-    defects: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = None,
     fields: Sequence[str] | None = None,
 ) -> st.SearchStrategy[Scenario]:
-    """The valid request whose body breaks one property in one way (``defects``)."""
-    chosen = choose_many("defects", defects, BODY_DEFECTS, default=BODY_DEFECTS)
+    """The valid request whose body breaks one field in one of ``kinds`` (or several
+    fields at once, for ``several``), as Schemathesis' coverage phase breaks it.
+
+    Restricted to one kind and one operation, the probes come from a fixed list (the
+    same with or without a seed); Hypothesis picks among them and the fresh digits.
+    """
+    chosen = choose_many("kinds", kinds, (*BODY_DEFECTS, SEVERAL), default=BODY_DEFECTS)
     ids = operation_ids(ctx, "invalid_bodies", operations)
     schemas = {op_id: _schema(ctx.operation(op_id)) for op_id in ids}
     names = _fields(fields, {n for s in schemas.values() for n in _names(s)})
-    combos = {
-        op_id: _combos(s, _example(ctx, ctx.operation(op_id)), chosen, names)
-        for op_id, s in schemas.items()
+    defects = {
+        op_id: [
+            d
+            for d in body_defects(ctx.operation(op_id))
+            if (names is None or d.field in names) and _kept(schemas[op_id], d)
+        ]
+        for op_id in ids
     }
-    if not any(combos.values()):
+    if not any(_possible(found, chosen) for found in defects.values()):
         raise BadArgument(
-            f"invalid_bodies: defects={list(chosen)!r}"
+            f"invalid_bodies: kinds={list(chosen)!r}"
             + (f", fields={list(names)!r}" if names else "")
             + f" leave nothing to break in {', '.join(ids)}"
         )
@@ -129,44 +269,38 @@ def invalid_bodies(
         ctx,
         "invalid_bodies",
         ids,
-        lambda op: combos[op.id],
+        lambda op: _breaks(ctx, op, schemas[op.id], defects[op.id], chosen),
         allow_writes=allow_writes,
-        writes=lambda op, combo: False,
+        writes=lambda op, brk: False,
     )
-    by_defect: dict[str, list[tuple[str, str]]] = {}
-    for op_id, (defect, name) in cases:
-        by_defect.setdefault(defect, []).append((op_id, name))
+    by_kind: dict[str, list[tuple[str, _Break]]] = {}
+    for op_id, brk in cases:
+        by_kind.setdefault(brk.kind, []).append((op_id, brk))
+    order = [k for k in chosen if k in by_kind]
 
     @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
-        defect = draw(st.sampled_from(list(by_defect)))
-        op_id, name = draw(st.sampled_from(by_defect[defect]))
+        kind = draw(st.sampled_from(order))
+        op_id, brk = draw(st.sampled_from(by_kind[kind]))
         unique = draw(uniques())
+        schema = schemas[op_id]
         probe = ctx.valid_probe(op_id, unique=unique)
-        body = dict(ctx.valid_body(op_id, unique) or {})
-        sub = (schemas[op_id].get("properties") or {}).get(name, {})
-        if defect == "missing":
-            body.pop(name, None)
-            text = f"field {name!r} missing"
-        elif defect == "wrong-type":
-            kind, body[name] = draw(wrong_typed(sub))
-            text = f"{name!r} = {_short(body[name])} is {kind}, not {sub['type']}"
+        body = _apply(dict(ctx.valid_body(op_id, unique) or {}), brk.defects)
+        # Checked at build time on the same example; the fresh digits keep it so.
+        assume(broken_fields(schema, body) == set(brk.fields))
+        texts = [_describe(schema, d) for d in brk.defects]
+        if kind == SEVERAL:
+            text = f"{len(texts)} fields broken at once: " + "; ".join(texts)
         else:
-            broken = violations(sub, body.get(name))
-            keyword = draw(st.sampled_from(sorted(broken)))
-            body[name] = draw(broken[keyword])
-            text = (
-                f"{name!r} = {_short(body[name])} violates {keyword} {sub[keyword]!r}"
-            )
-        raw = json_body(body)
-        assume(len(raw) < _MAX_BODY)
+            text = f"{texts[0]} (Schemathesis: {brk.defects[0].scenario})"
         return (
             replace(
                 with_header(probe, "Content-Type", "application/json"),
-                body=raw,
+                body=json_body(body),
                 defect=text,
-                defect_kind=_KIND[defect],
-                field=name,
+                defect_kind=brk.defect_kind,
+                field=brk.fields[0],
+                fields=brk.fields if kind == SEVERAL else (),
                 writes=False,
             ),
         )

@@ -1,10 +1,16 @@
-"""The registry entry of a family: checks parameter names, then calls the factory."""
+"""The registry entry of a family: checks parameter names, then calls the factory.
+
+A family may declare the defect ``kinds`` it can be restricted to (through its
+``kinds=`` parameter); the coverage phase sends every declared kind on every operation.
+"""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 from hypothesis import strategies as st
@@ -14,15 +20,68 @@ from conformance.surface import ProbeContext
 
 from .common import Scenario, near_miss
 
+KIND_PARAMETERS = ("kinds",)
+"""The names a family's kind restriction goes by."""
+
+Factory = Callable[..., st.SearchStrategy[Scenario]]
+
 
 @dataclass(frozen=True)
 class Family:
-    """A named factory; a catalog's misspelt parameter fails here, naming it."""
+    """A named factory; a catalog's misspelt parameter fails here, naming it.
+
+    ``kinds`` lists the defect kinds the factory can be restricted to, one at a time,
+    through its kind parameter (``kinds=[kind]``); ``None`` for a family with no kinds.
+    """
 
     name: str
-    build: Callable[..., st.SearchStrategy[Scenario]]
+    build: Factory
+    kinds: tuple[str, ...] | None = None
 
+    def __post_init__(self) -> None:
+        if self.kinds is not None and (not self.kinds or self.kind_param is None):
+            raise BadArgument(
+                f"{self.name}: declares kinds={self.kinds!r} but takes no "
+                f"{' or '.join(KIND_PARAMETERS)}= parameter to restrict them"
+            )
+
+    @classmethod
+    def of(
+        cls, entry: Family | Factory, *, kinds: Sequence[str] | None = None
+    ) -> Family:
+        """``entry`` as a registry entry, named after its factory."""
+        if isinstance(entry, Family):
+            return (
+                entry if kinds is None else cls(entry.name, entry.build, tuple(kinds))
+            )
+        return cls(entry.__name__, entry, None if kinds is None else tuple(kinds))
+
+    @property
+    def kind_param(self) -> str | None:
+        """The parameter that restricts the family to some of its kinds."""
+        return next((p for p in KIND_PARAMETERS if p in self.params), None)
+
+    def coverage_kinds(self, params: Mapping[str, Any]) -> tuple[str, ...] | None:
+        """The kinds a clause with ``params`` covers: its own restriction, if any,
+        else every declared kind (``None``: the family has no kinds)."""
+        if self.kinds is None:
+            return None
+        for name in KIND_PARAMETERS:
+            given = params.get(name)
+            if isinstance(given, Sequence) and not isinstance(given, str) and given:
+                return tuple(dict.fromkeys(str(k) for k in given))
+        return self.kinds
+
+    def restricted(self, params: Mapping[str, Any], kind: str | None) -> dict[str, Any]:
+        """``params`` restricted to ``kind`` (unchanged when ``kind`` is ``None``)."""
+        if kind is None or self.kind_param is None:
+            return dict(params)
+        kept = {k: v for k, v in params.items() if k not in KIND_PARAMETERS}
+        return {**kept, self.kind_param: [kind]}
+
+    @cached_property
     def _keywords(self) -> dict[str, inspect.Parameter]:
+        # Read on every call of the family: the signature is computed once.
         found = inspect.signature(self.build).parameters.items()
         return {
             name: p
@@ -33,14 +92,14 @@ class Family:
     @property
     def params(self) -> tuple[str, ...]:
         """The parameters a catalog may give under ``with``."""
-        return tuple(self._keywords())
+        return tuple(self._keywords)
 
     @property
     def required(self) -> tuple[str, ...]:
         """The parameters a catalog must give."""
         return tuple(
             name
-            for name, p in self._keywords().items()
+            for name, p in self._keywords.items()
             if p.default is inspect.Parameter.empty
         )
 
@@ -66,3 +125,13 @@ class Family:
         if not isinstance(allow_writes, bool):
             raise BadArgument(f"allow_writes={allow_writes!r} must be True or False")
         return self.build(ctx, operations, allow_writes=allow_writes, **params)
+
+
+def registry(entries: Iterable[Family | Factory]) -> Mapping[str, Family]:
+    """Name -> family, read-only; a bare factory is a family without kinds."""
+    families = [Family.of(entry) for entry in entries]
+    names = [f.name for f in families]
+    doubled = sorted({n for n in names if names.count(n) > 1})
+    if doubled:
+        raise BadArgument(f"families registered twice: {', '.join(doubled)}")
+    return MappingProxyType({f.name: f for f in families})

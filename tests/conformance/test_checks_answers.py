@@ -317,6 +317,104 @@ def test_no_response_differs_from_a_response(judge, make_exchange):
         judge("cardda", "CD-TENANT-3", pair)
 
 
+# Whole bodies: every member but the catalog's volatile ones.
+
+
+def test_the_catalogs_name_volatile_members_not_compared_ones():
+    """What is set aside is data (the catalog), and nothing is compared by a list."""
+    for api, clause_id in [("cardda", "CD-TENANT-3"), ("cardclan", "CC-RES-1")]:
+        params = load_profile(api).clause(clause_id).params
+        assert "compare" not in params
+        assert "timestamp" in params["volatile"]
+    cardda = load_profile("cardda").clause("CD-TENANT-3").params["volatile"]
+    cardclan = load_profile("cardclan").clause("CC-RES-1").params["volatile"]
+    assert "message" in cardda
+    assert "message" not in cardclan
+
+
+def test_an_extra_member_in_one_answer_tells_the_cases_apart(judge, make_exchange):
+    """The not-member answer reveals the company exists: it fails, naming the member."""
+    plain = {"error": "not_found"}
+    revealing = {"error": "not_found", "reason": "not_a_member"}
+    pair = _tenant_pair(make_exchange, (404, revealing), (404, plain))
+    assert pair[0].response.json() != pair[1].response.json()
+    with pytest.raises(Violation) as info:
+        judge("cardda", "CD-TENANT-3", pair)
+    assert info.value.title == "answers tell the cases apart"
+    assert "'reason' only in the first" in info.value.actual
+
+
+def test_a_member_value_that_differs_tells_the_cases_apart(judge, make_exchange):
+    pair = _tenant_pair(
+        make_exchange,
+        (404, {"error": "not_found", "detail": {"member": False}}),
+        (404, {"error": "not_found", "detail": {"member": None}}),
+    )
+    with pytest.raises(Violation) as info:
+        judge("cardda", "CD-TENANT-3", pair)
+    assert "'detail' differs" in info.value.actual
+
+
+def test_json_values_are_compared_by_type(judge, make_exchange):
+    """``true`` and ``1`` are different answers, although Python calls them equal."""
+    pair = _tenant_pair(
+        make_exchange,
+        (404, {"error": "not_found", "known": True}),
+        (404, {"error": "not_found", "known": 1}),
+    )
+    with pytest.raises(Violation):
+        judge("cardda", "CD-TENANT-3", pair)
+
+
+def test_only_volatile_members_differ_and_the_answers_pass(judge, make_exchange):
+    """Message wording, request and trace ids and timestamps may differ, and may be
+    present in one answer only; nested ones too."""
+    first = {
+        "error": "not_found",
+        "message": "You are not a member of Acme",
+        "request_id": "r-1",
+        "meta": {"traceId": "t-1", "timestamp": "2024-01-15T10:30:00Z"},
+    }
+    second = {"error": "not_found", "request_id": "r-2", "meta": {"traceId": "t-2"}}
+    pair = _tenant_pair(make_exchange, (404, first), (404, second))
+    assert pair[0].response.json() != pair[1].response.json()
+    assert judge("cardda", "CD-TENANT-3", pair) is None
+
+
+def test_extra_members_in_both_answers_and_an_omitted_message_pass(
+    judge, make_exchange
+):
+    """The tolerances: extra fields present in both, a bare body without message."""
+    body = {"error": "not_found", "docs_url": "https://docs.example/errors"}
+    pair = _tenant_pair(make_exchange, (404, body), (404, dict(body)))
+    assert judge("cardda", "CD-TENANT-3", pair) is None
+
+
+def test_an_extra_member_in_one_cardclan_answer_tells_the_cases_apart(
+    judge, make_exchange
+):
+    probe = probe_for("cardclan", "CC-RES-1", "resource")
+    pair = [
+        make_exchange(404, {**CARD_NOT_FOUND, "reason": "no_access"}, probe=probe),
+        make_exchange(404, CARD_NOT_FOUND, probe=probe),
+    ]
+    with pytest.raises(Violation) as info:
+        judge("cardclan", "CC-RES-1", pair)
+    assert info.value.title == "answers tell the cases apart"
+    assert "'reason'" in info.value.actual
+
+
+def test_a_cardclan_message_is_not_volatile(judge, make_exchange):
+    """Both messages may be documented texts of some answer; they still must match."""
+    probe = replace(probe_for("cardclan", "CC-RES-1", "resource"), expect=())
+    pair = [
+        make_exchange(404, CARD_NOT_FOUND, probe=probe),
+        make_exchange(404, {**CARD_NOT_FOUND, "message": "No such card"}, probe=probe),
+    ]
+    with pytest.raises(Violation):
+        judge("cardclan", "CC-RES-1", pair)
+
+
 # -- no_server_error -----------------------------------------------------------------
 
 

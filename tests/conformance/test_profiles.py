@@ -50,6 +50,9 @@ def test_every_clause_binds_to_a_registered_check_and_strategy(api: str) -> None
         spec = REGISTRY.get(clause.check)
         if clause.on is not None:
             assert spec.scope in {"exchange", "run"}, clause.id
+            if clause.probes is not None:  # sends its own probes for the scope
+                assert clause.probes["strategy"] in FAMILIES, clause.id
+                assert spec.scope == "exchange", clause.id
         elif "strategy" in (clause.probes or {}):
             assert clause.probes is not None
             assert clause.probes["strategy"] in FAMILIES, clause.id
@@ -92,8 +95,10 @@ def _broken_copy(tmp_path: Path, api: str, old: str, new: str) -> Path:
         ("kind: documented", "kind: documentd", ["clauses.yaml", "documentd"]),
         ("operations: [listCompanies,", "operations: [listCompany,", ["listCompany"]),
         ("needs: [unverified_api_key]", "needs: [unverified_key]", ["unverified_key"]),
+        # A clause judging every response may send probes of a strategy, not a burst.
+        ("strategy: robustness_probes", "scenario: burst", ["probes", "'strategy'"]),
     ],
-    ids=["bad-kind", "unknown-operation", "unknown-fixture"],
+    ids=["bad-kind", "unknown-operation", "unknown-fixture", "scoped-burst"],
 )
 def test_a_catalog_typo_is_a_clear_error_at_load(
     tmp_path: Path, old: str, new: str, words: list[str]

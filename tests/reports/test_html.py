@@ -519,3 +519,78 @@ def test_no_credential_reaches_the_report(served, run_cli):
     for secret in secrets:
         assert secret not in page
         assert html.escape(secret) not in page
+
+
+# -- the coverage phase, per clause ---------------------------------------------------
+
+
+def test_a_targeted_clause_shows_its_kinds_by_operation(tmp_path):
+    """The clause row carries the coverage phase: one column per kind, one row per
+    operation; held, broke, and a skipped pair with its reason as the cell's title."""
+    api = _api()
+    clause = _clause(
+        "CD-AUTH-2",
+        "auth",
+        coverage={
+            "kinds": ["bare-key", "random-token"],
+            "operations": ["listCompanies", "createRecipient"],
+            "sent": [
+                {
+                    "operation": "listCompanies",
+                    "kind": "bare-key",
+                    "count": 1,
+                    "defect": "bare-key: key without scheme",
+                    "outcome": "held",
+                },
+                {
+                    "operation": "listCompanies",
+                    "kind": "random-token",
+                    "count": 1,
+                    "defect": "random-token: random token (1 chars)",
+                    "outcome": "broken",
+                },
+                {
+                    "operation": "createRecipient",
+                    "kind": "random-token",
+                    "count": 1,
+                    "defect": "random-token: random token (1 chars)",
+                    "outcome": "held",
+                },
+            ],
+            "skipped": [
+                {
+                    "operation": "createRecipient",
+                    "kind": "bare-key",
+                    "reason": "createRecipient would change state and this run is "
+                    "read-only",
+                },
+            ],
+            "fuzz": [{"operation": "listCompanies", "count": 2}],
+        },
+    )
+    api.clauses.append(clause)
+    source, _ = _page(_run(api), tmp_path)
+    start = source.index('id="clause-CD-AUTH-2"')
+    row = source[start : source.index("</details>", start)]
+    summary = f"coverage: 3 of 4 kinds {TIMES} operations sent, then 2 fuzzed"
+    assert summary in html.unescape(row)
+    head, _, body = row.partition("<tbody>")
+    assert "<code>bare-key</code>" in head
+    assert "<code>random-token</code>" in head
+    lines = [line for line in body.splitlines() if "<tr>" in line]
+    assert len(lines) == 2
+    assert "<code>listCompanies</code>" in lines[0]
+    assert 'class="cov-held" title="bare-key: key without scheme">held<' in lines[0]
+    assert (
+        'class="cov-broke" title="random-token: random token (1 chars)">broke<'
+        in (lines[0])
+    )
+    assert 'class="cov-none" title="createRecipient would change state' in lines[1]
+    assert 'class="cov-held"' in lines[1]
+
+
+def test_an_untargeted_clause_shows_no_kind_matrix(tmp_path):
+    """Clauses without a coverage record (checks over every response) get none."""
+    source, _ = _page(_run(_api()), tmp_path)
+    assert "kinds-matrix" in source  # the style sheet names it
+    assert '<table class="kinds-matrix">' not in source

@@ -225,6 +225,8 @@ def synthetic() -> ProbeContext:
     )
 
 
+_DISCOVERED = re.compile(r"\$\{(?!unique_digits\})[a-z_]+\}")
+"""An example value that is exactly one discovered value (``${bank_id}``)."""
 _LEGAL_VALUE = re.compile(r"(?:[\x21-\x7e]+(?:[ \t]+[\x21-\x7e]+)*)?")
 
 
@@ -286,6 +288,19 @@ class Oracle:
             k for k in body if k not in free
         } <= set(valid)
 
+    def literal_fields(self, ctx: ProbeContext, op_id: str) -> set[str]:
+        """Body fields that are plain data (a name, an amount), not a discovered
+        value: any valid value of theirs still makes a real request."""
+        example = ctx.operation(op_id).body_example or {}
+        schema = ctx.operation(op_id).body_schema or {}
+        properties = schema.get("properties") or {}
+        return {
+            k
+            for k, v in example.items()
+            if not (isinstance(v, str) and _DISCOVERED.fullmatch(v))
+            and "x-conformance-var" not in properties.get(k, {})
+        }
+
     def expected_writes(self, ctx: ProbeContext, probe: Probe) -> bool:
         """The writes rule: valid body, real resources and a key or none, on a write."""
         op = ctx.operation(probe.operation)
@@ -303,6 +318,7 @@ class Oracle:
         if probe.body is not None and self.body_ok(ctx, probe):
             body, example = json.loads(probe.body), ctx.valid_body(probe.operation, 0)
             free = self.unique_fields(ctx, probe.operation)
+            free |= self.literal_fields(ctx, probe.operation)
             real_body = all(
                 body.get(k) == v or str(body.get(k)) in known
                 for k, v in example.items()

@@ -1,5 +1,6 @@
 """Body families: malformed bytes are never a JSON object; invalid bodies break one
-property in one way and keep the rest of the valid example."""
+property in one way (or, for ``several``, two or three at once), as Schemathesis'
+coverage phase says, and keep the rest of the valid example."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import json
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import find, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from strategies import BODY_DEFECTS, MALFORMED_KINDS, invalid_bodies, malformed_bodies
+from strategies._internal.invalid import SEVERAL
+from strategies._internal.openapi import body_defects
 
 SETTINGS = settings(max_examples=60, deadline=None, database=None)
 BODY_OPS = ["createRecipient", "updateRecipient", "createTransaction"]
@@ -31,6 +34,17 @@ KEYWORDS = {
     "minProperties",
     "maxProperties",
 }
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _coverage_cases(cardda, synthetic):
+    """Schemathesis' coverage phase runs Hypothesis itself, so it must not first run
+    inside a test's @given (a nested @given): compute the cases up front, as the
+    suite does when it builds a family outside its Hypothesis tests."""
+    for ctx, ops in ((cardda, BODY_OPS), (synthetic, ["kitchenSink", "sendCard"])):
+        for op in ops:
+            assert body_defects(ctx.operation(op))
+    body_defects(synthetic.operation("getCardUrl"))
 
 
 def _is_object(oracle, raw):
@@ -81,7 +95,8 @@ def test_malformed_bodies_need_a_body(cardda):
 
 
 def _broken_properties(ctx, probe):
-    """Properties that fail their subschema, or are required and absent."""
+    """Properties that fail their subschema, or are required and absent (the oracle:
+    it reads the schema, not the strategy's or Schemathesis' metadata)."""
     schema = ctx.operation(probe.operation).body_schema
     body = json.loads(probe.body)
     assert isinstance(body, dict)
@@ -102,57 +117,127 @@ def _json_type(value):
     return {type(None): "null", list: "array", dict: "object"}[type(value)]
 
 
-def _check_invalid(ctx, oracle, probe):
-    oracle.check_common(ctx, (probe,))
-    assert _broken_properties(ctx, probe) == {probe.field}
-    assert oracle.same_body_but(ctx, probe, probe.field)
-    assert oracle.differences(ctx, probe) == {"body"}
-    assert probe.writes is False
-    schema = ctx.operation(probe.operation).body_schema
-    sub = schema.get("properties", {}).get(probe.field, {})
-    body = json.loads(probe.body)
-    if probe.defect_kind == "missing":
-        assert probe.field not in body
-        assert probe.field in schema["required"]
-        return None
-    value = body[probe.field]
+def _allowed(sub):
     types = (
         {sub["type"]} if isinstance(sub.get("type"), str) else set(sub.get("type", []))
     )
-    allowed = types | ({"integer"} if "number" in types else set())
-    if probe.defect_kind == "wrong-type":
+    return types, types | ({"integer"} if "number" in types else set())
+
+
+def _check_field(schema, body, name, text):
+    """One broken field, judged from the schema and the defect text alone."""
+    sub = schema.get("properties", {}).get(name, {})
+    if text.startswith(f"field {name!r} missing"):
+        assert name not in body
+        assert name in schema["required"], "only required fields go missing"
+        return "required"
+    value = body[name]
+    types, allowed = _allowed(sub)
+    if " violates " not in text:
         assert _json_type(value) not in allowed
         assert not Draft202012Validator({"type": sub["type"]}).is_valid(value)
-        return None
-    assert probe.defect_kind == "invalid"
+        return "type"
     assert not types or _json_type(value) in allowed
-    keyword = re.search(r" violates (\w+) ", probe.defect).group(1)
+    keyword = re.search(r" violates (\w+) ", text).group(1)
     assert keyword in sub
     assert keyword in KEYWORDS
     rest = {k: v for k, v in sub.items() if k != keyword}
     assert Draft202012Validator(rest).is_valid(value), "only the keyword breaks"
+    assert not Draft202012Validator(sub).is_valid(value)
     return keyword
+
+
+def _check_invalid(ctx, oracle, probe):
+    """The round trip: the body breaks the schema exactly at the fields the probe
+    names, nowhere else, and each the way its defect text says."""
+    oracle.check_common(ctx, (probe,))
+    named = probe.fields or (probe.field,)
+    assert probe.field == named[0]
+    assert _broken_properties(ctx, probe) == set(named)
+    assert oracle.differences(ctx, probe) == {"body"}
+    assert probe.writes is False
+    schema = ctx.operation(probe.operation).body_schema
+    body = json.loads(probe.body)
+    free = set(named) | oracle.unique_fields(ctx, probe.operation)
+    valid = ctx.valid_body(probe.operation, 0)
+    assert {k: v for k, v in body.items() if k not in free} == {
+        k: v for k, v in valid.items() if k not in free
+    }
+    if probe.fields:
+        assert 2 <= len(probe.fields) <= 3
+        texts = probe.defect.split(": ", 1)[1].split("; ")
+        assert len(texts) == len(probe.fields)
+        keywords = [
+            _check_field(schema, body, n, t)
+            for n, t in zip(probe.fields, texts, strict=True)
+        ]
+        kind = "wrong-type" if "type" in keywords else "invalid"
+        assert probe.defect_kind in (kind, "missing" if kind == "invalid" else kind)
+        return None
+    keyword = _check_field(schema, body, probe.field, probe.defect)
+    expected = {"required": "missing", "type": "wrong-type"}.get(keyword, "invalid")
+    assert probe.defect_kind == expected
+    return keyword
+
+
+ALL_KINDS = [*BODY_DEFECTS, SEVERAL]
 
 
 @SETTINGS
 @given(data=st.data())
-def test_invalid_bodies_break_exactly_one_property(cardda, oracle, data):
-    (probe,) = data.draw(invalid_bodies(cardda, BODY_OPS, defects=list(BODY_DEFECTS)))
+def test_invalid_bodies_break_exactly_what_they_name(cardda, oracle, data):
+    (probe,) = data.draw(invalid_bodies(cardda, BODY_OPS, kinds=ALL_KINDS))
     _check_invalid(cardda, oracle, probe)
 
 
 @SETTINGS
 @given(data=st.data())
 def test_invalid_bodies_on_every_keyword_shape(synthetic, oracle, data):
-    (probe,) = data.draw(invalid_bodies(synthetic, ["kitchenSink", "sendCard"]))
+    strategy = invalid_bodies(synthetic, ["kitchenSink", "sendCard"], kinds=ALL_KINDS)
+    (probe,) = data.draw(strategy)
     _check_invalid(synthetic, oracle, probe)
+
+
+@pytest.mark.parametrize(
+    ("context", "op_id"),
+    [
+        ("cardda", "createRecipient"),
+        ("cardda", "updateRecipient"),
+        ("cardda", "createTransaction"),
+        ("synthetic", "kitchenSink"),
+        ("synthetic", "sendCard"),
+    ],
+)
+def test_schemathesis_metadata_names_what_its_value_breaks(request, context, op_id):
+    """Every case taken from Schemathesis: the value breaks the keyword its metadata
+    names at the field it names, and a missing field is a required one."""
+    ctx = request.getfixturevalue(context)
+    op = ctx.operation(op_id)
+    defects = body_defects(op)
+    assert defects
+    schema = op.body_schema
+    for defect in defects:
+        sub = schema["properties"].get(defect.field, {})
+        if defect.keyword == "required":
+            assert defect.kind == "missing"
+            assert defect.field in schema["required"]
+            continue
+        errors = list(Draft202012Validator(sub).iter_errors(defect.value))
+        assert errors, defect
+        assert defect.keyword in {e.validator for e in errors}, (defect, errors)
+
+
+def test_schemathesis_is_asked_once_per_operation(cardda):
+    """The coverage cases are cached: a second family call does not recompute them."""
+    op = cardda.operation("createRecipient")
+    assert body_defects(op) is body_defects(op)
 
 
 def test_invalid_bodies_reach_every_keyword(synthetic, oracle):
     seen = set()
 
     @settings(max_examples=150, deadline=None, database=None, derandomize=True)
-    @given(invalid_bodies(synthetic, ["kitchenSink"], defects=["invalid"]))
+    @given(invalid_bodies(synthetic, ["kitchenSink"], kinds=["invalid"]))
     def collect(scenario):
         seen.add(_check_invalid(synthetic, oracle, scenario[0]))
 
@@ -160,13 +245,73 @@ def test_invalid_bodies_reach_every_keyword(synthetic, oracle):
     assert seen == KEYWORDS
 
 
+@pytest.mark.parametrize("kind", ALL_KINDS)
+def test_one_kind_draws_only_that_kind_from_a_fixed_list(cardda, oracle, kind):
+    """Restricted to one kind, the simplest example is the same on every call and
+    every example has that kind (what the coverage phase relies on)."""
+    op = "createRecipient"
+
+    def first():
+        (probe,) = find(invalid_bodies(cardda, [op], kinds=[kind]), lambda s: True)
+        return probe
+
+    a, b = first(), first()
+    assert (a.defect, a.field, a.fields) == (b.defect, b.field, b.fields)
+    assert json.loads(a.body).keys() == json.loads(b.body).keys()
+
+    @settings(max_examples=25, deadline=None, database=None)
+    @given(invalid_bodies(cardda, [op], kinds=[kind]))
+    def each(scenario):
+        probe = scenario[0]
+        _check_invalid(cardda, oracle, probe)
+        assert bool(probe.fields) == (kind == SEVERAL)
+        if kind != SEVERAL:
+            assert probe.defect_kind == kind
+
+    each()
+
+
+def test_missing_fields_are_exactly_the_required_ones(cardda):
+    """Only what `required` lists goes missing: all of it, and nothing else."""
+    seen = set()
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
+    @given(invalid_bodies(cardda, ["createRecipient"], kinds=["missing"]))
+    def collect(scenario):
+        seen.add(scenario[0].field)
+
+    collect()
+    required = cardda.operation("createRecipient").body_schema["required"]
+    assert seen == set(required)
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(data=st.data())
+def test_several_fields_are_broken_at_once_on_request(cardda, oracle, data):
+    (probe,) = data.draw(invalid_bodies(cardda, BODY_OPS, kinds=[SEVERAL]))
+    _check_invalid(cardda, oracle, probe)
+    assert 2 <= len(probe.fields) <= 3
+    assert len(set(probe.fields)) == len(probe.fields)
+    assert probe.defect.startswith(f"{len(probe.fields)} fields broken at once: ")
+
+
+def test_several_is_not_a_default_kind(cardda):
+    """The multi-defect exception is opt-in: by default each probe breaks one field."""
+    assert SEVERAL not in BODY_DEFECTS
+
+    @settings(max_examples=60, deadline=None, database=None)
+    @given(invalid_bodies(cardda, BODY_OPS))
+    def check(scenario):
+        assert scenario[0].fields == ()
+
+    check()
+
+
 @settings(max_examples=20, deadline=None, database=None)
 @given(data=st.data())
 def test_min_items_is_broken_by_an_empty_array(synthetic, oracle, data):
     (probe,) = data.draw(
-        invalid_bodies(
-            synthetic, ["sendCard"], defects=["invalid"], fields=["mergeTags"]
-        )
+        invalid_bodies(synthetic, ["sendCard"], kinds=["invalid"], fields=["mergeTags"])
     )
     _check_invalid(synthetic, oracle, probe)
     assert json.loads(probe.body)["mergeTags"] == []
@@ -188,25 +333,33 @@ def test_fields_restrict_the_broken_property(synthetic, oracle, data):
 @given(data=st.data())
 def test_booleans_are_a_wrong_type_for_integers(synthetic, oracle, data):
     (probe,) = data.draw(
-        invalid_bodies(
-            synthetic, ["kitchenSink"], defects=["wrong-type"], fields=["flag"]
-        )
+        invalid_bodies(synthetic, ["kitchenSink"], kinds=["wrong-type"], fields=["qty"])
     )
     _check_invalid(synthetic, oracle, probe)
-    assert not isinstance(json.loads(probe.body)["flag"], bool)
+    assert probe.defect_kind == "wrong-type"
+
+
+def test_booleans_are_among_the_wrong_types_for_an_integer(synthetic):
+    values = [
+        d.value
+        for d in body_defects(synthetic.operation("kitchenSink"))
+        if d.field == "qty" and d.kind == "wrong-type"
+    ]
+    assert any(isinstance(v, bool) for v in values), values
 
 
 def test_combinations_that_cannot_exist_are_skipped(cardda):
-    """updateRecipient has no required field: no 'missing' probe on it."""
+    """Neither updateRecipient nor createTransaction lists a required field: no
+    'missing' probe on them (createRecipient has some)."""
+    with pytest.raises(ValueError, match="leave nothing to break"):
+        invalid_bodies(
+            cardda, ["updateRecipient", "createTransaction"], kinds=["missing"]
+        )
 
     @settings(max_examples=30, deadline=None, database=None)
-    @given(
-        invalid_bodies(
-            cardda, ["updateRecipient", "createTransaction"], defects=["missing"]
-        )
-    )
+    @given(invalid_bodies(cardda, BODY_OPS, kinds=["missing"]))
     def check(scenario):
-        assert scenario[0].operation == "createTransaction"
+        assert scenario[0].operation == "createRecipient"
 
     check()
 
@@ -214,14 +367,60 @@ def test_combinations_that_cannot_exist_are_skipped(cardda):
 @pytest.mark.parametrize(
     ("operations", "params", "words"),
     [
-        (BODY_OPS, {"defects": ["missing", "typo"]}, ["defects='typo'"]),
-        (BODY_OPS, {"defects": "missing"}, ["defects='missing'"]),
+        (BODY_OPS, {"kinds": ["missing", "typo"]}, ["kinds='typo'"]),
+        (BODY_OPS, {"kinds": "missing"}, ["kinds='missing'"]),
         (BODY_OPS, {"fields": ["rutt"]}, ["'rutt'", "did you mean 'rut'"]),
-        (["updateRecipient"], {"defects": ["missing"]}, ["defects=['missing']"]),
+        (["updateRecipient"], {"kinds": ["missing"]}, ["kinds=['missing']"]),
         (["getRecipient"], {}, ["'getRecipient'", "no JSON object body"]),
+        (
+            ["createRecipient"],
+            {"kinds": [SEVERAL], "fields": ["rut"]},
+            ["kinds=['several']", "fields=['rut']"],
+        ),
     ],
 )
 def test_invalid_bodies_reject_bad_arguments(cardda, operations, params, words):
     with pytest.raises(ValueError, match=re.escape(words[0])) as info:
         invalid_bodies(cardda, operations, **params)
     assert all(w in str(info.value) for w in words), str(info.value)
+
+
+def test_null_is_never_a_wrong_type_for_an_optional_field(cardda, synthetic):
+    """Schemathesis offers null as a wrong type for every non-nullable field; the suite
+    sends it only where the field is required (null may mean "no value" otherwise)."""
+    cases = [
+        (cardda, "createTransaction", "description"),
+        (synthetic, "sendCard", "emailAccount"),
+    ]
+    for ctx, op_id, name in cases:
+        offered = [
+            d
+            for d in body_defects(ctx.operation(op_id))
+            if d.field == name and d.kind == "wrong-type"
+        ]
+        assert any(d.value is None for d in offered), "Schemathesis offers null"
+
+    @settings(max_examples=80, deadline=None, database=None)
+    @given(
+        invalid_bodies(cardda, BODY_OPS, kinds=["wrong-type", SEVERAL]),
+        invalid_bodies(synthetic, ["sendCard"], kinds=["wrong-type"]),
+    )
+    def check(a, b):
+        for (probe,), ctx in ((a, cardda), (b, synthetic)):
+            body = json.loads(probe.body)
+            required = ctx.operation(probe.operation).body_schema.get("required", [])
+            for name in probe.fields or (probe.field,):
+                assert body.get(name, 0) is not None or name in required, probe.defect
+
+    check()
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
+    @given(
+        invalid_bodies(synthetic, ["sendCard"], kinds=["wrong-type"], fields=["card"])
+    )
+    def required_null(scenario):
+        seen.add(json.loads(scenario[0].body)["card"] is None)
+
+    seen: set[bool] = set()
+    required_null()
+    assert True in seen, "a required field still gets null as a wrong type"

@@ -39,10 +39,11 @@ NAMES = {
     "missing_parameters",
     "duplicate_creates",
     "repeated_actions",
+    "robustness_probes",
 }
 
 
-def test_families_are_the_twelve_names():
+def test_families_are_the_catalog_names():
     assert set(FAMILIES) == NAMES
     assert set(NAMES) <= set(strategies.__all__)
     with pytest.raises(TypeError):

@@ -1,8 +1,9 @@
 """Embedded reference server for the CardClan Integration API.
 
-A faithful implementation of ``shared/contracts/cardclan.md`` with one fault switch per
-clause id (``FAULTS``) and the allowed variations a conforming target may show
-(``TOLERANCES``), so the suite can prove each check both passes and fails.
+A faithful implementation of ``shared/contracts/cardclan.md`` with a fault switch per
+clause id and ``<clause id>:<variant>`` ones (``FAULTS``), and the allowed variations
+a conforming target may show (``TOLERANCES``), so the suite can prove each check both
+passes and fails.
 """
 
 from __future__ import annotations

@@ -72,6 +72,7 @@ class _CardClanApi:
                     switches=self.switches,
                     path=request.url.path,
                     headers=exc.headers,
+                    extra=exc.extra,
                 )
             except Exception:
                 # Anything unplanned (including CC-5XX-1's deliberate TypeError).
@@ -255,10 +256,22 @@ class _CardClanApi:
         return tags
 
     def _usable_card(self, user: User, card_id: Any) -> Card:
+        if (
+            self.switches.broken(Fault.FIVEXX_1_ASTRAL)
+            and isinstance(card_id, str)
+            and any(ord(ch) > 0xFFFF for ch in card_id)
+        ):
+            raise LookupError(msg.FAULT_COLLATION)
         card = self.store.card(card_id) if isinstance(card_id, str) else None
         if card is not None and not self.store.can_use(user, card):
             if self.switches.broken(Fault.RES_1):
                 raise ApiError(HTTPStatus.FORBIDDEN, msg.FAULT_NO_ACCESS)
+            if self.switches.broken(Fault.RES_1_REASON):
+                raise ApiError(
+                    HTTPStatus.NOT_FOUND,
+                    msg.CARD_NOT_FOUND,
+                    extra=msg.FAULT_EXISTENCE_MEMBER,
+                )
             card = None  # a foreign card must look exactly like an unknown one
         if card is None:
             raise ApiError(HTTPStatus.NOT_FOUND, msg.CARD_NOT_FOUND)

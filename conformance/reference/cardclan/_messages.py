@@ -49,6 +49,10 @@ PUBLIC_BASE: Final = "https://reference.cardclan.invalid"
 FAULT_UNAUTHORIZED: Final = "Unauthorized"
 FAULT_CARD_REQUIRED: Final = "card is required"
 FAULT_NO_ACCESS: Final = "You do not have access to this card"
+FAULT_EXISTENCE_MEMBER: Final = {"reason": "no_access"}
+"""CC-RES-1:reason-member: what the foreign card's 404 adds, revealing it exists."""
+FAULT_COLLATION: Final = "Illegal mix of collations (utf8mb3_general_ci,IMPLICIT)"
+"""CC-5XX-1:astral-id: a card id with a non-BMP character breaks a utf8mb3 lookup."""
 FAULT_ERROR_PHRASE: Final = "Error"
 FAULT_TYPE_ERROR: Final = "Cannot read properties of undefined (reading 'length')"
 FAULT_STACK: Final = (

@@ -32,12 +32,18 @@ class ApiError(Exception):
     """An error answer decided by a handler, rendered in the error shape."""
 
     def __init__(
-        self, status: int, message: str, *, headers: Mapping[str, str] | None = None
+        self,
+        status: int,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(f"{status} {message}")
         self.status = status
         self.message = message
         self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
 
 
 def utc_now() -> datetime:
@@ -63,7 +69,13 @@ def error_timestamp(now: datetime, switches: Switches) -> str:
 
 
 def error_body(
-    status: int, message: str, *, switches: Switches, path: str, now: datetime
+    status: int,
+    message: str,
+    *,
+    switches: Switches,
+    path: str,
+    now: datetime,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The documented four-field error object, with the body faults applied."""
     body: dict[str, Any] = {}
@@ -78,6 +90,7 @@ def error_body(
         HTTPStatus.BAD_REQUEST.value if switches.broken(Fault.BODY_2) else status
     )
     body["timestamp"] = error_timestamp(now, switches)
+    body.update(extra or {})
     if switches.allows(Tolerance.EXTRA_FIELDS):
         body["path"] = path
         body["requestId"] = str(uuid.uuid4())
@@ -126,9 +139,12 @@ def error_response(
     switches: Switches,
     path: str,
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Response:
     """An error in the documented shape, with a JSON content type unless CC-HDR-1."""
-    body = error_body(status, message, switches=switches, path=path, now=utc_now())
+    body = error_body(
+        status, message, switches=switches, path=path, now=utc_now(), extra=extra
+    )
     content_type = HTML_TYPE if switches.broken(Fault.HDR_1) else _json_type(switches)
     return _response(
         body, status, switches=switches, content_type=content_type, headers=headers

@@ -9,7 +9,9 @@ from enum import StrEnum
 
 
 class Fault(StrEnum):
-    """One switch per CardClan clause id; turning it on breaks exactly that clause."""
+    """At least one switch per CardClan clause id; turning one on breaks exactly that
+    clause. A clause covering several defect kinds has more, named ``<clause
+    id>:<variant>``; the part before the colon is always the clause it breaks."""
 
     BODY_1 = "CC-BODY-1"
     BODY_2 = "CC-BODY-2"
@@ -27,9 +29,11 @@ class Fault(StrEnum):
     VAL_4 = "CC-VAL-4"
     VAL_5 = "CC-VAL-5"
     RES_1 = "CC-RES-1"
+    RES_1_REASON = "CC-RES-1:reason-member"
     CONFLICT_1 = "CC-CONFLICT-1"
     CONFLICT_2 = "CC-CONFLICT-2"
     FIVEXX_1 = "CC-5XX-1"
+    FIVEXX_1_ASTRAL = "CC-5XX-1:astral-id"
     LEAK_1 = "CC-LEAK-1"
 
 

@@ -1,7 +1,8 @@
-"""The embedded reference server for the Cardda API, with one fault switch per clause.
+"""The embedded reference server for the Cardda API, with fault switches per clause.
 
 ``create_app()`` serves the contract faithfully; ``create_app(faults={"CD-AUTH-1"})``
-breaks exactly clause CD-AUTH-1 so the suite can prove it notices, and
+breaks exactly clause CD-AUTH-1 so the suite can prove it notices (a clause covering
+several defect kinds has more switches: ``CD-5XX-1:long-name``), and
 ``create_app(tolerances={"charset"})`` shows a variation the suite must accept.
 """
 

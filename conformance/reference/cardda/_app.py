@@ -22,6 +22,7 @@ from . import _contract as c
 from ._body import (
     RECIPIENT_PATCH_RULES,
     RECIPIENT_RULES,
+    SimulatedCrash,
     bank_id_of,
     errors_of,
     parse_object,
@@ -116,6 +117,8 @@ class _Api:
         if self.broken("CD-TENANT-2"):
             raise ApiError(c.FAULTY["CD-TENANT-2"])
         if self.store.company_exists(company):
+            if self.broken("CD-TENANT-3:reason-member"):
+                raise ApiError(c.NOT_FOUND, extra=c.FAULTY_EXISTENCE_MEMBER)
             raise self._pick("CD-TENANT-3", c.NOT_FOUND)
         raise ApiError(c.NOT_FOUND)
 
@@ -191,6 +194,9 @@ class _Api:
         """#5: enrol a recipient; 409 if the company already has it."""
         company = self._scoped(request, write=True)
         body = await self._body(request, RECIPIENT_RULES)
+        name = body["name"]
+        if self.broken("CD-5XX-1:long-name") and len(name) > c.FAULTY_NAME_LIMIT:
+            raise SimulatedCrash("name too long for its column")
         values = {field: body.get(field) for field in RECIPIENT_RULES}
         values.update(bank_id=bank_id_of(body["bank_id"]), metadata={})
         values["status"] = c.RECIPIENT_STATUS
@@ -242,9 +248,13 @@ class _Api:
         company = self._scoped(request, write=True)
         accounts = self._ids(self.store.accounts, company)
         recipients = self._ids(self.store.recipients, company)
-        rules = transaction_rules(accounts, recipients)
+        rules = transaction_rules(
+            accounts,
+            recipients,
+            description_optional=self.render.switches.allows("optional-description"),
+        )
         body = await self._body(request, rules)
-        values = {field: body[field] for field in rules}
+        values = {field: body.get(field) for field in rules}
         values.update(status=c.DRAFT, authorized_at=None)
         with self.store.lock:
             record = self.store.add(self.store.transactions, company, values)
@@ -275,7 +285,7 @@ class _Api:
         """Render a refusal, a validation failure or a framework 404/405."""
         rid: str = request.state.request_id
         if isinstance(exc, ApiError):
-            return self.render.problem(exc.problem, rid)
+            return self.render.problem(exc.problem, rid, extra=exc.extra)
         if isinstance(exc, Invalid):
             return self.render.invalid(exc.errors, rid)
         if isinstance(exc, HTTPException) and exc.status_code == 404:

@@ -31,15 +31,27 @@ FAULTS: Final = frozenset(
         "CD-POLICY-1",
         "CD-REQ-1",
         "CD-VAL-1",
+        "CD-VAL-1:first-field-only",
         "CD-CONFLICT-1",
         "CD-CONFLICT-2",
         "CD-RATE-1",
         "CD-RATE-2",
         "CD-5XX-1",
+        "CD-5XX-1:long-name",
+        "CD-TENANT-3:reason-member",
         "CD-LEAK-1",
     }
 )
-"""One switch per clause of the catalog; turning one on breaks exactly that clause."""
+"""Fault switches: at least one per clause of the catalog, named by the clause id;
+turning one on breaks exactly that clause. A clause that covers several defect kinds
+has more, named ``<clause id>:<variant>`` (``CD-5XX-1:long-name``); the part before
+the colon is always the clause the switch breaks."""
+
+
+def clause_of(fault: str) -> str:
+    """The clause a fault switch breaks: its name up to the first colon."""
+    return fault.partition(":")[0]
+
 
 TOLERANCES: Final = frozenset(
     {
@@ -49,6 +61,7 @@ TOLERANCES: Final = frozenset(
         "header-case",
         "status-200",
         "problem-json",
+        "optional-description",
     }
 )
 """Variations the contract allows, so the suite can prove it does not fail them."""
@@ -121,6 +134,10 @@ FAULTY_NOT_OBJECT_ERRORS: Final = {"base": ["must be an object"]}
 FAULTY_DUPLICATE_ERRORS: Final = {"rut": ["has already been taken"]}
 FAULTY_VALIDATION_FIELD: Final = "base"
 FAULTY_MAX_DEPTH: Final = 32
+FAULTY_NAME_LIMIT: Final = 255
+"""CD-5XX-1:long-name: a recipient name longer than this crashes (a varchar(255))."""
+FAULTY_EXISTENCE_MEMBER: Final = {"reason": "not_a_member"}
+"""CD-TENANT-3:reason-member: what the not-member 404 adds, revealing the company."""
 FAULTY_RATE_PENALTY_S: Final = 3.0
 FAULTY_LEAK: Final = (
     "ActiveRecord::RecordNotFound: Couldn't find Recipient "

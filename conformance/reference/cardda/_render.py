@@ -58,11 +58,14 @@ class Switches:
 
 
 class ApiError(Exception):
-    """A refusal raised by an endpoint, rendered as shape A."""
+    """A refusal raised by an endpoint, rendered as shape A (plus ``extra`` fields)."""
 
-    def __init__(self, problem: c.Problem) -> None:
+    def __init__(
+        self, problem: c.Problem, *, extra: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(problem.code)
         self.problem = problem
+        self.extra = dict(extra or {})
 
 
 class Invalid(Exception):
@@ -152,6 +155,10 @@ class Renderer:
         if broken("CD-VAL-1"):
             merged = [_humanize(k, m) for k, msgs in fields.items() for m in msgs]
             fields = {c.FAULTY_VALIDATION_FIELD: merged}
+        if broken("CD-VAL-1:first-field-only"):
+            # Validation that stops at the first broken field: right for one defect,
+            # wrong for a body with several (the contract says "every broken field").
+            fields = dict(list(fields.items())[:1])
         if broken("CD-BODY-B"):
             fields = {k: [{"message": m} for m in msgs] for k, msgs in fields.items()}
         body: dict[str, Any] = {"errors": fields}

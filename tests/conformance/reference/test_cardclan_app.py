@@ -139,13 +139,25 @@ def assert_error(
 # --- interface ---------------------------------------------------------------
 
 
-def test_faults_are_exactly_the_clause_ids():
-    assert {
-        "CC-BODY-1", "CC-BODY-2", "CC-BODY-3", "CC-TS-1", "CC-TS-2", "CC-HDR-1",
-        "CC-AUTH-1", "CC-AUTH-2", "CC-AUTH-3", "CC-AUTH-4", "CC-VAL-1", "CC-VAL-2",
-        "CC-VAL-3", "CC-VAL-4", "CC-VAL-5", "CC-RES-1", "CC-CONFLICT-1",
-        "CC-CONFLICT-2", "CC-5XX-1", "CC-LEAK-1",
-    } == FAULTS  # fmt: skip
+def clause_of(fault: str) -> str:
+    """The clause a fault switch breaks: ``CC-5XX-1:astral-id`` breaks CC-5XX-1."""
+    return fault.partition(":")[0]
+
+
+CLAUSE_IDS = {
+    "CC-BODY-1", "CC-BODY-2", "CC-BODY-3", "CC-TS-1", "CC-TS-2", "CC-HDR-1",
+    "CC-AUTH-1", "CC-AUTH-2", "CC-AUTH-3", "CC-AUTH-4", "CC-VAL-1", "CC-VAL-2",
+    "CC-VAL-3", "CC-VAL-4", "CC-VAL-5", "CC-RES-1", "CC-CONFLICT-1",
+    "CC-CONFLICT-2", "CC-5XX-1", "CC-LEAK-1",
+}  # fmt: skip
+
+
+def test_faults_are_the_clause_ids_and_their_variants():
+    """One switch named by each clause id; more, ``<clause id>:<variant>``, where a
+    clause covers several defect kinds."""
+    assert CLAUSE_IDS <= FAULTS
+    assert {clause_of(f) for f in FAULTS} == CLAUSE_IDS
+    assert {"CC-RES-1:reason-member", "CC-5XX-1:astral-id"} <= FAULTS - CLAUSE_IDS
     assert isinstance(FAULTS, frozenset)
     assert all(type(name) is str for name in FAULTS)
 
@@ -745,8 +757,14 @@ def probe_res_1(api: Api) -> None:
     foreign = api.post(
         "/send-card", json=api.card_body(card=api.fixtures["foreign_card_id"])
     )
+    unknown = _unknown_card(api)
     _expect(foreign, 404, msg.CARD_NOT_FOUND)
-    _expect(_unknown_card(api), 404, msg.CARD_NOT_FOUND)
+    _expect(unknown, 404, msg.CARD_NOT_FOUND)
+    bodies = [r.json() for r in (foreign, unknown)]
+    for body in bodies:  # the whole body but the time it was made
+        body.pop("timestamp", None)
+        body.pop("requestId", None)
+    assert bodies[0] == bodies[1], bodies
 
 
 def probe_conflict_1(api: Api) -> None:
@@ -763,6 +781,9 @@ def probe_5xx_1(api: Api) -> None:
     for tags in ("ada@example.com", {"name": "Ada"}, None, 5):
         response = api.post("/send-card", json=api.card_body(mergeTags=tags))
         assert response.status_code < 500, (tags, response.text)
+    for card in ("\U0001f600" + api.fixtures["card_id"], "x" * 10_000):
+        response = api.post("/get-card-url", json=api.card_body(card=card))
+        assert response.status_code < 500, (card[:8], response.text)
 
 
 def probe_leak_1(api: Api) -> None:
@@ -806,7 +827,7 @@ def broken_clauses(api: Api) -> set[str]:
 
 
 def test_every_clause_has_a_probe():
-    assert set(CLAUSE_PROBES) == FAULTS
+    assert set(CLAUSE_PROBES) == {clause_of(f) for f in FAULTS}
 
 
 def test_conforming_server_keeps_every_clause():
@@ -820,7 +841,7 @@ ALSO_BROKEN = {"CC-5XX-1": {"CC-VAL-3"}}
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_each_fault_breaks_exactly_its_clause(fault):
-    expected = {fault} | ALSO_BROKEN.get(fault, set())
+    expected = {clause_of(fault)} | ALSO_BROKEN.get(fault, set())
     assert broken_clauses(make_api(faults=[fault])) == expected
 
 
@@ -835,7 +856,7 @@ def test_all_tolerances_together_break_no_clause():
 
 def test_all_faults_together_break_every_observable_clause():
     """CC-BODY-3 cannot show once CC-BODY-1 has removed the `error` field."""
-    assert broken_clauses(make_api(faults=FAULTS)) == FAULTS - {"CC-BODY-3"}
+    assert broken_clauses(make_api(faults=FAULTS)) == CLAUSE_IDS - {"CC-BODY-3"}
 
 
 # --- fault symptoms: what exactly each switch changes ------------------------------
@@ -947,6 +968,28 @@ def symptom_res_1(api: Api) -> None:
     assert_error(_unknown_card(api), 404, msg.CARD_NOT_FOUND)
 
 
+def symptom_res_1_reason(api: Api) -> None:
+    foreign = api.post(
+        "/send-card", json=api.card_body(card=api.fixtures["foreign_card_id"])
+    )
+    assert foreign.status_code == 404, foreign.text
+    body = foreign.json()
+    assert body["message"] == msg.CARD_NOT_FOUND
+    assert body.get("reason") == msg.FAULT_EXISTENCE_MEMBER["reason"]
+    assert "reason" not in _unknown_card(api).json()
+
+
+def symptom_5xx_1_astral(api: Api) -> None:
+    card = api.fixtures["card_id"]
+    response = api.post("/send-card", json=api.card_body(card="\U0001f600" + card))
+    assert_error(response, 500, msg.INTERNAL)
+    assert msg.FAULT_COLLATION not in response.text  # no internals leak
+    # Other odd characters and a long id are still a plain 404.
+    for odd in ("\u202e" + card, "\u200b" + card, "x" * 10_000):
+        response = api.post("/send-card", json=api.card_body(card=odd))
+        assert_error(response, 404, msg.CARD_NOT_FOUND)
+
+
 def symptom_conflict_1(api: Api) -> None:
     first = api.post("/config", json=api.config_body())
     assert first.status_code == 201
@@ -992,9 +1035,11 @@ FAULT_SYMPTOMS: dict[str, Callable[[Api], None]] = {
     "CC-VAL-4": symptom_val_4,
     "CC-VAL-5": symptom_val_5,
     "CC-RES-1": symptom_res_1,
+    "CC-RES-1:reason-member": symptom_res_1_reason,
     "CC-CONFLICT-1": symptom_conflict_1,
     "CC-CONFLICT-2": symptom_conflict_2,
     "CC-5XX-1": symptom_5xx_1,
+    "CC-5XX-1:astral-id": symptom_5xx_1_astral,
     "CC-LEAK-1": symptom_leak_1,
 }
 

@@ -1,0 +1,124 @@
+"""Soak: ``--profile thorough`` with several seeds against the conforming reference
+servers and every tolerance switch of both profiles must give zero failures.
+
+A gate that cries wolf in its deeper mode cannot gate: this runs, per seed, the
+conforming servers once and then each tolerance switch alone (``--api all``, so every
+switch goes to the profiles that know it), each in a subprocess with a time limit,
+and prints one line per run. Loopback only (the embedded servers); every run bounded.
+
+    python benchmarks/soak_thorough.py [--seeds 1,2,3] [--rate-limit 200]
+    python benchmarks/soak_thorough.py --together   # all switches in one run per seed
+
+Exit status 1 when any run failed a clause (or did not finish), else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from conformance.reference import cardclan, cardda
+
+RUN_TIMEOUT_S = 600.0
+
+
+def tolerances() -> list[str]:
+    """Every tolerance switch of the shipped reference servers."""
+    return sorted(set(cardda.TOLERANCES) | set(cardclan.TOLERANCES))
+
+
+def one_run(seed: str, switches: list[str], rate_limit: str) -> dict[str, object]:
+    """One thorough run of both profiles; its verdict, failures and figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        args = [
+            sys.executable,
+            "-m",
+            "conformance.cli",
+            "run",
+            "--api",
+            "all",
+            "--profile",
+            "thorough",
+            "--seed",
+            seed,
+            "--rate-limit",
+            rate_limit,
+            "--max-rps",
+            "100000",
+            "--report-dir",
+            tmp,
+        ]
+        for name in switches:
+            args += ["--tolerance", name]
+        started = time.perf_counter()
+        try:
+            proc = subprocess.run(
+                args, capture_output=True, text=True, timeout=RUN_TIMEOUT_S
+            )
+        except subprocess.TimeoutExpired:
+            return {"code": None, "failing": ["(timed out)"], "requests": 0, "wall": 0}
+        wall = time.perf_counter() - started
+        path = Path(tmp) / "results.json"
+        results = json.loads(path.read_text()) if path.is_file() else {"apis": []}
+    failing = [
+        c["id"]
+        for api in results.get("apis", [])
+        for c in api["clauses"]
+        if c["status"] == "fail"
+    ]
+    requests = sum(int(api.get("requests", 0)) for api in results.get("apis", []))
+    if proc.returncode not in (0, 1) and not failing:
+        failing = [f"(exit {proc.returncode}: {proc.stderr.strip()[-200:]})"]
+    return {
+        "code": proc.returncode,
+        "failing": failing,
+        "requests": requests,
+        "wall": wall,
+    }
+
+
+def main() -> int:
+    """Run the soak and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument("--rate-limit", default="200")
+    parser.add_argument(
+        "--together", action="store_true", help="all switches in one run per seed"
+    )
+    args = parser.parse_args()
+    plans: list[list[str]] = [[]]
+    plans += [tolerances()] if args.together else [[t] for t in tolerances()]
+    header = ("seed", "switches", "exit", "requests", "wall s")
+    print("{:>4}  {:<28} {:>4} {:>8} {:>7}  failing".format(*header))
+    bad = 0
+    total_requests, total_wall = 0, 0.0
+    for seed in args.seeds.split(","):
+        for switches in plans:
+            run = one_run(seed.strip(), switches, args.rate_limit)
+            label = ",".join(switches) or "(conforming)"
+            if len(label) > 28:
+                label = label[:25] + "..."
+            failing = run["failing"]
+            assert isinstance(failing, list)
+            bad += bool(failing) or run["code"] != 0
+            total_requests += int(str(run["requests"]))
+            total_wall += float(str(run["wall"]))
+            print(
+                f"{seed:>4}  {label:<28} {run['code']!s:>4} {run['requests']!s:>8} "
+                f"{float(str(run['wall'])):7.1f}  {' '.join(failing) or '-'}",
+                flush=True,
+            )
+    print(
+        f"\n{bad} run(s) with a failure; {total_requests} requests in "
+        f"{total_wall:.0f} s of runs"
+    )
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The rate-limit burst: a bounded burst above the limit in one bucket, then a wait
+and one retry, shared by the clauses that judge it (``scenario: burst``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from conformance.checks import REGISTRY
+from conformance.checks.rate import Burst, retry_after_seconds
+from conformance.exceptions import Violation
+from conformance.exchange import Exchange
+from conformance.profile import Clause
+from conformance.session import ApiSession
+from conformance.tally import ClauseTally
+
+MAX_RECOVERY_WAIT_S = 30.0
+BURST_TIME_S = 10.0
+MAX_BURST = 1000
+
+
+def burst(session: ApiSession, op_id: str) -> Burst:
+    """Send a bounded burst above the limit in one bucket; then wait and retry once.
+
+    Memoized per operation: the rate-limit clauses share one burst.
+    """
+    cached = session.bursts.get(op_id)
+    if cached is not None:
+        return cached
+    limit = session.rate_limit or 0.0
+    probe = replace(session.ctx.valid_probe(op_id), role="probe")
+    # Waves one above the limit, sent concurrently so latency cannot hide the burst;
+    # two waves at most (and never more than MAX_BURST requests).
+    wave = max(2, math.ceil(limit) + 2)
+    n_max = min(2 * wave, MAX_BURST)
+    exchanges: list[Exchange] = []
+    limited: Exchange | None = None
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=min(wave, 32)) as pool:
+        while len(exchanges) < n_max and time.monotonic() - started < BURST_TIME_S:
+            size = min(wave, n_max - len(exchanges))
+            batch = list(
+                pool.map(
+                    lambda _: session.client.send(probe, paced=False, cache=False),
+                    range(size),
+                )
+            )
+            exchanges.extend(batch)
+            limited = next((e for e in batch if e.status == 429), None)
+            if limited is not None:
+                break
+    duration = time.monotonic() - started
+    recovery = None
+    waited = 0.0
+    no_recovery = ""
+    if limited is not None and limited.response is not None:
+        raw = limited.response.header("Retry-After")
+        seconds = retry_after_seconds(raw)
+        if seconds is not None and seconds <= MAX_RECOVERY_WAIT_S:
+            waited = seconds + 0.25
+            time.sleep(waited)
+            recovery = session.client.send(probe, paced=False, cache=False)
+        elif seconds is not None:
+            no_recovery = (
+                f"Retry-After of {seconds} s is longer than the suite waits "
+                f"({MAX_RECOVERY_WAIT_S:g} s); recovery not tried"
+            )
+        else:
+            no_recovery = f"the 429 gave no usable Retry-After to wait for ({raw!r})"
+    result = Burst(
+        exchanges=tuple(exchanges),
+        limit_per_s=limit,
+        duration_s=duration,
+        limited=limited,
+        recovery=recovery,
+        waited_s=waited,
+        no_recovery=no_recovery,
+    )
+    session.bursts[op_id] = result
+    return result
+
+
+def run_burst_clause(session: ApiSession, clause: Clause, tally: ClauseTally) -> None:
+    """Judge a rate-limit clause over the (shared) burst on its operation."""
+    if not session.rate_limit:
+        tally.reason = "no rate limit is configured for this target (--rate-limit N)"
+        return
+    operations = (clause.probes or {})["operations"]
+    op = operations[0]
+    if not session.ctx.can_build(op):
+        tally.reason = f"cannot build a valid request to {op}"
+        return
+    spec = REGISTRY.get(clause.check)
+    outcome = burst(session, op)
+    if outcome.limited is None and outcome.achieved_per_s < outcome.limit_per_s:
+        # The suite could not exceed the limit (slow target or link): no verdict.
+        tally.reason = (
+            f"the burst reached only {outcome.achieved_per_s:.0f} requests/s, below "
+            f"the limit of {outcome.limit_per_s:g}/s, so the limit was not probed"
+        )
+        return
+    if spec.name == "rate_recovers":
+        if outcome.limited is None:
+            tally.reason = "the burst provoked no 429, so there was nothing to recover"
+            return
+        if outcome.recovery is None:
+            tally.reason = outcome.no_recovery or "recovery was not tried"
+            return
+        tally.count(1)
+    else:
+        tally.count(len(outcome.exchanges))
+    try:
+        spec.fn(session.check_context(clause), outcome)
+    except Violation as violation:
+        tally.add_violation(violation)

@@ -1,0 +1,112 @@
+"""Sending one example of a targeted clause and judging it, for both phases.
+
+The coverage phase and the fuzz phase send their examples the same way: each probe
+tagged with the clause's expected answers, replays answered from the client's cache
+(or, for unanswered requests, from the clause's own), within a request budget, and
+not at all once the target has gone silent. A judged example goes to the clause's
+check; its violations go to the clause's tally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from conformance.checks import REGISTRY
+from conformance.exchange import Exchange
+from conformance.probe import Probe
+from conformance.profile import Clause
+from conformance.session import ApiSession
+from conformance.tally import ClauseTally
+
+
+@dataclass
+class Budget:
+    """Requests one phase may still send for a clause (replays are free)."""
+
+    left: int
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One example as sent: its exchanges, the judged ones, whether it was throttled."""
+
+    exchanges: tuple[Exchange, ...]
+    judged: tuple[Exchange, ...]
+    new: int
+    throttled: bool
+
+
+class ClauseSender:
+    """Sends a clause's examples and hands them to its check.
+
+    A clause judged over every response in its scope that also sends probes of its
+    own (``scope`` and ``probes``) is judged by the session as each exchange is
+    logged: its sender only sends, and reads the verdict off the tally.
+    """
+
+    def __init__(self, session: ApiSession, clause: Clause, tally: ClauseTally) -> None:
+        self.session = session
+        self.clause = clause
+        self.tally = tally
+        self.spec = REGISTRY.get(clause.check)
+        self.ctx = session.check_context(clause)
+        self.unanswered: dict[tuple[object, ...], Exchange] = {}
+        self.judges = clause.on is None
+        self._seen: set[int] = set()
+
+    @property
+    def silent(self) -> bool:
+        """The target answered none of the last requests, this clause's among them."""
+        return self.session.client.silent and bool(self.unanswered)
+
+    def send(self, probe: Probe, budget: Budget) -> Exchange | None:
+        """The exchange of ``probe``; ``None`` when the budget is spent or the target
+        is silent (nothing was sent)."""
+        client = self.session.client
+        probe = probe.with_expectation(
+            self.clause.id, self.clause.answers(probe.defect_kind)
+        )
+        cached = client.cached(probe)
+        if cached is not None:
+            return cached
+        key = client.key(probe)
+        if key in self.unanswered:  # replayed while shrinking: no second wait
+            return replace(self.unanswered[key], probe=probe)
+        if budget.left <= 0 or self.silent:
+            return None
+        budget.left -= 1
+        exchange = client.send(probe)
+        if exchange.response is None:
+            self.unanswered[key] = exchange
+        return exchange
+
+    def send_all(self, scenario: Sequence[Probe], budget: Budget) -> Trial | None:
+        """Send a scenario's probes in order; ``None`` when one could not be sent."""
+        exchanges = []
+        for probe in scenario:
+            exchange = self.send(probe, budget)
+            if exchange is None:
+                return None
+            exchanges.append(exchange)
+        judged = tuple(e for e in exchanges if e.probe.role == "probe")
+        if any(e.status == 429 for e in judged):
+            # Honoured by the client and noted; not this clause's business.
+            self.tally.throttled += 1
+            return Trial(tuple(exchanges), judged, 0, True)
+        if self.judges:
+            return Trial(tuple(exchanges), judged, self.tally.judge(judged), False)
+        new = {e.seq for e in judged} - self._seen
+        self._seen |= new
+        return Trial(tuple(exchanges), judged, len(new), False)
+
+    def check(self, trial: Trial) -> None:
+        """Judge a sent example with the clause's check (raises its ``Violation``);
+        a scope clause's examples were judged as they were logged."""
+        if trial.throttled or not self.judges:
+            return
+        if self.spec.scope == "scenario":
+            self.spec.fn(self.ctx, list(trial.exchanges))
+        else:
+            for exchange in trial.judged:
+                self.spec.fn(self.ctx, exchange)

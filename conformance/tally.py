@@ -1,0 +1,163 @@
+"""One clause's verdict in the making: what was judged, what broke, what was sent.
+
+A ``ClauseTally`` is the only owner of a clause's verdict. The code that probes the
+clause (coverage phase, fuzz phase, burst) or the session (for checks over every
+response) adds to it; ``result()`` settles it into the ``ClauseResult`` renderers read.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from conformance.exceptions import Violation
+from conformance.exchange import Exchange
+from conformance.profile import Clause
+from conformance.results import ClauseResult
+
+MAX_EVIDENCE = 5
+
+Outcome = Literal["held", "broken", "throttled"]
+
+
+@dataclass
+class Sent:
+    """One coverage example: a kind sent on an operation, and how it was answered."""
+
+    operation: str
+    kind: str | None
+    count: int
+    defect: str
+    outcome: Outcome
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
+        return {
+            "operation": self.operation,
+            "kind": self.kind,
+            "count": self.count,
+            "defect": self.defect,
+            "outcome": self.outcome,
+        }
+
+
+@dataclass
+class CoverageRecord:
+    """What a targeted clause sent: kinds x operations of the coverage phase, and how
+    many judged requests the fuzz phase added per operation."""
+
+    kinds: tuple[str, ...] | None
+    operations: tuple[str, ...]
+    sent: list[Sent] = field(default_factory=list)
+    skipped: list[tuple[str, str | None, str]] = field(default_factory=list)
+    fuzz: Counter[str] = field(default_factory=Counter)
+
+    def skip(self, operation: str, kind: str | None, reason: str) -> None:
+        """Record that ``kind`` was not sent on ``operation``, and why."""
+        self.skipped.append((operation, kind, reason))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``coverage`` member of a clause in ``results.json``."""
+        return {
+            "kinds": None if self.kinds is None else list(self.kinds),
+            "operations": list(self.operations),
+            "sent": [s.to_dict() for s in self.sent],
+            "skipped": [
+                {"operation": op, "kind": kind, "reason": reason}
+                for op, kind, reason in self.skipped
+            ],
+            "fuzz": [
+                {"operation": op, "count": self.fuzz[op]}
+                for op in self.operations
+                if self.fuzz[op]
+            ],
+        }
+
+
+class ClauseTally:
+    """Judged exchanges, violations, notes and coverage of one clause."""
+
+    def __init__(self, clause: Clause) -> None:
+        self.clause = clause
+        self.judged = 0
+        self._seen: set[int] = set()
+        self.violations: list[Violation] = []
+        self.found = 0
+        self.violated_operations: list[str] = []
+        self.notes: list[str] = []
+        self.reason = ""
+        self.throttled = 0
+        self.requests = 0
+        self.duration_s = 0.0
+        self.coverage: CoverageRecord | None = None
+        self._lock = threading.Lock()
+
+    def fresh(self) -> ClauseTally:
+        """A tally with nothing judged yet, keeping what was sent and noted."""
+        other = ClauseTally(self.clause)
+        other.notes = list(self.notes)
+        other.requests, other.duration_s = self.requests, self.duration_s
+        other.coverage, other.throttled = self.coverage, self.throttled
+        return other
+
+    def count(self, n: int = 1) -> None:
+        """``n`` more responses were judged."""
+        with self._lock:
+            self.judged += n
+
+    def judge(self, exchanges: Iterable[Exchange]) -> int:
+        """Count ``exchanges`` as judged (each once, replays aside); the new ones."""
+        with self._lock:
+            new = {e.seq for e in exchanges} - self._seen
+            self._seen |= new
+            self.judged += len(new)
+        return len(new)
+
+    def add_violation(self, violation: Violation) -> None:
+        """Keep a violation as evidence (the first few; all are counted)."""
+        with self._lock:
+            self.found += 1
+            op = violation.operation or "(run)"
+            if op not in self.violated_operations:
+                self.violated_operations.append(op)
+            if len(self.violations) < MAX_EVIDENCE:
+                self.violations.append(violation)
+
+    def note(self, text: str) -> None:
+        """A note shown with the verdict."""
+        self.notes.append(text)
+
+    def result(self, empty_reason: str = "") -> ClauseResult:
+        """The settled verdict: fail with evidence, pass, or not-run with the reason
+        (``empty_reason`` when nothing was judged and no reason was given)."""
+        clause = self.clause
+        result = ClauseResult(
+            id=clause.id,
+            text=clause.text,
+            kind=clause.kind,
+            family=clause.family,
+            reason=self.reason,
+            notes=list(self.notes),
+            exchanges=self.judged,
+            violations=list(self.violations),
+            violated_operations=list(self.violated_operations),
+            new_operations=list(self.violated_operations),
+            requests=self.requests,
+            duration_s=self.duration_s,
+            coverage=None if self.coverage is None else self.coverage.to_dict(),
+        )
+        if self.found:
+            result.status = "fail"
+            shown = len(result.violations)
+            result.reason = f"{self.found} violation(s)" + (
+                f", first {shown} shown" if self.found > shown else ""
+            )
+        elif result.exchanges:
+            result.status = "pass"
+            result.reason = result.reason or f"{result.exchanges} response(s) judged"
+        else:
+            result.reason = result.reason or empty_reason
+        return result

@@ -1,0 +1,178 @@
+"""Schemathesis as the engine for what follows from an OpenAPI document.
+
+Schemathesis loads the document (once per document) and runs its coverage phase on an
+operation in negative mode: a deterministic list of cases, each with metadata naming the
+schema location it broke (``/properties/amount/exclusiveMinimum``, ``/required``). This
+module keeps the cases that break one top-level property of the JSON request body and
+turns each into a ``BodyDefect``: the field, the keyword, the broken value. Everything
+else about a request (credentials, tenant, the valid rest of the body, sending) is the
+suite's: Schemathesis' own requests and transport are never used.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from jsonschema import Draft202012Validator
+
+from conformance.exceptions import BadArgument
+from conformance.surface import Operation
+
+if TYPE_CHECKING:
+    from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+KINDS: Mapping[str, str] = {"required": "missing", "type": "wrong-type"}
+"""Keyword broken -> defect kind; every other keyword is an ``invalid`` value."""
+
+_MAX_DOCUMENTS = 8
+_lock = threading.Lock()
+_loaded: OrderedDict[int, tuple[Mapping[str, Any], OpenApiSchema]] = OrderedDict()
+_defects: dict[tuple[int, str], tuple[BodyDefect, ...]] = {}
+
+
+@dataclass(frozen=True)
+class BodyDefect:
+    """One coverage case of Schemathesis that breaks one top-level body field."""
+
+    operation: str
+    field: str
+    keyword: str
+    """The JSON Schema keyword the value breaks (``required`` for a missing field)."""
+    value: Any
+    """The broken value (``None`` and unused when the field is missing)."""
+    scenario: str
+    """Schemathesis' name for the case (``value_below_minimum``...)."""
+
+    @property
+    def kind(self) -> str:
+        """``missing``, ``wrong-type`` or ``invalid``."""
+        return KINDS.get(self.keyword, "invalid")
+
+
+def _schema(document: Mapping[str, Any]) -> OpenApiSchema:
+    """The document as Schemathesis loads it, once per document object."""
+    key = id(document)
+    with _lock:
+        hit = _loaded.get(key)
+        if hit is not None and hit[0] is document:
+            _loaded.move_to_end(key)
+            return hit[1]
+    import schemathesis  # heavy: only when a body family is built
+    from schemathesis.config import SchemathesisConfig
+
+    try:
+        # A copy (Schemathesis normalises keys in place) and a default configuration:
+        # no schemathesis.toml found on the way up from the working directory applies.
+        schema = schemathesis.openapi.from_dict(
+            copy.deepcopy(dict(document)), config=SchemathesisConfig()
+        )
+    except Exception as exc:  # its loader errors have no common public base
+        raise BadArgument(
+            f"Schemathesis cannot load the OpenAPI document: {exc}"
+        ) from exc
+    with _lock:
+        # The document is kept alive with its schema, so its id cannot be reused.
+        _loaded[key] = (document, schema)
+        while len(_loaded) > _MAX_DOCUMENTS:
+            old, _ = _loaded.popitem(last=False)
+            for stale in [k for k in _defects if k[0] == old]:
+                del _defects[stale]
+    return schema
+
+
+def _breaks(schema: Mapping[str, Any], value: Any) -> set[str]:
+    """The keywords of ``schema`` that ``value`` breaks (``nested``: inside it)."""
+    errors = Draft202012Validator(schema).iter_errors(value)
+    return {"nested" if e.absolute_path else str(e.validator) for e in errors}
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def _defect(
+    op: Operation, body: Any, location: str, scenario: str
+) -> BodyDefect | None:
+    """The body field and keyword a case broke, or ``None`` if it is not one field."""
+    parts = [_unescape(p) for p in location.split("/")[1:]]
+    if parts == ["required"] and isinstance(body, dict):
+        required = (op.body_schema or {}).get("required", [])
+        absent = [name for name in required if name not in body]
+        if len(absent) != 1:
+            return None
+        return BodyDefect(op.id, absent[0], "required", None, scenario)
+    if len(parts) == 3 and parts[0] == "properties" and isinstance(body, dict):
+        name, keyword = parts[1], parts[2]
+        sub = ((op.body_schema or {}).get("properties") or {}).get(name)
+        if name not in body or sub is None or _breaks(sub, body[name]) != {keyword}:
+            # One mutation means one keyword: '' breaks minLength and a pattern of
+            # digits alike, and the keyword the probe names must be the one broken.
+            return None
+        return BodyDefect(op.id, name, keyword, body[name], scenario)
+    # The body as a whole (not an object: malformed_bodies' job) or deeper than one
+    # field (an item of an array, a member of a nested object): not one field's defect.
+    return None
+
+
+def body_defects(op: Operation) -> tuple[BodyDefect, ...]:
+    """Schemathesis' coverage cases for ``op`` that break one top-level body field.
+
+    Deterministic, in Schemathesis' order, without duplicates; computed once per
+    operation of a document.
+    """
+    document = op.document
+    if document is None:
+        raise BadArgument(
+            f"operation {op.id!r} has no OpenAPI document (read it with "
+            "parse_operations)"
+        )
+    key = (id(document), op.id)
+    schema = _schema(document)
+    with _lock:
+        cached = _defects.get(key)
+    if cached is not None:
+        return cached
+    from schemathesis.core.parameters import ParameterLocation
+    from schemathesis.core.result import Ok
+    from schemathesis.generation import GenerationMode
+    from schemathesis.generation.meta import CoveragePhaseData
+
+    target = None
+    for result in schema.get_all_operations():
+        if not isinstance(result, Ok):
+            continue  # an operation Schemathesis cannot read is not this one
+        candidate = result.ok()
+        if op.id in (candidate.definition.raw.get("operationId"), candidate.label):
+            target = candidate
+            break
+    if target is None:
+        raise BadArgument(f"Schemathesis finds no operation {op.id!r} in the document")
+    found: dict[tuple[str, str, str], BodyDefect] = {}
+    cases = schema.iter_coverage_cases(
+        target,
+        generation_modes=[GenerationMode.NEGATIVE],
+        generation_config=schema.config.generation_for(operation=target),
+    )
+    for case in cases:
+        meta = case.meta
+        data = meta.phase.data if meta is not None else None
+        if (
+            not isinstance(data, CoveragePhaseData)
+            or data.parameter_location is not ParameterLocation.BODY
+            or data.location is None
+        ):
+            continue
+        defect = _defect(op, case.body, data.location, data.scenario.value)
+        if defect is not None:
+            value = json.dumps(defect.value, sort_keys=True, default=repr)
+            found.setdefault((defect.field, defect.keyword, value), defect)
+    defects = tuple(found.values())
+    with _lock:
+        _defects[key] = defects
+    return defects
