@@ -64,13 +64,19 @@ class Run:
         if self.started:
             return
         self.started = True
-        targets = self._stack.enter_context(embedded_targets(self.settings))
-        for target in targets:
-            session = ApiSession(target, self.settings)
-            self._stack.callback(session.client.close)
-            self.sessions[target.profile.api] = session
-            self.preflight(session)
-            session.setup()
+        try:
+            targets = self._stack.enter_context(embedded_targets(self.settings))
+            for target in targets:
+                session = ApiSession(target, self.settings)
+                self._stack.callback(session.client.close)
+                self.sessions[target.profile.api] = session
+                self.preflight(session)
+                session.setup()
+        except BaseException:
+            # A run that cannot start (refused key, unreachable target) releases its
+            # servers and connections now: no caller finishes it.
+            self._stack.close()
+            raise
 
     def preflight(self, session: ApiSession) -> None:
         """One bounded request that must succeed with the target's own fixtures."""

@@ -154,3 +154,21 @@ def test_a_transaction_without_description_is_no_false_alarm_under_thorough(
     assert run.code == 0, run.out[-3000:]
     statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
     assert set(statuses.values()) == {"pass"}, statuses
+
+
+@pytest.mark.parametrize("seed", ["2"])
+def test_every_tolerance_at_once_is_no_false_alarm_under_thorough(
+    run_cli: Callable[..., CliRun], seed: str
+) -> None:
+    """CI's slice of benchmarks/soak_thorough.py: both profiles, the deep profile, and
+    every allowed variation of both reference servers switched on together."""
+    switches = sorted(set(cardda.TOLERANCES) | set(cardclan.TOLERANCES))
+    assert len(switches) >= 9
+    args = [arg for name in switches for arg in ("--tolerance", name)]
+    run = run_cli(
+        "run", "--api", "all", "--profile", "thorough", "--seed", seed, *args, *FAST
+    )
+    assert run.code == 0, run.out[-3000:]
+    statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
+    assert len(statuses) == 43
+    assert set(statuses.values()) == {"pass"}, statuses
