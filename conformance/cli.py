@@ -62,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("old", metavar="OLD_RESULTS_JSON")
     diff.add_argument("new", metavar="NEW_RESULTS_JSON")
 
+    check = sub.add_parser(
+        "check-profile",
+        help="list every mistake in a profile's files (exit 2 if there is one)",
+    )
+    check.add_argument(
+        "directories", nargs="+", metavar="DIR", help="a profile, or a folder of them"
+    )
+
     serve = sub.add_parser("serve", help="run a reference server alone")
     serve.add_argument("--api", required=True, help="cardda or cardclan")
     serve.add_argument("--host", default="127.0.0.1")
@@ -166,10 +174,9 @@ def _run(args: argparse.Namespace) -> int:
     ]
     pytest_args += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "-rN"]
     code = pytest.main(pytest_args, plugins=[_Inject(run)])
-    status = _PYTEST_EXIT.get(pytest.ExitCode(code), EXIT_INTERNAL)
-    if status == EXIT_OK and run.internal_errors:
+    if run.internal_errors and code in (pytest.ExitCode.OK, EXIT_INTERNAL):
         return EXIT_INTERNAL  # no clause broke, but the suite could not judge all
-    return status
+    return _PYTEST_EXIT.get(pytest.ExitCode(code), EXIT_INTERNAL)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -248,6 +255,32 @@ def _diff(args: argparse.Namespace) -> int:
     return EXIT_BROKEN if any(c.kind == "broke" for c in changes) else EXIT_OK
 
 
+def _check_profile(args: argparse.Namespace) -> int:
+    from conformance.lint import check_profile
+    from conformance.profile import profiles_in
+
+    bad = 0
+    for raw in args.directories:
+        root = Path(raw)
+        found = profiles_in(root) if root.is_dir() else []
+        if not found:
+            print(
+                f"conformance: error: {raw!r} holds no profile.yaml, nor folders "
+                "with one",
+                file=sys.stderr,
+            )
+            bad += 1
+            continue
+        for directory in found:
+            problems = check_profile(directory.resolve())
+            for problem in problems:
+                print(problem)
+            bad += len(problems)
+            if not problems:
+                print(f"{directory}: no problems")
+    return EXIT_USAGE if bad else EXIT_OK
+
+
 def _hypothesis_home() -> None:
     """Keep Hypothesis's files (its Unicode tables) out of the user's working
     directory: in the user's cache, unless they chose a place themselves."""
@@ -262,7 +295,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``conformance`` command."""
     _hypothesis_home()
     args = _parser().parse_args(argv)
-    commands = {"run": _run, "serve": _serve, "baseline": _baseline, "diff": _diff}
+    commands = {
+        "run": _run,
+        "serve": _serve,
+        "baseline": _baseline,
+        "diff": _diff,
+        "check-profile": _check_profile,
+    }
     try:
         return commands[args.command](args)
     except KeyboardInterrupt:

@@ -262,6 +262,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     run.finish()
     run.write()
+    if run.internal_errors and session.exitstatus == pytest.ExitCode.OK:
+        # No clause broke, but the suite could not judge them all: the command's 4.
+        session.exitstatus = 4
 
 
 def pytest_terminal_summary(

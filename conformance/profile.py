@@ -34,7 +34,7 @@ def schemas_root() -> Path:
     return Path(__file__).resolve().parent.parent / "schemas"
 
 
-def _profiles_in(directory: Path) -> list[Path]:
+def profiles_in(directory: Path) -> list[Path]:
     """A profile directory itself, or a folder of profile directories."""
     if (directory / "profile.yaml").is_file():
         return [directory]
@@ -56,7 +56,7 @@ def find_profiles(extra: tuple[Path, ...] = ()) -> Mapping[str, Path]:
     extra directory (a profile, or a folder of profiles) in the order given."""
     found: dict[str, Path] = {}
     for root in (schemas_root(), *extra):
-        for directory in _profiles_in(root):
+        for directory in profiles_in(root):
             api = directory.name if root == schemas_root() else _api_of(directory)
             if api in found and found[api] != directory:
                 raise ProfileError(
@@ -142,7 +142,8 @@ def _read_yaml(path: Path) -> Any:
 
 
 @cache
-def _meta_schema(name: str) -> dict[str, Any]:
+def meta_schema(name: str) -> dict[str, Any]:
+    """A meta-schema of the profile format (``schemas/meta/``), read once."""
     data: dict[str, Any] = json.loads(
         (schemas_root() / "meta" / name).read_text(encoding="utf-8")
     )
@@ -194,29 +195,17 @@ class Profile:
             directory / meta.get("openapi", "openapi.yaml")
         )
         self.operations: dict[str, Operation] = parse_operations(self.openapi)
-        self._check_references()
+        # Whether the files agree with each other is the linter's business
+        # (conformance/lint.py), checked before every run.
 
     @staticmethod
-    def _validate(data: Any, meta_schema: str, path: Path) -> None:
-        validator = jsonschema.Draft202012Validator(_meta_schema(meta_schema))
+    def _validate(data: Any, schema_name: str, path: Path) -> None:
+        validator = jsonschema.Draft202012Validator(meta_schema(schema_name))
         errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
         if errors:
             err = errors[0]
             where = "/".join(str(p) for p in err.absolute_path) or "(top)"
             raise ProfileError(f"{path}: at {where}: {err.message}")
-
-    def _check_references(self) -> None:
-        fixtures = {f.name for f in self.fixtures}
-        for clause in self.clauses:
-            for need in clause.needs:
-                if need not in fixtures:
-                    raise ProfileError(f"{clause.id} needs unknown fixture {need!r}")
-            for op in (clause.probes or {}).get("operations", []):
-                if op not in self.operations:
-                    raise ProfileError(f"{clause.id} names unknown operation {op!r}")
-        for step in self.setup:
-            if step["operation"] not in self.operations:
-                raise ProfileError(f"setup names unknown operation {step['operation']}")
 
     @property
     def error_body(self) -> Mapping[str, str]:

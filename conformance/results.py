@@ -35,6 +35,8 @@ class ClauseResult:
     excused: bool = False
     gates: bool = True
     gate_notes: list[str] = field(default_factory=list)
+    # The clause's check raised (a suite or profile bug): never a pass; exit 4.
+    internal_error: bool = False
     # Requests sent while this clause was judged (checks over every response: 0).
     requests: int = 0
     duration_s: float = 0.0
@@ -67,6 +69,7 @@ class ClauseResult:
             "violated_operations": list(self.violated_operations),
             "new_operations": list(self.new_operations),
             "gate_notes": list(self.gate_notes),
+            "internal_error": self.internal_error,
             "exchanges": self.exchanges,
             "requests": self.requests,
             "duration_s": round(self.duration_s, 3),

@@ -125,12 +125,14 @@ class Run:
                 result = run_clause(session, clause)
             except Exception as exc:  # a suite bug must not hide the other verdicts
                 result = session.new_result(clause)
+                result.internal_error = True
                 result.reason = (
                     f"the suite failed while judging this clause "
                     f"({type(exc).__name__}: {session.client.redactor.text(str(exc))})"
                 )
-                session.notes.append(f"internal error in {clause.id}: {result.reason}")
+            if result.internal_error:
                 self.internal_errors += 1
+                session.notes.append(f"internal error in {clause.id}: {result.reason}")
             apply_gate(result, self.settings.baseline, self.settings.fail_on)
             self.results[clause_id] = result
         return self.results[clause_id]

@@ -154,6 +154,8 @@ class ApiSession:
                 spec.fn(self.check_context(clause), exchange)
             except Violation as violation:
                 tally.add_violation(violation)
+            except Exception as exc:  # this clause's bug, not the sending clause's
+                tally.crashed(self._why(exc))
 
     def _track_cleanup(self, exchange: Exchange) -> None:
         op = self.ctx.operations.get(exchange.probe.operation)
@@ -266,9 +268,16 @@ class ApiSession:
             scoped = [e for e in self.exchanges if clause.on and in_scope(clause.on, e)]
             tally = self.scope_tallies[clause.id] = tally.fresh()
             tally.count(len(scoped))
-            for violation in spec.fn(self.check_context(clause), scoped):
-                tally.add_violation(violation)
+            try:
+                for violation in spec.fn(self.check_context(clause), scoped):
+                    tally.add_violation(violation)
+            except Exception as exc:
+                tally.crashed(self._why(exc))
         return tally.result(empty_reason=self.scope_reason(clause))
+
+    def _why(self, exc: Exception) -> str:
+        """An exception as one redacted line."""
+        return self.client.redactor.text(f"{type(exc).__name__}: {exc}")
 
     def new_result(self, clause: Clause) -> ClauseResult:
         """An empty result for ``clause``."""

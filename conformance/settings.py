@@ -320,8 +320,11 @@ def _targets(
             )
         paths[op.strip()] = path
     targets = []
+    from conformance.lint import refuse_unsound
+
     for name in names:
         profile = load_profile(name, dirs)
+        refuse_unsound(profile.directory)  # every profile mistake before any request
         if base_url is None and not profile.meta.get("reference_app"):
             raise ConfigError(
                 f"profile {name} ({profile.directory}) ships no reference server, so "

@@ -93,6 +93,9 @@ class ClauseTally:
         self.requests = 0
         self.duration_s = 0.0
         self.coverage: CoverageRecord | None = None
+        # Set when the clause's own check raised (a suite or profile bug): the clause
+        # can then never pass, and the run ends with exit 4.
+        self.crash = ""
         self._lock = threading.Lock()
 
     def fresh(self) -> ClauseTally:
@@ -130,6 +133,11 @@ class ClauseTally:
         """A note shown with the verdict."""
         self.notes.append(text)
 
+    def crashed(self, why: str) -> None:
+        """The clause's check raised on a response (the first such error is kept)."""
+        with self._lock:
+            self.crash = self.crash or why
+
     def result(self, empty_reason: str = "") -> ClauseResult:
         """The settled verdict: fail with evidence, pass, or not-run with the reason
         (``empty_reason`` when nothing was judged and no reason was given)."""
@@ -149,11 +157,19 @@ class ClauseTally:
             duration_s=self.duration_s,
             coverage=None if self.coverage is None else self.coverage.to_dict(),
         )
+        if self.crash:
+            result.internal_error = True
+            result.notes.append(f"the check raised on a response: {self.crash}")
         if self.found:
             result.status = "fail"
             shown = len(result.violations)
             result.reason = f"{self.found} violation(s)" + (
                 f", first {shown} shown" if self.found > shown else ""
+            )
+        elif self.crash:
+            result.reason = (
+                f"the suite failed while judging this clause ({self.crash}); "
+                "it is not a verdict on the target"
             )
         elif result.exchanges:
             result.status = "pass"

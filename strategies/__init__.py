@@ -46,7 +46,7 @@ from strategies._internal.credentials import (
     fixture_credentials,
     malformed_credentials,
 )
-from strategies._internal.invalid import BODY_DEFECTS, invalid_bodies
+from strategies._internal.invalid import BODY_DEFECTS, SEVERAL, invalid_bodies
 from strategies._internal.parameters import missing_parameters
 from strategies._internal.registry import Family, registry
 from strategies._internal.resources import unknown_resources
@@ -67,7 +67,7 @@ FAMILIES: Mapping[str, Family] = registry(
         paired_tenants,
         unknown_resources,
         Family.of(malformed_bodies, kinds=MALFORMED_KINDS),
-        Family.of(invalid_bodies, kinds=BODY_DEFECTS),
+        Family.of(invalid_bodies, kinds=BODY_DEFECTS, opt_in=(SEVERAL,)),
         missing_parameters,
         duplicate_creates,
         repeated_actions,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from conformance.exceptions import Violation
@@ -36,13 +36,18 @@ class CheckContext:
         )
 
 
+NO_PARAMS: Mapping[str, Any] = {"type": "object", "additionalProperties": False}
+
+
 @dataclass(frozen=True)
 class CheckSpec:
-    """A registered check: its name, scope and function."""
+    """A registered check: its name, scope, function and the JSON Schema of the
+    parameters a clause gives it under ``with`` (checked before any run)."""
 
     name: str
     scope: Scope
     fn: Callable[..., Any]
+    params: Mapping[str, Any] = field(default_factory=lambda: dict(NO_PARAMS))
 
 
 class Registry:
@@ -52,14 +57,31 @@ class Registry:
         self._checks: dict[str, CheckSpec] = {}
 
     def register(
-        self, name: str, scope: Scope
+        self,
+        name: str,
+        scope: Scope,
+        *,
+        params: Mapping[str, Any] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Register the decorated function as check ``name``."""
+        """Register the decorated function as check ``name``.
+
+        ``params`` maps each parameter to its JSON Schema, with ``required: True`` on
+        those a clause must give.
+        """
 
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
             if name in self._checks:
                 raise ValueError(f"check {name!r} registered twice")
-            self._checks[name] = CheckSpec(name, scope, fn)
+            schema = dict(NO_PARAMS)
+            if params:
+                required = [k for k, v in params.items() if v.get("required") is True]
+                schema["properties"] = {
+                    k: {key: val for key, val in v.items() if key != "required"}
+                    for k, v in params.items()
+                }
+                if required:
+                    schema["required"] = required
+            self._checks[name] = CheckSpec(name, scope, fn, schema)
             return fn
 
         return decorate

@@ -131,7 +131,11 @@ def _differences(judged: Sequence[Exchange], volatile: Sequence[str]) -> str:
     return f" (members: {', '.join(names)})" if names else ""
 
 
-@REGISTRY.register("indistinguishable", "scenario")
+@REGISTRY.register(
+    "indistinguishable",
+    "scenario",
+    params={"volatile": {"type": "array", "items": {"type": "string"}}},
+)
 def indistinguishable(ctx: CheckContext, exchanges: Sequence[Exchange]) -> None:
     """The probes of a scenario get the same status and the same body: the same
     members with the same values, apart from the clause's ``volatile`` members (ids,

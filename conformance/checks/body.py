@@ -34,7 +34,14 @@ def _json_or_fail(ctx: CheckContext, exchange: Exchange) -> Any:
     )
 
 
-@REGISTRY.register("body_schema", "exchange")
+@REGISTRY.register(
+    "body_schema",
+    "exchange",
+    params={
+        "schema": {"type": "string", "minLength": 1, "required": True},
+        "by_status": {"type": "boolean"},
+    },
+)
 def body_schema(ctx: CheckContext, exchange: Exchange) -> None:
     """The body validates against ``schema`` (per status with ``by_status``)."""
     assert exchange.response is not None
@@ -82,7 +89,11 @@ def body_field(exchange: Exchange, name: str) -> Any:
     return body.get(name) if isinstance(body, dict) else None
 
 
-@REGISTRY.register("status_field", "exchange")
+@REGISTRY.register(
+    "status_field",
+    "exchange",
+    params={"field": {"type": "string", "minLength": 1, "required": True}},
+)
 def status_field(ctx: CheckContext, exchange: Exchange) -> None:
     """The body repeats the HTTP status in ``field`` (judged when it is a number)."""
     assert exchange.response is not None
@@ -113,7 +124,18 @@ def reason_phrases(status: int) -> frozenset[str]:
     return frozenset(phrases)
 
 
-@REGISTRY.register("reason_phrase", "exchange")
+@REGISTRY.register(
+    "reason_phrase",
+    "exchange",
+    params={
+        "field": {"type": "string", "minLength": 1, "required": True},
+        "also": {
+            "type": "object",
+            "propertyNames": {"pattern": "^[1-5][0-9][0-9]$"},
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+)
 def reason_phrase(ctx: CheckContext, exchange: Exchange) -> None:
     """``field`` is the reason phrase of the status (judged when it is a string)."""
     assert exchange.response is not None
@@ -150,7 +172,11 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-@REGISTRY.register("no_internals", "exchange")
+@REGISTRY.register(
+    "no_internals",
+    "exchange",
+    params={"patterns": {"type": "string", "minLength": 1, "required": True}},
+)
 def no_internals(ctx: CheckContext, exchange: Exchange) -> None:
     """The body shows no stack trace, source path, SQL or exception class."""
     assert exchange.response is not None

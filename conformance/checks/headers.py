@@ -9,7 +9,14 @@ from conformance.exceptions import Violation
 from conformance.exchange import Exchange
 
 
-@REGISTRY.register("header_present", "exchange")
+@REGISTRY.register(
+    "header_present",
+    "exchange",
+    params={
+        "header": {"type": "string", "minLength": 1, "required": True},
+        "single": {"type": "boolean"},
+    },
+)
 def header_present(ctx: CheckContext, exchange: Exchange) -> None:
     """Header ``header`` is present with a non-blank value (name case-insensitive);
     with ``single``, exactly once (two request ids name no request)."""
@@ -43,7 +50,11 @@ def header_present(ctx: CheckContext, exchange: Exchange) -> None:
         )
 
 
-@REGISTRY.register("header_unique", "run")
+@REGISTRY.register(
+    "header_unique",
+    "run",
+    params={"header": {"type": "string", "minLength": 1, "required": True}},
+)
 def header_unique(ctx: CheckContext, exchanges: Sequence[Exchange]) -> list[Violation]:
     """No two responses carry the same value of ``header``.
 
@@ -112,7 +123,18 @@ def media_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
-@REGISTRY.register("exact_media_type", "exchange")
+@REGISTRY.register(
+    "exact_media_type",
+    "exchange",
+    params={
+        "types": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^[^/ ]+/[^/ ]+$"},
+            "minItems": 1,
+            "required": True,
+        }
+    },
+)
 def exact_media_type(ctx: CheckContext, exchange: Exchange) -> None:
     """The response declares one of ``types`` exactly (``application/problem+json``
     for RFC 9457), once; parameters such as ``charset`` and letter case allowed."""

@@ -35,7 +35,16 @@ def retry_after_seconds(value: str | None) -> int | None:
     return seconds if seconds > 0 else None
 
 
-@REGISTRY.register("rate_limited", "burst")
+@REGISTRY.register(
+    "rate_limited",
+    "burst",
+    params={
+        "header": {"type": "string", "minLength": 1},
+        "body_field": {"type": "string", "minLength": 1},
+        "error": {"type": "string", "minLength": 1},
+        "max_seconds": {"type": "number", "exclusiveMinimum": 0},
+    },
+)
 def rate_limited(ctx: CheckContext, burst: Burst) -> None:
     """A burst above the limit gets a 429 with a positive integer ``Retry-After``,
     the documented code, and ``retry_after`` in the body equal to it when present."""
@@ -107,7 +116,11 @@ def rate_limited(ctx: CheckContext, burst: Burst) -> None:
         )
 
 
-@REGISTRY.register("rate_recovers", "burst")
+@REGISTRY.register(
+    "rate_recovers",
+    "burst",
+    params={"header": {"type": "string", "minLength": 1}},
+)
 def rate_recovers(ctx: CheckContext, burst: Burst) -> None:
     """After waiting ``Retry-After`` seconds the same request succeeds."""
     recovery = burst.recovery

@@ -40,7 +40,11 @@ def _timestamp(ctx: CheckContext, exchange: Exchange) -> str | None:
     return value if isinstance(value, str) else None
 
 
-@REGISTRY.register("timestamp_format", "exchange")
+@REGISTRY.register(
+    "timestamp_format",
+    "exchange",
+    params={"field": {"type": "string", "minLength": 1, "required": True}},
+)
 def timestamp_format(ctx: CheckContext, exchange: Exchange) -> None:
     """``field`` is an RFC 3339 date-time with a zone (judged when it is a string)."""
     value = _timestamp(ctx, exchange)
@@ -53,7 +57,11 @@ def timestamp_format(ctx: CheckContext, exchange: Exchange) -> None:
         )
 
 
-@REGISTRY.register("timestamp_skew", "exchange")
+@REGISTRY.register(
+    "timestamp_skew",
+    "exchange",
+    params={"field": {"type": "string", "minLength": 1, "required": True}},
+)
 def timestamp_skew(ctx: CheckContext, exchange: Exchange) -> None:
     """``field`` lies within the allowed clock skew of the response's arrival."""
     value = _timestamp(ctx, exchange)

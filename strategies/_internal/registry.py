@@ -37,6 +37,9 @@ class Family:
     name: str
     build: Factory
     kinds: tuple[str, ...] | None = None
+    # Kinds a clause may ask for by name but that the coverage phase does not send
+    # unasked (``several`` of ``invalid_bodies``: more than one defect per request).
+    opt_in: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kinds is not None and (not self.kinds or self.kind_param is None):
@@ -47,14 +50,24 @@ class Family:
 
     @classmethod
     def of(
-        cls, entry: Family | Factory, *, kinds: Sequence[str] | None = None
+        cls,
+        entry: Family | Factory,
+        *,
+        kinds: Sequence[str] | None = None,
+        opt_in: Sequence[str] = (),
     ) -> Family:
         """``entry`` as a registry entry, named after its factory."""
         if isinstance(entry, Family):
-            return (
-                entry if kinds is None else cls(entry.name, entry.build, tuple(kinds))
-            )
-        return cls(entry.__name__, entry, None if kinds is None else tuple(kinds))
+            if kinds is None:
+                return entry
+            return cls(entry.name, entry.build, tuple(kinds), tuple(opt_in))
+        declared = None if kinds is None else tuple(kinds)
+        return cls(entry.__name__, entry, declared, tuple(opt_in))
+
+    @property
+    def accepted_kinds(self) -> tuple[str, ...]:
+        """Every kind a catalog may name: the declared ones and the opt-in ones."""
+        return (*(self.kinds or ()), *self.opt_in)
 
     @property
     def kind_param(self) -> str | None:

@@ -13,6 +13,7 @@ from openapi_spec_validator import validate
 
 from conformance.checks import REGISTRY
 from conformance.exceptions import ProfileError
+from conformance.lint import refuse_unsound
 from conformance.profile import Profile, available_apis, schemas_root
 from strategies import FAMILIES
 
@@ -100,11 +101,12 @@ def _broken_copy(tmp_path: Path, api: str, old: str, new: str) -> Path:
     ],
     ids=["bad-kind", "unknown-operation", "unknown-fixture", "scoped-burst"],
 )
-def test_a_catalog_typo_is_a_clear_error_at_load(
+def test_a_catalog_typo_is_a_clear_error_before_any_run(
     tmp_path: Path, old: str, new: str, words: list[str]
 ) -> None:
+    """The linter every run starts with: one ``ProfileError`` line naming it."""
     directory = _broken_copy(tmp_path, "cardda", old, new)
     with pytest.raises(ProfileError) as info:
-        Profile(directory)
+        refuse_unsound(directory)
     for word in words:
         assert word in str(info.value)

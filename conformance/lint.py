@@ -1,0 +1,368 @@
+"""The profile linter: every mistake in a profile's files, one line each, before any
+request is sent.
+
+``conformance check-profile DIR`` prints them all; every run checks the same at start
+and stops with the first (exit 2). A profile mistake must never look like a broken
+contract, nor turn into a clause that passes because its check could not run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from conformance.checks import REGISTRY
+from conformance.exceptions import ProfileError
+from conformance.profile import Clause, Profile, load_profile_at, meta_schema
+from strategies import FAMILIES
+
+# Parameters that name a body member of the profile's error shapes.
+_FIELD_PARAMS = {"field", "body_field"}
+_SCOPES_NEEDING = {"scenario": "probes", "burst": "probes", "run": "scope"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake: the file, the place in it, what is wrong (with the near miss)."""
+
+    file: Path
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.where}: {self.message}"
+
+
+def _near(value: object, known: Iterable[str]) -> str:
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _yaml(path: Path) -> tuple[Any, Problem | None]:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")), None
+    except OSError as exc:
+        return None, Problem(path, "(file)", f"cannot be read: {exc.strerror or exc}")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        problem = getattr(exc, "problem", None) or str(exc)
+        return None, Problem(path, where, f"not valid YAML: {problem}")
+
+
+def _schema_errors(data: Any, schema: Mapping[str, Any], path: Path) -> list[Problem]:
+    validator = jsonschema.Draft202012Validator(schema)
+    found = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
+        where = "/".join(str(p) for p in err.absolute_path) or "(top)"
+        found.append(Problem(path, where, _explain(err)))
+    return found
+
+
+def _explain(err: jsonschema.ValidationError) -> str:
+    """A validation error, with the near miss for a misspelt member name."""
+    schema = err.schema if isinstance(err.schema, Mapping) else {}
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        known = list((schema.get("properties") or {}).keys())
+        extra = [k for k in err.instance if k not in known]
+        if extra:
+            names = ", ".join(f"{k!r}{_near(k, known)}" for k in extra)
+            return f"unknown member {names}; known: {', '.join(known) or 'none'}"
+    return err.message
+
+
+def refuse_unsound(directory: Path) -> None:
+    """Raise ``ProfileError`` with the first problem of the profile, if it has any:
+    every run checks its profiles before it sends anything."""
+    problems = check_profile(directory)
+    if problems:
+        more = len(problems) - 1
+        rest = (
+            f" (and {more} more: conformance check-profile {directory})" if more else ""
+        )
+        raise ProfileError(f"{problems[0]}{rest}")
+
+
+@cache
+def check_profile(directory: Path) -> tuple[Problem, ...]:
+    """Every problem of the profile in ``directory`` (empty when it is sound); read
+    once per process, like the profile itself."""
+    return tuple(_problems(directory))
+
+
+def _problems(directory: Path) -> list[Problem]:
+    meta_path = directory / "profile.yaml"
+    meta, problem = _yaml(meta_path)
+    if problem is not None:
+        return [problem]
+    problems = _schema_errors(meta, meta_schema("profile.schema.json"), meta_path)
+    if not isinstance(meta, Mapping):
+        return problems
+    catalog_path = directory / str(meta.get("catalog", "clauses.yaml"))
+    catalog, problem = _yaml(catalog_path)
+    if problem is not None:
+        problems.append(problem)
+    else:
+        problems += _schema_errors(
+            catalog, meta_schema("catalog.schema.json"), catalog_path
+        )
+    openapi_path = directory / str(meta.get("openapi", "openapi.yaml"))
+    document, problem = _yaml(openapi_path)
+    if problem is not None:
+        problems.append(problem)
+    else:
+        problems += _openapi(document, openapi_path)
+    if problems:
+        return problems
+    try:
+        profile = load_profile_at(directory)
+    except ProfileError as exc:
+        return [Problem(directory, "(profile)", str(exc))]
+    return list(_clauses(profile, catalog_path)) + list(_surface(profile, meta_path))
+
+
+def _openapi(document: Any, path: Path) -> list[Problem]:
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    try:
+        # The base URI lets the document's $refs reach the profile's schema files.
+        validate(document, base_uri=path.resolve().as_uri())
+    except OpenAPIValidationError as exc:
+        where = "/".join(str(p) for p in getattr(exc, "absolute_path", ())) or "(top)"
+        message = str(getattr(exc, "message", exc)).splitlines()[0]
+        return [Problem(path, where, f"not a valid OpenAPI document: {message}")]
+    except Exception as exc:  # the validator's own failure on a strange document
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return [Problem(path, "(top)", f"not a valid OpenAPI document: {first}")]
+    return []
+
+
+@cache
+def _member_names(directory: Path) -> frozenset[str]:
+    """Every property name any error-shape schema of the profile declares."""
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            names.update((node.get("properties") or {}).keys())
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in directory.glob("*.schema.json"):
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    return frozenset(names)
+
+
+def _clauses(profile: Profile, path: Path) -> Iterator[Problem]:
+    checks = sorted(REGISTRY.names())
+    for clause in profile.clauses:
+        at = f"clause {clause.id}"
+        if clause.check not in REGISTRY.names():
+            yield Problem(
+                path,
+                at,
+                f"unknown check {clause.check!r}{_near(clause.check, checks)}",
+            )
+        else:
+            yield from _check_params(profile, clause, path, at)
+        yield from _probes(profile, clause, path, at)
+
+
+def _check_params(
+    profile: Profile, clause: Clause, path: Path, at: str
+) -> Iterator[Problem]:
+    spec = REGISTRY.get(clause.check)
+    needs = _SCOPES_NEEDING.get(spec.scope)
+    if needs == "probes" and clause.probes is None:
+        yield Problem(path, at, f"check {spec.name} judges probes: give 'probes'")
+    if needs == "scope" and clause.on is None:
+        yield Problem(path, at, f"check {spec.name} judges the whole run: give 'scope'")
+    errors = list(_schema_errors(dict(clause.params), spec.params, path))
+    for err in errors:
+        yield Problem(path, f"{at}: with/{err.where}", f"{spec.name}: {err.message}")
+    if errors:
+        return
+    params = clause.params
+    if "schema" in params:
+        yield from _schema_reference(profile, str(params["schema"]), path, at)
+    if "patterns" in params:
+        target = (profile.directory / str(params["patterns"])).resolve()
+        if not target.is_file():
+            yield Problem(
+                path,
+                f"{at}: with/patterns",
+                f"no file {params['patterns']!r} ({target})",
+            )
+    members = _member_names(profile.directory)
+    for name in _FIELD_PARAMS & set(params):
+        value = str(params[name])
+        if members and value not in members:
+            yield Problem(
+                path,
+                f"{at}: with/{name}",
+                f"{value!r} is a member of no error shape of the profile"
+                f"{_near(value, members)}",
+            )
+
+
+def _schema_reference(
+    profile: Profile, reference: str, path: Path, at: str
+) -> Iterator[Problem]:
+    name, _, pointer = reference.partition("#")
+    files = sorted(p.name for p in profile.directory.glob("*.schema.json"))
+    if name not in files:
+        yield Problem(
+            path, f"{at}: with/schema", f"no schema file {name!r}{_near(name, files)}"
+        )
+        return
+    if pointer:
+        node: Any = json.loads((profile.directory / name).read_text(encoding="utf-8"))
+        for part in [p for p in pointer.split("/") if p]:
+            if not isinstance(node, dict) or part not in node:
+                known = list(node) if isinstance(node, dict) else []
+                yield Problem(
+                    path,
+                    f"{at}: with/schema",
+                    f"{reference!r}: no {part!r} in {name}{_near(part, known)}",
+                )
+                return
+            node = node[part]
+
+
+def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[Problem]:
+    probes = clause.probes or {}
+    fixtures = [f.name for f in profile.fixtures]
+    for need in clause.needs:
+        if need not in fixtures:
+            yield Problem(
+                path, f"{at}: needs", f"unknown fixture {need!r}{_near(need, fixtures)}"
+            )
+    operations = sorted(profile.operations)
+    for op in probes.get("operations", []):
+        if op not in profile.operations:
+            yield Problem(
+                path,
+                f"{at}: probes/operations",
+                f"unknown operation {op!r}{_near(op, operations)}",
+            )
+    strategy = probes.get("strategy")
+    if strategy is None:
+        return
+    if strategy not in FAMILIES:
+        yield Problem(
+            path,
+            f"{at}: probes/strategy",
+            f"unknown strategy {strategy!r}{_near(strategy, sorted(FAMILIES))}",
+        )
+        return
+    family = FAMILIES[strategy]
+    given = dict(probes.get("with") or {})
+    for key in given:
+        if key not in family.params:
+            takes = ", ".join(family.params) or "no parameters"
+            yield Problem(
+                path,
+                f"{at}: probes/with/{key}",
+                f"{strategy} takes no {key!r}{_near(key, family.params)}; it takes "
+                f"{takes}",
+            )
+    for key in family.required:
+        if key not in given:
+            yield Problem(path, f"{at}: probes/with", f"{strategy} needs {key!r}")
+    kinds = given.get("kinds")
+    declared = family.accepted_kinds
+    if isinstance(kinds, list) and declared:
+        for kind in kinds:
+            if kind not in declared:
+                yield Problem(
+                    path,
+                    f"{at}: probes/with/kinds",
+                    f"{strategy} has no kind {kind!r}{_near(kind, declared)}; "
+                    f"it has {', '.join(declared)}",
+                )
+    fixture = given.get("fixture")
+    names = [f.name for f in profile.fixtures]
+    if isinstance(fixture, str) and fixture not in names:
+        yield Problem(
+            path,
+            f"{at}: probes/with/fixture",
+            f"unknown fixture {fixture!r}{_near(fixture, names)}",
+        )
+
+
+_POINTER = re.compile(r"^(/([^~/]|~[01])*)*$")
+
+
+def _surface(profile: Profile, path: Path) -> Iterator[Problem]:
+    operations = sorted(profile.operations)
+    fixtures = {f.name: f for f in profile.fixtures}
+    meta = profile.meta
+    credential = meta.get("credential")
+    if credential not in fixtures:
+        yield Problem(
+            path,
+            "credential",
+            f"names no fixture: {credential!r}{_near(credential, fixtures)}",
+        )
+    elif not fixtures[str(credential)].secret:
+        yield Problem(path, "credential", f"fixture {credential!r} must be secret")
+    tenant = profile.tenant or {}
+    holder = tenant.get("fixture")
+    if holder and holder not in fixtures:
+        yield Problem(
+            path,
+            "tenant/fixture",
+            f"names no fixture: {holder!r}{_near(holder, fixtures)}",
+        )
+    preflight = meta.get("preflight")
+    if preflight is not None and preflight not in profile.operations:
+        yield Problem(
+            path,
+            "preflight",
+            f"unknown operation {preflight!r}{_near(preflight, operations)}",
+        )
+    produced = {name for name, f in fixtures.items() if not f.secret}
+    for index, step in enumerate(profile.setup):
+        where = f"setup/{index} ({step.get('var')})"
+        for op in [step.get("operation"), *_lookups(step)]:
+            if op not in profile.operations:
+                yield Problem(
+                    path, where, f"unknown operation {op!r}{_near(op, operations)}"
+                )
+        for pointer in [step.get("pick"), *_picks(step)]:
+            if not isinstance(pointer, str) or not _POINTER.match(pointer):
+                yield Problem(path, where, f"pick {pointer!r} is not a JSON Pointer")
+        produced.add(str(step.get("var")))
+    openapi = profile.directory / str(meta.get("openapi", "openapi.yaml"))
+    for op_id in operations:
+        for name in sorted(profile.operations[op_id].needed_vars() - produced):
+            yield Problem(
+                openapi,
+                f"operation {op_id}",
+                f"needs value {name!r} (a ${{{name}}} placeholder or "
+                f"x-conformance-var), which no setup step or fixture provides"
+                f"{_near(name, produced)}",
+            )
+
+
+def _lookups(step: Mapping[str, Any]) -> list[Any]:
+    return [spec.get("operation") for spec in (step.get("on_status") or {}).values()]
+
+
+def _picks(step: Mapping[str, Any]) -> list[Any]:
+    return [spec.get("pick") for spec in (step.get("on_status") or {}).values()]
