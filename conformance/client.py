@@ -58,6 +58,7 @@ class ClientSettings:
     retry_refused: int = 3
     max_refused_wait_s: float = 15.0
     credential_header: str = "Authorization"
+    credential_query: str | None = None
 
 
 class Client:
@@ -73,9 +74,13 @@ class Client:
         on_exchange: Callable[[Exchange], None] | None = None,
     ) -> None:
         self.settings = settings
-        self.redactor = Redactor(secrets.values())
+        self.redactor = Redactor(secrets.values(), headers=[settings.credential_header])
         self._credentials = CredentialRenderer(
-            Placement(header=settings.credential_header), secrets, env_names
+            Placement(
+                header=settings.credential_header, query=settings.credential_query
+            ),
+            secrets,
+            env_names,
         )
         self._wire = Wire(
             timeout_s=settings.timeout_s,
@@ -127,8 +132,9 @@ class Client:
         """The absolute URL of a probe (base URL path kept as a prefix)."""
         base = self.settings.base_url.rstrip("/")
         url = base + probe.path
-        if probe.query:
-            url += "?" + urlencode(probe.query)
+        query = [*probe.query, *self._credentials.query(probe.credential)]
+        if query:
+            url += "?" + urlencode(query)
         return url
 
     def _headers(self, probe: Probe) -> list[tuple[str, str]]:
@@ -268,12 +274,20 @@ class Client:
     ) -> Exchange:
         shown, from_env = self._credentials.shown(probe.credential)
         curl_headers = [(k, self.redactor.text(v)) for k, v in probe.headers]
+        url, query_from_env = request.url, None
+        in_query = self._credentials.shown_query(probe.credential)
+        if in_query is not None:  # the URL names the variable, as a header would
+            url = self.settings.base_url.rstrip("/") + probe.path
+            if probe.query:
+                url += "?" + urlencode(list(probe.query))
+            query_from_env = "=".join(in_query)
         curl = curl_line(
             probe.method,
-            request.url,
+            self.redactor.text(url),
             curl_headers + shown,
             None if probe.body is None else self.redactor.data(probe.body),
             from_env=from_env,
+            query_from_env=query_from_env,
         )
         return Exchange(
             seq=seq,

@@ -25,6 +25,9 @@ from conformance.exceptions import ProfileError
 from conformance.probe import Answer
 from conformance.surface import Operation, parse_operations
 
+DEFAULT_CREDENTIAL = "Authorization: Bearer {token}"
+"""Where a credential goes unless the profile says otherwise (``credential_header``)."""
+
 
 def schemas_root() -> Path:
     """Where the profiles live: inside the installed package, else the source tree."""
@@ -212,6 +215,16 @@ class Profile:
         """Where the machine code, message and per-field errors sit in a body."""
         eb: Mapping[str, str] = self.meta.get("error_body", {})
         return eb
+
+    @property
+    def credential_placement(self) -> tuple[str, str | None, str]:
+        """(header, query parameter or ``None``, template) of the credential."""
+        query = self.meta.get("credential_query")
+        if query:
+            return "Authorization", str(query), "{token}"
+        spec = str(self.meta.get("credential_header") or DEFAULT_CREDENTIAL)
+        header, _, template = spec.partition(":")
+        return header.strip(), None, template.strip()
 
     @property
     def secret_fixtures(self) -> frozenset[str]:

@@ -7,6 +7,7 @@ echoes the key back in a body must not get it into a report).
 
 from __future__ import annotations
 
+import base64
 import shlex
 from collections.abc import Iterable, Mapping
 
@@ -31,11 +32,18 @@ SENSITIVE_HEADERS = frozenset(
 class Redactor:
     """Masks the given secret values and credential headers."""
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self, secrets: Iterable[str] = (), *, headers: Iterable[str] = ()
+    ) -> None:
         # Longest first, so a secret that contains another is masked whole; the
-        # trimmed form too, since that is what goes on the wire.
+        # trimmed form too, since that is what goes on the wire, and the Base64 form
+        # (Basic auth sends ``user:password`` encoded; an echo must not show it).
         given = [s for s in secrets if s and s.strip()]
-        self._secrets = sorted({*given, *(s.strip() for s in given)}, key=len)[::-1]
+        encoded = [base64.b64encode(s.strip().encode()).decode() for s in given]
+        forms = {*given, *(s.strip() for s in given), *encoded}
+        self._secrets = sorted(forms, key=len)[::-1]
+        # A profile's own credential header (``X-Team-Token``) is masked by name too.
+        self._sensitive = SENSITIVE_HEADERS | {h.lower() for h in headers}
 
     def text(self, value: str) -> str:
         """``value`` with every secret replaced."""
@@ -54,7 +62,7 @@ class Redactor:
 
     def header(self, name: str, value: str) -> str:
         """A header value fit to show: credentials keep only their scheme word."""
-        if name.lower() not in SENSITIVE_HEADERS:
+        if name.lower() not in self._sensitive:
             return self.text(value)
         scheme, _, rest = value.strip().partition(" ")
         if name.lower() in {"authorization", "proxy-authorization"}:
@@ -93,6 +101,11 @@ def _quote_bytes(body: bytes) -> str:
     return "$'" + "".join(out) + "'"
 
 
+def _in_double_quotes(value: str) -> str:
+    """``value`` for a double-quoted shell word: ``$`` expands, nothing else does."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
+
+
 def curl_line(
     method: str,
     url: str,
@@ -100,19 +113,26 @@ def curl_line(
     body: bytes | None,
     *,
     from_env: Mapping[str, str] | None = None,
+    query_from_env: str | None = None,
 ) -> str:
     """A ``curl`` command that reproduces an already redacted request.
 
     ``from_env`` maps a header name to a value that names the environment variable
     holding its secret (``Bearer $CONFORMANCE_API_KEY``); it is double-quoted so the
     shell expands it, and the line reproduces the request without showing the secret.
+    ``query_from_env`` is a last query parameter naming one (``api_key=$CONFORMANCE_
+    API_KEY``, a key in the query): the URL is double-quoted, its own ``$`` escaped.
     """
-    parts = ["curl", "-i", "-X", method, shlex.quote(url)]
+    shown_url = shlex.quote(url)
+    if query_from_env is not None:
+        plain = _in_double_quotes(url).replace("$", "\\$")
+        joint = "&" if "?" in url else "?"
+        shown_url = f'"{plain}{joint}{_in_double_quotes(query_from_env)}"'
+    parts = ["curl", "-i", "-X", method, shown_url]
     for name, value in headers:
         parts += ["-H", shlex.quote(f"{name}: {value}")]
     for name, value in (from_env or {}).items():
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
-        parts += ["-H", f'"{name}: {escaped}"']
+        parts += ["-H", f'"{name}: {_in_double_quotes(value)}"']
     if body is not None:
         parts += ["--data-binary", _quote_bytes(body) if body else "''"]
     return " ".join(parts)

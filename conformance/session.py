@@ -67,6 +67,7 @@ class ApiSession:
         self.settings = settings
         assert target.base_url is not None
         rate = self.rate_limit
+        header, query, template = self.profile.credential_placement
         self.client = Client(
             ClientSettings(
                 base_url=target.base_url,
@@ -78,6 +79,8 @@ class ApiSession:
                 buckets=tuple(
                     (self.profile.rate_limit or {}).get("buckets", ["client"])
                 ),
+                credential_header=header,
+                credential_query=query,
             ),
             target.secrets(),
             env_names=target.env_names,
@@ -101,6 +104,7 @@ class ApiSession:
         self.ctx = ProbeContext(
             operations=self._operations(),
             credential=self.profile.meta["credential"],
+            credential_template=template,
             values=non_secret,
             tenant_header=tenant.get("header"),
             tenant_fixture=tenant.get("fixture"),

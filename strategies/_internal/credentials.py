@@ -6,6 +6,7 @@ Only the credential changes; everything else is the valid request. Keys are name
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -36,6 +37,8 @@ CREDENTIAL_KINDS = (
 """The ``kinds`` of ``malformed_credentials``."""
 
 _CARRY_KEY = frozenset({"bare-key", "other-scheme"})
+_NEED_SCHEME = _CARRY_KEY
+"""Kinds that only mean something when the template has a scheme (``Bearer``)."""
 """Kinds that send the valid key: a target ignoring the defect would act on them."""
 
 _OTHER_SCHEMES = ("Token {token}", "Basic {token}", "Bearer: {token}", "ApiKey {token}")
@@ -44,7 +47,7 @@ _VISIBLE = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
 
 def _scheme(ctx: ProbeContext) -> str:
     """The scheme of the valid template (``Bearer`` for ``Bearer {token}``)."""
-    return ctx.credential_template.split("{token}")[0].strip()
+    return re.split(r"\{token(?:_base64)?\}", ctx.credential_template)[0].strip()
 
 
 def _writes(op: Operation, kind: str) -> bool:
@@ -141,11 +144,16 @@ def malformed_credentials(
 ) -> st.SearchStrategy[Scenario]:
     """The valid request with a malformed credential of one of ``kinds`` (or any)."""
     chosen = choose_many("kinds", kinds, CREDENTIAL_KINDS, default=CREDENTIAL_KINDS)
-    if "bare-key" in chosen and not _scheme(ctx):
-        raise BadArgument(
-            "kinds=['bare-key'] is the valid form when the credential template is "
-            f"{ctx.credential_template!r}"
-        )
+    if not _scheme(ctx):
+        # A template without a scheme word (``X-API-Key: {token}``, a query key):
+        # "no scheme" is the valid form and there is no other scheme to try.
+        if kinds is None:
+            chosen = tuple(k for k in chosen if k not in _NEED_SCHEME)
+        elif _NEED_SCHEME & set(chosen):
+            raise BadArgument(
+                f"kinds={sorted(_NEED_SCHEME & set(chosen))!r} need a scheme word, "
+                f"and the credential template is {ctx.credential_template!r}"
+            )
     cases = plan(
         ctx,
         "malformed_credentials",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from conformance.credentials import CredentialRenderer, Placement
 from conformance.probe import Credential
+from conformance.redact import curl_line
 
 SECRET = "sk_live_7Qv2pX9mR4tK8wZ1"
 
@@ -54,3 +57,39 @@ def test_a_given_environment_name_is_used_in_the_curl_form():
     _, from_env = renderer(api_key="STAGING_KEY").shown(Credential.of("api_key"))
 
     assert from_env == {"Authorization": "Bearer $STAGING_KEY"}
+
+
+def test_basic_sends_the_key_base64_encoded_and_curl_encodes_the_variable():
+    credential = Credential.of("api_key", template="Basic {token_base64}")
+    encoded = base64.b64encode(SECRET.encode()).decode()
+    assert renderer().wire(credential) == [("Authorization", f"Basic {encoded}")]
+    assert renderer().shown(credential) == (
+        [],
+        {"Authorization": "Basic $(printf %s $CONFORMANCE_API_KEY | base64 -w0)"},
+    )
+
+
+def test_a_query_placement_sends_no_header_and_names_the_variable_in_the_url():
+    query = CredentialRenderer(Placement(query="key"), {"api_key": SECRET})
+    credential = Credential.of("api_key", template="{token}")
+    assert query.wire(credential) == []
+    assert query.query(credential) == [("key", SECRET)]
+    assert query.shown(credential) == ([], {})
+    assert query.shown_query(credential) == ("key", "$CONFORMANCE_API_KEY")
+    assert query.query(Credential.none()) == []
+    junk = Credential(template="{token}", literal="a b&c")
+    assert query.shown_query(junk) == ("key", "a%20b%26c")
+
+
+def test_a_curl_line_with_the_key_in_the_query_expands_only_the_variable():
+    line = curl_line(
+        "GET",
+        "https://api.example.test/v1/$x?a=1",
+        [],
+        None,
+        query_from_env="key=$CONFORMANCE_API_KEY",
+    )
+    assert line == (
+        'curl -i -X GET "https://api.example.test/v1/\\$x?a=1&key=$CONFORMANCE_API_KEY"'
+    )
+    assert SECRET not in line
