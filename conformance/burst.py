@@ -57,7 +57,7 @@ def burst(session: ApiSession, op_id: str) -> Burst:
     waited = 0.0
     no_recovery = ""
     if limited is not None and limited.response is not None:
-        raw = limited.response.header("Retry-After")
+        raw = limited.response.header(session.retry_header)
         seconds = retry_after_seconds(raw)
         if seconds is not None and seconds <= MAX_RECOVERY_WAIT_S:
             waited = seconds + 0.25

@@ -59,6 +59,7 @@ class ClientSettings:
     max_refused_wait_s: float = 15.0
     credential_header: str = "Authorization"
     credential_query: str | None = None
+    retry_header: str = "Retry-After"
 
 
 class Client:
@@ -102,6 +103,7 @@ class Client:
                 max_429_wait_s=settings.max_429_wait_s,
                 retry_refused=settings.retry_refused,
                 max_refused_wait_s=settings.max_refused_wait_s,
+                retry_header=settings.retry_header,
             ),
             self.notes,
         )

@@ -24,6 +24,8 @@ class RetryLimits:
     max_429_wait_s: float
     retry_refused: int
     max_refused_wait_s: float
+    # The header a 429 names its delay in (the profile's ``rate_limit.retry_header``).
+    retry_header: str = "Retry-After"
 
 
 class RetryPolicy:
@@ -65,7 +67,7 @@ class RetryPolicy:
         self.answered = True
         if response.status != 429 or not paced or self.storm:
             return None
-        wait = retry_after_seconds(response.header("Retry-After")) or 1
+        wait = retry_after_seconds(response.header(self.limits.retry_header)) or 1
         limits = self.limits
         if throttled >= limits.retry_429:
             self.notes.append(

@@ -81,6 +81,7 @@ class ApiSession:
                 ),
                 credential_header=header,
                 credential_query=query,
+                retry_header=self.retry_header,
             ),
             target.secrets(),
             env_names=target.env_names,
@@ -119,6 +120,11 @@ class ApiSession:
             for c in self.profile.clauses
             if c.on is not None and REGISTRY.get(c.check).scope == "exchange"
         ]
+
+    @property
+    def retry_header(self) -> str:
+        """The header a 429 names its delay in (``Retry-After`` unless documented)."""
+        return str((self.profile.rate_limit or {}).get("retry_header", "Retry-After"))
 
     @property
     def rate_limit(self) -> float | None:

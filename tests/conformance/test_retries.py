@@ -18,10 +18,12 @@ LIMITS = RetryLimits(
 PROBE = Probe("listThings", "GET", "/v1/things")
 
 
-def exchange(status: int | None, retry_after: str = "1") -> Exchange:
+def exchange(
+    status: int | None, retry_after: str = "1", header: str = "Retry-After"
+) -> Exchange:
     received = None
     if status is not None:
-        headers = (("Retry-After", retry_after),) if status == 429 else ()
+        headers = ((header, retry_after),) if status == 429 else ()
         received = Received(status, headers, b"{}", False, datetime.now(UTC), 0.01)
     return Exchange(
         seq=1,
@@ -33,7 +35,7 @@ def exchange(status: int | None, retry_after: str = "1") -> Exchange:
     )
 
 
-def policy(**limits: float) -> RetryPolicy:
+def policy(**limits: float | str) -> RetryPolicy:
     values = {**LIMITS.__dict__, **limits}
     return RetryPolicy(RetryLimits(**values), [])
 
@@ -70,6 +72,24 @@ def test_a_429_is_waited_out_for_its_retry_after():
     assert decision == ("throttled", 3)
     assert retries.waited_429_s == 3
     assert "unexpected 429" in retries.notes[-1]
+
+
+def test_the_delay_is_read_from_the_header_the_profile_names():
+    """``rate_limit.retry_header: X-RateLimit-Reset-After``: that header, not
+    Retry-After, says how long to wait."""
+    custom = policy(retry_header="X-RateLimit-Reset-After")
+    decision = custom.wait_before_retry(
+        exchange(429, "4", header="x-ratelimit-reset-after"),
+        refused=0,
+        throttled=0,
+        paced=True,
+    )
+    assert decision == ("throttled", 4)
+    # The default header is not read when the profile names another.
+    ignored = custom.wait_before_retry(
+        exchange(429, "4"), refused=0, throttled=0, paced=True
+    )
+    assert ignored == ("throttled", 1)
 
 
 def test_an_unpaced_429_is_wanted_as_it_is():
