@@ -87,6 +87,13 @@ def header_unique(ctx: CheckContext, exchanges: Sequence[Exchange]) -> list[Viol
     return violations
 
 
+def _content_types(values: Sequence[str]) -> str:
+    """The Content-Type values a response carried, for the evidence."""
+    if not values:
+        return "no Content-Type"
+    return " and ".join(repr(v) for v in values)
+
+
 def is_json_media_type(content_type: str | None) -> bool:
     """``application/json`` or any ``+json`` type; parameters (charset) allowed."""
     if not content_type:
@@ -103,13 +110,7 @@ def json_content_type(ctx: CheckContext, exchange: Exchange) -> None:
     values = exchange.response.header_values("content-type")
     if len(values) == 1 and is_json_media_type(values[0]):
         return
-    actual = (
-        "no Content-Type"
-        if not values
-        else " and ".join(repr(v) for v in values)
-        if len(values) > 1
-        else repr(values[0])
-    )
+    actual = _content_types(values)
     raise ctx.violation(
         "error response is not labelled as JSON",
         expected="Content-Type application/json (or a +json type)",
@@ -143,13 +144,7 @@ def exact_media_type(ctx: CheckContext, exchange: Exchange) -> None:
     values = exchange.response.header_values("content-type")
     if len(values) == 1 and media_type(values[0]) in wanted:
         return
-    actual = (
-        "no Content-Type"
-        if not values
-        else " and ".join(repr(v) for v in values)
-        if len(values) > 1
-        else repr(values[0])
-    )
+    actual = _content_types(values)
     raise ctx.violation(
         f"response is not labelled {' or '.join(wanted)}",
         expected=f"Content-Type {' or '.join(wanted)}",

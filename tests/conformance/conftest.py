@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from _clock import FakeClock
 
 from conformance.checks import REGISTRY, CheckContext
 from conformance.exchange import Exchange, Received, SentRequest
@@ -113,3 +114,9 @@ def judge(check_ctx: Callable[..., CheckContext]) -> Callable[..., Any]:
         return REGISTRY.get(ctx.clause.check).fn(ctx, subject)
 
     return run
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], FakeClock]:
+    """``fake_clock("conformance.pacing")``: that module's clock, faked."""
+    return lambda module: FakeClock().install(monkeypatch, module)

@@ -88,27 +88,9 @@ def make_client() -> Iterator[Callable[..., Client]]:
         client.close()
 
 
-@dataclass
-class FakeClock:
-    """A monotonic clock that only moves when someone sleeps (or a test moves it)."""
-
-    now: float = 1000.0
-    slept: list[float] = field(default_factory=list)
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    monkeypatch.setattr("conformance.client.time.monotonic", fake.monotonic)
-    monkeypatch.setattr("conformance.client.time.sleep", fake.sleep)
-    return fake
+def clock(fake_clock: Callable[[str], Any]) -> Any:
+    return fake_clock("conformance.client")
 
 
 def evidence(exchange: Exchange) -> str:
@@ -518,7 +500,7 @@ def test_unpaced_probe_gets_its_429_at_once(make_client, clock):
 BUCKETS = ("header:company-id", "header:authorization", "client")
 
 
-def timed(clock: FakeClock) -> tuple[Recorder, list[tuple[str, float]]]:
+def timed(clock: Any) -> tuple[Recorder, list[tuple[str, float]]]:
     """A target that notes (company-id, fake time) of each request."""
     times: list[tuple[str, float]] = []
 

@@ -13,10 +13,11 @@ import random
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from _clock import FakeClock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,30 +26,12 @@ from conformance.pacing import Pacer, bucket_of
 from conformance.probe import Probe
 
 
-@dataclass
-class FakeClock:
-    """A monotonic clock that only moves when someone sleeps (or a test moves it)."""
-
-    now: float = 1000.0
-    slept: list[float] = field(default_factory=list)
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    monkeypatch.setattr("conformance.pacing.time.monotonic", fake.monotonic)
-    monkeypatch.setattr("conformance.pacing.time.sleep", fake.sleep)
-    return fake
+def clock(fake_clock: Callable[[str], FakeClock]) -> FakeClock:
+    return fake_clock("conformance.pacing")
 
 
-def send(pacer: Pacer, clock: FakeClock, bucket: str = "b", latency: float = 0.0):
+def send(pacer: Pacer, clock: Any, bucket: str = "b", latency: float = 0.0):
     """One paced request that takes ``latency`` to answer; its (sent, answered)."""
     with pacer.sending(bucket) as slot:
         clock.now += latency
@@ -205,10 +188,8 @@ def test_no_window_ever_holds_more_than_the_limit(limit, steps):
     window after the answer to the one ``capacity`` requests before it in its
     bucket, so wherever the target saw each one between send and answer, no window
     of its clock holds more than ``capacity``."""
-    clock = FakeClock()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("conformance.pacing.time.monotonic", clock.monotonic)
-        mp.setattr("conformance.pacing.time.sleep", clock.sleep)
+        clock = FakeClock().install(mp, "conformance.pacing")
         pacer = Pacer(limit=limit, fraction=1.0)
         seen: dict[str, list[tuple[float, float]]] = {"a": [], "b": []}
         for bucket, think, latency in steps:
