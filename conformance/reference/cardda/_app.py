@@ -7,6 +7,7 @@ company-id, role policy, resource lookup, body syntax, field validation, state c
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
@@ -74,6 +75,9 @@ def _index(raw: str | None, name: str) -> int | None:
     return int(raw)
 
 
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
 class _Api:
     """The endpoints of one app instance, sharing its store and renderer."""
 
@@ -94,6 +98,14 @@ class _Api:
         if token == header or not token or any(ch.isspace() for ch in token):
             raise self._pick("CD-AUTH-2", c.UNAUTHENTICATED)
         user = self.store.users.get(token)
+        if (
+            user is None
+            and self.broken("CD-AUTH-2:any-token")
+            and not _UUID.match(token)
+        ):
+            # Any unknown well-formed token that is not a UUID passes as the
+            # owner's (the first seeded user): only a random-token probe shows it.
+            user = next(iter(self.store.users.values()))
         if user is None:
             raise ApiError(c.UNAUTHENTICATED)
         if not user.email_verified:

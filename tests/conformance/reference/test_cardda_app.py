@@ -615,6 +615,14 @@ def _names_fields(rs: Responses) -> None:
     }
 
 
+def _fail(rs: Responses) -> None:
+    raise AssertionError([(r.status_code, r.text) for r in rs])
+
+
+def _all_422(rs: Responses) -> None:
+    assert [r.status_code for r in rs] == [422] * len(rs), [r.text for r in rs]
+
+
 def _names_one_field(rs: Responses) -> None:
     assert rs[0].status_code == 422
     assert len(rs[0].json()["errors"]) == 1
@@ -753,6 +761,21 @@ def _malformed_authorizations(c: TestClient, fx: Fixtures) -> Responses:
     return [c.get(RECIPIENTS, headers={**company, "Authorization": v}) for v in values]
 
 
+def _random_tokens(c: TestClient, fx: Fixtures) -> Responses:
+    company = {"company-id": fx["company_id"]}
+    tokens = ("cd_live_unknown", "a0b1c2", "123e4567-e89b-12d3-a456-426614174000")
+    return [
+        c.get(RECIPIENTS, headers={**company, "Authorization": f"Bearer {t}"})
+        for t in tokens
+    ]
+
+
+def _arrays(c: TestClient, fx: Fixtures) -> Responses:
+    return [
+        c.post(RECIPIENTS, headers=auth(fx), content=raw) for raw in (b"[]", b"[1]")
+    ]
+
+
 def _unverified(c: TestClient, fx: Fixtures) -> Responses:
     return [c.get(RECIPIENTS, headers=auth(fx, "unverified_api_key"))]
 
@@ -833,6 +856,15 @@ FAULT_CASES: dict[str, FaultCase] = {
     "CD-POLICY-1": FaultCase(
         _limited_create, _equal((403, "forbidden")), _equal((401, "unauthorized"))
     ),
+    "CD-AUTH-2:any-token": FaultCase(
+        _random_tokens,
+        _equal(*[(401, "unauthenticated")] * 3),
+        # A UUID-shaped unknown key is still refused: only a random token passes.
+        lambda rs: [r.status_code for r in rs] == [200, 200, 401] or _fail(rs),
+    ),
+    "CD-REQ-1:array-as-object": FaultCase(
+        _arrays, _equal(*[(400, "bad_request")] * 2), _all_422
+    ),
     "CD-REQ-1": FaultCase(
         _not_objects, _equal(*[(400, "bad_request")] * 2), _req_1_faulty
     ),
@@ -874,6 +906,8 @@ def test_each_fault_switch_breaks_its_clause(clause):
 ENTANGLED = {
     ("CD-CODE-1", "CD-POLICY-1"),  # the policy denial is the 403 whose code changes
     ("CD-TENANT-3", "CD-TENANT-2"),  # the foreign company is also a non-member UUID
+    # The shape case provokes its 401 with an unknown token, which that fault lets in.
+    ("CD-AUTH-2:any-token", "CD-BODY-A"),
 }
 
 
