@@ -29,8 +29,9 @@ def _describe_actual(ctx: CheckContext, exchange: Exchange) -> str:
             if name and name in body:
                 parts.append(f"{name} {body[name]!r}")
         errors_field = fields.get("fields_field")
-        if errors_field and isinstance(body.get(errors_field), dict):
-            parts.append(f"naming {sorted(body[errors_field])}")
+        named = named_fields(body.get(errors_field or ""), fields)
+        if errors_field and named is not None:
+            parts.append(f"naming {sorted(named)}")
     elif response.body:
         parts.append(f"body {response.text[:80]!r}")
     return parts[0] + (" with " + ", ".join(parts[1:]) if parts[1:] else "")
@@ -62,10 +63,39 @@ def answer_matches(
     if answer.name_field and broken:
         # Every broken field, not just one: a several-defect probe is sent to check
         # that the answer does not stop at the first field it finds.
-        named = body.get(fields.get("fields_field", ""))
-        if not isinstance(named, dict) or not set(broken) <= set(named):
+        named = named_fields(body.get(fields.get("fields_field", "")), fields)
+        if named is None or not set(broken) <= named:
             return False
     return True
+
+
+_NAME_MEMBERS = ("name", "field", "param", "pointer")
+"""Members an item of an array of field errors may name its field in, in order:
+RFC 9457's ``invalid-params`` use ``name``, ``errors`` arrays often a ``pointer``."""
+
+
+def named_fields(value: Any, fields: Mapping[str, str]) -> set[str] | None:
+    """The body fields a validation answer names: the keys of an object keyed by
+    field (``{"errors": {"name": [...]}}``), or, for an array of objects, each
+    item's ``field_member`` (else the first of ``name``, ``field``, ``param``,
+    ``pointer``), a JSON Pointer (``/name``, ``#/name``) naming its first segment.
+    ``None`` when the value names no fields at all."""
+    if isinstance(value, dict):
+        return {str(k) for k in value}
+    if not isinstance(value, list) or not all(isinstance(i, dict) for i in value):
+        return None
+    wanted = fields.get("field_member")
+    members = (wanted,) if wanted else _NAME_MEMBERS
+    found: set[str] = set()
+    for item in value:
+        raw = next((item[m] for m in members if isinstance(item.get(m), str)), None)
+        if raw is None:
+            continue
+        if raw.startswith(("#/", "/")):
+            first = raw.lstrip("#").lstrip("/").split("/")[0]
+            raw = first.replace("~1", "/").replace("~0", "~")
+        found.add(raw)
+    return found
 
 
 @REGISTRY.register("expected_answer", "exchange")

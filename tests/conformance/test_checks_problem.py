@@ -1,4 +1,5 @@
-"""Checks that RFC 9457 problem-details APIs need: the exact media type.
+"""Checks that RFC 9457 problem-details APIs need: the exact media type, and field
+naming read from an array of objects (``invalid-params``, ``errors``).
 
 No shipped profile binds ``exact_media_type`` (both answer ``application/json``), so
 the clause is made here, on the Cardda profile, with the parameters a problem-details
@@ -10,7 +11,9 @@ from __future__ import annotations
 import pytest
 
 from conformance.checks import REGISTRY, CheckContext
+from conformance.checks.answers import answer_matches, named_fields
 from conformance.exceptions import Violation
+from conformance.probe import Answer, Probe
 from conformance.profile import Clause, load_profile
 
 PROBLEM = {"type": "about:blank", "title": "Not Found", "status": 404}
@@ -74,3 +77,58 @@ def test_another_type_none_or_two_fail(make_exchange, headers, says):
 def test_any_of_several_types_may_be_allowed(make_exchange):
     exchange = make_exchange(400, PROBLEM, [("Content-Type", "application/json")])
     assert _judge(exchange, ("application/problem+json", "application/json")) is None
+
+
+# -- field naming from an array of objects (RFC 9457 invalid-params, errors arrays) ----
+
+PROBLEM_FIELDS = {"fields_field": "errors"}
+
+
+@pytest.mark.parametrize(
+    ("errors", "named"),
+    [
+        ({"name": ["blank"], "rut": ["invalid"]}, {"name", "rut"}),
+        ([{"name": "name", "reason": "blank"}, {"name": "rut"}], {"name", "rut"}),
+        ([{"pointer": "#/name", "detail": "blank"}], {"name"}),
+        ([{"pointer": "/mergeTags/0/email"}], {"mergeTags"}),
+        ([{"field": "a~1b"}], {"a~1b"}),
+        ([{"pointer": "/a~1b"}], {"a/b"}),
+        ([{"detail": "no name here"}], set()),
+    ],
+    ids=["object", "names", "hash-pointer", "pointer", "field", "escaped", "none"],
+)
+def test_named_fields_read_objects_and_arrays_of_objects(errors, named):
+    assert named_fields(errors, PROBLEM_FIELDS) == named
+
+
+@pytest.mark.parametrize("value", ["name", 3, None, ["name"], [{"name": "a"}, "b"]])
+def test_a_value_that_names_no_fields_is_none(value):
+    assert named_fields(value, PROBLEM_FIELDS) is None
+
+
+def test_a_profile_may_say_which_member_names_the_field():
+    errors = [{"name": "ignored", "loc": "rut"}]
+    assert named_fields(errors, {"field_member": "loc"}) == {"rut"}
+
+
+def test_an_array_answer_must_name_every_broken_field(make_exchange):
+    """``name_field`` judges an RFC 9457 answer as it judges an object keyed by
+    field: every broken field named passes, one left out fails."""
+    probe = Probe(
+        operation="createRecipient",
+        method="POST",
+        path="/v1/banking/bank_recipients",
+        defect="2 fields broken at once",
+        defect_kind="invalid",
+        field="name",
+        fields=("name", "rut"),
+    )
+    answer = Answer(status="422", name_field=True)
+    both = [{"name": "name"}, {"pointer": "#/rut"}]
+    assert answer_matches(
+        answer, make_exchange(422, {"errors": both}, probe=probe), PROBLEM_FIELDS
+    )
+    one = [{"name": "name"}]
+    assert not answer_matches(
+        answer, make_exchange(422, {"errors": one}, probe=probe), PROBLEM_FIELDS
+    )
