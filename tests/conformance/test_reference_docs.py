@@ -1,0 +1,95 @@
+"""docs/reference.md is generated from the registries and the meta-schemas; a test
+keeps the committed file equal to what the generator writes."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+from conformance.checks import REGISTRY
+from conformance.profile import meta_schema
+from conformance.reference_docs import (
+    EXTENSIONS,
+    META_SCHEMAS,
+    NOTES,
+    PLACEHOLDERS,
+    REGENERATE,
+    members,
+    reference_markdown,
+)
+from conformance.surface import UNIQUE_DIGITS
+from strategies import FAMILIES
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = ROOT / "docs" / "reference.md"
+
+
+def test_docs_reference_md_is_the_generated_text() -> None:
+    generated = reference_markdown()
+    committed = REFERENCE.read_text(encoding="utf-8")
+    if committed != generated:
+        diff = "".join(
+            difflib.unified_diff(
+                committed.splitlines(keepends=True),
+                generated.splitlines(keepends=True),
+                "docs/reference.md (committed)",
+                "docs/reference.md (generated)",
+                n=1,
+            )
+        )
+        raise AssertionError(
+            f"docs/reference.md is out of date; regenerate it: {REGENERATE}\n{diff}"
+        )
+
+
+def test_it_names_every_check_and_every_family() -> None:
+    text = reference_markdown()
+    checks, families = sorted(REGISTRY.names()), sorted(FAMILIES)
+    assert checks, "no check is registered"
+    assert families, "no strategy family is registered"
+    headings = set(re.findall(r"^### `([^`]+)`$", text, flags=re.MULTILINE))
+    assert set(checks) <= headings, set(checks) - headings
+    assert set(families) <= headings, set(families) - headings
+    for name in families:
+        for kind in (*(FAMILIES[name].kinds or ()), *FAMILIES[name].opt_in):
+            assert f"`{kind}`" in text, (name, kind)
+
+
+def test_every_check_parameter_is_documented() -> None:
+    text = reference_markdown()
+    for name in REGISTRY.names():
+        section = text.split(f"### `{name}`\n", 1)[1].split("\n### ", 1)[0]
+        for param in REGISTRY.get(name).params.get("properties") or {}:
+            assert f"| `{param}` |" in section, (name, param)
+
+
+def test_every_meta_schema_member_is_listed_and_every_note_names_one() -> None:
+    text = reference_markdown()
+    for schema_name in META_SCHEMAS.values():
+        paths = {path for path, _, _ in members(meta_schema(schema_name))}
+        assert paths
+        for path in paths:
+            assert f"| `{path}` |" in text, (schema_name, path)
+        stale = set(NOTES.get(schema_name, {})) - paths
+        assert not stale, f"notes on members {schema_name} no longer has: {stale}"
+
+
+def test_every_extension_and_the_built_in_placeholder_are_documented() -> None:
+    text = reference_markdown()
+    used = set(re.findall(r"x-conformance-[a-z]+", "\n".join(_sources())))
+    assert used, "no x-conformance-* extension found in the sources"
+    documented = {name for name, *_ in EXTENSIONS}
+    assert used <= documented, used - documented
+    for name in documented:
+        assert f"`{name}`" in text
+    assert f"${{{UNIQUE_DIGITS}}}" in {p for p, _ in PLACEHOLDERS}
+
+
+def _sources() -> list[str]:
+    found = []
+    for package in ("conformance", "strategies"):
+        for path in (ROOT / package).rglob("*.py"):
+            if path.name != "reference_docs.py":
+                found.append(path.read_text(encoding="utf-8"))
+    return found
