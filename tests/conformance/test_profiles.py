@@ -21,8 +21,10 @@ SCHEMA_FILES = sorted(schemas_root().rglob("*.schema.json"))
 APIS = available_apis()
 
 
-def test_both_profiles_ship() -> None:
-    assert APIS == ["cardclan", "cardda"]
+def test_both_product_profiles_ship() -> None:
+    """The two profiles the suite is sold with are there (others may be added next
+    to them, or come from --profile-dir)."""
+    assert {"cardclan", "cardda"} <= set(APIS)
 
 
 @pytest.mark.parametrize("path", SCHEMA_FILES, ids=lambda p: p.name)
