@@ -103,9 +103,15 @@ def _seed_for(session: ApiSession, clause: Clause, op: str) -> int:
 
 
 def _fuzz_test(
-    sender: ClauseSender, record: CoverageRecord, op: str, budget: Budget
+    sender: ClauseSender,
+    record: CoverageRecord,
+    op: str,
+    budget: Budget,
+    seen: list[Violation],
 ) -> Callable[[tuple[Probe, ...]], None]:
-    """The body of one operation's Hypothesis test: send, count, judge."""
+    """The body of one operation's Hypothesis test: send, count, judge. Every
+    violation is also kept in ``seen``, last (most shrunk) at the end: a replay that
+    cannot be sent (the budget spent) must not lose what was found."""
 
     def probe_test(scenario: tuple[Probe, ...]) -> None:
         trial = sender.send_all(scenario, budget)
@@ -114,7 +120,11 @@ def _fuzz_test(
             # smallest failing request so far stands.
             reject()
         record.fuzz[op] += trial.new
-        sender.check(trial)
+        try:
+            sender.check(trial)
+        except Violation as violation:
+            seen.append(violation)
+            raise
 
     return probe_test
 
@@ -144,8 +154,9 @@ def _run_strategy_clause(
         except NothingToProbe as exc:
             reasons.append(str(exc))
             continue
+        seen: list[Violation] = []
         probe_test = _fuzz_test(
-            sender, record, op, Budget(per_op * REQUESTS_PER_EXAMPLE * 2)
+            sender, record, op, Budget(per_op * REQUESTS_PER_EXAMPLE * 2), seen
         )
         profile = settings.get_profile(
             f"conformance-{session.settings.hypothesis_profile}"
@@ -159,10 +170,17 @@ def _run_strategy_clause(
             tally.add_violation(violation)
         except BaseExceptionGroup as group:  # a flaky failure wraps what it saw
             found = group.subgroup(Violation)
-            if found is None:
+            if found is not None:
+                tally.add_violation(found.exceptions[0])  # type: ignore[arg-type]
+            elif seen:
+                # The replay of the smallest example could not be sent (budget spent,
+                # or the target stopped answering): what it showed before stands.
+                tally.add_violation(seen[-1])
+            else:
                 raise
-            tally.add_violation(found.exceptions[0])  # type: ignore[arg-type]
         except HypothesisException as exc:
+            if seen:
+                tally.add_violation(seen[-1])
             tally.note(f"{op}: {type(exc).__name__}: {exc}")
     if tally.throttled:
         tally.note(

@@ -23,6 +23,7 @@ confirms with jsonschema that the body breaks exactly the fields the probe names
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -44,7 +45,7 @@ from .common import (
     uniques,
     with_header,
 )
-from .openapi import BodyDefect, body_defects
+from .openapi import BodyDefect, body_defects, fuzzed_body_defects
 
 BODY_DEFECTS = ("missing", "invalid", "wrong-type")
 """The kinds of ``invalid_bodies``, each breaking one field: the default ``kinds``."""
@@ -164,6 +165,25 @@ def _kept(schema: Mapping[str, Any], defect: BodyDefect) -> bool:
     )
 
 
+def _fuzzed(op: Operation, kinds: Sequence[str]) -> tuple[BodyDefect, ...]:
+    """Negative fuzzing's defects, where a chosen kind can use them."""
+    if not {"invalid", "wrong-type"} & set(kinds):
+        return ()
+    return fuzzed_body_defects(op)
+
+
+def _unique(*groups: Sequence[BodyDefect]) -> list[BodyDefect]:
+    """The defects of every group, in order, each (field, keyword, value) once."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for defect in (d for group in groups for d in group):
+        key = (defect.field, defect.keyword, json.dumps(defect.value, default=repr))
+        if key not in seen:
+            seen.add(key)
+            out.append(defect)
+    return out
+
+
 def _possible(defects: Sequence[BodyDefect], kinds: Sequence[str]) -> set[str]:
     """The kinds Schemathesis' cases allow at all (whatever this run's values)."""
     found = {d.kind for d in defects} & set(kinds)
@@ -254,7 +274,12 @@ def invalid_bodies(
     defects = {
         op_id: [
             d
-            for d in body_defects(ctx.operation(op_id))
+            # The coverage cases first (the simplest example of a kind is one of
+            # them), then what negative fuzzing found, for the fuzz phase's depth.
+            for d in _unique(
+                body_defects(ctx.operation(op_id)),
+                _fuzzed(ctx.operation(op_id), chosen),
+            )
             if (names is None or d.field in names) and _kept(schemas[op_id], d)
         ]
         for op_id in ids

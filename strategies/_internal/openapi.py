@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -81,8 +82,9 @@ def _schema(document: Mapping[str, Any]) -> OpenApiSchema:
         _loaded[key] = (document, schema)
         while len(_loaded) > _MAX_DOCUMENTS:
             old, _ = _loaded.popitem(last=False)
-            for stale in [k for k in _defects if k[0] == old]:
-                del _defects[stale]
+            for cache in (_defects, _fuzzed):
+                for stale in [k for k in cache if k[0] == old]:
+                    del cache[stale]
     return schema
 
 
@@ -139,20 +141,10 @@ def body_defects(op: Operation) -> tuple[BodyDefect, ...]:
     if cached is not None:
         return cached
     from schemathesis.core.parameters import ParameterLocation
-    from schemathesis.core.result import Ok
     from schemathesis.generation import GenerationMode
     from schemathesis.generation.meta import CoveragePhaseData
 
-    target = None
-    for result in schema.get_all_operations():
-        if not isinstance(result, Ok):
-            continue  # an operation Schemathesis cannot read is not this one
-        candidate = result.ok()
-        if op.id in (candidate.definition.raw.get("operationId"), candidate.label):
-            target = candidate
-            break
-    if target is None:
-        raise BadArgument(f"Schemathesis finds no operation {op.id!r} in the document")
+    target = _operation(schema, op)
     found: dict[tuple[str, str, str], BodyDefect] = {}
     cases = schema.iter_coverage_cases(
         target,
@@ -175,4 +167,125 @@ def body_defects(op: Operation) -> tuple[BodyDefect, ...]:
     defects = tuple(found.values())
     with _lock:
         _defects[key] = defects
+    return defects
+
+
+def _operation(schema: OpenApiSchema, op: Operation) -> Any:
+    """Schemathesis' view of ``op`` in ``schema``."""
+    from schemathesis.core.result import Ok
+
+    for result in schema.get_all_operations():
+        if not isinstance(result, Ok):
+            continue  # an operation Schemathesis cannot read is not this one
+        candidate = result.ok()
+        if op.id in (candidate.definition.raw.get("operationId"), candidate.label):
+            return candidate
+    raise BadArgument(f"Schemathesis finds no operation {op.id!r} in the document")
+
+
+FUZZ_CASES = 12
+"""Bodies drawn from Schemathesis' negative fuzzing per operation, once per process."""
+
+_APPLICATORS = frozenset(
+    {
+        *("items", "prefixItems", "contains", "properties", "patternProperties"),
+        *("additionalProperties", "propertyNames", "unevaluatedItems"),
+        *("unevaluatedProperties", "allOf", "anyOf", "oneOf", "not", "if", "then"),
+        *("else", "dependentSchemas", "$ref", "nested"),
+    }
+)
+"""Keywords broken inside a value (an item, a member; ``_breaks`` says ``nested``):
+not one field's defect."""
+
+_fuzzed: dict[tuple[int, str], tuple[BodyDefect, ...]] = {}
+
+
+def _plain(value: Any) -> bool:
+    """Whether every string in ``value`` keeps to assigned, printable BMP characters.
+
+    A validation probe changes one thing, the keyword it breaks. Control, format,
+    surrogate, private-use and astral characters are the robustness family's
+    probes: in a validation probe they would let one defect (a 500 on a control
+    character) fail another clause (the 422 of a bad enum value).
+    """
+    if isinstance(value, str):
+        return all(
+            ord(c) <= 0xFFFF and not unicodedata.category(c).startswith("C")
+            for c in value
+        )
+    if isinstance(value, dict):
+        return all(_plain(k) and _plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return True
+
+
+def fuzzed_body_defects(op: Operation) -> tuple[BodyDefect, ...]:
+    """One-field defects taken from Schemathesis' negative fuzzing of ``op``'s body.
+
+    Schemathesis' negative strategy does not replay inside another Hypothesis test
+    (``FlakyStrategyDefinition`` while shrinking), so a fixed pool is drawn here,
+    once, derandomized, and never inside a running test (empty there, so a family
+    built inside a test keeps to the coverage cases): each fuzzed body gives every
+    top-level field that breaks exactly one keyword of its schema, with a plain
+    value (``_plain``), as a defect of its own; the probe grafts that one value onto
+    the valid body. The pool depends on Schemathesis' version and the document
+    only (``derandomize``; not on ``PYTHONHASHSEED`` or ``--seed``).
+    """
+    from hypothesis import (
+        HealthCheck,
+        Phase,
+        Verbosity,
+        currently_in_test_context,
+        given,
+        settings,
+    )
+    from schemathesis.generation import GenerationMode
+
+    document = op.document
+    if document is None:
+        raise BadArgument(f"operation {op.id!r} has no OpenAPI document")
+    key = (id(document), op.id)
+    with _lock:
+        cached = _fuzzed.get(key)
+    if cached is not None:
+        return cached
+    if currently_in_test_context():
+        return ()
+    target = _operation(_schema(document), op)
+    bodies: list[Any] = []
+
+    @settings(
+        max_examples=FUZZ_CASES,
+        database=None,
+        deadline=None,
+        derandomize=True,
+        phases=(Phase.generate,),
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+    )
+    @given(target.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+    def collect(case: Any) -> None:
+        bodies.append(case.body)
+
+    collect()
+    properties = (op.body_schema or {}).get("properties") or {}
+    found: dict[tuple[str, str, str], BodyDefect] = {}
+    for body in bodies:
+        if not isinstance(body, dict):
+            continue
+        for name in sorted(set(body) & set(properties)):
+            if not _plain(body[name]):
+                continue
+            broken = _breaks(properties[name], body[name])
+            if len(broken) != 1 or broken & _APPLICATORS:
+                continue
+            value = json.dumps(body[name], sort_keys=True, default=repr)
+            defect = BodyDefect(
+                op.id, name, next(iter(broken)), body[name], "negative fuzzing"
+            )
+            found.setdefault((name, defect.keyword, value), defect)
+    defects = tuple(found.values())
+    with _lock:
+        _fuzzed[key] = defects
     return defects

@@ -184,16 +184,22 @@ def _raw(op: Operation, slot: Slot) -> Any:
 
 
 def _long(slot: Slot, base: str) -> st.SearchStrategy[tuple[str, str]]:
+    """A string far past any limit first (the simplest example, so the coverage
+    phase sends it), then lengths just past a declared ``maxLength``. Just past the
+    limit is also a validation case; a crash on size needs the very long one."""
     declared = slot.schema.get("maxLength")
     floor = LONG_BODY if slot.location == "body" else LONG_URL
     least = declared + 1 if isinstance(declared, int) and declared >= 0 else floor
+    huge = max(floor, least)
 
     def build(n: int, filler: str) -> tuple[str, str]:
         text = (base + filler * (n // len(filler) + 1))[:n]
         beyond = f", maxLength {declared}" if least != floor else ""
         return text, f"{n} characters{beyond}"
 
-    return st.builds(build, st.integers(least, least + 240), _FILLER)
+    near = st.integers(least, least + 240)
+    sizes = near if huge <= least + 240 else st.one_of(st.just(huge), near)
+    return st.builds(build, sizes, _FILLER)
 
 
 def _inserted(kind: str, base: str) -> st.SearchStrategy[tuple[str, str]]:

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 
 from strategies import BODY_DEFECTS, MALFORMED_KINDS, invalid_bodies, malformed_bodies
 from strategies._internal.invalid import SEVERAL
-from strategies._internal.openapi import body_defects
+from strategies._internal.openapi import body_defects, fuzzed_body_defects
 
 SETTINGS = settings(max_examples=60, deadline=None, database=None)
 BODY_OPS = ["createRecipient", "updateRecipient", "createTransaction"]
@@ -424,3 +424,53 @@ def test_null_is_never_a_wrong_type_for_an_optional_field(cardda, synthetic):
     seen: set[bool] = set()
     required_null()
     assert True in seen, "a required field still gets null as a wrong type"
+
+
+def test_negative_fuzzing_adds_one_field_defects_past_the_coverage_cases(cardda):
+    """Schemathesis' negative fuzzing gives more broken values (a fixed pool, drawn
+    once outside any test); each breaks exactly one keyword of one top-level field,
+    and none is the first example of a kind (the coverage phase's stays fixed)."""
+    op = cardda.operation("createTransaction")
+    fuzzed = fuzzed_body_defects(op)
+    assert fuzzed
+    properties = op.body_schema["properties"]
+    for defect in fuzzed:
+        assert defect.scenario == "negative fuzzing"
+        errors = list(
+            Draft202012Validator(properties[defect.field]).iter_errors(defect.value)
+        )
+        assert {e.validator for e in errors} == {defect.keyword}
+        assert all(not e.absolute_path for e in errors)
+    seen = set()
+
+    @settings(max_examples=80, deadline=None, database=None, derandomize=True)
+    @given(
+        invalid_bodies(cardda, ["createTransaction"], kinds=["invalid", "wrong-type"])
+    )
+    def collect(scenario):
+        seen.add("negative fuzzing" in scenario[0].defect)
+
+    collect()
+    assert seen == {True, False}
+    (first,) = find(
+        invalid_bodies(cardda, ["createTransaction"], kinds=["invalid"]), lambda s: True
+    )
+    assert "negative fuzzing" not in first.defect
+
+
+def test_no_pool_is_drawn_inside_a_running_test(cardda):
+    """Inside a Hypothesis test a family keeps to the coverage cases (Schemathesis
+    would otherwise run Hypothesis nested in it)."""
+    from hypothesis import currently_in_test_context
+
+    @settings(max_examples=1, database=None)
+    @given(st.just(None))
+    def inside(_):
+        assert currently_in_test_context()
+        op = cardda.operation("updateRecipient")
+        from strategies._internal import openapi
+
+        if (id(op.document), op.id) not in openapi._fuzzed:
+            assert fuzzed_body_defects(op) == ()
+
+    inside()

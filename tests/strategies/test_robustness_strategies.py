@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import find, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
@@ -296,21 +296,32 @@ def test_the_coverage_example_of_astral_characters_names_a_card(synthetic):
 
 
 def test_a_declared_max_length_is_exceeded_by_one_or_more(synthetic, oracle):
-    """Where a schema declares maxLength, a long string is just past it."""
+    """Where a schema declares maxLength, a long string is past it: the simplest one
+    (what the coverage phase sends) far past it, others just past it."""
     seen = []
 
-    @settings(max_examples=30, deadline=None, database=None)
+    @settings(max_examples=60, deadline=None, database=None)
     @given(robustness_probes(synthetic, ["kitchenSink"], kinds=["long-string"]))
     def check(scenario):
         probe = scenario[0]
         value = _at(json.loads(probe.body), _path(probe.field))
         if probe.field == "nick":  # maxLength 5
-            assert 6 <= len(value) <= 6 + 240
+            assert len(value) == 10_000 or 6 <= len(value) <= 6 + 240
             seen.append(len(value))
         else:
             assert len(value) >= 10_000
 
     check()
+    assert any(n < 10_000 for n in seen), "just past maxLength is drawn too"
+
+    def nick(scenario):
+        return scenario[0].field == "nick"
+
+    simplest = find(
+        robustness_probes(synthetic, ["kitchenSink"], kinds=["long-string"]), nick
+    )
+    value = _at(json.loads(simplest[0].body), _path(simplest[0].field))
+    assert len(value) == 10_000, "the coverage phase's example is the very long one"
 
 
 def test_read_only_runs_leave_out_what_could_change_state(cardda):
