@@ -1,4 +1,5 @@
-"""The ``conformance`` command: ``run``, ``serve``, ``baseline`` and ``diff``.
+"""The ``conformance`` command: ``run``, ``init``, ``serve``, ``baseline``, ``diff`` and
+``check-profile``.
 
 Exit status of ``run``: 0 every clause that ran held; 1 a clause broke; 2 usage or
 configuration error; 3 target unreachable; 4 the suite itself failed; 130 interrupted.
@@ -68,6 +69,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "directories", nargs="+", metavar="DIR", help="a profile, or a folder of them"
+    )
+
+    init = sub.add_parser(
+        "init",
+        help="write the profile a zero-config run derives, to take over and edit",
+        description="Derive a profile directory from an OpenAPI document and an "
+        "error convention: the same clauses `conformance run --openapi FILE "
+        "--convention NAME` checks, as files.",
+    )
+    init.add_argument("directory", metavar="DIR", help="where the profile goes")
+    init.add_argument("--openapi", required=True, metavar="FILE_OR_URL")
+    init.add_argument("--convention", required=True, metavar="NAME")
+    for name in ("request_id_header", "overrides"):
+        option = BY_DEST[name]
+        init.add_argument(option.cli_flag, metavar=option.metavar, help=option.help)
+    init.add_argument(
+        "--rate-limit",
+        metavar="N",
+        help="the documented limit per second (adds the "
+        "429 clauses where the document declares 429)",
+    )
+    init.add_argument(
+        "--force", action="store_true", help="write into a directory that has files"
     )
 
     serve = sub.add_parser("serve", help="run a reference server alone")
@@ -281,6 +305,64 @@ def _check_profile(args: argparse.Namespace) -> int:
     return EXIT_USAGE if bad else EXIT_OK
 
 
+def _init(args: argparse.Namespace) -> int:
+    from conformance import derive
+    from conformance.exceptions import ConfigError
+    from conformance.lint import check_profile
+
+    target = Path(args.directory)
+    try:
+        convention = derive.load_convention(args.convention)
+        if target.exists() and not target.is_dir():
+            raise ConfigError(f"{target} is a file, not a directory (from DIR)")
+        if target.is_dir() and any(target.iterdir()) and not args.force:
+            raise ConfigError(
+                f"{target} already has files (from DIR): choose an empty directory, "
+                "or add --force to overwrite the profile's files in it"
+            )
+        rate = None
+        if args.rate_limit and args.rate_limit.lower() not in {"none", "off"}:
+            try:
+                rate = float(args.rate_limit)
+            except ValueError:
+                raise ConfigError(
+                    f"--rate-limit takes a number per second, got {args.rate_limit!r}"
+                ) from None
+        overrides = (
+            derive.read_overrides(args.overrides, "--overrides")
+            if args.overrides
+            else {}
+        )
+        derived = derive.derive(
+            convention,
+            derive.read_document(args.openapi, "--openapi"),
+            request_id_header=args.request_id_header,
+            rate_limit=rate,
+            overrides=overrides,
+            overrides_source=f"the overrides file {args.overrides}",
+            base=derive.document_base(args.openapi),
+        )
+    except ConfigError as exc:
+        print(f"conformance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        derive.write(derived, target)
+    except OSError as exc:
+        print(f"conformance: error: cannot write {target}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    problems = check_profile(target.resolve())
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"wrote {target}/: {len(derived.clauses)} clauses of {derived.api}")
+    for note in derived.notes:
+        print(f"  note: {note}")
+    print(
+        f"run it: conformance run --profile-dir {target} --base-url URL "
+        "(the credential in CONFORMANCE_API_KEY)"
+    )
+    return EXIT_USAGE if problems else EXIT_OK
+
+
 def _hypothesis_home() -> None:
     """Keep Hypothesis's files (its Unicode tables) out of the user's working
     directory: in the user's cache, unless they chose a place themselves."""
@@ -297,6 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
         "run": _run,
+        "init": _init,
         "serve": _serve,
         "baseline": _baseline,
         "diff": _diff,

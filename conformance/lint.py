@@ -133,12 +133,18 @@ def _problems(directory: Path) -> list[Problem]:
 
 
 def _openapi(document: Any, path: Path) -> list[Problem]:
+    return openapi_problems(document, path.resolve().as_uri(), path)
+
+
+def openapi_problems(document: Any, base_uri: str, path: Path) -> list[Problem]:
+    """Why ``document`` (whose relative ``$ref`` resolve against ``base_uri``) is not
+    a valid OpenAPI document: no problem, or its first."""
     from openapi_spec_validator import validate
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
     try:
         # The base URI lets the document's $refs reach the profile's schema files.
-        validate(document, base_uri=path.resolve().as_uri())
+        validate(document, base_uri=base_uri)
     except OpenAPIValidationError as exc:
         where = "/".join(str(p) for p in getattr(exc, "absolute_path", ())) or "(top)"
         message = str(getattr(exc, "message", exc)).splitlines()[0]
@@ -253,13 +259,17 @@ def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[P
                 path, f"{at}: needs", f"unknown fixture {need!r}{_near(need, fixtures)}"
             )
     operations = sorted(profile.operations)
-    for op in probes.get("operations", []):
-        if op not in profile.operations:
-            yield Problem(
-                path,
-                f"{at}: probes/operations",
-                f"unknown operation {op!r}{_near(op, operations)}",
-            )
+    for where, named in (
+        ("probes/operations", probes.get("operations", [])),
+        ("scope/operations", (clause.on or {}).get("operations", [])),
+    ):
+        for op in named:
+            if op not in profile.operations:
+                yield Problem(
+                    path,
+                    f"{at}: {where}",
+                    f"unknown operation {op!r}{_near(op, operations)}",
+                )
     strategy = probes.get("strategy")
     if strategy is None:
         return

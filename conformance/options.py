@@ -87,6 +87,30 @@ OPTIONS: tuple[Option, ...] = (
         ini="profile_dirs",
     ),
     Option(
+        "openapi",
+        "zero-config: the API's OpenAPI document (file or URL) to derive the error "
+        "contract from, with --convention",
+        metavar="FILE_OR_URL",
+    ),
+    Option(
+        "convention",
+        "zero-config: the error convention the API follows (rfc9457); alone, it runs "
+        "against the convention's embedded reference server",
+        metavar="NAME",
+    ),
+    Option(
+        "request-id-header",
+        "zero-config: the response header carrying a request id, when the document "
+        "declares none",
+        metavar="NAME",
+    ),
+    Option(
+        "overrides",
+        "zero-config: a YAML file switching derived clauses off (off: [ID]) or "
+        "changing them (clauses: {ID: {...}})",
+        metavar="FILE",
+    ),
+    Option(
         "base-url",
         "the deployment's API root (default: the embedded reference server)",
         metavar="URL",

@@ -122,12 +122,14 @@ def options_from(config: pytest.Config) -> Any:
 
 
 def _active(config: pytest.Config) -> bool:
-    """Whether an API is chosen; nothing else is read before that."""
-    api = next(o for o in OPTIONS if o.dest == "api")
-    return bool(
-        config.getoption(_dest(api))
-        or os.environ.get(api.env_var or "")
-        or _ini(config, api.ini_key)
+    """Whether an API (or a convention, zero-config) is chosen; nothing else is
+    read before that."""
+    return any(
+        config.getoption(_dest(option))
+        or os.environ.get(option.env_var or "")
+        or _ini(config, option.ini_key)
+        for option in OPTIONS
+        if option.dest in ("api", "convention")
     )
 
 

@@ -66,7 +66,9 @@ class Answer:
     status: str
     error: str | None = None
     message: str | None = None
-    name_field: bool = False
+    name_field: bool | Literal["if-listed"] = False
+    """Whether the answer names every broken field; ``if-listed``: only when it
+    lists field errors at all (a convention whose field list is optional)."""
 
     def matches_status(self, status: int) -> bool:
         """Whether ``status`` is this answer's status or in its ``NXX`` family."""
@@ -84,7 +86,10 @@ class Answer:
             parts.append(f"message {self.message!r}")
         if self.name_field and named:
             plural = "s" if len(named) > 1 else ""
-            parts.append(f"naming field{plural} " + ", ".join(map(repr, named)))
+            naming = f"naming field{plural} " + ", ".join(map(repr, named))
+            if self.name_field == "if-listed":
+                naming += " where it lists field errors"
+            parts.append(naming)
         return parts[0] + (" with " + ", ".join(parts[1:]) if parts[1:] else "")
 
 

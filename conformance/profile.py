@@ -122,7 +122,7 @@ class Clause:
                     status=str(spec["status"]),
                     error=spec.get("error"),
                     message=spec.get("message"),
-                    name_field=bool(spec.get("name_field", False)),
+                    name_field=spec.get("name_field", False),
                 )
             )
         return tuple(out)

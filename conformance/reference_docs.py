@@ -101,6 +101,7 @@ NOTES: Mapping[str, Mapping[str, str]] = {
         "(answers to probes).",
         "clauses[].scope.status": "Only responses with these statuses.",
         "clauses[].scope.except_status": "Not responses with these statuses.",
+        "clauses[].scope.operations": "Only responses to these operations.",
         "clauses[].probes": "A targeted clause: what to send.",
         "clauses[].probes.strategy": "A strategy family (see "
         "[Strategy families](#strategy-families)).",
@@ -111,7 +112,8 @@ NOTES: Mapping[str, Mapping[str, str]] = {
         "clauses[].expect[].status": 'A status (`404`) or a status family (`"4XX"`).',
         "clauses[].expect[].error": "The code in `error_body.code_field`.",
         "clauses[].expect[].message": "The text in `error_body.message_field`.",
-        "clauses[].expect[].name_field": "The answer must name the broken field(s).",
+        "clauses[].expect[].name_field": "The answer must name the broken field(s); "
+        "`if-listed`: only when it lists field errors at all.",
         "clauses[].expect[].when": "Only for probes of this defect kind.",
     },
 }

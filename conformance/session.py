@@ -54,6 +54,8 @@ def in_scope(scope: Mapping[str, Any], exchange: Exchange) -> bool:
         return False
     if "status" in scope and response.status not in scope["status"]:
         return False
+    if "operations" in scope and exchange.probe.operation not in scope["operations"]:
+        return False
     return response.status not in scope.get("except_status", ())
 
 

@@ -264,6 +264,72 @@ def _profile_dirs(options: Options) -> tuple[Path, ...]:
     return tuple(dirs)
 
 
+def _zero_config(options: Options) -> Path | None:
+    """The profile derived from ``--openapi`` and ``--convention`` (written to a
+    temporary directory), or ``None`` when no convention is given."""
+    from conformance import derive
+
+    name = options.text("convention")
+    document_at = options.text("openapi")
+    zero_only = ("openapi", "request_id_header", "overrides")
+    if not name:
+        given = [o for o in zero_only if options.text(o)]
+        if given:
+            raise ConfigError(
+                f"{options.source(given[0])} derives a profile from an error "
+                "convention: add --convention NAME (known: "
+                f"{', '.join(derive.available_conventions())})"
+            )
+        return None
+    if options.text("api"):
+        raise ConfigError(
+            f"--convention {name} derives the profile itself, so it cannot be combined "
+            f"with --api {options.text('api')} (from {options.source('api')})"
+        )
+    convention = derive.load_convention(name, options.source("convention"))
+    base_url = options.text("base_url")
+    if document_at is None:
+        if base_url is not None:
+            raise ConfigError(
+                f"--convention {name} against {base_url} needs the API's OpenAPI "
+                "document: give --openapi FILE_OR_URL"
+            )
+        if convention.reference_app is None:
+            raise ConfigError(f"convention {name} ships no reference server")
+        import importlib
+
+        app = importlib.import_module(convention.reference_app)
+        document_at, source = str(app.OPENAPI), f"{convention.reference_app}.OPENAPI"
+    else:
+        source = options.source("openapi")
+        if base_url is None:
+            raise ConfigError(
+                f"--openapi {document_at} checks a deployment: give its --base-url "
+                f"(--convention {name} alone runs its embedded reference server)"
+            )
+    rate_raw = options.text("rate_limit")
+    rate = None
+    if rate_raw and rate_raw.lower() not in {"none", "off"}:
+        rate = _measure(options, "rate_limit")
+    overrides_at = options.text("overrides")
+    overrides = (
+        derive.read_overrides(overrides_at, options.source("overrides"))
+        if overrides_at
+        else {}
+    )
+    profile = derive.derive(
+        convention,
+        derive.read_document(document_at, source),
+        request_id_header=options.text("request_id_header"),
+        rate_limit=rate,
+        overrides=overrides,
+        overrides_source=f"the overrides file {overrides_at}",
+        embedded=base_url is None,
+        base=derive.document_base(document_at),
+    )
+    return derive.temporary(profile)
+
+
 def _choose_apis(options: Options, dirs: tuple[Path, ...]) -> list[str]:
     api, source = options.text("api"), options.source("api")
     known = available_apis(dirs)
@@ -397,7 +463,12 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
     """
     env = os.environ if env is None else env
     dirs = _profile_dirs(options)
-    names = _choose_apis(options, dirs)
+    derived = _zero_config(options)
+    if derived is not None:
+        names = [derived.name]
+        dirs = (*dirs, derived)
+    else:
+        names = _choose_apis(options, dirs)
     base_url = _base_url(options, names)
     targets = _targets(options, names, base_url, env, dirs)
     seed = (

@@ -85,6 +85,15 @@ def _resolve(node: Any, root: Mapping[str, Any], seen: frozenset[str]) -> Any:
 _METHODS = ("get", "post", "put", "patch", "delete")
 
 
+def json_media(content: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The JSON media type object of a request body (``application/json``, with or
+    without parameters such as ``charset``), or an empty one."""
+    for media_type, media in content.items():
+        if media_type.split(";")[0].strip().lower() == "application/json":
+            return media if isinstance(media, Mapping) else {}
+    return {}
+
+
 def parse_operations(document: Mapping[str, Any]) -> dict[str, Operation]:
     """Operations of an OpenAPI 3.1 document, keyed by operationId."""
     operations: dict[str, Operation] = {}
@@ -106,11 +115,7 @@ def parse_operations(document: Mapping[str, Any]) -> dict[str, Operation]:
                 )
                 for p in [*shared, *spec.get("parameters", [])]
             )
-            media = (
-                (spec.get("requestBody") or {})
-                .get("content", {})
-                .get("application/json", {})
-            )
+            media = json_media((spec.get("requestBody") or {}).get("content") or {})
             operations[op_id] = Operation(
                 id=op_id,
                 method=method.upper(),

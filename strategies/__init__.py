@@ -38,7 +38,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from conformance.exceptions import BadArgument, NothingToProbe
-from strategies._internal.bodies import MALFORMED, malformed_bodies
+from strategies._internal.bodies import (
+    MALFORMED,
+    MEDIA_TYPES,
+    malformed_bodies,
+    unsupported_media_types,
+)
 from strategies._internal.common import Scenario, StrategyFactory
 from strategies._internal.credentials import (
     CREDENTIAL_KINDS,
@@ -67,6 +72,7 @@ FAMILIES: Mapping[str, Family] = registry(
         paired_tenants,
         unknown_resources,
         Family.of(malformed_bodies, kinds=MALFORMED_KINDS),
+        Family.of(unsupported_media_types, kinds=tuple(MEDIA_TYPES)),
         Family.of(invalid_bodies, kinds=BODY_DEFECTS, opt_in=(SEVERAL,)),
         missing_parameters,
         duplicate_creates,
@@ -83,6 +89,7 @@ __all__ = [
     "CREDENTIAL_KINDS",
     "FAMILIES",
     "MALFORMED_KINDS",
+    "MEDIA_TYPES",
     "ROBUSTNESS_KINDS",
     "BadArgument",
     "Family",
@@ -102,4 +109,5 @@ __all__ = [
     "robustness_probes",
     "unknown_resources",
     "unknown_tenants",
+    "unsupported_media_types",
 ]

@@ -207,3 +207,58 @@ def malformed_bodies(
         )
 
     return scenarios()
+
+
+MEDIA_TYPES: dict[str, str] = {
+    "text-plain": "text/plain",
+    "form": "application/x-www-form-urlencoded",
+    "xml": "application/xml",
+    "octet-stream": "application/octet-stream",
+}
+"""The kinds of ``unsupported_media_types``: a Content-Type the operation does not
+take, on the valid JSON body (the label, not the bytes, is the defect)."""
+
+
+def unsupported_media_types(
+    ctx: ProbeContext,
+    operations: Sequence[str],
+    *,
+    allow_writes: bool = True,
+    kinds: Sequence[str] | None = None,
+) -> st.SearchStrategy[Scenario]:
+    """The valid request, its JSON body labelled with a media type it does not take.
+
+    The body stays valid JSON so that a server which ignores the label and parses
+    anyway is caught: only a 415 that reads the label passes.
+    """
+    chosen = choose_many("kinds", kinds, tuple(MEDIA_TYPES), default=tuple(MEDIA_TYPES))
+    ids = operation_ids(ctx, "unsupported_media_types", operations)
+    bodiless = [op_id for op_id in ids if ctx.operation(op_id).body_schema is None]
+    if bodiless:
+        raise BadArgument(
+            f"unsupported_media_types: operations {', '.join(map(repr, bodiless))} "
+            "take no JSON body"
+        )
+    cases = plan(
+        ctx,
+        "unsupported_media_types",
+        ids,
+        lambda op: chosen,
+        allow_writes=allow_writes,
+        writes=lambda op, kind: False,
+    )
+
+    @st.composite
+    def scenarios(draw: st.DrawFn) -> Scenario:
+        op_id, kind = draw(by_option(cases))
+        probe = ctx.valid_probe(op_id, unique=draw(uniques()))
+        return (
+            replace(
+                with_header(probe, "Content-Type", MEDIA_TYPES[kind]),
+                defect=f"{kind}: valid JSON labelled {MEDIA_TYPES[kind]}",
+                defect_kind="body",
+                writes=False,
+            ),
+        )
+
+    return scenarios()

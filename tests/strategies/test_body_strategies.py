@@ -463,14 +463,104 @@ def test_no_pool_is_drawn_inside_a_running_test(cardda):
     would otherwise run Hypothesis nested in it)."""
     from hypothesis import currently_in_test_context
 
+    from strategies._internal import openapi
+
+    op = cardda.operation("updateRecipient")
+    key = (id(op.document), op.id)
+    saved = openapi._fuzzed.pop(key, None)
+    drawn: list[tuple[object, ...]] = []
+
     @settings(max_examples=1, database=None)
     @given(st.just(None))
     def inside(_):
         assert currently_in_test_context()
-        op = cardda.operation("updateRecipient")
-        from strategies._internal import openapi
+        drawn.append(fuzzed_body_defects(op))
 
-        if (id(op.document), op.id) not in openapi._fuzzed:
-            assert fuzzed_body_defects(op) == ()
+    try:
+        inside()
+        assert drawn == [()]
+        assert key not in openapi._fuzzed, "an empty pool was cached for later"
+        assert fuzzed_body_defects(op), "outside a test the pool is drawn"
+    finally:
+        if saved is not None:
+            openapi._fuzzed[key] = saved
 
-    inside()
+
+def test_fuzzed_values_keep_odd_characters_to_the_robustness_probes():
+    """A C1 control or astral character in a validation probe would let a 500 on odd
+    characters fail the 422 clause too; the pool keeps plain values only."""
+    from strategies._internal.openapi import _plain
+
+    assert _plain({"a": ["plain", "caf\u00e9", "\u05d0"], "n": 1})
+    for odd in ("_\u0091", "\u200b", "\U0001f600", "\ue000", "x\ud800"):
+        assert not _plain(odd), repr(odd)
+        assert not _plain({"k": [odd]}), repr(odd)
+        assert not _plain({odd: 1}), repr(odd)
+
+
+_POOL_DIGEST = """
+import hashlib, json
+from conformance.profile import load_profile
+from strategies._internal.openapi import fuzzed_body_defects
+profile = load_profile("cardda")
+pool = [
+    (d.operation, d.field, d.keyword, json.dumps(d.value, default=repr))
+    for op in sorted(profile.operations)
+    if profile.operations[op].body_schema
+    for d in fuzzed_body_defects(profile.operations[op])
+]
+assert pool
+print(hashlib.sha256(json.dumps(pool).encode()).hexdigest())
+"""
+
+
+def test_the_pool_does_not_depend_on_the_hash_seed():
+    """tox randomizes PYTHONHASHSEED: the same probes must be sent whatever it is."""
+    import os
+    import subprocess
+    import sys
+
+    digests = set()
+    for seed in ("0", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", _POOL_DIGEST],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1, digests
+
+
+def test_unsupported_media_types_label_the_valid_json_body_otherwise(cardda):
+    """The bytes stay the valid JSON body; only the label is one the operation does
+    not take, so a server that ignores Content-Type and parses anyway is caught."""
+    from strategies import MEDIA_TYPES, unsupported_media_types
+
+    seen: set[str] = set()
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(unsupported_media_types(cardda, BODY_OPS))
+    def check(scenario):
+        (probe,) = scenario
+        labels = [v for k, v in probe.headers if k.lower() == "content-type"]
+        assert len(labels) == 1
+        assert labels[0] in MEDIA_TYPES.values()
+        assert labels[0] != "application/json"
+        assert isinstance(json.loads(probe.body), dict)
+        assert probe.defect_kind == "body"
+        assert not probe.writes
+        seen.add(labels[0])
+
+    check()
+    assert len(seen) >= 2
+    (first,) = find(
+        unsupported_media_types(cardda, ["createRecipient"], kinds=["xml"]),
+        lambda s: True,
+    )
+    assert ("Content-Type", "application/xml") in first.headers
+    with pytest.raises(ValueError, match="take no JSON body"):
+        unsupported_media_types(cardda, ["listBankAccounts"])

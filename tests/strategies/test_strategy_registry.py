@@ -40,6 +40,7 @@ NAMES = {
     "duplicate_creates",
     "repeated_actions",
     "robustness_probes",
+    "unsupported_media_types",
 }
 
 

@@ -1,0 +1,961 @@
+"""A profile derived from an OpenAPI document and an error convention: zero-config.
+
+Most teams have an OpenAPI document and errors that follow a known convention (RFC
+9457 problem details above all), not a clause catalog. A convention
+(``schemas/conventions/<name>/convention.yaml``) holds clause templates; this module
+reads the document's facts (security schemes, request bodies, item paths, declared
+statuses and headers) and writes the profile directory those templates give: the
+catalog, ``profile.yaml``, the document with the suite's ``x-conformance-*`` hints
+added, and the convention's schemas. ``conformance run --openapi ... --convention ...``
+loads it from a temporary directory; ``conformance init`` writes it for the team to
+take over.
+The derived profile is then an ordinary one: linted, run and reported as any other.
+"""
+
+from __future__ import annotations
+
+import atexit
+import copy
+import difflib
+import json
+import re
+import shutil
+import string
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from conformance.exceptions import ConfigError
+from conformance.profile import meta_schema, schemas_root
+from conformance.surface import UNIQUE_DIGITS, json_media, parse_operations
+
+REQUEST_ID = re.compile(r"^(x-)?(request|correlation|trace)[-_]?id$", re.IGNORECASE)
+"""Response headers taken for a request id when the document declares one."""
+
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_HTTP_AUTH = frozenset({"http", "oauth2", "openIdConnect"})
+"""Schemes whose 401 carries ``WWW-Authenticate`` (RFC 9110 11.6.1, RFC 6750 3)."""
+
+
+@dataclass(frozen=True)
+class Convention:
+    """An error convention: its shape and its clause templates."""
+
+    name: str
+    directory: Path
+    data: Mapping[str, Any]
+
+    @property
+    def reference_app(self) -> str | None:
+        """The module of the convention's embedded reference server."""
+        app = self.data.get("reference_app")
+        return str(app) if app else None
+
+
+def conventions_root() -> Path:
+    """Where the shipped conventions live."""
+    return schemas_root() / "conventions"
+
+
+def available_conventions() -> list[str]:
+    """Names of the shipped conventions."""
+    root = conventions_root()
+    return sorted(p.parent.name for p in root.glob("*/convention.yaml"))
+
+
+@cache
+def load_convention(name: str, source: str = "--convention") -> Convention:
+    """The convention ``name``, or a ``ConfigError`` naming the near miss."""
+    known = available_conventions()
+    if name not in known:
+        near = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise ConfigError(
+            f"unknown convention {name!r} from {source}{hint}; known: "
+            f"{', '.join(known)}"
+        )
+    directory = conventions_root() / name
+    data = yaml.safe_load((directory / "convention.yaml").read_text(encoding="utf-8"))
+    errors = list(
+        jsonschema.Draft202012Validator(
+            meta_schema("convention.schema.json")
+        ).iter_errors(data)
+    )
+    if errors:  # a shipped file: a bug of the suite, not of the user
+        raise RuntimeError(f"{directory / 'convention.yaml'}: {errors[0].message}")
+    return Convention(name, directory, data)
+
+
+def document_base(where: str) -> Path | None:
+    """The directory a local document's relative ``$ref`` resolve from."""
+    if re.match(r"^https?://", where, re.IGNORECASE):
+        return None
+    return Path(where).expanduser().resolve().parent
+
+
+def read_document(where: str, source: str, timeout_s: float = 10.0) -> Any:
+    """The OpenAPI document at a path or an http(s) URL, parsed (YAML or JSON) and
+    checked to be valid OpenAPI.
+
+    A URL is fetched once, without credentials and without following redirects.
+    """
+    if re.match(r"^https?://", where, re.IGNORECASE):
+        import httpx
+
+        try:
+            response = httpx.get(where, timeout=timeout_s, follow_redirects=False)
+        except httpx.HTTPError as exc:
+            raise ConfigError(
+                f"cannot fetch the OpenAPI document {where} (from {source}): {exc}"
+            ) from None
+        if response.status_code != 200:
+            raise ConfigError(
+                f"the OpenAPI document {where} (from {source}) answered "
+                f"{response.status_code}, not 200"
+            )
+        text = response.text
+    else:
+        path = Path(where).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read the OpenAPI document {path} (from {source}): "
+                f"{exc.strerror or exc}"
+            ) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(
+            f"the OpenAPI document {where} (from {source}) is not YAML or JSON{at}"
+        ) from None
+    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
+        raise ConfigError(
+            f"{where} (from {source}) is not an OpenAPI document: it has no `paths`"
+        )
+    check_document(document, where, source)
+    return document
+
+
+def check_document(document: Any, where: str, source: str) -> None:
+    """Refuse a document that is not valid OpenAPI, naming the user's file (the
+    derived copy would name a temporary one)."""
+    from conformance.lint import openapi_problems
+
+    remote = re.match(r"^https?://", where, re.IGNORECASE)
+    path = Path(where).expanduser()
+    base = where if remote else path.resolve().as_uri()
+    problems = openapi_problems(document, base, path)
+    if problems:
+        first = problems[0]
+        raise ConfigError(f"{where} (from {source}) at {first.where}: {first.message}")
+
+
+def _external_files(document: Any, base: Path | None) -> dict[str, str]:
+    """The files the document's relative ``$ref`` name, to copy next to it."""
+    found: dict[str, str] = {}
+    if base is None:
+        return found
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                name = ref.partition("#")[0]
+                parts = Path(name).parts
+                inside = not Path(name).is_absolute() and ".." not in parts
+                if name and inside and "://" not in name and name not in found:
+                    target = (base / name).resolve()
+                    if target.is_file():
+                        found[name] = target.read_text(encoding="utf-8")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document)
+    return found
+
+
+@dataclass
+class Derived:
+    """A derived profile: its files, and what was left out and why."""
+
+    api: str
+    files: dict[str, str]
+    clauses: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+
+
+def _deref(document: Mapping[str, Any], node: Any) -> Any:
+    """The node a local ``$ref`` points at (the node itself otherwise)."""
+    seen = set()
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if not ref.startswith("#/") or ref in seen:
+            return node
+        seen.add(ref)
+        target: Any = document
+        for part in ref[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, Mapping) or part not in target:
+                return node
+            target = target[part]
+        node = target
+    return node
+
+
+def _slug(title: str) -> str:
+    words = re.findall(r"[a-z0-9]+", title.lower())
+    slug = "-".join(words) or "api"
+    return slug if slug[0].isalpha() else f"api-{slug}"
+
+
+class _NoExample(Exception):
+    pass
+
+
+_FORMATS = {
+    "date-time": "2030-01-01T00:00:00Z",
+    "date": "2030-01-01",
+    "time": "00:00:00Z",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "email": "probe@example.com",
+    "uri": "https://example.com/probe",
+    "hostname": "example.com",
+    "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1",
+}
+
+
+def _example(schema: Any, document: Mapping[str, Any], depth: int = 0) -> Any:
+    """A value that keeps ``schema``: its own example, else the simplest one."""
+    schema = _deref(document, schema)
+    if not isinstance(schema, Mapping) or depth > 8:
+        raise _NoExample
+    for key in ("const", "default", "example"):
+        if key in schema:
+            return copy.deepcopy(schema[key])
+    if schema.get("examples"):
+        return copy.deepcopy(schema["examples"][0])
+    if schema.get("enum"):
+        return copy.deepcopy(schema["enum"][0])
+    for key in ("allOf",):
+        if schema.get(key):
+            merged: dict[str, Any] = {"type": "object", "properties": {}}
+            merged["required"] = []
+            for part in schema[key]:
+                part = _deref(document, part)
+                merged["properties"].update(part.get("properties", {}))
+                merged["required"] += part.get("required", [])
+            return _example(merged, document, depth + 1)
+    for key in ("oneOf", "anyOf"):
+        if schema.get(key):
+            return _example(schema[key][0], document, depth + 1)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object" or (kind is None and "properties" in schema):
+        properties = schema.get("properties", {})
+        return {
+            name: _example(properties.get(name, {}), document, depth + 1)
+            for name in schema.get("required", [])
+        }
+    if kind == "array":
+        count = int(schema.get("minItems", 0))
+        return [_example(schema.get("items", {}), document, depth + 1)] * count
+    if kind in ("integer", "number"):
+        low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
+        value = low + 1 if "exclusiveMinimum" in schema else max(low, 1)
+        if "maximum" in schema and value > schema["maximum"]:
+            value = schema["maximum"]
+        step = schema.get("multipleOf")
+        if step:
+            value = -(-value // step) * step
+        return int(value) if kind == "integer" else value
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    if kind == "string" or kind is None:
+        if schema.get("format") in _FORMATS:
+            return _FORMATS[schema["format"]]
+        pattern = schema.get("pattern")
+        low, high = int(schema.get("minLength", 1)), schema.get("maxLength")
+        for candidate in ("probe", "a", "A", "0", "a1", "probe-1"):
+            text = candidate.ljust(low, "x")
+            if high is not None:
+                text = text[: int(high)]
+            if pattern is None or re.search(pattern, text):
+                return text
+    raise _NoExample
+
+
+def _unique(example: Any, schema: Mapping[str, Any]) -> Any:
+    """``example`` with a fresh digit string in one free-text field, so that two
+    valid creates do not collide (and a repeated one collides on purpose)."""
+    if not isinstance(example, dict):
+        return example
+    properties = schema.get("properties", {})
+    for name, value in example.items():
+        sub = properties.get(name, {})
+        free = not ({"enum", "const", "pattern", "format"} & set(sub))
+        room = sub.get("maxLength", 64) >= 18
+        if isinstance(value, str) and free and room:
+            example[name] = "probe-${" + UNIQUE_DIGITS + "}"
+            return example
+    return example
+
+
+def _keeps(schema: Mapping[str, Any], example: Any) -> bool:
+    filled = json.loads(
+        json.dumps(example).replace("${" + UNIQUE_DIGITS + "}", "0" * 12)
+    )
+    return jsonschema.Draft202012Validator(schema).is_valid(filled)
+
+
+class _Facts:
+    """What the templates need to know of a document and of the run."""
+
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        *,
+        request_id_header: str | None,
+        rate_limit: float | None,
+    ) -> None:
+        self.document = document
+        self.operations = parse_operations(document)
+        self.specs: dict[str, dict[str, Any]] = {}
+        for path, item in (document.get("paths") or {}).items():
+            item = _deref(document, item)
+            for method in ("get", "post", "put", "patch", "delete"):
+                if isinstance(item.get(method), Mapping):
+                    spec = item[method]
+                    op_id = spec.get("operationId") or f"{method.upper()} {path}"
+                    self.specs[op_id] = spec
+        self.schemes = _deref(
+            document, (document.get("components") or {}).get("securitySchemes") or {}
+        )
+        self.rate_limit = rate_limit
+        self.setup: list[dict[str, str]] = []
+        self.request_id_header = request_id_header or self._declared_request_id()
+
+    def security(self, op_id: str) -> list[Mapping[str, Any]]:
+        spec = self.specs[op_id]
+        req = spec.get("security", self.document.get("security", []))
+        return list(req or [])
+
+    def secured(self, op_id: str) -> bool:
+        requirements = self.security(op_id)
+        # An empty requirement ({}) makes the credential optional: not secured.
+        return bool(requirements) and all(requirements)
+
+    def scheme(self) -> tuple[str, Mapping[str, Any]] | None:
+        """The security scheme most secured operations name first."""
+        counts: dict[str, int] = {}
+        for op_id in self.operations:
+            if self.secured(op_id):
+                first = next(iter(self.security(op_id)[0]), None)
+                if first is not None and first in self.schemes:
+                    counts[first] = counts.get(first, 0) + 1
+        if not counts:
+            return None
+        name = max(sorted(counts), key=lambda n: counts[n])
+        return name, _deref(self.document, self.schemes[name])
+
+    def responses(self, op_id: str) -> dict[str, Mapping[str, Any]]:
+        raw = self.specs[op_id].get("responses") or {}
+        return {str(s): _deref(self.document, r) for s, r in raw.items()}
+
+    def headers(self, op_id: str, status: str) -> dict[str, Mapping[str, Any]]:
+        response = self.responses(op_id).get(status) or {}
+        raw = response.get("headers") or {}
+        return {str(n): _deref(self.document, h) for n, h in raw.items()}
+
+    def _declared_request_id(self) -> str | None:
+        counts: dict[str, int] = {}
+        for op_id in self.operations:
+            for status in self.responses(op_id):
+                for name in self.headers(op_id, status):
+                    if REQUEST_ID.match(name):
+                        counts[name] = counts.get(name, 0) + 1
+        return max(sorted(counts), key=lambda n: counts[n]) if counts else None
+
+    def declares(self, op_id: str, status: str) -> bool:
+        return status in self.operations[op_id].statuses
+
+    def selection(self, name: str, bodies: Sequence[str]) -> list[str]:
+        ops = self.operations
+        if name == "secured":
+            return [o for o in ops if self.secured(o)]
+        if name == "json_bodies":
+            return list(bodies)
+        if name == "required_queries":
+            return [o for o in ops if any(p.required for p in ops[o].params("query"))]
+        if name == "declares_415":
+            return [o for o in bodies if self.declares(o, "415")]
+        if name == "declares_409":
+            return [
+                o for o in bodies if ops[o].method == "POST" and self.declares(o, "409")
+            ]
+        if name == "items":
+            return [
+                o
+                for o in ops
+                if ops[o].params("path") and ops[o].method in ("GET", "DELETE")
+            ]
+        if name == "rate_limited":
+            if self.rate_limit is None:
+                return []
+            plain = [o for o in self.listings() if self.declares(o, "429")]
+            return plain[:1]
+        if name == "robustness":
+            queried = [o for o in self.listings() if ops[o].params("query")]
+            return _ordered([*bodies, *self.selection("items", bodies), *queried])
+        raise ValueError(f"unknown selection {name!r}")
+
+    def listings(self) -> list[str]:
+        """GET operations a valid request needs nothing discovered for."""
+        return [
+            o
+            for o, op in self.operations.items()
+            if op.method == "GET"
+            and not op.params("path")
+            and not any(p.required for p in op.params("query"))
+        ]
+
+
+def _ordered(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _fill(value: Any, names: Mapping[str, str]) -> Any:
+    """``$placeholders`` of a template filled, in every string of ``value``."""
+    if isinstance(value, str):
+        return string.Template(value).safe_substitute(names)
+    if isinstance(value, list):
+        return [_fill(v, names) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, names) for k, v in value.items()}
+    return value
+
+
+_TEMPLATE_ONLY = ("source", "select", "when", "each")
+
+
+SELECTIONS: Mapping[str, str] = {
+    "secured": "is secured by a security scheme",
+    "json_bodies": "takes a JSON object body the suite can build",
+    "required_queries": "has a required query parameter",
+    "declares_415": "takes a JSON body and declares 415",
+    "declares_409": "creates (POST, JSON body) and declares 409",
+    "items": "reads or deletes one item by id (GET or DELETE with a path parameter)",
+    "rate_limited": "is a listing GET that declares 429",
+    "robustness": "takes a body, an id or a query",
+}
+"""What each template ``select`` picks, as the notes say it."""
+
+
+def _ops_text(ops: Sequence[str]) -> str:
+    return ", ".join(ops)
+
+
+def derive(
+    convention: Convention,
+    document: Mapping[str, Any],
+    *,
+    request_id_header: str | None = None,
+    rate_limit: float | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    overrides_source: str = "--overrides",
+    embedded: bool = False,
+    base: Path | None = None,
+) -> Derived:
+    """The profile ``convention``'s templates give for ``document`` (whose
+    relative ``$ref`` files, found from ``base``, are copied along)."""
+    external = _external_files(document, base)
+    document = copy.deepcopy(dict(document))
+    facts = _Facts(document, request_id_header=request_id_header, rate_limit=rate_limit)
+    notes: list[str] = []
+    bodies = _add_hints(facts, notes)
+    scheme = facts.scheme()
+    names = {
+        "media_type": str(convention.data["media_type"]),
+        "request_id_header": facts.request_id_header or "",
+        "retry_header": "Retry-After",
+        "schemes": scheme[0] if scheme else "none",
+    }
+    invalid = [
+        s for s in ("400", "422") if any(facts.declares(o, s) for o in bodies)
+    ] or ["400", "422"]
+    names["invalid_statuses"] = " or ".join(invalid)
+    clauses: list[dict[str, Any]] = []
+    for template in convention.data["clauses"]:
+        clauses.extend(
+            _instances(template, facts, bodies, names, invalid, scheme, notes)
+        )
+    clauses = _overridden(clauses, overrides or {}, overrides_source)
+    meta = _profile_meta(convention, facts, scheme, notes, embedded)
+    title = str((document.get("info") or {}).get("title") or "API")
+    api = str(meta["api"])
+    catalog = {"api": api, "clauses": clauses}
+    header = (
+        f"# {title}: clauses derived from the OpenAPI document and the "
+        f"{convention.name} convention\n# ({convention.data.get('reference', '')}).\n"
+        "# Written by conformance; edit freely: it is an ordinary profile now.\n"
+    )
+    files = {
+        "profile.yaml": header + _yaml(meta),
+        "clauses.yaml": header + _yaml(catalog),
+        "openapi.yaml": _yaml(document),
+    }
+    for name, relative in (convention.data.get("files") or {}).items():
+        source = (convention.directory / relative).resolve()
+        files[name] = source.read_text(encoding="utf-8")
+    for name, text in external.items():
+        if name in files and files[name] != text:
+            notes.append(
+                f"{name}: the document's own file is not copied: the convention's "
+                "file of that name judges the error bodies (rename one of them)"
+            )
+            continue
+        files[name] = text
+    return Derived(api=api, files=files, clauses=clauses, notes=notes)
+
+
+def _yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88)
+
+
+def _instances(
+    template: Mapping[str, Any],
+    facts: _Facts,
+    bodies: Sequence[str],
+    names: Mapping[str, str],
+    invalid: Sequence[str],
+    scheme: tuple[str, Mapping[str, Any]] | None,
+    notes: list[str],
+) -> list[dict[str, Any]]:
+    """The clauses one template gives for the document (none, one or several)."""
+    cid = str(template["id"])
+    when = template.get("when")
+    if when == "request_id" and not facts.request_id_header:
+        notes.append(
+            f"{cid}: left out: the document declares no request-id response header "
+            "(name one with --request-id-header)"
+        )
+        return []
+    if when == "http_auth" and not _http_auth(scheme):
+        return []
+    if when == "rate_limit" and facts.rate_limit is None:
+        notes.append(f"{cid}: left out: give the documented --rate-limit N to burst")
+        return []
+    body = {k: v for k, v in template.items() if k not in _TEMPLATE_ONLY}
+    if body.get("expect") == "$invalid_answers":
+        body["expect"] = [
+            {"status": int(s), "name_field": "if-listed"} for s in invalid
+        ]
+    if template.get("each") == "declared_headers":
+        return [
+            _with_source(
+                _fill(
+                    {**body, "id": f"{cid}-{suffix}"},
+                    {
+                        **names,
+                        "header": header,
+                        "statuses": ", ".join(statuses),
+                        "operations": _ops_text(ops),
+                    },
+                ),
+                _fill(str(template["source"]), {"operations": _ops_text(ops)}),
+                scope={"statuses": statuses, "operations": ops},
+            )
+            for suffix, header, statuses, ops in _declared_headers(facts, scheme)
+        ]
+    select = template.get("select")
+    if select:
+        ops = facts.selection(str(select), bodies)
+        if not ops:
+            notes.append(
+                f"{cid}: left out: no operation of the document "
+                f"{SELECTIONS[str(select)]}"
+            )
+            return []
+        probes = dict(body.get("probes") or {})
+        probes["operations"] = ops
+        body["probes"] = probes
+    return [_with_source(_fill(body, names), _fill(str(template["source"]), names))]
+
+
+def _http_auth(scheme: tuple[str, Mapping[str, Any]] | None) -> bool:
+    return scheme is not None and scheme[1].get("type") in _HTTP_AUTH
+
+
+def _with_source(
+    clause: dict[str, Any], source: str, scope: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The clause with where it came from in its text, and a narrowed scope."""
+    clause["text"] = f"{clause['text']} [{source}]"
+    if scope is not None:
+        narrowed = dict(clause.get("scope") or {"responses": "all"})
+        narrowed["status"] = [int(s) for s in scope["statuses"]]
+        narrowed["operations"] = list(scope["operations"])
+        clause["scope"] = narrowed
+    return clause
+
+
+def _declared_headers(
+    facts: _Facts, scheme: tuple[str, Mapping[str, Any]] | None
+) -> list[tuple[str, str, list[str], list[str]]]:
+    """(id suffix, header, statuses, operations) per declared response header.
+
+    Left to other clauses: the request id (PD-HDR-2), ``WWW-Authenticate`` under an
+    HTTP scheme (PD-AUTH-3), ``Retry-After`` on 429 (PD-RATE-1, which provokes it),
+    and ``Content-Type`` (OpenAPI ignores it as a header). A header the document
+    marks ``required: false`` may be absent; a declared one is otherwise expected.
+    """
+    skipped = {"content-type"}
+    if facts.request_id_header:
+        skipped.add(facts.request_id_header.lower())
+    if _http_auth(scheme):
+        skipped.add("www-authenticate")
+    where: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    per: dict[str, dict[str, list[str]]] = {}
+    for op_id in facts.operations:
+        for status in facts.responses(op_id):
+            if not status.isdigit():
+                continue  # "default", "4XX": no one status to scope to
+            for name, spec in facts.headers(op_id, status).items():
+                lowered = name.lower()
+                if lowered in skipped or spec.get("required") is False:
+                    continue
+                if status == "429" and lowered == "retry-after":
+                    continue
+                per.setdefault(name, {}).setdefault(op_id, []).append(status)
+    for name, by_op in per.items():
+        for op_id, statuses in by_op.items():
+            where.setdefault((name, tuple(sorted(statuses))), []).append(op_id)
+    out = []
+    used: dict[str, int] = {}
+    for (name, codes), ops in sorted(where.items()):
+        base = re.sub(r"[^A-Z0-9]", "", name.upper()) or "X"
+        used[base] = used.get(base, 0) + 1
+        suffix = base if used[base] == 1 else f"{base}{used[base]}"
+        out.append((suffix, name, list(codes), ops))
+    return out
+
+
+def _add_hints(facts: _Facts, notes: list[str]) -> list[str]:
+    """Add the suite's ``x-conformance-*`` hints and body examples to the document;
+    the operations whose JSON body can be probed."""
+    document = facts.document
+    bodies = []
+    for op_id, op in facts.operations.items():
+        spec = facts.specs[op_id]
+        if op.method in _WRITES:
+            spec.setdefault("x-conformance-writes", True)
+        media = _json_media(document, spec)
+        if media is None:
+            continue
+        schema = _deref(document, media.get("schema"))
+        if not isinstance(schema, Mapping) or not (
+            schema.get("type") == "object" or "properties" in schema
+        ):
+            continue
+        resolved = op.body_schema or {}
+        if media.get("example") is None:
+            try:
+                example = _example(resolved, document)
+            except _NoExample:
+                notes.append(
+                    f"{op_id}: no valid body could be made from its schema: give its "
+                    "request body an `example` to probe it"
+                )
+                continue
+            if not _keeps(resolved, example):
+                notes.append(
+                    f"{op_id}: the body made from its schema does not keep it: give "
+                    "its request body an `example` to probe it"
+                )
+                continue
+            media["example"] = _unique(example, resolved)
+        bodies.append(op_id)
+    _add_setup_hints(facts, notes)
+    _add_cleanup(facts)
+    facts.operations = parse_operations(document)
+    return bodies
+
+
+def _json_media(document: Mapping[str, Any], spec: Mapping[str, Any]) -> Any:
+    body = _deref(document, spec.get("requestBody"))
+    if not isinstance(body, Mapping):
+        return None
+    return json_media(body.get("content") or {}) or None
+
+
+def _list_pointer(schema: Any, document: Mapping[str, Any], var: str) -> str | None:
+    """Where the first item's id sits in a listing's 200 body (``/data/0/id``)."""
+    schema = _deref(document, schema)
+    if not isinstance(schema, Mapping):
+        return None
+    prefix = ""
+    if schema.get("type") != "array":
+        arrays = [
+            name
+            for name, sub in (schema.get("properties") or {}).items()
+            if _deref(document, sub).get("type") == "array"
+        ]
+        if len(arrays) != 1:
+            return None
+        prefix = f"/{arrays[0]}"
+        schema = _deref(document, schema["properties"][arrays[0]])
+    item = _deref(document, schema.get("items") or {})
+    members = list((item.get("properties") or {}) if isinstance(item, Mapping) else {})
+    for candidate in (var, "id", *[m for m in members if m.lower().endswith("id")]):
+        if candidate in members or (not members and candidate == "id"):
+            return f"{prefix}/0/{candidate}"
+    return None
+
+
+def _add_setup_hints(facts: _Facts, notes: list[str]) -> None:
+    """A path parameter listed by its parent collection gets a discovered value."""
+    document = facts.document
+    listings = {facts.operations[o].path: o for o in facts.listings()}
+    found: set[str] = set()
+    for path in document.get("paths") or {}:
+        match = re.fullmatch(r"(.*)/\{([^}/]+)\}", path)
+        if not match or match.group(2) in found:
+            continue
+        parent, var = match.groups()
+        listing = listings.get(parent)
+        if listing is None:
+            continue
+        ok = facts.responses(listing).get("200") or {}
+        media: Mapping[str, Any] = next(iter((ok.get("content") or {}).values()), {})
+        pointer = _list_pointer(media.get("schema"), document, var)
+        if pointer is None:
+            notes.append(
+                f"{path}: no id found in {listing}'s 200 schema; probes that need a "
+                f"real {var} are not sent (add a setup step to the profile)"
+            )
+            continue
+        found.add(var)
+        facts.setup.append({"var": var, "operation": listing, "pick": pointer})
+    for item in (document.get("paths") or {}).values():
+        item = _deref(document, item)
+        for params in [item.get("parameters") or []] + [
+            (item.get(m) or {}).get("parameters") or []
+            for m in ("get", "post", "put", "patch", "delete")
+        ]:
+            for param in params:
+                target = _deref(document, param)
+                if target.get("in") == "path" and target.get("name") in found:
+                    target.setdefault("x-conformance-var", target["name"])
+
+
+def _add_cleanup(facts: _Facts) -> None:
+    """A create whose item path has a DELETE deletes what it made."""
+    by_path = {(op.path, op.method): o for o, op in facts.operations.items()}
+    for op_id, op in facts.operations.items():
+        if op.method != "POST":
+            continue
+        for path, method in by_path:
+            match = re.fullmatch(re.escape(op.path) + r"/\{([^}/]+)\}", path)
+            if method == "DELETE" and match:
+                var = match.group(1)
+                created = facts.responses(op_id)
+                ok = created.get("201") or created.get("200") or {}
+                media: Mapping[str, Any] = next(
+                    iter((ok.get("content") or {}).values()), {}
+                )
+                schema = _deref(facts.document, media.get("schema"))
+                members = (
+                    (schema.get("properties") or {})
+                    if isinstance(schema, Mapping)
+                    else {}
+                )
+                pick = f"/{var}" if var in members else "/id"
+                facts.specs[op_id].setdefault(
+                    "x-conformance-cleanup",
+                    {"operation": by_path[(path, method)], "var": var, "pick": pick},
+                )
+
+
+def _profile_meta(
+    convention: Convention,
+    facts: _Facts,
+    scheme: tuple[str, Mapping[str, Any]] | None,
+    notes: list[str],
+    embedded: bool,
+) -> dict[str, Any]:
+    document = facts.document
+    title = str((document.get("info") or {}).get("title") or "API")
+    meta: dict[str, Any] = {
+        "api": _slug(title),
+        "title": f"{title} ({convention.data['title']}, derived)",
+        "openapi": "openapi.yaml",
+        "catalog": "clauses.yaml",
+    }
+    if embedded and convention.reference_app:
+        meta["reference_app"] = convention.reference_app
+    meta["error_body"] = dict(convention.data["error_body"])
+    secured = scheme is not None
+    meta["fixtures"] = [
+        {
+            "name": "api_key",
+            "required": secured,
+            "secret": True,
+            "description": (
+                f"the credential of security scheme {scheme[0]!r}"
+                if scheme
+                else "the document declares no security scheme"
+            ),
+        }
+    ]
+    produced = {step["var"] for step in facts.setup}
+    needed = sorted(
+        {v for op in facts.operations.values() for v in op.needed_vars()} - produced
+    )
+    for var in needed:
+        # Nothing in the document lists it: the team can give one, else the probes
+        # that need a real one are not sent (and say so).
+        meta["fixtures"].append(
+            {
+                "name": var,
+                "description": f"an existing {var} (no listing in the document "
+                "gives one)",
+            }
+        )
+    meta["credential"] = "api_key"
+    if scheme is not None:
+        placement = _placement(scheme, notes)
+        meta.update(placement)
+    if facts.rate_limit is not None:
+        meta["rate_limit"] = {"per_second": facts.rate_limit}
+    listings = [o for o in facts.listings() if facts.secured(o) or not secured]
+    if listings:
+        meta["preflight"] = listings[0]
+    if facts.setup:
+        meta["setup"] = facts.setup
+    meta["notes"] = [
+        f"Derived from the OpenAPI document with the {convention.name} convention.",
+        *notes,
+    ]
+    return meta
+
+
+def _placement(
+    scheme: tuple[str, Mapping[str, Any]], notes: list[str]
+) -> dict[str, str]:
+    """Where the credential goes, as the security scheme says."""
+    name, spec = scheme
+    kind = spec.get("type")
+    if kind == "apiKey":
+        where, header = spec.get("in"), str(spec.get("name", ""))
+        if where == "query":
+            return {"credential_query": header}
+        if where == "cookie":
+            return {"credential_header": f"Cookie: {header}={{token}}"}
+        return {"credential_header": f"{header}: {{token}}"}
+    if kind == "http" and str(spec.get("scheme", "")).lower() == "basic":
+        notes.append(f"{name}: HTTP Basic: give the api_key fixture as user:password")
+        return {"credential_header": "Authorization: Basic {token_base64}"}
+    if kind == "http" and str(spec.get("scheme", "")).lower() != "bearer":
+        scheme_word = str(spec.get("scheme", "Bearer")).capitalize()
+        return {"credential_header": f"Authorization: {scheme_word} {{token}}"}
+    return {"credential_header": "Authorization: Bearer {token}"}
+
+
+def _overridden(
+    clauses: list[dict[str, Any]], overrides: Mapping[str, Any], source: str
+) -> list[dict[str, Any]]:
+    """The clauses with an overrides file applied: ``off`` ids dropped, ``clauses``
+    members merged over the derived ones (each result checked as a catalog entry)."""
+    unknown_keys = sorted(set(overrides) - {"off", "clauses"})
+    if unknown_keys:
+        raise ConfigError(
+            f"{source}: unknown key {unknown_keys[0]!r}; an overrides file has `off` "
+            "(clause ids to drop) and `clauses` (id -> members to replace)"
+        )
+    ids = [str(c["id"]) for c in clauses]
+    off = overrides.get("off") or []
+    changes = overrides.get("clauses") or {}
+    if not isinstance(off, list) or not isinstance(changes, Mapping):
+        raise ConfigError(
+            f"{source}: `off` must be a list of clause ids and `clauses` a mapping"
+        )
+    for cid in [*off, *changes]:
+        if cid not in ids:
+            near = difflib.get_close_matches(str(cid), ids, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise ConfigError(
+                f"{source}: no derived clause {cid!r}{hint}; derived: {', '.join(ids)}"
+            )
+    entry = meta_schema("catalog.schema.json")["properties"]["clauses"]["items"]
+    out = []
+    for clause in clauses:
+        if clause["id"] in off:
+            continue
+        change = changes.get(clause["id"])
+        if change is not None:
+            if not isinstance(change, Mapping) or "id" in change:
+                raise ConfigError(
+                    f"{source}: clauses/{clause['id']} must be a mapping of members "
+                    "to replace (not the id)"
+                )
+            clause = {**clause, **change}
+            errors = list(jsonschema.Draft202012Validator(entry).iter_errors(clause))
+            if errors:
+                where = "/".join(str(p) for p in errors[0].absolute_path) or "(top)"
+                raise ConfigError(
+                    f"{source}: clauses/{clause['id']} at {where}: {errors[0].message}"
+                )
+        out.append(clause)
+    return out
+
+
+def write(derived: Derived, directory: Path) -> None:
+    """Write the profile's files into ``directory`` (created if missing)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in derived.files.items():
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
+        (directory / name).write_text(text, encoding="utf-8")
+
+
+def temporary(derived: Derived) -> Path:
+    """The profile written to a temporary directory removed when the process ends."""
+    directory = Path(tempfile.mkdtemp(prefix="conformance-derived-"))
+    atexit.register(shutil.rmtree, directory, True)
+    write(derived, directory / derived.api)
+    return directory / derived.api
+
+
+def read_overrides(where: str, source: str) -> Mapping[str, Any]:
+    """The overrides file, parsed, or a ``ConfigError`` naming it."""
+    path = Path(where).expanduser()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the overrides file {path} (from {source}): "
+            f"{exc.strerror or exc}"
+        ) from None
+    except yaml.YAMLError:
+        raise ConfigError(
+            f"the overrides file {path} (from {source}) is not YAML"
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"the overrides file {path} (from {source}) is not a mapping")
+    return data

@@ -1,0 +1,336 @@
+"""The Projects API (``openapi.yaml``) as Starlette routes over an in-memory store.
+
+Checks run in this order: rate limit and authentication (in ``FrontDoor``, before any
+routing), then per operation the Content-Type, the body's syntax, its fields, and the
+state (name taken, project unknown).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import math
+import re
+import threading
+import uuid
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import _contract as c
+from ._body import (
+    crash_if_faulty,
+    field_errors,
+    is_json_media_type,
+    parse_object,
+    project_values,
+)
+from ._ratelimit import TokenBucketLimiter, bucket_key
+from ._render import Problem, Renderer, SimulatedCrash, Switches, checked_names
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+_log = logging.getLogger(__name__)
+_UUID = re.compile(r"[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}", re.IGNORECASE)
+_PATH_SAFE = "/!$&'()*+,;=:@-._~%"
+
+
+def instance_of(scope: Scope) -> str:
+    """The request path as the client sent it: the ``instance`` of its problems."""
+    raw = scope.get("raw_path")
+    if isinstance(raw, bytes) and raw:
+        return raw.decode("latin-1")
+    return quote(str(scope.get("path", "/")), safe=_PATH_SAFE)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class Store:
+    """The projects, in creation order, behind one lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.projects: dict[str, dict[str, Any]] = {}
+
+    def add(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Store a new project with a fresh id and timestamp; the caller holds lock."""
+        project = {"id": str(uuid.uuid4()), **values, "created_at": _now()}
+        self.projects[project["id"]] = project
+        return project
+
+    def name_taken(self, name: str) -> bool:
+        """Whether a project has exactly this name (case-sensitive)."""
+        return any(p["name"] == name for p in self.projects.values())
+
+
+def seeded() -> Store:
+    """A store holding the seed projects, so ``/data/0/id`` names one."""
+    store = Store()
+    for name, priority, visibility in c.SEED_PROJECTS:
+        values = {"name": name, "priority": priority, "visibility": visibility}
+        store.add({**values, "tags": ["seed"]})
+    return store
+
+
+class FrontDoor:
+    """Stamp ``Request-Id``, rate-limit, authenticate, and turn crashes into 500s.
+
+    It sits inside Starlette's own error middleware, so an unexpected exception is
+    answered here (with a request id and a problem body) and never reaches the
+    framework's plain-text handler; and it sees every request before routing, so
+    authentication comes before anything else.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        renderer: Renderer,
+        limiter: TokenBucketLimiter | None,
+    ) -> None:
+        self.app = app
+        self.renderer = renderer
+        self.limiter = limiter
+        self.broken = renderer.switches.broken
+        self.lower_names = renderer.switches.allows("header-case")
+
+    def _request_id(self) -> str:
+        if self.broken("PD-HDR-3"):
+            return c.CONSTANT_REQUEST_ID
+        return str(uuid.uuid4())
+
+    def _names(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        # Starlette lower-cases every header name; the server sends canonical ones,
+        # and all lower case under `header-case`.
+        if self.lower_names:
+            return [(name.lower(), value) for name, value in headers]
+        return [(c.CANONICAL_HEADERS.get(n, n), v) for n, v in headers]
+
+    def _admit(self, scope: Scope) -> Problem | None:
+        """The 429 or 401 that refuses this request before routing, if any."""
+        headers = Headers(scope=scope)
+        if self.limiter is not None:
+            client = scope.get("client")
+            key = bucket_key(scope["headers"], client[0] if client else None)
+            retry_after = self.limiter.acquire(key)
+            if retry_after is not None:
+                value = (
+                    c.FAULTY_RETRY_AFTER
+                    if self.broken("PD-RATE-1:retry-after")
+                    else str(retry_after)
+                )
+                return Problem(c.RATE_LIMITED, headers={"retry-after": value})
+        if self._authenticated(headers.get("authorization")):
+            return None
+        challenge = {} if self.broken("PD-AUTH-3") else {"www-authenticate": c.REALM}
+        return Problem(c.UNAUTHENTICATED, headers=challenge)
+
+    def _authenticated(self, header: str | None) -> bool:
+        if header is None:
+            return self.broken("PD-AUTH-1")
+        scheme, _, token = header.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or any(ch.isspace() for ch in token):
+            return False
+        if self.broken("PD-AUTH-2"):
+            return True
+        # Header values are latin-1 text; compare bytes, in constant time.
+        return hmac.compare_digest(
+            token.encode("utf-8", "surrogateescape"), c.API_KEY.encode("ascii")
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request through the rate limit, authentication and the app."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = self._request_id().encode("latin-1")
+        started = False
+
+        async def stamped(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                if not (message["status"] == 401 and self.broken("PD-HDR-2")):
+                    headers.append((c.REQUEST_ID.lower().encode(), request_id))
+                message = {**message, "headers": self._names(headers)}
+            await send(message)
+
+        instance = instance_of(scope)
+        try:
+            refusal = self._admit(scope)
+            if refusal is not None:
+                await self.renderer.problem(refusal, instance)(scope, receive, stamped)
+                return
+            await self.app(scope, receive, stamped)
+        except Exception as exc:
+            if started:
+                raise
+            if not isinstance(exc, SimulatedCrash):
+                _log.exception("unexpected error in the Projects reference server")
+            response = self.renderer.problem(Problem(c.INTERNAL), instance)
+            await response(scope, receive, stamped)
+
+
+class _Api:
+    """The operations of one app instance, sharing its store and renderer."""
+
+    def __init__(self, store: Store, renderer: Renderer) -> None:
+        self.store = store
+        self.render = renderer
+        self.switches = renderer.switches
+        self.broken = renderer.switches.broken
+
+    def _find(self, request: Request) -> dict[str, Any]:
+        raw = str(request.path_params["projectId"])
+        if not _UUID.fullmatch(raw):
+            raise Problem(c.NOT_FOUND)  # an id that names nothing is not found
+        project = self.store.projects.get(raw.lower())
+        if project is None and self.broken("PD-HDR-1:framework-default"):
+            # The framework's own 404 instead of the app's problem (a lookup that
+            # raises the router's exception): Starlette's plain text.
+            raise HTTPException(404)
+        if project is None:
+            raise Problem(c.FORBIDDEN if self.broken("PD-RES-1") else c.NOT_FOUND)
+        return project
+
+    async def list_projects(self, request: Request) -> Response:
+        """listProjects: every project, in one page."""
+        with self.store.lock:
+            data = list(self.store.projects.values())
+        return self.render.ok({"data": data, "next": None})
+
+    async def create_project(self, request: Request) -> Response:
+        """createProject: 415, 400, 422 or 409 in that order, else 201 and Location."""
+        content_type = request.headers.get("content-type")
+        if not is_json_media_type(content_type) and not self.broken("PD-REQ-2"):
+            raise Problem(c.UNSUPPORTED_MEDIA_TYPE)
+        body = parse_object(await request.body(), self.switches)
+        crash_if_faulty(body, self.switches)
+        errors = field_errors(body, self.switches)
+        if errors:
+            raise Problem(c.INVALID, errors=errors)
+        if "name" not in body:  # only under PD-VAL-1
+            body = {**body, "name": f"untitled-{uuid.uuid4().hex[:8]}"}
+        values = project_values(body)
+        with self.store.lock:
+            if self.store.name_taken(values["name"]) and not self.broken(
+                "PD-CONFLICT-1"
+            ):
+                raise Problem(c.NAME_TAKEN)
+            project = self.store.add(values)
+        headers = {}
+        if not self.broken("PD-HEADER-LOCATION"):
+            headers["location"] = f"/projects/{project['id']}"
+        return self.render.ok(project, status=201, headers=headers)
+
+    async def get_project(self, request: Request) -> Response:
+        """getProject: one project, or 404."""
+        with self.store.lock:
+            project = self._find(request)
+        return self.render.ok(project)
+
+    async def delete_project(self, request: Request) -> Response:
+        """deleteProject: 204 without a body, or 404."""
+        with self.store.lock:
+            project = self._find(request)
+            del self.store.projects[project["id"]]
+        return self.render.no_content()
+
+    async def on_problem(self, request: Request, exc: Exception) -> Response:
+        """Render a refusal raised by an operation."""
+        assert isinstance(exc, Problem)
+        return self.render.problem(exc, instance_of(request.scope))
+
+    async def on_http(self, request: Request, exc: Exception) -> Response:
+        """Render the router's 404 and 405 (and any other HTTPException) as problems."""
+        assert isinstance(exc, HTTPException)
+        status = exc.status_code
+        if status == 404:
+            kind = c.NO_ROUTE
+        elif status == 405:
+            kind = c.METHOD_NOT_ALLOWED
+        else:
+            kind = c.Kind(status, f"http-{status}", str(exc.detail), str(exc.detail))
+        problem = Problem(kind, headers=exc.headers)
+        return self.render.problem(problem, instance_of(request.scope))
+
+    def routes(self) -> list[Route]:
+        """One route per path, each dispatching on method so 405 lists every method."""
+        table: dict[str, dict[str, Endpoint]] = {
+            "/projects": {"GET": self.list_projects, "POST": self.create_project},
+            "/projects/{projectId}": {
+                "GET": self.get_project,
+                "DELETE": self.delete_project,
+            },
+        }
+        return [
+            Route(path, _by_method(handlers), methods=list(handlers))
+            for path, handlers in table.items()
+        ]
+
+
+def _by_method(handlers: Mapping[str, Endpoint]) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
+
+    return endpoint
+
+
+def _limiter(rate_limit: float | None, switches: Switches) -> TokenBucketLimiter | None:
+    if rate_limit is None or rate_limit == 0:
+        return None
+    if not (rate_limit > 0 and math.isfinite(rate_limit)):
+        raise ValueError(
+            f"rate_limit must be a positive number of requests per second, None or 0 "
+            f"to disable, got {rate_limit!r}."
+        )
+    if switches.broken("PD-RATE-1"):
+        return None
+    penalty = c.FAULTY_PENALTY_S if switches.broken("PD-RATE-2") else 0.0
+    return TokenBucketLimiter(rate_limit, penalty_s=penalty)
+
+
+def create_app(
+    *,
+    faults: Collection[str] = (),
+    tolerances: Collection[str] = (),
+    rate_limit: float | None = c.DOCUMENTED_RATE_LIMIT,
+) -> Starlette:
+    """A fresh Projects reference server with its own seeded store."""
+    switches = Switches(
+        checked_names("fault", faults, c.FAULTS),
+        checked_names("tolerance", tolerances, c.TOLERANCES),
+    )
+    limiter = _limiter(rate_limit, switches)
+    renderer = Renderer(switches)
+    api = _Api(seeded(), renderer)
+    handlers: dict[Any, Any] = {Problem: api.on_problem}
+    if not switches.broken("PD-HDR-1:framework-default"):
+        handlers[HTTPException] = api.on_http
+    app = Starlette(
+        routes=api.routes(),
+        middleware=[Middleware(FrontDoor, renderer=renderer, limiter=limiter)],
+        exception_handlers=handlers,
+    )
+    app.router.redirect_slashes = False  # `/projects/` is an unknown route, not a 307
+    app.state.fixtures = {"api_key": c.API_KEY}
+    app.state.base_path = ""
+    app.state.switches = switches
+    app.state.store = api.store  # for white-box tests
+    app.state.limiter = limiter  # for tests that move its clock
+    return app

@@ -1,0 +1,141 @@
+"""Read a create request's body and validate it against the ``ProjectCreate`` schema.
+
+A Content-Type other than JSON is 415; a body that is not JSON, or JSON but not an
+object, is 400; an object breaking the schema is 422 naming every broken field.
+Nothing a client can send (any string, number or nesting) escapes as an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from typing import Any
+
+from . import _contract as c
+from ._render import Problem, SimulatedCrash, Switches
+
+_NAME_RULE = f"must be a string of 1 to {c.NAME_MAX} characters"
+_PRIORITY_RULE = (
+    f"must be an integer from {c.PRIORITY_RANGE[0]} to {c.PRIORITY_RANGE[1]}"
+)
+_VISIBILITY_RULE = f"must be one of {', '.join(c.VISIBILITIES)}"
+_TAGS_RULE = f"must be an array of at most {c.TAGS_MAX} strings"
+
+
+def is_json_media_type(header: str | None) -> bool:
+    """Whether a Content-Type names application/json (parameters allowed)."""
+    if header is None:
+        return False
+    return header.split(";", 1)[0].strip().lower() == c.JSON
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity, -Infinity
+
+
+def _integer(text: str) -> int | float:
+    # Past Python's int-parsing digit limit, a float (inf) keeps it a number, not an
+    # error: it is then only out of range.
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def parse_object(raw: bytes, switches: Switches) -> dict[str, Any]:
+    """The body as a JSON object, or the 400 problem it deserves."""
+    try:
+        value = json.loads(
+            raw.decode("utf-8"), parse_constant=_refuse_constant, parse_int=_integer
+        )
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise Problem(c.MALFORMED) from None
+    if isinstance(value, list) and switches.broken("PD-REQ-1"):
+        return {}
+    if not isinstance(value, dict):
+        raise Problem(c.NOT_AN_OBJECT)
+    return value
+
+
+def _has_control_character(value: Any) -> bool:
+    """Whether any string in ``value`` (keys too) holds a Cc character; no recursion."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and any(
+            unicodedata.category(ch) == "Cc" for ch in node
+        ):
+            return True
+    return False
+
+
+def crash_if_faulty(body: dict[str, Any], switches: Switches) -> None:
+    """The PD-5XX-1 switches: input a careless handler would choke on crashes."""
+    name = body.get("name")
+    if (
+        switches.broken("PD-5XX-1")
+        and isinstance(name, str)
+        and len(name) > c.FAULTY_NAME_LIMIT
+    ):
+        raise SimulatedCrash("value too long for column name")
+    if switches.broken("PD-5XX-1:control") and _has_control_character(body):
+        raise SimulatedCrash("control character in input")
+
+
+def integer_value(value: Any) -> int | None:
+    """``value`` as a JSON Schema integer (``2.0`` counts, ``true`` does not)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
+
+
+def field_errors(body: dict[str, Any], switches: Switches) -> list[tuple[str, str]]:
+    """``(field, detail)`` for every field of ``body`` breaking ``ProjectCreate``."""
+    errors: list[tuple[str, str]] = []
+    if "name" not in body:
+        if not switches.broken("PD-VAL-1"):
+            errors.append(("name", "is required"))
+    else:
+        name = body["name"]
+        if not isinstance(name, str) or not 1 <= len(name) <= c.NAME_MAX:
+            errors.append(("name", _NAME_RULE))
+    if "priority" in body:
+        priority = integer_value(body["priority"])
+        low, high = c.PRIORITY_RANGE
+        in_range = priority is not None and low <= priority <= high
+        if priority is None or not (
+            in_range or switches.broken("PD-VAL-1:out-of-range")
+        ):
+            errors.append(("priority", _PRIORITY_RULE))
+    if "visibility" in body and body["visibility"] not in c.VISIBILITIES:
+        errors.append(("visibility", _VISIBILITY_RULE))
+    if "tags" in body:
+        tags = body["tags"]
+        if (
+            not isinstance(tags, list)
+            or len(tags) > c.TAGS_MAX
+            or not all(isinstance(tag, str) for tag in tags)
+        ):
+            errors.append(("tags", _TAGS_RULE))
+    return errors
+
+
+def project_values(body: dict[str, Any]) -> dict[str, Any]:
+    """The stored fields of a valid body, defaults filled; unknown members dropped."""
+    priority = integer_value(body.get("priority", c.DEFAULT_PRIORITY))
+    return {
+        "name": body["name"],
+        "priority": c.DEFAULT_PRIORITY if priority is None else priority,
+        "visibility": body.get("visibility", c.DEFAULT_VISIBILITY),
+        "tags": list(body.get("tags", [])),
+    }

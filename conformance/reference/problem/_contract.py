@@ -1,0 +1,147 @@
+"""Every literal of the Projects API the reference server speaks, kept in one place.
+
+Switch names, the credential, problem types and titles, header names and the texts the
+fault switches give live here, so the behaviour modules hold no contract literal of
+their own.
+"""
+
+from __future__ import annotations
+
+from typing import Final, NamedTuple
+
+DOCUMENTED_RATE_LIMIT: Final = None
+"""The Projects API documents no rate limit; one is enforced only when given."""
+
+FAULTS: Final = frozenset(
+    {
+        "PD-BODY-1",  # 404 problems lack `title`
+        "PD-BODY-2",  # the `status` member of 422 problems says 400
+        "PD-BODY-3",  # 422 `errors` pointers are bare field names, not JSON Pointers
+        "PD-HDR-1",  # 404 problems are labelled application/json
+        # unknown routes, methods and ids: Starlette's plain-text default
+        "PD-HDR-1:framework-default",
+        "PD-HDR-2",  # 401 responses lack Request-Id
+        "PD-HDR-3",  # every response's Request-Id is the same constant
+        "PD-HEADER-LOCATION",  # 201 lacks Location
+        "PD-AUTH-1",  # no Authorization header is served as if authenticated
+        "PD-AUTH-2",  # any well-formed `Bearer <token>` is accepted
+        "PD-AUTH-3",  # 401s lack WWW-Authenticate
+        "PD-VAL-1:out-of-range",  # a priority outside 1..5 is accepted
+        "PD-VAL-1",  # a body without `name` is created, named "untitled"
+        "PD-VAL-1:unnamed-field",  # 422 items point at `#/body`, naming no field
+        "PD-REQ-1",  # a JSON array body is read as `{}`
+        "PD-REQ-2",  # a non-JSON Content-Type is ignored
+        "PD-RES-1",  # an unknown well-formed project id answers 403
+        "PD-5XX-1",  # a name longer than 1000 characters crashes
+        "PD-5XX-1:control",  # a control character in any body string crashes
+        "PD-LEAK-1",  # 404 details carry a Python traceback
+        "PD-CONFLICT-1",  # a duplicate name is created again
+        "PD-RATE-1",  # no rate limit at all
+        "PD-RATE-1:retry-after",  # Retry-After is `soon`
+        "PD-RATE-2",  # limited 30 s after a 429, whatever Retry-After says
+    }
+)
+"""Fault switches, named by the clause each breaks (``<clause>:<variant>`` where a
+clause covers several defect kinds); each breaks exactly one promise."""
+
+TOLERANCES: Final = frozenset(
+    {
+        "extra-members",  # extension members (RFC 9457 section 3.2)
+        "about-blank",  # `type: about:blank`, title the reason phrase (section 4.2.1)
+        "no-type",  # `type` omitted, which means about:blank (section 3.1.1)
+        "no-detail",  # `detail` and `instance` omitted (sections 3.1.4, 3.1.5)
+        "relative-type",  # `type` a relative URI reference (section 3.1.1)
+        "charset",  # application/problem+json; charset=utf-8
+        "header-case",  # header names in lower case (names are case-insensitive)
+        "no-status",  # the advisory `status` member omitted (section 3.1.2)
+    }
+)
+"""Variations RFC 9457 allows: a server showing them stays conformant."""
+
+API_KEY: Final = "ref-projects-7Qm2xV9cR4tLw8ZsK3bN6yHd"
+"""The one valid bearer token (the ``api_key`` fixture)."""
+
+REALM: Final = 'Bearer realm="projects"'
+TYPE_BASE: Final = "https://projects.example/problems/"
+RELATIVE_TYPE_BASE: Final = "/problems/"
+PROBLEM_JSON: Final = "application/problem+json"
+JSON: Final = "application/json"
+CHARSET: Final = "; charset=utf-8"
+
+REQUEST_ID: Final = "Request-Id"
+CANONICAL_HEADERS: Final = {
+    name.lower().encode("latin-1"): name.encode("latin-1")
+    for name in (
+        *(REQUEST_ID, "WWW-Authenticate", "Retry-After", "Location", "Allow"),
+        *("Content-Type", "Content-Length"),
+    )
+}
+"""Raw header name (as Starlette lower-cases it) -> the name the server sends."""
+CONSTANT_REQUEST_ID: Final = "00000000-0000-4000-8000-000000000000"
+"""The one id every response carries under PD-HDR-3."""
+
+NAME_MAX: Final = 80
+PRIORITY_RANGE: Final = (1, 5)
+DEFAULT_PRIORITY: Final = 3
+VISIBILITIES: Final = ("private", "team", "public")
+DEFAULT_VISIBILITY: Final = "private"
+TAGS_MAX: Final = 10
+SEED_PROJECTS: Final = (("Apollo", 2, "team"), ("Borealis", 4, "private"))
+
+FAULTY_NAME_LIMIT: Final = 1000
+"""Names longer than this crash the handler under PD-5XX-1."""
+FAULTY_PENALTY_S: Final = 30.0
+"""How long PD-RATE-2 keeps a credential limited after its first 429."""
+FAULTY_RETRY_AFTER: Final = "soon"
+FAULTY_POINTER: Final = "#/body"
+FAULTY_LEAK: Final = (
+    "Traceback (most recent call last):\n"
+    '  File "/srv/app/store.py", line 42, in get\n'
+    "KeyError: 'project'"
+)
+
+
+class Kind(NamedTuple):
+    """A problem type: status, slug (the tail of its ``type`` URI), title, detail."""
+
+    status: int
+    slug: str
+    title: str
+    detail: str
+
+
+MALFORMED = Kind(400, "malformed-body", "Malformed body", "The body is not valid JSON.")
+NOT_AN_OBJECT = MALFORMED._replace(detail="The body must be a JSON object.")
+UNAUTHENTICATED = Kind(
+    401,
+    "unauthenticated",
+    "Authentication required",
+    "A valid bearer token is required.",
+)
+FORBIDDEN = Kind(403, "forbidden", "Forbidden", "You may not access this project.")
+NOT_FOUND = Kind(404, "not-found", "Not found", "No project with that id exists.")
+NO_ROUTE = NOT_FOUND._replace(detail="No resource lives at this path.")
+METHOD_NOT_ALLOWED = Kind(
+    405,
+    "method-not-allowed",
+    "Method not allowed",
+    "This resource does not support that method.",
+)
+NAME_TAKEN = Kind(
+    409, "name-taken", "Name taken", "A project with that name exists already."
+)
+UNSUPPORTED_MEDIA_TYPE = Kind(
+    415,
+    "unsupported-media-type",
+    "Unsupported media type",
+    "Send the body as application/json.",
+)
+INVALID = Kind(
+    422, "invalid-project", "Invalid project", "Some fields of the project are invalid."
+)
+RATE_LIMITED = Kind(
+    429, "rate-limited", "Too many requests", "Slow down; see Retry-After."
+)
+INTERNAL = Kind(
+    500, "internal-error", "Internal error", "Something went wrong on our side."
+)

@@ -1,0 +1,1368 @@
+"""The Projects (RFC 9457) reference server keeps its document; a switch bends one."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+import openapi_spec_validator
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+from starlette.applications import Starlette
+from starlette.exceptions import StarletteDeprecationWarning
+
+from conformance.reference.problem import (
+    DOCUMENTED_RATE_LIMIT,
+    FAULTS,
+    OPENAPI,
+    TOLERANCES,
+    create_app,
+)
+from conformance.reference.problem._ratelimit import TokenBucketLimiter
+
+with warnings.catch_warnings():
+    # Starlette nudges towards httpx2, which this project does not use.
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient
+
+PROJECTS = "/projects"
+PROBLEM = "application/problem+json"
+TYPES = "https://projects.example/problems/"
+REALM = 'Bearer realm="projects"'
+LEAK = 'Traceback (most recent call last):\n  File "/srv/app/store.py", line 42, in get'
+INTERNALS = ("Traceback", 'File "', ".py", "SimulatedCrash", "RuntimeError", "Error:")
+DOC: dict[str, Any] = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+SEED_NAMES = ("Apollo", "Borealis")
+
+
+@dataclass
+class Server:
+    client: TestClient
+    app: Starlette
+
+    @property
+    def fx(self) -> dict[str, str]:
+        fixtures: dict[str, str] = self.app.state.fixtures
+        return fixtures
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.fx['api_key']}"}
+
+    def get(self, path: str) -> httpx.Response:
+        r: httpx.Response = self.client.get(path, headers=self.auth)
+        return r
+
+    def delete(self, path: str) -> httpx.Response:
+        r: httpx.Response = self.client.delete(path, headers=self.auth)
+        return r
+
+    def create(self, body: Any) -> httpx.Response:
+        r: httpx.Response = self.client.post(PROJECTS, headers=self.auth, json=body)
+        return r
+
+    def post_raw(
+        self, content: bytes, content_type: str | None = "application/json"
+    ) -> httpx.Response:
+        headers = dict(self.auth)
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        r: httpx.Response = self.client.post(PROJECTS, headers=headers, content=content)
+        return r
+
+    def first_id(self) -> str:
+        r = self.get(PROJECTS)
+        assert r.status_code == 200, r.text
+        data = r.json()["data"]
+        assert data, "the store starts with projects"
+        return str(data[0]["id"])
+
+    def shift_clock(self, seconds: float) -> None:
+        """Move the rate limiter's clock forward, so recovery needs no sleep."""
+        limiter = self.app.state.limiter
+        assert limiter is not None
+        real = limiter.clock
+        limiter.clock = lambda: real() + seconds
+
+
+def make(
+    *,
+    faults: tuple[str, ...] = (),
+    tolerances: tuple[str, ...] = (),
+    rate_limit: float | None = None,
+) -> Server:
+    app = create_app(faults=faults, tolerances=tolerances, rate_limit=rate_limit)
+    return Server(TestClient(app), app)
+
+
+def media_type(r: httpx.Response) -> str:
+    return str(r.headers.get("content-type", "")).split(";")[0].strip()
+
+
+def request_id(r: httpx.Response) -> str | None:
+    value: str | None = r.headers.get("request-id")
+    return value
+
+
+def unknown_id() -> str:
+    return str(uuid.uuid4())
+
+
+def expect_problem(
+    r: httpx.Response, status: int, slug: str, *, instance: str | None = None
+) -> dict[str, Any]:
+    """A conforming problem: status, media type, every member, a uuid4 Request-Id."""
+    assert r.status_code == status, r.text
+    assert media_type(r) == PROBLEM
+    body: dict[str, Any] = r.json()
+    assert body["type"] == TYPES + slug
+    assert isinstance(body["title"], str)
+    assert body["title"]
+    assert body["status"] == status
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+    sent = r.request.url.raw_path.decode("ascii").split("?")[0]
+    assert body["instance"] == (instance if instance is not None else sent)
+    rid = request_id(r)
+    assert rid is not None
+    assert uuid.UUID(rid).version == 4
+    assert not any(marker in r.text for marker in INTERNALS), r.text
+    return body
+
+
+def pointers(r: httpx.Response) -> list[str]:
+    assert r.status_code == 422, r.text
+    errors = r.json()["errors"]
+    assert isinstance(errors, list)
+    assert errors
+    return [e["pointer"] for e in errors]
+
+
+def drain(s: Server, limit: int = 20) -> httpx.Response | None:
+    """Spend the bucket of ``s``'s credential: the first 429, or None if none came."""
+    for _ in range(limit):
+        r = s.get(PROJECTS)
+        if r.status_code == 429:
+            return r
+        assert r.status_code == 200, r.text
+    return None
+
+
+def nested(levels: int, inner: bytes = b"") -> bytes:
+    return b"[" * levels + inner + b"]" * levels
+
+
+# -- the document -------------------------------------------------------------------
+def resolve(node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = DOC
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def operations() -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, op)
+        for path, item in DOC["paths"].items()
+        for method, op in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+def response_of(path: str, method: str, status: int) -> dict[str, Any] | None:
+    declared = DOC["paths"][path][method]["responses"].get(str(status))
+    return None if declared is None else resolve(declared)
+
+
+def validate(instance: Any, schema: dict[str, Any]) -> None:
+    rooted = {**schema, "components": DOC["components"]}
+    validator = Draft202012Validator(
+        rooted, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    validator.validate(instance)
+
+
+def assert_documented(r: httpx.Response, path: str, method: str) -> None:
+    """``r`` is a response the document declares, with its headers and body schema."""
+    response = response_of(path, method, r.status_code)
+    assert response is not None, f"{r.status_code} not declared for {method} {path}"
+    for name, header in response.get("headers", {}).items():
+        header = resolve(header)
+        if header.get("required"):
+            assert name in r.headers, f"{name} missing from {r.status_code}"
+        if header["schema"].get("type") == "integer" and name in r.headers:
+            assert int(r.headers[name]) >= header["schema"].get("minimum", 0)
+    content = response.get("content")
+    if content is None:
+        assert r.content == b""
+        return
+    ((media, spec),) = content.items()
+    assert media_type(r) == media
+    validate(r.json(), spec["schema"])
+
+
+def test_the_document_is_valid_openapi_3_1() -> None:
+    assert OPENAPI.name == "openapi.yaml"
+    assert OPENAPI.parent.name == "problem"
+    assert DOC["openapi"].startswith("3.1")
+    openapi_spec_validator.validate(DOC)
+
+
+def test_the_document_declares_security_operations_and_parameters() -> None:
+    schemes = DOC["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {"type": "http", "scheme": "bearer"}
+    assert DOC["security"] == [{"bearerAuth": []}]
+    ops = {(path, method): op["operationId"] for path, method, op in operations()}
+    assert ops == {
+        ("/projects", "get"): "listProjects",
+        ("/projects", "post"): "createProject",
+        ("/projects/{projectId}", "get"): "getProject",
+        ("/projects/{projectId}", "delete"): "deleteProject",
+    }
+    statuses = {op["operationId"]: set(op["responses"]) for _, _, op in operations()}
+    assert statuses == {
+        "listProjects": {"200", "401", "429"},
+        "createProject": {"201", "400", "401", "409", "415", "422", "429"},
+        "getProject": {"200", "401", "404", "429"},
+        "deleteProject": {"204", "401", "404", "429"},
+    }
+    (param,) = DOC["paths"]["/projects/{projectId}"]["parameters"]
+    param = resolve(param)
+    assert (param["name"], param["in"], param["required"]) == (
+        "projectId",
+        "path",
+        True,
+    )
+    assert param["schema"] == {"type": "string", "format": "uuid"}
+
+
+def test_the_document_declares_the_create_schema_exactly() -> None:
+    body = DOC["paths"]["/projects"]["post"]["requestBody"]
+    assert body["required"] is True
+    assert set(body["content"]) == {"application/json"}
+    schema = resolve(body["content"]["application/json"]["schema"])
+    assert schema["type"] == "object"
+    assert schema["required"] == ["name"]
+    assert schema.get("additionalProperties", True) is not False
+    assert schema["properties"] == {
+        "name": {"type": "string", "minLength": 1, "maxLength": 80},
+        "priority": {"type": "integer", "minimum": 1, "maximum": 5},
+        "visibility": {"type": "string", "enum": ["private", "team", "public"]},
+        "tags": {"type": "array", "maxItems": 10, "items": {"type": "string"}},
+    }
+    project = DOC["components"]["schemas"]["Project"]
+    assert set(project["properties"]) == {
+        *("id", "name", "priority", "visibility", "tags", "created_at")
+    }
+    assert project["properties"]["id"] == {"type": "string", "format": "uuid"}
+    assert project["properties"]["created_at"]["format"] == "date-time"
+
+
+def test_every_response_declares_request_id_and_errors_are_problems() -> None:
+    seen = 0
+    for path, method, op in operations():
+        for status, declared in op["responses"].items():
+            response = resolve(declared)
+            headers = {k: resolve(v) for k, v in response.get("headers", {}).items()}
+            assert headers["Request-Id"]["schema"] == {"type": "string"}
+            if status == "201":
+                assert headers["Location"]["required"] is True
+            if status == "401":
+                assert headers["WWW-Authenticate"]["schema"]["type"] == "string"
+            if status == "429":
+                assert headers["Retry-After"]["schema"]["type"] == "integer"
+            if int(status) >= 400:
+                content = response["content"]
+                assert set(content) == {PROBLEM}, (path, method, status)
+                ref = content[PROBLEM]["schema"]["$ref"]
+                expected = "ValidationProblem" if status == "422" else "Problem"
+                assert ref == f"#/components/schemas/{expected}"
+            seen += 1
+    assert seen == 3 + 7 + 4 + 4
+    problem = DOC["components"]["schemas"]["Problem"]["properties"]
+    assert set(problem) == {"type", "title", "status", "detail", "instance"}
+    items = DOC["components"]["schemas"]["ValidationProblem"]["allOf"][1]
+    assert set(items["properties"]["errors"]["items"]["properties"]) == {
+        "detail",
+        "pointer",
+    }
+
+
+def test_every_operation_of_the_document_is_served_as_documented() -> None:
+    s = make()
+    valid = {
+        "createProject": {"name": "served", "priority": 5, "tags": ["a"]},
+    }
+    for path, method, op in operations():
+        url = path.replace("{projectId}", s.first_id())
+        r = s.client.request(
+            method.upper(), url, headers=s.auth, json=valid.get(op["operationId"])
+        )
+        success = [k for k in op["responses"] if k.startswith("2")]
+        assert [str(r.status_code)] == success, (op["operationId"], r.text)
+        assert_documented(r, path, method)
+
+
+def test_error_answers_match_the_document() -> None:
+    s = make()
+    item = "/projects/{projectId}"
+    cases: list[tuple[httpx.Response, str, str]] = [
+        (s.client.get(PROJECTS), PROJECTS, "get"),
+        (s.post_raw(b"{"), PROJECTS, "post"),
+        (s.create({"name": "Apollo"}), PROJECTS, "post"),
+        (s.post_raw(b"{}", "text/plain"), PROJECTS, "post"),
+        (s.create({"name": "", "tags": [1]}), PROJECTS, "post"),
+        (s.get(f"/projects/{unknown_id()}"), item, "get"),
+        (s.delete(f"/projects/{unknown_id()}"), item, "delete"),
+    ]
+    assert [r.status_code for r, _, _ in cases] == [401, 400, 409, 415, 422, 404, 404]
+    for r, path, method in cases:
+        assert_documented(r, path, method)
+    limited = make(rate_limit=5.0)
+    r429 = drain(limited)
+    assert r429 is not None
+    assert_documented(r429, PROJECTS, "get")
+
+
+# -- interface ------------------------------------------------------------------------
+def test_switch_sets_are_exactly_the_named_ones() -> None:
+    assert {
+        *("PD-BODY-1", "PD-BODY-2", "PD-BODY-3", "PD-HDR-1"),
+        "PD-HDR-1:framework-default",
+        *("PD-HDR-2", "PD-HDR-3", "PD-HEADER-LOCATION", "PD-AUTH-1", "PD-AUTH-2"),
+        *(
+            "PD-AUTH-3",
+            "PD-VAL-1:out-of-range",
+            "PD-VAL-1:unnamed-field",
+            "PD-REQ-1",
+            "PD-REQ-2",
+        ),
+        "PD-VAL-1",
+        *("PD-RES-1", "PD-5XX-1", "PD-5XX-1:control", "PD-LEAK-1", "PD-CONFLICT-1"),
+        *("PD-RATE-1", "PD-RATE-1:retry-after", "PD-RATE-2"),
+    } == FAULTS
+    assert {
+        *("extra-members", "about-blank", "no-type", "no-detail", "relative-type"),
+        *("charset", "header-case", "no-status"),
+    } == TOLERANCES
+    assert DOCUMENTED_RATE_LIMIT is None
+
+
+def test_the_app_is_starlette_with_fixtures_and_an_empty_base_path() -> None:
+    a, b = create_app(), create_app()
+    assert isinstance(a, Starlette)
+    assert a.state.fixtures == {"api_key": a.state.fixtures["api_key"]}
+    key = a.state.fixtures["api_key"]
+    assert isinstance(key, str)
+    assert len(key) >= 20
+    assert key == b.state.fixtures["api_key"]  # fixed, not per instance
+    assert a.state.base_path == ""
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "bad"),
+    [
+        ({"faults": ["PD-AUTH1"]}, "PD-AUTH1"),
+        ({"faults": ["pd-leak-1"]}, "pd-leak-1"),
+        ({"faults": ["PD-BODY-1", "nonsense"]}, "nonsense"),
+        ({"faults": ["PD-5XX-1:long-name"]}, "PD-5XX-1:long-name"),
+        ({"tolerances": ["charsets"]}, "charsets"),
+        ({"tolerances": ["PD-AUTH-1"]}, "PD-AUTH-1"),
+        ({"faults": ["charset"]}, "charset"),
+    ],
+)
+def test_unknown_switch_names_raise_value_error(
+    kwargs: dict[str, Any], bad: str
+) -> None:
+    with pytest.raises(ValueError, match=repr(bad)):
+        create_app(**kwargs)
+
+
+def test_a_lone_string_is_not_taken_for_a_list_of_switches() -> None:
+    with pytest.raises(TypeError, match="did you mean"):
+        create_app(faults="PD-AUTH-1")
+
+
+@pytest.mark.parametrize("rate", [-1.0, float("nan"), float("inf")])
+def test_nonsense_rate_limits_are_refused(rate: float) -> None:
+    with pytest.raises(ValueError, match="rate_limit"):
+        create_app(rate_limit=rate)
+
+
+# -- the conforming server: surface -----------------------------------------------
+def test_list_answers_the_seeded_projects_in_one_page() -> None:
+    s = make()
+    r = s.get(PROJECTS)
+    assert r.status_code == 200
+    assert media_type(r) == "application/json"
+    body = r.json()
+    assert body["next"] is None
+    assert [p["name"] for p in body["data"]] == list(SEED_NAMES)
+    first = body["data"][0]
+    assert str(uuid.UUID(first["id"])) == first["id"]
+    assert set(first) == {"id", "name", "priority", "visibility", "tags", "created_at"}
+    assert_documented(r, PROJECTS, "get")
+
+
+def test_create_answers_201_with_location_and_the_project() -> None:
+    s = make()
+    r = s.create({"name": "Cassini", "priority": 1, "visibility": "public"})
+    assert r.status_code == 201, r.text
+    project = r.json()
+    assert project["name"] == "Cassini"
+    assert (project["priority"], project["visibility"]) == (1, "public")
+    assert project["tags"] == []
+    assert r.headers["Location"] == f"/projects/{project['id']}"
+    assert uuid.UUID(project["id"]).version == 4
+    fetched = s.get(r.headers["Location"])
+    assert fetched.status_code == 200
+    assert fetched.json() == project
+    names = [p["name"] for p in s.get(PROJECTS).json()["data"]]
+    assert names == [*SEED_NAMES, "Cassini"]
+
+
+def test_create_fills_defaults_and_drops_unknown_members() -> None:
+    s = make()
+    r = s.create({"name": "Defaults", "owner": {"deep": [1, 2]}, "x": None})
+    assert r.status_code == 201, r.text
+    project = r.json()
+    assert (project["priority"], project["visibility"], project["tags"]) == (
+        3,
+        "private",
+        [],
+    )
+    assert "owner" not in project
+    assert "x" not in project
+
+
+def test_get_and_delete_a_project() -> None:
+    s = make()
+    pid = s.first_id()
+    assert s.get(f"/projects/{pid}").json()["id"] == pid
+    r = s.delete(f"/projects/{pid}")
+    assert r.status_code == 204
+    assert r.content == b""
+    assert "content-type" not in r.headers
+    assert request_id(r) is not None
+    expect_problem(s.get(f"/projects/{pid}"), 404, "not-found")
+    expect_problem(s.delete(f"/projects/{pid}"), 404, "not-found")
+
+
+def test_an_upper_case_uuid_names_the_same_project() -> None:
+    s = make()
+    pid = s.first_id()
+    assert s.get(f"/projects/{pid.upper()}").json()["id"] == pid
+
+
+@pytest.mark.parametrize(
+    "bad_id",
+    [
+        "not-a-uuid",
+        "123",
+        "00000000000000000000000000000000",
+        "{12345678-1234-4234-8234-123456789abc}",
+        "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz",
+        "%00",
+        "%2e%2e",
+        "a%2Fb",
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_a_non_uuid_or_unknown_id_is_not_found(bad_id: str, method: str) -> None:
+    s = make()
+    r = s.client.request(method, f"/projects/{bad_id}", headers=s.auth)
+    expect_problem(r, 404, "not-found")
+    unknown = s.client.request(method, f"/projects/{unknown_id()}", headers=s.auth)
+    expect_problem(unknown, 404, "not-found")
+    assert len(s.get(PROJECTS).json()["data"]) == 2
+
+
+# -- the conforming server: authentication ------------------------------------------
+BAD_CREDENTIALS = [
+    pytest.param(None, id="missing"),
+    pytest.param("", id="empty"),
+    pytest.param("   ", id="whitespace"),
+    pytest.param("Bearer", id="scheme-only"),
+    pytest.param("Bearer   ", id="scheme-and-spaces"),
+    pytest.param("Basic dXNlcjpwYXNz", id="basic"),
+    pytest.param("Token {key}", id="wrong-scheme"),
+    pytest.param("{key}", id="no-scheme"),
+    pytest.param("Bearer wrong-token", id="unknown"),
+    pytest.param("Bearer {key}x", id="longer"),
+    pytest.param("Bearer {key} {key}", id="two-tokens"),
+    pytest.param(f"Bearer {uuid.uuid4()}", id="random-uuid"),
+]
+
+
+@pytest.mark.parametrize("credential", BAD_CREDENTIALS)
+def test_bad_credentials_answer_401_with_the_challenge(credential: str | None) -> None:
+    s = make()
+    headers = {}
+    if credential is not None:
+        headers["Authorization"] = credential.format(key=s.fx["api_key"])
+    requests = [
+        s.client.get(PROJECTS, headers=headers),
+        s.client.post(
+            PROJECTS,
+            headers=headers,
+            content=b"{",
+        ),
+        s.client.get(f"/projects/{s.first_id()}", headers=headers),
+        s.client.delete(f"/projects/{unknown_id()}", headers=headers),
+        s.client.get("/no/such/route", headers=headers),
+        s.client.put(PROJECTS, headers=headers),
+    ]
+    for r in requests:
+        expect_problem(r, 401, "unauthenticated")
+        assert r.headers["WWW-Authenticate"] == REALM
+    assert len(s.get(PROJECTS).json()["data"]) == 2  # nothing was deleted
+
+
+def test_the_bearer_scheme_name_is_case_insensitive() -> None:
+    s = make()
+    key = s.fx["api_key"]
+    for header in (f"bearer {key}", f"BEARER {key}", f"  Bearer {key}  "):
+        r = s.client.get(PROJECTS, headers={"Authorization": header})
+        assert r.status_code == 200, header
+
+
+# -- the conforming server: headers and framework answers ----------------------------
+def test_every_response_has_its_own_uuid4_request_id() -> None:
+    s = make()
+    pid = s.first_id()
+    responses = [
+        s.get(PROJECTS),
+        s.create({"name": "ids"}),
+        s.create({"name": "ids"}),
+        s.create({"name": ""}),
+        s.post_raw(b"[", "application/json"),
+        s.post_raw(b"{}", "text/plain"),
+        s.client.get(PROJECTS),
+        s.get(f"/projects/{unknown_id()}"),
+        s.get("/nowhere"),
+        s.client.patch(PROJECTS, headers=s.auth),
+        s.delete(f"/projects/{pid}"),
+    ]
+    assert [r.status_code for r in responses] == [
+        *(200, 201, 409, 422, 400, 415, 401, 404, 404, 405, 204)
+    ]
+    ids = [request_id(r) for r in responses]
+    assert all(i is not None for i in ids)
+    assert all(uuid.UUID(str(i)).version == 4 for i in ids)
+    assert len(set(ids)) == len(ids)
+    for r in responses:
+        names = [name for name, _ in r.headers.raw]
+        assert b"Request-Id" in names  # the canonical spelling on the wire
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "slug"),
+    [
+        ("GET", "/", 404, "not-found"),
+        ("GET", "/nowhere", 404, "not-found"),
+        ("GET", "/projects/", 404, "not-found"),
+        ("GET", "/projects/a/b", 404, "not-found"),
+        ("POST", "/projects/x/y", 404, "not-found"),
+        ("PUT", "/projects", 405, "method-not-allowed"),
+        ("DELETE", "/projects", 405, "method-not-allowed"),
+        ("PATCH", "/projects/{id}", 405, "method-not-allowed"),
+        ("POST", "/projects/{id}", 405, "method-not-allowed"),
+    ],
+)
+def test_unknown_routes_and_methods_answer_problems(
+    method: str, path: str, status: int, slug: str
+) -> None:
+    s = make()
+    url = path.replace("{id}", s.first_id())
+    r = s.client.request(method, url, headers=s.auth)
+    expect_problem(r, status, slug, instance=url)
+    if status == 405:
+        assert set(r.headers["Allow"].replace(" ", "").split(",")) >= {"GET"}
+
+
+# -- the conforming server: create-request handling ----------------------------------
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "text/plain",
+        "application/xml",
+        "application/problem+json",
+        "application/json-patch+json",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/jsonx",
+    ],
+)
+def test_a_non_json_content_type_answers_415(content_type: str | None) -> None:
+    s = make()
+    r = s.post_raw(b'{"name": "typed"}', content_type)
+    expect_problem(r, 415, "unsupported-media-type")
+    assert "typed" not in [p["name"] for p in s.get(PROJECTS).json()["data"]]
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "application/json; charset=utf-8", "Application/JSON"],
+)
+def test_json_content_types_with_parameters_are_accepted(content_type: str) -> None:
+    r = make().post_raw(b'{"name": "typed"}', content_type)
+    assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b"{", id="truncated"),
+        pytest.param(b"name=x", id="form"),
+        pytest.param(b"{'name': 'x'}", id="single-quotes"),
+        pytest.param(b'{"name": "x",}', id="trailing-comma"),
+        pytest.param(b'{"name": NaN}', id="nan"),
+        pytest.param(b'{"priority": Infinity, "name": "x"}', id="infinity"),
+        pytest.param(b"\xff\xfe{}", id="not-utf8"),
+        pytest.param(b'\xef\xbb\xbf{"name": "x"}', id="bom"),
+        pytest.param(b"[]", id="empty-array"),
+        pytest.param(b'[{"name": "x"}]', id="array"),
+        pytest.param(b'"x"', id="string"),
+        pytest.param(b"42", id="number"),
+        pytest.param(b"null", id="null"),
+        pytest.param(b"true", id="true"),
+        pytest.param(nested(300), id="nested-300"),
+        pytest.param(nested(100_000), id="nested-100000"),
+    ],
+)
+def test_a_body_that_is_not_a_json_object_answers_400(content: bytes) -> None:
+    s = make()
+    expect_problem(s.post_raw(content), 400, "malformed-body")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "name"),
+        ({"name": None}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 81}, "name"),
+        ({"name": 5}, "name"),
+        ({"name": ["x"]}, "name"),
+        ({"name": "ok", "priority": 0}, "priority"),
+        ({"name": "ok", "priority": 6}, "priority"),
+        ({"name": "ok", "priority": -3}, "priority"),
+        ({"name": "ok", "priority": 2.5}, "priority"),
+        ({"name": "ok", "priority": "3"}, "priority"),
+        ({"name": "ok", "priority": True}, "priority"),
+        ({"name": "ok", "priority": None}, "priority"),
+        ({"name": "ok", "priority": 10**30}, "priority"),
+        ({"name": "ok", "visibility": "secret"}, "visibility"),
+        ({"name": "ok", "visibility": "Private"}, "visibility"),
+        ({"name": "ok", "visibility": None}, "visibility"),
+        ({"name": "ok", "visibility": ["team"]}, "visibility"),
+        ({"name": "ok", "tags": "a"}, "tags"),
+        ({"name": "ok", "tags": [1]}, "tags"),
+        ({"name": "ok", "tags": ["a", None]}, "tags"),
+        ({"name": "ok", "tags": ["t"] * 11}, "tags"),
+        ({"name": "ok", "tags": None}, "tags"),
+    ],
+)
+def test_each_broken_field_answers_422_pointing_at_it(
+    body: dict[str, Any], field: str
+) -> None:
+    s = make()
+    r = s.create(body)
+    problem = expect_problem(r, 422, "invalid-project")
+    assert pointers(r) == [f"#/{field}"]
+    assert all(isinstance(e["detail"], str) and e["detail"] for e in problem["errors"])
+    assert_documented(r, PROJECTS, "post")
+
+
+def test_every_broken_field_is_listed() -> None:
+    r = make().create({"priority": False, "visibility": 1, "tags": [[]], "extra": 1})
+    expect_problem(r, 422, "invalid-project")
+    assert sorted(pointers(r)) == ["#/name", "#/priority", "#/tags", "#/visibility"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "x"},
+        {"name": "x" * 80},
+        {"name": "ok", "priority": 1},
+        {"name": "ok", "priority": 5},
+        {"name": "ok", "priority": 4.0},  # a JSON Schema integer
+        {"name": "ok", "tags": []},
+        {"name": "ok", "tags": ["t"] * 10},
+        {"name": "ok", "visibility": "team"},
+        {"name": "ok", "additional": {"anything": [None, True]}},
+    ],
+)
+def test_valid_edge_bodies_are_created(body: dict[str, Any]) -> None:
+    r = make().create(body)
+    assert r.status_code == 201, r.text
+    assert_documented(r, PROJECTS, "post")
+
+
+def test_a_taken_name_answers_409_case_sensitively() -> None:
+    s = make()
+    expect_problem(s.create({"name": "Apollo"}), 409, "name-taken")
+    assert s.create({"name": "apollo"}).status_code == 201
+    assert s.create({"name": "Apollo "}).status_code == 201
+    expect_problem(s.create({"name": "apollo"}), 409, "name-taken")
+    names = [p["name"] for p in s.get(PROJECTS).json()["data"]]
+    assert names.count("Apollo") == 1
+
+
+ODD_STRINGS = [
+    pytest.param("a\x00b", id="nul"),
+    pytest.param("tab\there\nnewline\x1b[31m", id="controls"),
+    pytest.param("\x7f\x85", id="del-and-nel"),
+    pytest.param("zero\u200bwidth\ufeff", id="zero-width"),
+    pytest.param("\u202eRTL\u200f", id="rtl-marks"),
+    pytest.param("\U0001f600\U00010348", id="astral"),
+    pytest.param("e\u0301" * 40, id="combining"),
+]
+
+
+@pytest.mark.parametrize("name", ODD_STRINGS)
+def test_odd_strings_are_ordinary_data(name: str) -> None:
+    s = make()
+    r = s.create({"name": name, "tags": [name], name: name})
+    assert r.status_code == 201, r.text
+    assert r.json()["name"] == name
+    assert s.get(r.headers["Location"]).json()["tags"] == [name]
+
+
+@pytest.mark.parametrize(
+    ("content", "status"),
+    [
+        pytest.param(b'{"name": "\\ud800"}', 201, id="lone-surrogate"),
+        pytest.param(b'{"name": "\\udfff\\ud800x"}', 201, id="reversed-surrogates"),
+        pytest.param(
+            json.dumps({"name": "x" * 100_000}).encode(), 422, id="name-100000"
+        ),
+        pytest.param(
+            json.dumps({"name": "ok", "tags": ["y" * 100_000]}).encode(),
+            201,
+            id="tag-100000",
+        ),
+        pytest.param(b'{"name": "ok", "priority": 1e400}', 422, id="overflow"),
+        pytest.param(b'{"name": "ok", "priority": -1e400}', 422, id="neg-overflow"),
+        pytest.param(
+            b'{"name": "ok", "priority": ' + b"9" * 5000 + b"}", 422, id="5000-digits"
+        ),
+        pytest.param(b'{"name": "ok", "priority": 1e-300}', 422, id="tiny"),
+        pytest.param(b'{"name": "ok", "priority": -7}', 422, id="negative"),
+        pytest.param(b'{"name": "ok", "priority": 3.14}', 422, id="fraction"),
+        pytest.param(b'{"name": "ok", "priority": -0}', 422, id="negative-zero"),
+        pytest.param(
+            b'{"name": "ok", "deep": ' + nested(300) + b"}", 201, id="nested-member"
+        ),
+        pytest.param(b'{"name": ' + nested(300) + b"}", 422, id="nested-name"),
+        pytest.param(
+            b'{"name": "ok", "tags": ' + nested(300) + b"}", 422, id="nested-tags"
+        ),
+        pytest.param(
+            b'{"name": "ok", "d": ' + nested(50_000) + b"}", 400, id="nested-50000"
+        ),
+    ],
+)
+def test_no_string_number_or_nesting_gets_a_5xx(content: bytes, status: int) -> None:
+    s = make()
+    r = s.post_raw(content)
+    assert r.status_code == status, r.text[:500]
+    assert request_id(r) is not None
+    assert not any(marker in r.text for marker in INTERNALS)
+    if status >= 400:
+        expect_problem(
+            r, status, "invalid-project" if status == 422 else "malformed-body"
+        )
+
+
+def test_a_large_unknown_member_is_ignored() -> None:
+    r = make().post_raw(b'{"name": "ok", "blob": "' + b"z" * 2_000_000 + b'"}')
+    assert r.status_code == 201
+
+
+# -- the conforming server: rate limit ----------------------------------------------
+def test_no_rate_limit_unless_one_is_given() -> None:
+    s = make()
+    assert s.app.state.limiter is None
+    for _ in range(30):
+        assert s.get(PROJECTS).status_code == 200
+
+
+def test_the_rate_limit_refuses_with_retry_after_then_recovers() -> None:
+    s = make(rate_limit=5.0)
+    admitted = 0
+    refused: httpx.Response | None = None
+    for _ in range(20):
+        r = s.get(PROJECTS)
+        if r.status_code == 429:
+            refused = r
+            break
+        admitted += 1
+    assert refused is not None, "a 429 within 20 requests at 5 requests/s"
+    assert admitted >= 5  # a burst of max(1, rate), plus whatever refilled meanwhile
+    expect_problem(refused, 429, "rate-limited")
+    retry_after = refused.headers["Retry-After"]
+    assert retry_after.isdigit()
+    assert int(retry_after) == 1
+    assert [n for n, _ in refused.headers.raw if n.lower() == b"retry-after"] == [
+        b"Retry-After"
+    ]
+    time.sleep(int(retry_after) + 0.05)
+    assert s.get(PROJECTS).status_code == 200
+
+
+def test_the_rate_limit_has_one_bucket_per_credential() -> None:
+    s = make(rate_limit=5.0)
+    assert drain(s) is not None
+    anonymous = s.client.get(PROJECTS)
+    expect_problem(anonymous, 401, "unauthenticated")  # its own (client) bucket
+    other = s.client.get(PROJECTS, headers={"Authorization": "Bearer other"})
+    expect_problem(other, 401, "unauthenticated")
+    assert s.get(PROJECTS).status_code == 429
+
+
+def test_the_token_bucket_on_a_fake_clock() -> None:
+    now = [100.0]
+    bucket = TokenBucketLimiter(2.0, clock=lambda: now[0])
+    assert [bucket.acquire("k") for _ in range(3)] == [None, None, 1]
+    assert bucket.acquire("other") is None
+    now[0] += 0.5
+    assert bucket.acquire("k") is None
+    assert bucket.acquire("k") == 1
+    slow = TokenBucketLimiter(0.25, clock=lambda: now[0])
+    assert slow.capacity == 1.0
+    assert slow.acquire("k") is None
+    assert slow.acquire("k") == 4
+    now[0] += 4.0
+    assert slow.acquire("k") is None
+    with pytest.raises(ValueError, match="positive"):
+        TokenBucketLimiter(0.0)
+
+
+def test_the_token_bucket_forgets_idle_buckets() -> None:
+    now = [0.0]
+    bucket = TokenBucketLimiter(10.0, clock=lambda: now[0])
+    for i in range(1500):
+        bucket.acquire(f"k{i}")
+        now[0] += 0.01
+    assert len(bucket._buckets) < 1500
+
+
+# -- fault switches: each breaks one promise, and only that one -----------------------
+Factory = Callable[..., Server]
+
+
+def _route_404(s: Server) -> httpx.Response:
+    r = s.get("/projects/not-a-uuid")
+    assert r.status_code == 404
+    return r
+
+
+def _malformed_401(s: Server) -> httpx.Response:
+    # Refused under every auth fault (PD-AUTH-1 only admits no header at all).
+    r: httpx.Response = s.client.get(PROJECTS, headers={"Authorization": "Basic abc"})
+    assert r.status_code == 401
+    return r
+
+
+def _framework_answers(s: Server) -> tuple[tuple[int, bool], ...]:
+    out = []
+    for r in (
+        s.get("/nowhere"),
+        s.client.put(PROJECTS, headers=s.auth),
+        s.get(f"/projects/{unknown_id()}"),
+    ):
+        try:
+            is_object = isinstance(json.loads(r.content), dict)
+        except ValueError:
+            is_object = False
+        out.append((r.status_code, is_object))
+    return tuple(out)
+
+
+def _status_member_agrees(s: Server) -> bool:
+    r = s.create({"name": ""})
+    assert r.status_code == 422
+    return bool(r.json().get("status", 422) == 422)  # absent is allowed (no-status)
+
+
+def _rate_limited(s: Server) -> bool:
+    return drain(s) is not None
+
+
+def _retry_after(s: Server) -> str | None:
+    r = drain(s)
+    return None if r is None else r.headers.get("Retry-After")
+
+
+def _after_waiting(s: Server) -> int | None:
+    if drain(s) is None:
+        return None
+    s.shift_clock(1.5)  # past the conforming Retry-After of 1 s at 5/s
+    return s.get(PROJECTS).status_code
+
+
+def _location_names_project(s: Server) -> bool:
+    r = s.create({"name": "located"})
+    assert r.status_code == 201
+    return bool(r.headers.get("Location") == f"/projects/{r.json()['id']}")
+
+
+def _two_ids_differ(s: Server) -> bool:
+    a, b = request_id(s.get(PROJECTS)), request_id(s.get(PROJECTS))
+    assert a is not None
+    assert b is not None
+    return a != b
+
+
+Probe = Callable[[Factory], Any]
+PROBES: dict[str, tuple[Probe, Any, Any]] = {
+    # fault: (probe, what a conforming server shows, what the fault shows)
+    "PD-BODY-1": (lambda m: "title" in _route_404(m()).json(), True, False),
+    "PD-BODY-2": (lambda m: _status_member_agrees(m()), True, False),
+    "PD-HDR-1": (lambda m: media_type(_route_404(m())), PROBLEM, "application/json"),
+    "PD-HDR-1:framework-default": (
+        lambda m: _framework_answers(m()),
+        ((404, True), (405, True), (404, True)),
+        ((404, False), (405, False), (404, False)),
+    ),
+    "PD-HDR-2": (lambda m: request_id(_malformed_401(m())) is not None, True, False),
+    "PD-HDR-3": (lambda m: _two_ids_differ(m()), True, False),
+    "PD-HEADER-LOCATION": (lambda m: _location_names_project(m()), True, False),
+    "PD-AUTH-1": (lambda m: m().client.get(PROJECTS).status_code, 401, 200),
+    "PD-AUTH-2": (
+        lambda m: (
+            m()
+            .client.get(PROJECTS, headers={"Authorization": "Bearer wrong"})
+            .status_code
+        ),
+        401,
+        200,
+    ),
+    "PD-AUTH-3": (
+        lambda m: _malformed_401(m()).headers.get("WWW-Authenticate"),
+        REALM,
+        None,
+    ),
+    "PD-VAL-1:out-of-range": (
+        lambda m: m().create({"name": "p9", "priority": 9}).status_code,
+        422,
+        201,
+    ),
+    "PD-VAL-1": (
+        lambda m: m().create({"priority": 2}).status_code,
+        422,
+        201,
+    ),
+    "PD-BODY-3": (
+        lambda m: pointers(m().create({"name": "", "visibility": "x"})),
+        ["#/name", "#/visibility"],
+        ["name", "visibility"],
+    ),
+    "PD-VAL-1:unnamed-field": (
+        lambda m: pointers(m().create({"name": "", "visibility": "x"})),
+        ["#/name", "#/visibility"],
+        ["#/body", "#/body"],
+    ),
+    "PD-REQ-1": (lambda m: m().post_raw(b"[]").status_code, 400, 422),
+    "PD-REQ-2": (
+        lambda m: m().post_raw(b'{"name": "plain"}', "text/plain").status_code,
+        415,
+        201,
+    ),
+    "PD-RES-1": (lambda m: m().get(f"/projects/{unknown_id()}").status_code, 404, 403),
+    "PD-5XX-1": (lambda m: m().create({"name": "n" * 1001}).status_code, 422, 500),
+    "PD-5XX-1:control": (
+        lambda m: m().create({"name": "bell\x07"}).status_code,
+        201,
+        500,
+    ),
+    "PD-LEAK-1": (lambda m: "Traceback" in _route_404(m()).text, False, True),
+    "PD-CONFLICT-1": (lambda m: m().create({"name": "Apollo"}).status_code, 409, 201),
+    "PD-RATE-1": (lambda m: _rate_limited(m(rate_limit=5.0)), True, False),
+    "PD-RATE-1:retry-after": (lambda m: _retry_after(m(rate_limit=5.0)), "1", "soon"),
+    "PD-RATE-2": (lambda m: _after_waiting(m(rate_limit=5.0)), 200, 429),
+}
+ALSO_CHANGES = {
+    "PD-RATE-1": {"PD-RATE-1:retry-after", "PD-RATE-2"},
+    "PD-BODY-3": {"PD-VAL-1:unnamed-field"},
+    "PD-RES-1": {"PD-HDR-1:framework-default"},
+    "PD-VAL-1:unnamed-field": {"PD-BODY-3"},
+}
+"""Probes a fault changes besides its own: with no limit, nothing to bend; the two
+pointer faults both change what the pointers say (the suite's clauses tell a bare
+name, which still names the field, from a pointer at the wrong field)."""
+
+
+def factory(faults: tuple[str, ...] = (), tolerances: tuple[str, ...] = ()) -> Factory:
+    def build(rate_limit: float | None = None) -> Server:
+        return make(faults=faults, tolerances=tolerances, rate_limit=rate_limit)
+
+    return build
+
+
+def test_there_is_one_probe_per_fault() -> None:
+    assert set(PROBES) == FAULTS
+
+
+def test_the_conforming_server_shows_every_promise() -> None:
+    for fault, (probe, conforming, _) in PROBES.items():
+        assert probe(factory()) == conforming, fault
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_each_fault_breaks_its_promise_and_no_other(fault: str) -> None:
+    build = factory(faults=(fault,))
+    probe, conforming, broken = PROBES[fault]
+    assert conforming != broken
+    assert probe(build) == broken
+    assert probe(factory()) == conforming
+    for other, (other_probe, other_conforming, _) in PROBES.items():
+        if other == fault or other in ALSO_CHANGES.get(fault, set()):
+            continue
+        assert other_probe(build) == other_conforming, f"{fault} changed {other}"
+
+
+@pytest.mark.parametrize("tolerance", sorted(TOLERANCES))
+def test_no_tolerance_breaks_a_promise(tolerance: str) -> None:
+    build = factory(tolerances=(tolerance,))
+    for fault, (probe, conforming, _) in PROBES.items():
+        assert probe(build) == conforming, f"{tolerance} changed {fault}"
+
+
+# -- fault switches in detail ---------------------------------------------------------
+def test_pd_body_1_drops_title_from_404s_only() -> None:
+    s = make(faults=("PD-BODY-1",))
+    for r in (s.get(f"/projects/{unknown_id()}"), s.get("/nowhere")):
+        assert r.status_code == 404
+        body = r.json()
+        assert "type" in body
+        assert "title" not in body
+    assert "title" in s.client.get(PROJECTS).json()
+    assert "title" in s.create({}).json()
+
+
+def test_pd_body_2_says_400_in_422_problems_only() -> None:
+    s = make(faults=("PD-BODY-2",))
+    r = s.create({"name": 1})
+    assert r.status_code == 422
+    assert r.json()["status"] == 400
+    assert pointers(r) == ["#/name"]
+    expect_problem(s.post_raw(b"{"), 400, "malformed-body")
+    expect_problem(s.client.get(PROJECTS), 401, "unauthenticated")
+
+
+def test_pd_hdr_1_labels_404s_as_plain_json() -> None:
+    s = make(faults=("PD-HDR-1",))
+    for r in (s.get(f"/projects/{unknown_id()}"), s.get("/nowhere")):
+        assert r.status_code == 404
+        assert media_type(r) == "application/json"
+        assert r.json()["status"] == 404
+    expect_problem(s.client.get(PROJECTS), 401, "unauthenticated")
+    expect_problem(s.create({}), 422, "invalid-project")
+
+
+def test_pd_hdr_1_framework_default_answers_starlette_plain_text() -> None:
+    s = make(faults=("PD-HDR-1:framework-default",))
+    missing = s.get("/nowhere")
+    assert missing.status_code == 404
+    assert media_type(missing) == "text/plain"
+    assert missing.text == "Not Found"
+    assert request_id(missing) is not None
+    wrong = s.client.put(PROJECTS, headers=s.auth)
+    assert wrong.status_code == 405
+    assert media_type(wrong) == "text/plain"
+    assert wrong.text == "Method Not Allowed"
+    assert "GET" in wrong.headers["Allow"]
+    unknown = s.get(f"/projects/{unknown_id()}")
+    assert unknown.status_code == 404
+    assert media_type(unknown) == "text/plain", "an unknown id: the framework's 404"
+    expect_problem(s.client.get("/nowhere"), 401, "unauthenticated")
+
+
+def test_pd_hdr_2_drops_request_id_from_401s_only() -> None:
+    s = make(faults=("PD-HDR-2",))
+    r = s.client.get(PROJECTS)
+    assert r.status_code == 401
+    assert r.json()["status"] == 401
+    assert request_id(r) is None
+    for ok in (s.get(PROJECTS), s.get("/nowhere"), s.create({})):
+        assert request_id(ok) is not None
+
+
+def test_pd_hdr_3_repeats_one_request_id() -> None:
+    s = make(faults=("PD-HDR-3",))
+    ids = {
+        request_id(r)
+        for r in (s.get(PROJECTS), s.client.get(PROJECTS), s.get("/nowhere"))
+    }
+    assert len(ids) == 1
+    assert None not in ids
+
+
+def test_pd_header_location_drops_location_from_201() -> None:
+    s = make(faults=("PD-HEADER-LOCATION",))
+    r = s.create({"name": "nowhere-to-be-found"})
+    assert r.status_code == 201
+    assert "location" not in r.headers
+    assert s.get(f"/projects/{r.json()['id']}").status_code == 200
+
+
+def test_pd_auth_1_serves_a_request_without_authorization() -> None:
+    s = make(faults=("PD-AUTH-1",))
+    assert s.client.get(PROJECTS).status_code == 200
+    assert s.client.post(PROJECTS, json={"name": "anon"}).status_code == 201
+    for header in ("", "Bearer wrong", "Basic abc"):
+        r = s.client.get(PROJECTS, headers={"Authorization": header})
+        expect_problem(r, 401, "unauthenticated")
+
+
+def test_pd_auth_2_accepts_any_well_formed_bearer_token() -> None:
+    s = make(faults=("PD-AUTH-2",))
+    for token in ("wrong", str(uuid.uuid4()), "x"):
+        r = s.client.get(PROJECTS, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200
+    for header in (None, "", "Bearer", "Bearer  ", "Basic abc", "Bearer a b"):
+        headers = {} if header is None else {"Authorization": header}
+        expect_problem(s.client.get(PROJECTS, headers=headers), 401, "unauthenticated")
+
+
+def test_pd_auth_3_drops_the_challenge() -> None:
+    s = make(faults=("PD-AUTH-3",))
+    r = s.client.get(PROJECTS)
+    expect_problem(r, 401, "unauthenticated")
+    assert "www-authenticate" not in r.headers
+
+
+@pytest.mark.parametrize("priority", [0, 6, -5, 10**30, 7.0])
+def test_pd_val_1_accepts_priorities_out_of_range(priority: float) -> None:
+    s = make(faults=("PD-VAL-1:out-of-range",))
+    r = s.create({"name": f"p{priority}", "priority": priority})
+    assert r.status_code == 201, r.text
+    assert r.json()["priority"] == priority
+    for wrong_type in ("3", True, None, 2.5):
+        assert pointers(s.create({"name": "t", "priority": wrong_type})) == [
+            "#/priority"
+        ]
+
+
+def test_pd_val_1_unnamed_field_points_at_the_body() -> None:
+    s = make(faults=("PD-VAL-1:unnamed-field",))
+    r = s.create({"priority": 0, "tags": "x"})
+    assert pointers(r) == ["#/body", "#/body", "#/body"]
+    assert r.json()["status"] == 422
+
+
+def test_pd_req_1_reads_an_array_as_an_empty_object() -> None:
+    s = make(faults=("PD-REQ-1",))
+    for content in (b"[]", b'[{"name": "x"}]', b"[1, 2]"):
+        r = s.post_raw(content)
+        assert pointers(r) == ["#/name"]
+    for content in (b'"x"', b"1", b"null", b"{"):
+        expect_problem(s.post_raw(content), 400, "malformed-body")
+
+
+def test_pd_req_2_ignores_the_content_type() -> None:
+    s = make(faults=("PD-REQ-2",))
+    assert s.post_raw(b'{"name": "a"}', "text/plain").status_code == 201
+    assert s.post_raw(b'{"name": "b"}', None).status_code == 201
+    assert s.post_raw(b'{"name": "c"}', "application/xml").status_code == 201
+    expect_problem(s.post_raw(b"name=d", "text/plain"), 400, "malformed-body")
+
+
+def test_pd_res_1_answers_403_for_unknown_ids() -> None:
+    s = make(faults=("PD-RES-1",))
+    pid = s.first_id()
+    for r in (
+        s.get(f"/projects/{unknown_id()}"),
+        s.delete(f"/projects/{unknown_id()}"),
+    ):
+        expect_problem(r, 403, "forbidden")
+    expect_problem(s.get("/projects/not-a-uuid"), 404, "not-found")
+    assert s.get(f"/projects/{pid}").status_code == 200
+
+
+def _crash(r: httpx.Response) -> None:
+    assert r.status_code == 500
+    assert media_type(r) == PROBLEM
+    body = r.json()
+    assert body["status"] == 500
+    assert body["type"] == TYPES + "internal-error"
+    assert request_id(r) is not None
+    assert not any(marker in r.text for marker in INTERNALS), r.text
+
+
+def test_pd_5xx_1_crashes_on_names_over_1000_characters() -> None:
+    s = make(faults=("PD-5XX-1",))
+    _crash(s.create({"name": "n" * 1001}))
+    _crash(s.create({"name": "n" * 100_000, "priority": 1}))
+    assert pointers(s.create({"name": "n" * 1000})) == ["#/name"]
+    assert s.create({"name": "short\x00"}).status_code == 201
+
+
+def test_pd_5xx_1_control_crashes_on_any_control_character() -> None:
+    s = make(faults=("PD-5XX-1:control",))
+    for body in (
+        {"name": "a\x00"},
+        {"name": "ok", "tags": ["\n"]},
+        {"name": "ok", "deep": {"x": [["\x7f"]]}},
+        {"name": "ok", "k\x1f": 1},
+        {"name": "\x85"},
+    ):
+        _crash(s.create(body))
+    assert s.create({"name": "zero\u200bwidth\u202e"}).status_code == 201
+    assert s.get(PROJECTS).status_code == 200
+
+
+def test_pd_leak_1_puts_a_traceback_in_404_details() -> None:
+    s = make(faults=("PD-LEAK-1",))
+    for r in (s.get(f"/projects/{unknown_id()}"), s.get("/nowhere")):
+        assert r.status_code == 404
+        assert LEAK in r.json()["detail"]
+    assert "Traceback" not in s.client.get(PROJECTS).text
+    assert "Traceback" not in s.create({}).text
+
+
+def test_pd_conflict_1_creates_a_duplicate() -> None:
+    s = make(faults=("PD-CONFLICT-1",))
+    assert s.create({"name": "Apollo"}).status_code == 201
+    names = [p["name"] for p in s.get(PROJECTS).json()["data"]]
+    assert names.count("Apollo") == 2
+
+
+def test_pd_rate_1_enforces_no_limit() -> None:
+    s = make(faults=("PD-RATE-1",), rate_limit=5.0)
+    assert s.app.state.limiter is None
+    assert [s.get(PROJECTS).status_code for _ in range(15)] == [200] * 15
+
+
+def test_pd_rate_2_says_soon() -> None:
+    s = make(faults=("PD-RATE-1:retry-after",), rate_limit=5.0)
+    r = drain(s)
+    assert r is not None
+    expect_problem(r, 429, "rate-limited")
+    assert r.headers["Retry-After"] == "soon"
+
+
+def test_pd_rate_3_keeps_the_credential_limited_for_30_seconds() -> None:
+    s = make(faults=("PD-RATE-2",), rate_limit=5.0)
+    r = drain(s)
+    assert r is not None
+    assert r.headers["Retry-After"] == "1"
+    s.shift_clock(1.5)
+    again = s.get(PROJECTS)
+    assert again.status_code == 429
+    assert again.headers["Retry-After"] == "1"
+    s.shift_clock(29.0)  # 30.5 s after the first refusal
+    assert s.get(PROJECTS).status_code == 200
+
+
+# -- tolerances -------------------------------------------------------------------
+def _problems(s: Server) -> list[httpx.Response]:
+    responses = [
+        s.client.get(PROJECTS),
+        s.post_raw(b"{"),
+        s.create({"name": "Apollo"}),
+        s.post_raw(b"{}", "text/plain"),
+        s.create({"tags": 1}),
+        s.get(f"/projects/{unknown_id()}"),
+        s.get("/nowhere"),
+    ]
+    assert [r.status_code for r in responses] == [401, 400, 409, 415, 422, 404, 404]
+    return responses
+
+
+def test_extra_members_tolerance() -> None:
+    for r in _problems(make(tolerances=("extra-members",))):
+        body = r.json()
+        assert body["trace"] == {"region": "eu"}
+        assert body["code"] == "x"
+        assert body["type"].startswith(TYPES)
+
+
+def test_about_blank_tolerance() -> None:
+    for r in _problems(make(tolerances=("about-blank",))):
+        body = r.json()
+        assert body["type"] == "about:blank"
+        assert body["title"] == HTTPStatus(r.status_code).phrase
+        assert body["status"] == r.status_code
+
+
+def test_no_type_tolerance() -> None:
+    for r in _problems(make(tolerances=("no-type",))):
+        body = r.json()
+        assert "type" not in body
+        assert body["title"] == HTTPStatus(r.status_code).phrase
+        assert body["status"] == r.status_code
+
+
+def test_no_detail_tolerance() -> None:
+    responses = _problems(make(tolerances=("no-detail",)))
+    for r in responses:
+        body = r.json()
+        assert "detail" not in body
+        assert "instance" not in body
+        assert body["title"]
+    assert pointers(responses[4]) == ["#/name", "#/tags"]
+
+
+def test_relative_type_tolerance() -> None:
+    for r in _problems(make(tolerances=("relative-type",))):
+        assert r.json()["type"].startswith("/problems/")
+    r = make(tolerances=("relative-type",)).get("/nowhere")
+    assert r.json()["type"] == "/problems/not-found"
+
+
+def test_charset_tolerance() -> None:
+    for r in _problems(make(tolerances=("charset",))):
+        assert r.headers["content-type"] == PROBLEM + "; charset=utf-8"
+
+
+def test_header_case_tolerance() -> None:
+    s = make(tolerances=("header-case",), rate_limit=5.0)
+    unauthenticated = s.client.get(PROJECTS)
+    limited = drain(s)
+    assert limited is not None
+    for r in (unauthenticated, limited):
+        names = [name for name, _ in r.headers.raw]
+        assert names == [name.lower() for name in names]
+        assert b"request-id" in names
+    assert b"www-authenticate" in [n for n, _ in unauthenticated.headers.raw]
+    assert b"retry-after" in [n for n, _ in limited.headers.raw]
+    assert unauthenticated.headers["WWW-Authenticate"] == REALM
+    conforming = make().client.get(PROJECTS)
+    assert {b"Request-Id", b"WWW-Authenticate"} <= {
+        n for n, _ in conforming.headers.raw
+    }
+
+
+def test_no_status_tolerance() -> None:
+    for r in _problems(make(tolerances=("no-status",))):
+        body = r.json()
+        assert "status" not in body
+        assert body["type"].startswith(TYPES)
+
+
+@pytest.mark.parametrize("tolerance", sorted(TOLERANCES))
+def test_tolerated_problems_still_match_the_document(tolerance: str) -> None:
+    s = make(tolerances=(tolerance,))
+    item = "/projects/{projectId}"
+    paths = [PROJECTS, PROJECTS, PROJECTS, PROJECTS, PROJECTS, item]
+    methods = ["get", "post", "post", "post", "post", "get"]
+    documented = _problems(s)[:6]  # the last, an unknown route, is in no document
+    for r, path, method in zip(documented, paths, methods, strict=True):
+        assert_documented(r, path, method)
+        assert request_id(r) is not None

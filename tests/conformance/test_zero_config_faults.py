@@ -1,0 +1,83 @@
+"""The rfc9457 convention's fault matrix: ``conformance run --convention rfc9457`` (no
+document, no base URL) derives its clauses from the embedded Projects API's own
+document, and each fault switch of that server fails exactly the derived clause it is
+named after; every RFC 9457 variation the server can show passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pytest
+
+from conformance.reference import problem
+from conformance.reference.problem._contract import API_KEY
+
+if TYPE_CHECKING:
+    from conftest import CliRun
+
+# A raised limit, documented to the run: the 429 clauses are derived and a run takes
+# seconds (the server enforces what the run is told).
+ZERO_CONFIG = ("--convention", "rfc9457", "--rate-limit", "50", "--max-rps", "1000")
+
+
+def clause_of(fault: str) -> str:
+    return fault.partition(":")[0]
+
+
+# Clauses a fault breaks besides its own, and why.
+OVERLAP = {
+    # The framework's plain-text 404 is neither labelled nor shaped as a problem.
+    "PD-HDR-1:framework-default": {"PD-BODY-1"},
+}
+# One keyword of one optional field among four: the coverage phase sends one example
+# of each defect kind per operation, so this one is the fuzz phase's to find.
+THOROUGH_ONLY = {"PD-VAL-1:out-of-range"}
+THOROUGH = ("--profile", "thorough", "--seed", "1")
+
+
+def test_the_embedded_run_derives_a_clause_for_every_fault(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    run = run_cli("run", *ZERO_CONFIG)
+    assert run.code == 0, run.out[-3000:]
+    statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
+    assert {clause_of(f) for f in problem.FAULTS} == set(statuses)
+    assert set(statuses.values()) == {"pass"}, statuses
+    assert API_KEY not in run.everything()
+
+
+@pytest.mark.parametrize("fault", sorted(problem.FAULTS))
+def test_fault_fails_its_derived_clause(
+    fault: str, run_cli: Callable[..., CliRun]
+) -> None:
+    extra = THOROUGH if fault in THOROUGH_ONLY else ()
+    run = run_cli("run", *ZERO_CONFIG, *extra, "--fault", fault)
+    assert run.code == 1, run.out[-3000:]
+    assert run.failing() == {clause_of(fault), *OVERLAP.get(fault, ())}
+    violation = run.clause(clause_of(fault))["violations"][0]
+    assert violation["expected"]
+    assert violation["actual"]
+    assert violation["exchanges"][0]["curl"].startswith("curl ")
+    assert API_KEY not in run.everything()
+
+
+@pytest.mark.parametrize("tolerance", sorted(problem.TOLERANCES))
+def test_tolerated_variation_passes(
+    tolerance: str, run_cli: Callable[..., CliRun]
+) -> None:
+    run = run_cli("run", *ZERO_CONFIG, "--tolerance", tolerance)
+    assert run.code == 0, run.out[-3000:]
+    statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
+    assert set(statuses.values()) == {"pass"}, statuses
+
+
+def test_every_variation_at_once_passes_under_thorough(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    tolerances = [a for t in sorted(problem.TOLERANCES) for a in ("--tolerance", t)]
+    run = run_cli("run", *ZERO_CONFIG, *tolerances, *THOROUGH)
+    assert run.code == 0, run.out[-3000:]
+    statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
+    assert set(statuses.values()) == {"pass"}, statuses
