@@ -89,7 +89,23 @@ def load_convention(name: str, source: str = "--convention") -> Convention:
     )
     if errors:  # a shipped file: a bug of the suite, not of the user
         raise RuntimeError(f"{directory / 'convention.yaml'}: {errors[0].message}")
-    return Convention(name, directory, data)
+    return Convention(name, directory, {**data, "clauses": _templates(directory, data)})
+
+
+def _templates(directory: Path, data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The convention's templates, each ``include`` expanded in place with the
+    convention's prefix before the included ids."""
+    out: list[dict[str, Any]] = []
+    for item in data["clauses"]:
+        if "include" not in item:
+            out.append(dict(item))
+            continue
+        shared = yaml.safe_load(
+            (directory / item["include"]).read_text(encoding="utf-8")
+        )
+        for template in shared["clauses"]:
+            out.append({**template, "id": f"{data['prefix']}-{template['id']}"})
+    return out
 
 
 def document_base(where: str) -> Path | None:
@@ -490,6 +506,12 @@ def derive(
     bodies = _add_hints(facts, notes)
     scheme = facts.scheme()
     names = {
+        **{k: str(v) for k, v in (convention.data.get("sources") or {}).items()},
+        "naming": (
+            f", naming the broken field where the body lists `{fields}`"
+            if (fields := convention.data["error_body"].get("fields_field"))
+            else ""
+        ),
         "media_type": str(convention.data["media_type"]),
         "request_id_header": facts.request_id_header or "",
         "retry_header": "Retry-After",

@@ -43,7 +43,8 @@ def _json_or_fail(ctx: CheckContext, exchange: Exchange) -> Any:
     },
 )
 def body_schema(ctx: CheckContext, exchange: Exchange) -> None:
-    """The body validates against ``schema`` (per status with ``by_status``)."""
+    """The body validates against ``schema``; with ``by_status``, against the
+    schema's ``$defs`` row of the status (or its ``NXX`` family), where it has one."""
     assert exchange.response is not None
     status = exchange.response.status
     reference = ctx.params["schema"]
@@ -55,12 +56,10 @@ def body_schema(ctx: CheckContext, exchange: Exchange) -> None:
         elif ctx.profile.has_schema_def(name, family):
             reference = f"{name}#/$defs/{family}"
         else:
-            raise ctx.violation(
-                "status has no documented error code",
-                expected="a status from the documented table",
-                actual=f"{status}",
-                exchanges=(exchange,),
-            )
+            # A status the table does not document (a 405 for a method the API does
+            # not serve, a 413 from a proxy) has no documented code to compare with:
+            # not judged here; its body shape is the shape clause's.
+            return
         if not exchange.response.is_json:
             return  # not judged here: the body-shape clause reports it
     body = _json_or_fail(ctx, exchange)

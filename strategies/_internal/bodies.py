@@ -164,6 +164,31 @@ MALFORMED: dict[str, Callable[[Any], st.SearchStrategy[Bad]]] = {
 """Kind of malformed body -> strategy of (bytes, defect) from the valid body."""
 
 
+def _body_cases(
+    ctx: ProbeContext,
+    family: str,
+    operations: Sequence[str],
+    chosen: Sequence[str],
+    allow_writes: bool,
+) -> list[tuple[str, str]]:
+    """(operation, kind) pairs of a family that breaks the JSON body; a bad request
+    is never a write on a conforming target."""
+    ids = operation_ids(ctx, family, operations)
+    bodiless = [op_id for op_id in ids if ctx.operation(op_id).body_schema is None]
+    if bodiless:
+        raise BadArgument(
+            f"{family}: operations {', '.join(map(repr, bodiless))} take no JSON body"
+        )
+    return plan(
+        ctx,
+        family,
+        ids,
+        lambda op: chosen,
+        allow_writes=allow_writes,
+        writes=lambda op, kind: False,
+    )
+
+
 def malformed_bodies(
     ctx: ProbeContext,
     operations: Sequence[str],
@@ -174,21 +199,7 @@ def malformed_bodies(
     """The valid request with a body that is not JSON, or not a JSON object, of one
     of ``kinds`` (or any)."""
     chosen = choose_many("kinds", kinds, tuple(MALFORMED), default=tuple(MALFORMED))
-    ids = operation_ids(ctx, "malformed_bodies", operations)
-    bodiless = [op_id for op_id in ids if ctx.operation(op_id).body_schema is None]
-    if bodiless:
-        raise BadArgument(
-            f"malformed_bodies: operations {', '.join(map(repr, bodiless))} take no "
-            "JSON body"
-        )
-    cases = plan(
-        ctx,
-        "malformed_bodies",
-        ids,
-        lambda op: chosen,
-        allow_writes=allow_writes,
-        writes=lambda op, kind: False,
-    )
+    cases = _body_cases(ctx, "malformed_bodies", operations, chosen, allow_writes)
 
     @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
@@ -232,20 +243,8 @@ def unsupported_media_types(
     anyway is caught: only a 415 that reads the label passes.
     """
     chosen = choose_many("kinds", kinds, tuple(MEDIA_TYPES), default=tuple(MEDIA_TYPES))
-    ids = operation_ids(ctx, "unsupported_media_types", operations)
-    bodiless = [op_id for op_id in ids if ctx.operation(op_id).body_schema is None]
-    if bodiless:
-        raise BadArgument(
-            f"unsupported_media_types: operations {', '.join(map(repr, bodiless))} "
-            "take no JSON body"
-        )
-    cases = plan(
-        ctx,
-        "unsupported_media_types",
-        ids,
-        lambda op: chosen,
-        allow_writes=allow_writes,
-        writes=lambda op, kind: False,
+    cases = _body_cases(
+        ctx, "unsupported_media_types", operations, chosen, allow_writes
     )
 
     @st.composite

@@ -1,0 +1,142 @@
+"""The two seed APIs' error shapes as conventions, for a third API shaped like them:
+``cardclan-style`` run zero-config against the CardClan reference server (from its
+document alone) and ``cardda-style`` derived and its shapes judged. The two shipped
+profiles are untouched: their own tests keep their verdicts."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import yaml
+
+from conformance import derive
+from conformance.exceptions import Violation
+from conformance.profile import load_profile_at, schemas_root
+from conformance.reference import cardclan
+
+if TYPE_CHECKING:
+    from conftest import CliRun
+
+CARDCLAN_DOCUMENT = schemas_root() / "cardclan" / "openapi.yaml"
+CARDDA_DOCUMENT = schemas_root() / "cardda" / "openapi.yaml"
+
+
+def test_every_convention_loads_and_derives() -> None:
+    names = derive.available_conventions()
+    assert {"rfc9457", "cardda-style", "cardclan-style"} <= set(names)
+    document = yaml.safe_load(CARDDA_DOCUMENT.read_text(encoding="utf-8"))
+    for name in names:
+        convention = derive.load_convention(name)
+        prefix = convention.data["prefix"]
+        result = derive.derive(convention, copy.deepcopy(document))
+        ids = [c["id"] for c in result.clauses]
+        assert ids, name
+        assert all(i.startswith(f"{prefix}-") for i in ids), ids
+        assert f"{prefix}-AUTH-1" in ids, "the shared templates are included"
+
+
+@pytest.fixture
+def cardclan_style(
+    run_cli: Callable[..., CliRun],
+    served: Callable[..., tuple[str, Any]],
+    export_fixtures: Callable[[dict[str, str]], None],
+    tmp_path: Path,
+) -> Callable[..., CliRun]:
+    # CardClan documents a 404 for an unknown token (its seed), not RFC 9110's 401:
+    # the overrides file is how a team says so.
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text(
+        yaml.safe_dump(
+            {"clauses": {"CL-AUTH-2": {"expect": [{"status": 401}, {"status": 404}]}}}
+        ),
+        encoding="utf-8",
+    )
+
+    def run(*faults: str) -> CliRun:
+        base, app = served(
+            cardclan.create_app(faults=faults, tolerances=(), rate_limit=None)
+        )
+        export_fixtures(app.state.fixtures)
+        return run_cli(
+            "run",
+            *("--openapi", str(CARDCLAN_DOCUMENT), "--convention", "cardclan-style"),
+            *("--overrides", str(overrides), "--base-url", base),
+            *("--rate-limit", "none", "--max-rps", "1000"),
+        )
+
+    return run
+
+
+def test_cardclan_style_passes_the_cardclan_reference(
+    cardclan_style: Callable[..., CliRun],
+) -> None:
+    run = cardclan_style()
+    assert run.code == 0, run.out[-3000:]
+    statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
+    shape = {"CL-BODY-1", "CL-BODY-2", "CL-BODY-3", "CL-TS-1", "CL-TS-2", "CL-HDR-1"}
+    assert shape <= set(statuses)
+    assert {statuses[i] for i in shape} == {"pass"}, statuses
+
+
+@pytest.mark.parametrize(
+    ("fault", "clause"),
+    [
+        ("CC-BODY-1", "CL-BODY-1"),
+        ("CC-BODY-2", "CL-BODY-2"),
+        ("CC-BODY-3", "CL-BODY-3"),
+        ("CC-TS-1", "CL-TS-1"),
+        ("CC-TS-2", "CL-TS-2"),
+        ("CC-HDR-1", "CL-HDR-1"),
+    ],
+)
+def test_cardclan_style_catches_the_shape_faults(
+    fault: str, clause: str, cardclan_style: Callable[..., CliRun]
+) -> None:
+    run = cardclan_style(fault)
+    assert run.code == 1, run.out[-3000:]
+    assert clause in run.failing()
+    assert not {c for c in run.failing() if c.startswith("CL-AUTH")}
+
+
+def test_cardda_style_judges_the_cardda_shapes(tmp_path: Path) -> None:
+    from conformance.checks import REGISTRY
+    from conformance.checks._registry import CheckContext
+    from conformance.exchange import Exchange, Received, SentRequest
+    from conformance.probe import Probe
+
+    document = yaml.safe_load(CARDDA_DOCUMENT.read_text(encoding="utf-8"))
+    result = derive.derive(derive.load_convention("cardda-style"), document)
+    derive.write(result, tmp_path)
+    profile = load_profile_at(tmp_path)
+
+    def judge(clause_id: str, status: int, body: bytes) -> None:
+        from datetime import UTC, datetime
+
+        clause = profile.clause(clause_id)
+        exchange = Exchange(
+            seq=0,
+            probe=Probe(operation="x", method="GET", path="/"),
+            request=SentRequest("GET", "http://127.0.0.1/", (), None),
+            curl="",
+            response=Received(
+                status,
+                (("Content-Type", "application/json"),),
+                body,
+                False,
+                datetime.now(UTC),
+                0.0,
+            ),
+        )
+        REGISTRY.get(clause.check).fn(CheckContext(clause, profile), exchange)
+
+    judge("DA-BODY-A", 401, b'{"error": "unauthorized"}')
+    judge("DA-BODY-A", 404, b'{"error": "not_found", "message": "no such recipient"}')
+    judge("DA-BODY-B", 422, b'{"errors": {"rut": ["can\'t be blank"]}}')
+    with pytest.raises(Violation):
+        judge("DA-BODY-A", 404, b'{"error": "Not Found"}')
+    with pytest.raises(Violation):
+        judge("DA-BODY-B", 422, b'{"errors": {}}')
