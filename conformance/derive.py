@@ -82,14 +82,17 @@ def load_convention(name: str, source: str = "--convention") -> Convention:
         )
     directory = conventions_root() / name
     data = yaml.safe_load((directory / "convention.yaml").read_text(encoding="utf-8"))
-    errors = list(
-        jsonschema.Draft202012Validator(
-            meta_schema("convention.schema.json")
-        ).iter_errors(data)
-    )
-    if errors:  # a shipped file: a bug of the suite, not of the user
-        raise RuntimeError(f"{directory / 'convention.yaml'}: {errors[0].message}")
-    return Convention(name, directory, {**data, "clauses": _templates(directory, data)})
+    schema = meta_schema("convention.schema.json")
+    templates = _templates(directory, data)
+    expanded = {**data, "clauses": templates}
+    for what in (data, expanded):  # the file as written, and with its includes
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(what))
+        if errors:  # a shipped file: a bug of the suite, not of the user
+            where = "/".join(str(p) for p in errors[0].absolute_path)
+            raise RuntimeError(
+                f"{directory / 'convention.yaml'} at {where}: {errors[0].message}"
+            )
+    return Convention(name, directory, expanded)
 
 
 def _templates(directory: Path, data: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -418,6 +421,12 @@ class _Facts:
             return list(bodies)
         if name == "required_queries":
             return [o for o in ops if any(p.required for p in ops[o].params("query"))]
+        if name == "constrained_queries":
+            return [
+                o
+                for o in ops
+                if any(_constrained(p.schema) for p in ops[o].params("query"))
+            ]
         if name == "declares_415":
             return [o for o in bodies if self.declares(o, "415")]
         if name == "declares_409":
@@ -451,6 +460,18 @@ class _Facts:
         ]
 
 
+_CONSTRAINTS = frozenset(
+    {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "const"}
+    | {"pattern", "minLength", "maxLength", "format", "multipleOf"}
+)
+
+
+def _constrained(schema: Mapping[str, Any]) -> bool:
+    """Whether a parameter's schema refuses some string a query can carry."""
+    kind = schema.get("type")
+    return bool(_CONSTRAINTS & set(schema)) or (kind not in (None, "string"))
+
+
 def _ordered(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -473,6 +494,7 @@ SELECTIONS: Mapping[str, str] = {
     "secured": "is secured by a security scheme",
     "json_bodies": "takes a JSON object body the suite can build",
     "required_queries": "has a required query parameter",
+    "constrained_queries": "has a query parameter whose schema refuses some value",
     "declares_415": "takes a JSON body and declares 415",
     "declares_409": "creates (POST, JSON body) and declares 409",
     "items": "reads or deletes one item by id (GET or DELETE with a path parameter)",

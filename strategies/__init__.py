@@ -52,7 +52,11 @@ from strategies._internal.credentials import (
     malformed_credentials,
 )
 from strategies._internal.invalid import BODY_DEFECTS, SEVERAL, invalid_bodies
-from strategies._internal.parameters import missing_parameters
+from strategies._internal.parameters import (
+    PARAMETER_DEFECTS,
+    invalid_parameters,
+    missing_parameters,
+)
 from strategies._internal.registry import Family, registry
 from strategies._internal.resources import unknown_resources
 from strategies._internal.robustness import ROBUSTNESS_KINDS, robustness_probes
@@ -75,6 +79,7 @@ FAMILIES: Mapping[str, Family] = registry(
         Family.of(unsupported_media_types, kinds=tuple(MEDIA_TYPES)),
         Family.of(invalid_bodies, kinds=BODY_DEFECTS, opt_in=(SEVERAL,)),
         missing_parameters,
+        Family.of(invalid_parameters, kinds=PARAMETER_DEFECTS),
         duplicate_creates,
         repeated_actions,
         Family.of(robustness_probes, kinds=ROBUSTNESS_KINDS),
@@ -90,6 +95,7 @@ __all__ = [
     "FAMILIES",
     "MALFORMED_KINDS",
     "MEDIA_TYPES",
+    "PARAMETER_DEFECTS",
     "ROBUSTNESS_KINDS",
     "BadArgument",
     "Family",
@@ -101,6 +107,7 @@ __all__ = [
     "duplicate_creates",
     "fixture_credentials",
     "invalid_bodies",
+    "invalid_parameters",
     "malformed_bodies",
     "malformed_credentials",
     "missing_parameters",

@@ -82,7 +82,7 @@ def _schema(document: Mapping[str, Any]) -> OpenApiSchema:
         _loaded[key] = (document, schema)
         while len(_loaded) > _MAX_DOCUMENTS:
             old, _ = _loaded.popitem(last=False)
-            for cache in (_defects, _fuzzed):
+            for cache in (_defects, _fuzzed, _parameter_defects):
                 for stale in [k for k in cache if k[0] == old]:
                     del cache[stale]
     return schema
@@ -167,6 +167,76 @@ def body_defects(op: Operation) -> tuple[BodyDefect, ...]:
     defects = tuple(found.values())
     with _lock:
         _defects[key] = defects
+    return defects
+
+
+@dataclass(frozen=True)
+class ParameterDefect:
+    """One coverage case of Schemathesis that breaks one query parameter's schema."""
+
+    operation: str
+    name: str
+    keyword: str
+    value: str
+    """The broken value, as it goes in the query string."""
+    scenario: str
+
+    @property
+    def kind(self) -> str:
+        """``wrong-type`` or ``invalid``."""
+        return KINDS.get(self.keyword, "invalid")
+
+
+_parameter_defects: dict[tuple[int, str], tuple[ParameterDefect, ...]] = {}
+
+
+def parameter_defects(op: Operation) -> tuple[ParameterDefect, ...]:
+    """Schemathesis' coverage cases for ``op`` that give one query parameter a value
+    its schema refuses (a type, a bound, a pattern, an enum), each once.
+
+    A case that repeats the parameter (a list value) or changes anything else is
+    left out: one defect per probe. Deterministic, computed once per operation.
+    """
+    document = op.document
+    if document is None:
+        raise BadArgument(f"operation {op.id!r} has no OpenAPI document")
+    key = (id(document), op.id)
+    schema = _schema(document)
+    with _lock:
+        cached = _parameter_defects.get(key)
+    if cached is not None:
+        return cached
+    from schemathesis.core.parameters import ParameterLocation
+    from schemathesis.generation import GenerationMode
+    from schemathesis.generation.meta import CoveragePhaseData
+
+    target = _operation(schema, op)
+    declared = {p.name for p in op.params("query")}
+    found: dict[tuple[str, str], ParameterDefect] = {}
+    for case in schema.iter_coverage_cases(
+        target,
+        generation_modes=[GenerationMode.NEGATIVE],
+        generation_config=schema.config.generation_for(operation=target),
+    ):
+        data = case.meta.phase.data if case.meta is not None else None
+        if (
+            not isinstance(data, CoveragePhaseData)
+            or data.parameter_location is not ParameterLocation.QUERY
+            or data.parameter not in declared
+            or not data.location
+        ):
+            continue
+        value = (case.query or {}).get(data.parameter)
+        keyword = data.location.rstrip("/").rpartition("/")[2]
+        if not isinstance(value, str) or keyword in ("", "required"):
+            continue
+        defect = ParameterDefect(
+            op.id, data.parameter, keyword, value, data.scenario.value
+        )
+        found.setdefault((defect.name, value), defect)
+    defects = tuple(found.values())
+    with _lock:
+        _parameter_defects[key] = defects
     return defects
 
 

@@ -10,7 +10,16 @@ from hypothesis import strategies as st
 from conformance.exceptions import BadArgument
 from conformance.surface import Operation, ProbeContext
 
-from .common import Scenario, by_option, near_miss, operation_ids, plan, uniques
+from .common import (
+    Scenario,
+    by_option,
+    choose_many,
+    near_miss,
+    operation_ids,
+    plan,
+    uniques,
+)
+from .openapi import ParameterDefect
 
 
 def _required(op: Operation) -> list[str]:
@@ -76,6 +85,71 @@ def missing_parameters(
                 defect=f"required query parameter {name!r} missing",
                 defect_kind="parameter",
                 field=name,
+                writes=False,
+            ),
+        )
+
+    return st.builds(build, by_option(cases), uniques())
+
+
+PARAMETER_DEFECTS = ("wrong-type", "invalid")
+"""The kinds of ``invalid_parameters``: a value of the wrong type, or of the right
+type that breaks a bound, a pattern or an enum."""
+
+
+def invalid_parameters(
+    ctx: ProbeContext,
+    operations: Sequence[str],
+    *,
+    allow_writes: bool = True,
+    kinds: Sequence[str] | None = None,
+    params: Sequence[str] | None = None,
+) -> st.SearchStrategy[Scenario]:
+    """The valid request with one query parameter set to a value its schema refuses,
+    from Schemathesis' coverage cases (the broken keyword from their metadata)."""
+    from .openapi import parameter_defects
+
+    chosen = choose_many("kinds", kinds, PARAMETER_DEFECTS, default=PARAMETER_DEFECTS)
+    ids = operation_ids(ctx, "invalid_parameters", operations)
+    ops = [ctx.operation(op_id) for op_id in ids]
+    names = _params(params, ops)
+    defects = {
+        op_id: [
+            d
+            for d in parameter_defects(ctx.operation(op_id))
+            if d.kind in chosen and (names is None or d.name in names)
+        ]
+        for op_id in ids
+    }
+    if not any(defects.values()):
+        raise BadArgument(
+            f"invalid_parameters: {', '.join(ids)} have no query parameter whose "
+            f"schema refuses a value of kind {', '.join(chosen)}"
+        )
+    # A refused parameter means a refused request: not a write on a conforming target.
+    cases = plan(
+        ctx,
+        "invalid_parameters",
+        ids,
+        lambda op: defects[op.id],
+        allow_writes=allow_writes,
+        writes=lambda op, defect: False,
+    )
+
+    def build(case: tuple[str, ParameterDefect], unique: int) -> Scenario:
+        op_id, defect = case
+        probe = ctx.valid_probe(op_id, unique=unique)
+        query = [(k, v) for k, v in probe.query if k != defect.name]
+        return (
+            replace(
+                probe,
+                query=(*query, (defect.name, defect.value)),
+                defect=(
+                    f"{defect.kind}: query parameter {defect.name!r} = "
+                    f"{defect.value!r} breaks {defect.keyword}"
+                ),
+                defect_kind="parameter",
+                field=defect.name,
                 writes=False,
             ),
         )

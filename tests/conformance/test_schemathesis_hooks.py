@@ -178,38 +178,51 @@ schema = schemathesis.openapi.from_path(os.environ["EC_DOCUMENT"])
 def test_api(case):
     case.call_and_validate(
         base_url=os.environ["EC_BASE"],
-        headers={"Authorization": os.environ["EC_AUTH"]},
+        headers={os.environ["EC_AUTH_HEADER"]: os.environ["EC_AUTH"]},
     )
 """
 
 
-@pytest.mark.parametrize(("fault", "code"), [((), 0), (("PD-BODY-1",), 1)])
-def test_the_pytest_integration_runs_the_same_checks(
-    fault: tuple[str, ...], code: int, tmp_path: Path
-) -> None:
+def _pytest_run(tmp_path: Path, api: str, faults: tuple[str, ...]) -> tuple[int, str]:
     (tmp_path / "schemathesis.toml").write_text(
-        _toml(CHOICE["problem"]) + "\n[generation]\nmax-examples = 5\n",
+        _toml(CHOICE[api]) + '\n[generation]\nmax-examples = 25\nmode = "all"\n',
         encoding="utf-8",
     )
     (tmp_path / "test_api.py").write_text(PYTEST_MODULE, encoding="utf-8")
-    with _target("problem", fault) as (base, document, _, token):
+    with _target(api, faults) as (base, document, header, token):
         env = {
             **os.environ,
             "PYTHONHASHSEED": "0",
             "EC_DOCUMENT": str(document),
             "EC_BASE": base,
+            "EC_AUTH_HEADER": header,
             "EC_AUTH": token,
         }
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p",
-             "no:cacheprovider", "test_api.py"],
+             "no:cacheprovider", "--hypothesis-seed", "1", "test_api.py"],
             cwd=tmp_path,
             capture_output=True,
             text=True,
             timeout=300,
             env=env,
         )  # fmt: skip
-    out = done.stdout + done.stderr
-    assert done.returncode == code, out[-3000:]
-    if code:
-        assert "PD-BODY-1" in out, out[-3000:]
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("api", sorted(CHOICE))
+def test_the_pytest_integration_passes_on_the_conforming_server(
+    api: str, tmp_path: Path
+) -> None:
+    code, out = _pytest_run(tmp_path, api, ())
+    assert code == 0, out[-3000:]
+    assert " passed" in out
+
+
+@pytest.mark.parametrize(("api", "fault", "check"), FAULTS, ids=[f[1] for f in FAULTS])
+def test_the_pytest_integration_names_the_broken_clause(
+    api: str, fault: str, check: str, tmp_path: Path
+) -> None:
+    code, out = _pytest_run(tmp_path, api, (fault,))
+    assert code == 1, out[-3000:]
+    assert fault.partition(":")[0] in out, out[-3000:]

@@ -110,3 +110,48 @@ def test_missing_parameters_reject_bad_params(synthetic, params, words):
     with pytest.raises(ValueError, match=re.escape(words[0])) as info:
         missing_parameters(synthetic, ["listCards"], params=params)
     assert all(w in str(info.value) for w in words), str(info.value)
+
+
+def test_invalid_parameters_break_one_query_parameter_at_its_keyword():
+    """From Schemathesis' coverage cases: the value breaks exactly the keyword the
+    probe names, and nothing else of the valid request changes."""
+    from pathlib import Path
+
+    import yaml
+    from hypothesis import find, given, settings
+    from jsonschema import Draft202012Validator
+
+    from conformance.surface import ProbeContext, parse_operations
+    from strategies import PARAMETER_DEFECTS, invalid_parameters
+
+    document = yaml.safe_load(
+        (Path(__file__).parents[1] / "example_api/profile/openapi.yaml").read_text()
+    )
+    ctx = ProbeContext(operations=parse_operations(document), credential="api_key")
+    kinds: set[str] = set()
+
+    @settings(max_examples=30, deadline=None, database=None)
+    @given(invalid_parameters(ctx, ["listWidgets"]))
+    def check(scenario):
+        (probe,) = scenario
+        assert probe.field == "limit"
+        assert probe.defect_kind == "parameter"
+        assert not probe.writes
+        values = [v for k, v in probe.query if k == "limit"]
+        assert len(values) == 1
+        keyword = probe.defect.rsplit("breaks ", 1)[1]
+        value: object = values[0]
+        if keyword != "type":
+            value = int(values[0])  # a bound: the value is an integer out of range
+        errors = Draft202012Validator({"type": "integer", "minimum": 1, "maximum": 100})
+        assert {e.validator for e in errors.iter_errors(value)} == {keyword}
+        kinds.add(probe.defect.split(":")[0])
+
+    check()
+    assert kinds == set(PARAMETER_DEFECTS)
+    (first,) = find(
+        invalid_parameters(ctx, ["listWidgets"], kinds=["invalid"]), lambda s: True
+    )
+    assert first.defect.startswith("invalid:")
+    with pytest.raises(ValueError, match="no query parameter"):
+        invalid_parameters(ctx, ["createWidget"])

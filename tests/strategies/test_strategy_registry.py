@@ -37,6 +37,7 @@ NAMES = {
     "malformed_bodies",
     "invalid_bodies",
     "missing_parameters",
+    "invalid_parameters",
     "duplicate_creates",
     "repeated_actions",
     "robustness_probes",

@@ -208,9 +208,18 @@ class _Api:
         return project
 
     async def list_projects(self, request: Request) -> Response:
-        """listProjects: every project, in one page."""
+        """listProjects: the projects, at most ``limit`` of them (1 to 100)."""
+        raw = request.query_params.get("limit")
+        limit = c.LIMIT_RANGE[1]
+        if raw is not None:
+            low, high = c.LIMIT_RANGE
+            valid = raw.strip().isdigit() and low <= int(raw) <= high
+            if valid:
+                limit = int(raw)
+            elif not self.broken("PD-VAL-3"):
+                raise Problem(c.BAD_QUERY)
         with self.store.lock:
-            data = list(self.store.projects.values())
+            data = list(self.store.projects.values())[:limit]
         return self.render.ok({"data": data, "next": None})
 
     async def create_project(self, request: Request) -> Response:

@@ -29,6 +29,7 @@ FAULTS: Final = frozenset(
         "PD-VAL-1:out-of-range",  # a priority outside 1..5 is accepted
         "PD-VAL-1",  # a body without `name` is created, named "untitled"
         "PD-VAL-1:unnamed-field",  # 422 items point at `#/body`, naming no field
+        "PD-VAL-3",  # an out-of-range or non-integer `limit` is ignored (200)
         "PD-REQ-1",  # a JSON array body is read as `{}`
         "PD-REQ-2",  # a non-JSON Content-Type is ignored
         "PD-RES-1",  # an unknown well-formed project id answers 403
@@ -112,6 +113,10 @@ class Kind(NamedTuple):
 
 MALFORMED = Kind(400, "malformed-body", "Malformed body", "The body is not valid JSON.")
 NOT_AN_OBJECT = MALFORMED._replace(detail="The body must be a JSON object.")
+BAD_QUERY = Kind(
+    400, "bad-query", "Bad query parameter", "limit must be an integer from 1 to 100."
+)
+LIMIT_RANGE: Final = (1, 100)
 UNAUTHENTICATED = Kind(
     401,
     "unauthenticated",

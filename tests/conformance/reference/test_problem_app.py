@@ -231,7 +231,7 @@ def test_the_document_declares_security_operations_and_parameters() -> None:
     }
     statuses = {op["operationId"]: set(op["responses"]) for _, _, op in operations()}
     assert statuses == {
-        "listProjects": {"200", "401", "429"},
+        "listProjects": {"200", "400", "401", "429"},
         "createProject": {"201", "400", "401", "409", "415", "422", "429"},
         "getProject": {"200", "401", "404", "429"},
         "deleteProject": {"204", "401", "404", "429"},
@@ -288,7 +288,7 @@ def test_every_response_declares_request_id_and_errors_are_problems() -> None:
                 expected = "ValidationProblem" if status == "422" else "Problem"
                 assert ref == f"#/components/schemas/{expected}"
             seen += 1
-    assert seen == 3 + 7 + 4 + 4
+    assert seen == 4 + 7 + 4 + 4
     problem = DOC["components"]["schemas"]["Problem"]["properties"]
     assert set(problem) == {"type", "title", "status", "detail", "instance"}
     items = DOC["components"]["schemas"]["ValidationProblem"]["allOf"][1]
@@ -348,6 +348,7 @@ def test_switch_sets_are_exactly_the_named_ones() -> None:
             "PD-REQ-2",
         ),
         "PD-VAL-1",
+        "PD-VAL-3",
         *("PD-RES-1", "PD-5XX-1", "PD-5XX-1:control", "PD-LEAK-1", "PD-CONFLICT-1"),
         *("PD-RATE-1", "PD-RATE-1:retry-after", "PD-RATE-2"),
     } == FAULTS
@@ -966,6 +967,11 @@ PROBES: dict[str, tuple[Probe, Any, Any]] = {
         lambda m: m().create({"priority": 2}).status_code,
         422,
         201,
+    ),
+    "PD-VAL-3": (
+        lambda m: [m().get(f"{PROJECTS}?limit={v}").status_code for v in ("0", "x")],
+        [400, 400],
+        [200, 200],
     ),
     "PD-BODY-3": (
         lambda m: pointers(m().create({"name": "", "visibility": "x"})),
