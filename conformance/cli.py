@@ -306,13 +306,13 @@ def _check_profile(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from conformance import derive
+    from conformance import conventions, derive, document
     from conformance.exceptions import ConfigError
     from conformance.lint import check_profile
 
     target = Path(args.directory)
     try:
-        convention = derive.load_convention(args.convention)
+        convention = conventions.load_convention(args.convention)
         if target.exists() and not target.is_dir():
             raise ConfigError(f"{target} is a file, not a directory (from DIR)")
         if target.is_dir() and any(target.iterdir()) and not args.force:
@@ -335,12 +335,12 @@ def _init(args: argparse.Namespace) -> int:
         )
         derived = derive.derive(
             convention,
-            derive.read_document(args.openapi, "--openapi"),
+            document.read_document(args.openapi, "--openapi"),
             request_id_header=args.request_id_header,
             rate_limit=rate,
             overrides=overrides,
             overrides_source=f"the overrides file {args.overrides}",
-            base=derive.document_base(args.openapi),
+            base=document.document_base(args.openapi),
         )
     except ConfigError as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)

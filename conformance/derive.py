@@ -2,14 +2,14 @@
 
 Most teams have an OpenAPI document and errors that follow a known convention (RFC
 9457 problem details above all), not a clause catalog. A convention
-(``schemas/conventions/<name>/convention.yaml``) holds clause templates; this module
-reads the document's facts (security schemes, request bodies, item paths, declared
-statuses and headers) and writes the profile directory those templates give: the
-catalog, ``profile.yaml``, the document with the suite's ``x-conformance-*`` hints
-added, and the convention's schemas. ``conformance run --openapi ... --convention ...``
-loads it from a temporary directory; ``conformance init`` writes it for the team to
-take over.
-The derived profile is then an ordinary one: linted, run and reported as any other.
+(``conformance/conventions.py``) holds clause templates; this module reads the
+document's facts (security schemes, request bodies, item paths, declared statuses and
+headers; ``conformance/document.py`` reads the document) and writes the profile
+directory those templates give: the catalog, ``profile.yaml``, the document with the
+suite's ``x-conformance-*`` hints added, and the convention's schemas. ``conformance
+run --openapi ... --convention ...`` loads it from a temporary directory;
+``conformance init`` writes it for the team to take over. The derived profile is then
+an ordinary one: linted, run and reported as any other.
 """
 
 from __future__ import annotations
@@ -17,23 +17,30 @@ from __future__ import annotations
 import atexit
 import copy
 import difflib
-import json
 import re
 import shutil
 import string
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
+from conformance.conventions import Convention
+from conformance.document import (
+    NoExample,
+    deref,
+    example_of,
+    external_files,
+    keeps,
+    with_unique,
+)
 from conformance.exceptions import ConfigError
-from conformance.profile import meta_schema, schemas_root
-from conformance.surface import UNIQUE_DIGITS, json_media, parse_operations
+from conformance.profile import meta_schema
+from conformance.surface import json_media, parse_operations
 
 REQUEST_ID = re.compile(r"^(x-)?(request|correlation|trace)[-_]?id$", re.IGNORECASE)
 """Response headers taken for a request id when the document declares one."""
@@ -41,168 +48,6 @@ REQUEST_ID = re.compile(r"^(x-)?(request|correlation|trace)[-_]?id$", re.IGNOREC
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _HTTP_AUTH = frozenset({"http", "oauth2", "openIdConnect"})
 """Schemes whose 401 carries ``WWW-Authenticate`` (RFC 9110 11.6.1, RFC 6750 3)."""
-
-
-@dataclass(frozen=True)
-class Convention:
-    """An error convention: its shape and its clause templates."""
-
-    name: str
-    directory: Path
-    data: Mapping[str, Any]
-
-    @property
-    def reference_app(self) -> str | None:
-        """The module of the convention's embedded reference server."""
-        app = self.data.get("reference_app")
-        return str(app) if app else None
-
-
-def conventions_root() -> Path:
-    """Where the shipped conventions live."""
-    return schemas_root() / "conventions"
-
-
-def available_conventions() -> list[str]:
-    """Names of the shipped conventions."""
-    root = conventions_root()
-    return sorted(p.parent.name for p in root.glob("*/convention.yaml"))
-
-
-@cache
-def load_convention(name: str, source: str = "--convention") -> Convention:
-    """The convention ``name``, or a ``ConfigError`` naming the near miss."""
-    known = available_conventions()
-    if name not in known:
-        near = difflib.get_close_matches(name, known, n=1)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
-        raise ConfigError(
-            f"unknown convention {name!r} from {source}{hint}; known: "
-            f"{', '.join(known)}"
-        )
-    directory = conventions_root() / name
-    data = yaml.safe_load((directory / "convention.yaml").read_text(encoding="utf-8"))
-    schema = meta_schema("convention.schema.json")
-    templates = _templates(directory, data)
-    expanded = {**data, "clauses": templates}
-    for what in (data, expanded):  # the file as written, and with its includes
-        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(what))
-        if errors:  # a shipped file: a bug of the suite, not of the user
-            where = "/".join(str(p) for p in errors[0].absolute_path)
-            raise RuntimeError(
-                f"{directory / 'convention.yaml'} at {where}: {errors[0].message}"
-            )
-    return Convention(name, directory, expanded)
-
-
-def _templates(directory: Path, data: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The convention's templates, each ``include`` expanded in place with the
-    convention's prefix before the included ids."""
-    out: list[dict[str, Any]] = []
-    for item in data["clauses"]:
-        if "include" not in item:
-            out.append(dict(item))
-            continue
-        shared = yaml.safe_load(
-            (directory / item["include"]).read_text(encoding="utf-8")
-        )
-        for template in shared["clauses"]:
-            out.append({**template, "id": f"{data['prefix']}-{template['id']}"})
-    return out
-
-
-def document_base(where: str) -> Path | None:
-    """The directory a local document's relative ``$ref`` resolve from."""
-    if re.match(r"^https?://", where, re.IGNORECASE):
-        return None
-    return Path(where).expanduser().resolve().parent
-
-
-def read_document(where: str, source: str, timeout_s: float = 10.0) -> Any:
-    """The OpenAPI document at a path or an http(s) URL, parsed (YAML or JSON) and
-    checked to be valid OpenAPI.
-
-    A URL is fetched once, without credentials and without following redirects.
-    """
-    if re.match(r"^https?://", where, re.IGNORECASE):
-        import httpx
-
-        try:
-            response = httpx.get(where, timeout=timeout_s, follow_redirects=False)
-        except httpx.HTTPError as exc:
-            raise ConfigError(
-                f"cannot fetch the OpenAPI document {where} (from {source}): {exc}"
-            ) from None
-        if response.status_code != 200:
-            raise ConfigError(
-                f"the OpenAPI document {where} (from {source}) answered "
-                f"{response.status_code}, not 200"
-            )
-        text = response.text
-    else:
-        path = Path(where).expanduser()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read the OpenAPI document {path} (from {source}): "
-                f"{exc.strerror or exc}"
-            ) from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(
-            f"the OpenAPI document {where} (from {source}) is not YAML or JSON{at}"
-        ) from None
-    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
-        raise ConfigError(
-            f"{where} (from {source}) is not an OpenAPI document: it has no `paths`"
-        )
-    check_document(document, where, source)
-    return document
-
-
-def check_document(document: Any, where: str, source: str) -> None:
-    """Refuse a document that is not valid OpenAPI, naming the user's file (the
-    derived copy would name a temporary one)."""
-    from conformance.lint import openapi_problems
-
-    remote = re.match(r"^https?://", where, re.IGNORECASE)
-    path = Path(where).expanduser()
-    base = where if remote else path.resolve().as_uri()
-    problems = openapi_problems(document, base, path)
-    if problems:
-        first = problems[0]
-        raise ConfigError(f"{where} (from {source}) at {first.where}: {first.message}")
-
-
-def _external_files(document: Any, base: Path | None) -> dict[str, str]:
-    """The files the document's relative ``$ref`` name, to copy next to it."""
-    found: dict[str, str] = {}
-    if base is None:
-        return found
-
-    def walk(node: Any) -> None:
-        if isinstance(node, Mapping):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and not ref.startswith("#"):
-                name = ref.partition("#")[0]
-                parts = Path(name).parts
-                inside = not Path(name).is_absolute() and ".." not in parts
-                if name and inside and "://" not in name and name not in found:
-                    target = (base / name).resolve()
-                    if target.is_file():
-                        found[name] = target.read_text(encoding="utf-8")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(document)
-    return found
 
 
 @dataclass
@@ -215,131 +60,10 @@ class Derived:
     notes: list[str] = field(default_factory=list)
 
 
-def _deref(document: Mapping[str, Any], node: Any) -> Any:
-    """The node a local ``$ref`` points at (the node itself otherwise)."""
-    seen = set()
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-        ref = node["$ref"]
-        if not ref.startswith("#/") or ref in seen:
-            return node
-        seen.add(ref)
-        target: Any = document
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            if not isinstance(target, Mapping) or part not in target:
-                return node
-            target = target[part]
-        node = target
-    return node
-
-
 def _slug(title: str) -> str:
     words = re.findall(r"[a-z0-9]+", title.lower())
     slug = "-".join(words) or "api"
     return slug if slug[0].isalpha() else f"api-{slug}"
-
-
-class _NoExample(Exception):
-    pass
-
-
-_FORMATS = {
-    "date-time": "2030-01-01T00:00:00Z",
-    "date": "2030-01-01",
-    "time": "00:00:00Z",
-    "uuid": "00000000-0000-4000-8000-000000000000",
-    "email": "probe@example.com",
-    "uri": "https://example.com/probe",
-    "hostname": "example.com",
-    "ipv4": "192.0.2.1",
-    "ipv6": "2001:db8::1",
-}
-
-
-def _example(schema: Any, document: Mapping[str, Any], depth: int = 0) -> Any:
-    """A value that keeps ``schema``: its own example, else the simplest one."""
-    schema = _deref(document, schema)
-    if not isinstance(schema, Mapping) or depth > 8:
-        raise _NoExample
-    for key in ("const", "default", "example"):
-        if key in schema:
-            return copy.deepcopy(schema[key])
-    if schema.get("examples"):
-        return copy.deepcopy(schema["examples"][0])
-    if schema.get("enum"):
-        return copy.deepcopy(schema["enum"][0])
-    for key in ("allOf",):
-        if schema.get(key):
-            merged: dict[str, Any] = {"type": "object", "properties": {}}
-            merged["required"] = []
-            for part in schema[key]:
-                part = _deref(document, part)
-                merged["properties"].update(part.get("properties", {}))
-                merged["required"] += part.get("required", [])
-            return _example(merged, document, depth + 1)
-    for key in ("oneOf", "anyOf"):
-        if schema.get(key):
-            return _example(schema[key][0], document, depth + 1)
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind == "object" or (kind is None and "properties" in schema):
-        properties = schema.get("properties", {})
-        return {
-            name: _example(properties.get(name, {}), document, depth + 1)
-            for name in schema.get("required", [])
-        }
-    if kind == "array":
-        count = int(schema.get("minItems", 0))
-        return [_example(schema.get("items", {}), document, depth + 1)] * count
-    if kind in ("integer", "number"):
-        low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
-        value = low + 1 if "exclusiveMinimum" in schema else max(low, 1)
-        if "maximum" in schema and value > schema["maximum"]:
-            value = schema["maximum"]
-        step = schema.get("multipleOf")
-        if step:
-            value = -(-value // step) * step
-        return int(value) if kind == "integer" else value
-    if kind == "boolean":
-        return True
-    if kind == "null":
-        return None
-    if kind == "string" or kind is None:
-        if schema.get("format") in _FORMATS:
-            return _FORMATS[schema["format"]]
-        pattern = schema.get("pattern")
-        low, high = int(schema.get("minLength", 1)), schema.get("maxLength")
-        for candidate in ("probe", "a", "A", "0", "a1", "probe-1"):
-            text = candidate.ljust(low, "x")
-            if high is not None:
-                text = text[: int(high)]
-            if pattern is None or re.search(pattern, text):
-                return text
-    raise _NoExample
-
-
-def _unique(example: Any, schema: Mapping[str, Any]) -> Any:
-    """``example`` with a fresh digit string in one free-text field, so that two
-    valid creates do not collide (and a repeated one collides on purpose)."""
-    if not isinstance(example, dict):
-        return example
-    properties = schema.get("properties", {})
-    for name, value in example.items():
-        sub = properties.get(name, {})
-        free = not ({"enum", "const", "pattern", "format"} & set(sub))
-        room = sub.get("maxLength", 64) >= 18
-        if isinstance(value, str) and free and room:
-            example[name] = "probe-${" + UNIQUE_DIGITS + "}"
-            return example
-    return example
-
-
-def _keeps(schema: Mapping[str, Any], example: Any) -> bool:
-    filled = json.loads(
-        json.dumps(example).replace("${" + UNIQUE_DIGITS + "}", "0" * 12)
-    )
-    return jsonschema.Draft202012Validator(schema).is_valid(filled)
 
 
 class _Facts:
@@ -356,13 +80,13 @@ class _Facts:
         self.operations = parse_operations(document)
         self.specs: dict[str, dict[str, Any]] = {}
         for path, item in (document.get("paths") or {}).items():
-            item = _deref(document, item)
+            item = deref(document, item)
             for method in ("get", "post", "put", "patch", "delete"):
                 if isinstance(item.get(method), Mapping):
                     spec = item[method]
                     op_id = spec.get("operationId") or f"{method.upper()} {path}"
                     self.specs[op_id] = spec
-        self.schemes = _deref(
+        self.schemes = deref(
             document, (document.get("components") or {}).get("securitySchemes") or {}
         )
         self.rate_limit = rate_limit
@@ -390,16 +114,16 @@ class _Facts:
         if not counts:
             return None
         name = max(sorted(counts), key=lambda n: counts[n])
-        return name, _deref(self.document, self.schemes[name])
+        return name, deref(self.document, self.schemes[name])
 
     def responses(self, op_id: str) -> dict[str, Mapping[str, Any]]:
         raw = self.specs[op_id].get("responses") or {}
-        return {str(s): _deref(self.document, r) for s, r in raw.items()}
+        return {str(s): deref(self.document, r) for s, r in raw.items()}
 
     def headers(self, op_id: str, status: str) -> dict[str, Mapping[str, Any]]:
         response = self.responses(op_id).get(status) or {}
         raw = response.get("headers") or {}
-        return {str(n): _deref(self.document, h) for n, h in raw.items()}
+        return {str(n): deref(self.document, h) for n, h in raw.items()}
 
     def _declared_request_id(self) -> str | None:
         counts: dict[str, int] = {}
@@ -521,7 +245,7 @@ def derive(
 ) -> Derived:
     """The profile ``convention``'s templates give for ``document`` (whose
     relative ``$ref`` files, found from ``base``, are copied along)."""
-    external = _external_files(document, base)
+    external = external_files(document, base)
     document = copy.deepcopy(dict(document))
     facts = _Facts(document, request_id_header=request_id_header, rate_limit=rate_limit)
     notes: list[str] = []
@@ -711,7 +435,7 @@ def _add_hints(facts: _Facts, notes: list[str]) -> list[str]:
         media = _json_media(document, spec)
         if media is None:
             continue
-        schema = _deref(document, media.get("schema"))
+        schema = deref(document, media.get("schema"))
         if not isinstance(schema, Mapping) or not (
             schema.get("type") == "object" or "properties" in schema
         ):
@@ -719,20 +443,20 @@ def _add_hints(facts: _Facts, notes: list[str]) -> list[str]:
         resolved = op.body_schema or {}
         if media.get("example") is None:
             try:
-                example = _example(resolved, document)
-            except _NoExample:
+                example = example_of(resolved, document)
+            except NoExample:
                 notes.append(
                     f"{op_id}: no valid body could be made from its schema: give its "
                     "request body an `example` to probe it"
                 )
                 continue
-            if not _keeps(resolved, example):
+            if not keeps(resolved, example):
                 notes.append(
                     f"{op_id}: the body made from its schema does not keep it: give "
                     "its request body an `example` to probe it"
                 )
                 continue
-            media["example"] = _unique(example, resolved)
+            media["example"] = with_unique(example, resolved)
         bodies.append(op_id)
     _add_setup_hints(facts, notes)
     _add_cleanup(facts)
@@ -741,7 +465,7 @@ def _add_hints(facts: _Facts, notes: list[str]) -> list[str]:
 
 
 def _json_media(document: Mapping[str, Any], spec: Mapping[str, Any]) -> Any:
-    body = _deref(document, spec.get("requestBody"))
+    body = deref(document, spec.get("requestBody"))
     if not isinstance(body, Mapping):
         return None
     return json_media(body.get("content") or {}) or None
@@ -749,7 +473,7 @@ def _json_media(document: Mapping[str, Any], spec: Mapping[str, Any]) -> Any:
 
 def _list_pointer(schema: Any, document: Mapping[str, Any], var: str) -> str | None:
     """Where the first item's id sits in a listing's 200 body (``/data/0/id``)."""
-    schema = _deref(document, schema)
+    schema = deref(document, schema)
     if not isinstance(schema, Mapping):
         return None
     prefix = ""
@@ -757,13 +481,13 @@ def _list_pointer(schema: Any, document: Mapping[str, Any], var: str) -> str | N
         arrays = [
             name
             for name, sub in (schema.get("properties") or {}).items()
-            if _deref(document, sub).get("type") == "array"
+            if deref(document, sub).get("type") == "array"
         ]
         if len(arrays) != 1:
             return None
         prefix = f"/{arrays[0]}"
-        schema = _deref(document, schema["properties"][arrays[0]])
-    item = _deref(document, schema.get("items") or {})
+        schema = deref(document, schema["properties"][arrays[0]])
+    item = deref(document, schema.get("items") or {})
     members = list((item.get("properties") or {}) if isinstance(item, Mapping) else {})
     for candidate in (var, "id", *[m for m in members if m.lower().endswith("id")]):
         if candidate in members or (not members and candidate == "id"):
@@ -796,13 +520,13 @@ def _add_setup_hints(facts: _Facts, notes: list[str]) -> None:
         found.add(var)
         facts.setup.append({"var": var, "operation": listing, "pick": pointer})
     for item in (document.get("paths") or {}).values():
-        item = _deref(document, item)
+        item = deref(document, item)
         for params in [item.get("parameters") or []] + [
             (item.get(m) or {}).get("parameters") or []
             for m in ("get", "post", "put", "patch", "delete")
         ]:
             for param in params:
-                target = _deref(document, param)
+                target = deref(document, param)
                 if target.get("in") == "path" and target.get("name") in found:
                     target.setdefault("x-conformance-var", target["name"])
 
@@ -822,7 +546,7 @@ def _add_cleanup(facts: _Facts) -> None:
                 media: Mapping[str, Any] = next(
                     iter((ok.get("content") or {}).values()), {}
                 )
-                schema = _deref(facts.document, media.get("schema"))
+                schema = deref(facts.document, media.get("schema"))
                 members = (
                     (schema.get("properties") or {})
                     if isinstance(schema, Mapping)

@@ -69,10 +69,10 @@ def _failure(violation: Violation, clause: Clause, operation: str | None) -> Fai
 
 
 def _derived(convention: str, document: Mapping[str, Any], **options: Any) -> Profile:
-    from conformance import derive
+    from conformance import conventions, derive
 
     profile = derive.derive(
-        derive.load_convention(convention, "[checks.ErrorContract] convention"),
+        conventions.load_convention(convention, "[checks.ErrorContract] convention"),
         document,
         request_id_header=options.get("request_id_header"),
         overrides=options.get("overrides") or {},
@@ -109,9 +109,9 @@ class ErrorContract:
         self._lock = threading.Lock()
         self._seen: list[Exchange] = []
         if convention is not None:
-            from conformance import derive
+            from conformance import conventions
 
-            derive.load_convention(convention, "[checks.ErrorContract] convention")
+            conventions.load_convention(convention, "[checks.ErrorContract] convention")
         else:
             self._load(None)  # a wrong name or directory fails at start-up
 

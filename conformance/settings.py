@@ -267,7 +267,7 @@ def _profile_dirs(options: Options) -> tuple[Path, ...]:
 def _zero_config(options: Options) -> Path | None:
     """The profile derived from ``--openapi`` and ``--convention`` (written to a
     temporary directory), or ``None`` when no convention is given."""
-    from conformance import derive
+    from conformance import conventions, derive, document
 
     name = options.text("convention")
     document_at = options.text("openapi")
@@ -278,7 +278,7 @@ def _zero_config(options: Options) -> Path | None:
             raise ConfigError(
                 f"{options.source(given[0])} derives a profile from an error "
                 "convention: add --convention NAME (known: "
-                f"{', '.join(derive.available_conventions())})"
+                f"{', '.join(conventions.available_conventions())})"
             )
         return None
     if options.text("api"):
@@ -286,7 +286,7 @@ def _zero_config(options: Options) -> Path | None:
             f"--convention {name} derives the profile itself, so it cannot be combined "
             f"with --api {options.text('api')} (from {options.source('api')})"
         )
-    convention = derive.load_convention(name, options.source("convention"))
+    convention = conventions.load_convention(name, options.source("convention"))
     base_url = options.text("base_url")
     if document_at is None:
         if base_url is not None:
@@ -319,13 +319,13 @@ def _zero_config(options: Options) -> Path | None:
     )
     profile = derive.derive(
         convention,
-        derive.read_document(document_at, source),
+        document.read_document(document_at, source),
         request_id_header=options.text("request_id_header"),
         rate_limit=rate,
         overrides=overrides,
         overrides_source=f"the overrides file {overrides_at}",
         embedded=base_url is None,
-        base=derive.document_base(document_at),
+        base=document.document_base(document_at),
     )
     return derive.temporary(profile)
 

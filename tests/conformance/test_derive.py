@@ -12,14 +12,14 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from conformance import derive
+from conformance import conventions, derive
 from conformance.exceptions import ConfigError
 from conformance.surface import UNIQUE_DIGITS, parse_operations
 
 if TYPE_CHECKING:
     from conftest import CliRun
 
-RFC9457 = derive.load_convention("rfc9457")
+RFC9457 = conventions.load_convention("rfc9457")
 
 BASE: dict[str, Any] = {
     "openapi": "3.1.0",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from conformance import derive
+from conformance import conventions, derive
 from conformance.exceptions import Violation
 from conformance.profile import load_profile_at, schemas_root
 from conformance.reference import cardclan
@@ -26,11 +26,11 @@ CARDDA_DOCUMENT = schemas_root() / "cardda" / "openapi.yaml"
 
 
 def test_every_convention_loads_and_derives() -> None:
-    names = derive.available_conventions()
+    names = conventions.available_conventions()
     assert {"rfc9457", "cardda-style", "cardclan-style"} <= set(names)
     document = yaml.safe_load(CARDDA_DOCUMENT.read_text(encoding="utf-8"))
     for name in names:
-        convention = derive.load_convention(name)
+        convention = conventions.load_convention(name)
         prefix = convention.data["prefix"]
         result = derive.derive(convention, copy.deepcopy(document))
         ids = [c["id"] for c in result.clauses]
@@ -109,7 +109,7 @@ def test_cardda_style_judges_the_cardda_shapes(tmp_path: Path) -> None:
     from conformance.probe import Probe
 
     document = yaml.safe_load(CARDDA_DOCUMENT.read_text(encoding="utf-8"))
-    result = derive.derive(derive.load_convention("cardda-style"), document)
+    result = derive.derive(conventions.load_convention("cardda-style"), document)
     derive.write(result, tmp_path)
     profile = load_profile_at(tmp_path)
 
