@@ -154,6 +154,22 @@ def test_a_broken_clause_fails_its_test_with_the_evidence(
     result.stdout.fnmatch_lines(["*CC-AUTH-4*", "*curl -i -X*"])
 
 
+def test_a_convention_alone_runs_zero_config_through_pytest(
+    pytester: pytest.Pytester,
+) -> None:
+    """``--conformance-convention`` chooses the run as ``--conformance-api`` does:
+    the clauses derived from the convention's reference document, one test each."""
+    result = pytester.runpytest_subprocess(
+        *SUITE, "--conformance-convention", "rfc9457", *FAST, "--conformance-fault",
+        "PD-BODY-2",
+    )  # fmt: skip
+    assert result.ret == 1, result.stdout.str()[-3000:]
+    outcomes = result.parseoutcomes()
+    assert outcomes["failed"] == 1
+    assert outcomes["passed"] >= 15
+    result.stdout.fnmatch_lines(["*PD-BODY-2*"])
+
+
 def test_settings_come_from_the_ini_file(pytester: pytest.Pytester) -> None:
     pytester.makeini(
         "[pytest]\n"
