@@ -282,23 +282,35 @@ def derive(
         f"{convention.name} convention\n# ({convention.data.get('reference', '')}).\n"
         "# Written by conformance; edit freely: it is an ordinary profile now.\n"
     )
-    files = {
-        "profile.yaml": header + _yaml(meta),
-        "clauses.yaml": header + _yaml(catalog),
-        "openapi.yaml": _yaml(document),
-    }
+    files: dict[str, str] = {}
     for name, relative in (convention.data.get("files") or {}).items():
         source = (convention.directory / relative).resolve()
         files[name] = source.read_text(encoding="utf-8")
     for name, text in external.items():
         if name in files and files[name] != text:
-            notes.append(
-                f"{name}: the document's own file is not copied: the convention's "
-                "file of that name judges the error bodies (rename one of them)"
-            )
-            continue
+            # The convention's file of that name judges error bodies; the
+            # document's own goes next to it under another name, its $refs with it.
+            renamed = f"openapi-{name.replace('/', '-')}"
+            _rename_refs(document, name, renamed)
+            name = renamed
         files[name] = text
+    files["profile.yaml"] = header + _yaml(meta)
+    files["clauses.yaml"] = header + _yaml(catalog)
+    files["openapi.yaml"] = _yaml(document)
     return Derived(api=api, files=files, clauses=clauses, notes=notes)
+
+
+def _rename_refs(node: Any, old: str, new: str) -> None:
+    """Point every ``$ref`` to file ``old`` at file ``new``, in place."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.partition("#")[0] == old:
+            node["$ref"] = new + ref[len(old) :]
+        for value in node.values():
+            _rename_refs(value, old, new)
+    elif isinstance(node, list):
+        for value in node:
+            _rename_refs(value, old, new)
 
 
 def _yaml(data: Any) -> str:
@@ -608,6 +620,20 @@ def _profile_meta(
     if scheme is not None:
         placement = _placement(scheme, notes)
         meta.update(placement)
+    tenant = _tenant_header(facts, str(meta.get("credential_header", "")))
+    if tenant is not None:
+        fixture = re.sub(r"[^a-z0-9]+", "_", tenant.lower()).strip("_") or "tenant"
+        if not fixture[0].isalpha():
+            fixture = f"tenant_{fixture}"
+        meta["tenant"] = {"header": tenant, "fixture": fixture}
+        meta["fixtures"].append(
+            {
+                "name": fixture,
+                "required": True,
+                "description": f"the `{tenant}` header every secured operation "
+                "requires (a tenant, account or company)",
+            }
+        )
     if facts.rate_limit is not None:
         meta["rate_limit"] = {"per_second": facts.rate_limit}
     listings = [o for o in facts.listings() if facts.secured(o) or not secured]
@@ -620,6 +646,29 @@ def _profile_meta(
         *notes,
     ]
     return meta
+
+
+def _tenant_header(facts: _Facts, credential_header: str) -> str | None:
+    """A header parameter most secured operations require (not the credential's): a
+    tenant or account header valid requests carry where it is declared."""
+    secured = [facts.operations[o] for o in facts.operations if facts.secured(o)]
+    credential = credential_header.partition(":")[0].strip().lower()
+    skipped = {credential, "authorization", "content-type", "accept"}
+    counts: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for op in secured:
+        for param in op.params("header"):
+            lowered = param.name.lower()
+            if param.required and lowered not in skipped:
+                counts[lowered] = counts.get(lowered, 0) + 1
+                names[lowered] = param.name
+    if not counts:
+        return None
+    best = max(sorted(counts), key=lambda n: counts[n])
+    tied = [n for n in counts if counts[n] == counts[best]]
+    if len(tied) > 1 or 2 * counts[best] < len(secured):
+        return None  # several, or a minority's: which is the tenant is the team's call
+    return names[best]
 
 
 def _placement(
@@ -645,24 +694,29 @@ def _placement(
 
 
 def _overridden(
-    clauses: list[dict[str, Any]], overrides: Mapping[str, Any], source: str
+    clauses: list[dict[str, Any]], overrides: Mapping[Any, Any], source: str
 ) -> list[dict[str, Any]]:
-    """The clauses with an overrides file applied: ``off`` ids dropped, ``clauses``
+    """The clauses with an overrides file applied: ``skip`` ids dropped, ``clauses``
     members merged over the derived ones (each result checked as a catalog entry)."""
-    unknown_keys = sorted(set(overrides) - {"off", "clauses"})
+    if any(isinstance(k, bool) for k in overrides):
+        raise ConfigError(
+            f"{source}: a key reads as a boolean (YAML takes off, no, on, yes for "
+            "true or false): write `skip:` for the clause ids to drop"
+        )
+    unknown_keys = sorted(str(k) for k in set(overrides) - {"skip", "clauses"})
     if unknown_keys:
         raise ConfigError(
-            f"{source}: unknown key {unknown_keys[0]!r}; an overrides file has `off` "
+            f"{source}: unknown key {unknown_keys[0]!r}; an overrides file has `skip` "
             "(clause ids to drop) and `clauses` (id -> members to replace)"
         )
     ids = [str(c["id"]) for c in clauses]
-    off = overrides.get("off") or []
+    skip = overrides.get("skip") or []
     changes = overrides.get("clauses") or {}
-    if not isinstance(off, list) or not isinstance(changes, Mapping):
+    if not isinstance(skip, list) or not isinstance(changes, Mapping):
         raise ConfigError(
-            f"{source}: `off` must be a list of clause ids and `clauses` a mapping"
+            f"{source}: `skip` must be a list of clause ids and `clauses` a mapping"
         )
-    for cid in [*off, *changes]:
+    for cid in [*skip, *changes]:
         if cid not in ids:
             near = difflib.get_close_matches(str(cid), ids, n=1)
             hint = f" (did you mean {near[0]!r}?)" if near else ""
@@ -672,7 +726,7 @@ def _overridden(
     entry = meta_schema("catalog.schema.json")["properties"]["clauses"]["items"]
     out = []
     for clause in clauses:
-        if clause["id"] in off:
+        if clause["id"] in skip:
             continue
         change = changes.get(clause["id"])
         if change is not None:

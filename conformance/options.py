@@ -106,7 +106,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "overrides",
-        "zero-config: a YAML file switching derived clauses off (off: [ID]) or "
+        "zero-config: a YAML file switching derived clauses off (skip: [ID]) or "
         "changing them (clauses: {ID: {...}})",
         metavar="FILE",
     ),

@@ -92,7 +92,7 @@ class ErrorContract:
         profile_dir: str | None = None,
         request_id_header: str | None = None,
         clock_skew: float = 300.0,
-        off: list[str] | None = None,
+        skip: list[str] | None = None,
     ) -> None:
         chosen = [n for n, v in (("api", api), ("convention", convention),
                                  ("profile_dir", profile_dir)) if v]  # fmt: skip
@@ -104,7 +104,7 @@ class ErrorContract:
         self._api, self._convention, self._dir = api, convention, profile_dir
         self._request_id_header = request_id_header
         self._skew = float(clock_skew)
-        self._off = frozenset(off or ())
+        self._skip = frozenset(skip or ())
         self._profile: Profile | None = None
         self._lock = threading.Lock()
         self._seen: list[Exchange] = []
@@ -140,10 +140,10 @@ class ErrorContract:
                 profile = load_profile_at(found[0])
         except ConformanceError as exc:
             raise ValueError(f"[checks.ErrorContract]: {exc}") from None
-        unknown = sorted(self._off - {c.id for c in profile.clauses})
+        unknown = sorted(self._skip - {c.id for c in profile.clauses})
         if unknown:
             raise ValueError(
-                f"[checks.ErrorContract] off names no clause of {profile.api}: "
+                f"[checks.ErrorContract] skip names no clause of {profile.api}: "
                 f"{', '.join(unknown)}"
             )
         self._profile = profile
@@ -155,7 +155,7 @@ class ErrorContract:
             c
             for c in self._profile.clauses
             if c.on is not None
-            and c.id not in self._off
+            and c.id not in self._skip
             and REGISTRY.get(c.check).scope == scope
         ]
 

@@ -264,7 +264,7 @@ def test_the_written_profile_lints_clean(tmp_path: Path) -> None:
 def test_overrides_switch_off_and_change_clauses() -> None:
     result = derived(
         overrides={
-            "off": ["PD-HDR-3"],
+            "skip": ["PD-HDR-3"],
             "clauses": {"PD-VAL-1": {"expect": [{"status": 400}]}},
         }
     )
@@ -278,7 +278,8 @@ def test_overrides_switch_off_and_change_clauses() -> None:
     ("overrides", "message"),
     [
         ({"of": ["PD-HDR-3"]}, "unknown key 'of'"),
-        ({"off": ["PD-HDR-9"]}, "no derived clause 'PD-HDR-9' (did you mean"),
+        ({"skip": ["PD-HDR-9"]}, "no derived clause 'PD-HDR-9' (did you mean"),
+        ({False: ["PD-HDR-3"]}, "write `skip:`"),
         ({"clauses": {"PD-VAL-1": {"kind": "maybe"}}}, "clauses/PD-VAL-1 at kind"),
         ({"clauses": {"PD-VAL-1": {"id": "PD-VAL-9"}}}, "not the id"),
     ],
@@ -395,3 +396,35 @@ def test_init_writes_the_profile_a_run_derives(
     )
     assert again.code == 2
     assert "already has files" in again.err
+
+
+def test_the_readme_overrides_example_applies() -> None:
+    """The README's overrides file, as written there, parses and takes effect."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("# overrides.yaml")
+    block = readme[start : readme.index("```", start)]
+    overrides = yaml.safe_load(block)
+    assert overrides["skip"] == ["PD-HDR-3"]
+    clauses = by_id(derived(overrides=overrides))
+    assert "PD-HDR-3" not in clauses
+    assert clauses["PD-VAL-1"]["expect"] == [{"status": 422, "name_field": True}]
+
+
+def test_a_header_most_operations_require_is_the_tenant() -> None:
+    assert "tenant" not in meta(derived())
+    document = copy.deepcopy(BASE)
+    header = {"name": "X-Account", "in": "header", "required": True}
+    header["schema"] = {"type": "string"}
+    for path in ("/orders", "/orders/{orderId}"):
+        for method in ("get", "post", "delete"):
+            if method in document["paths"][path]:
+                document["paths"][path][method]["parameters"] = [header]
+    data = meta(derived(document))
+    assert data["tenant"] == {"header": "X-Account", "fixture": "x_account"}
+    fixture = next(f for f in data["fixtures"] if f["name"] == "x_account")
+    assert fixture["required"] is True
+    # A header only a minority of operations require is not taken for a tenant.
+    document["paths"]["/orders"]["get"]["parameters"] = []
+    document["paths"]["/orders"]["post"]["parameters"] = []
+    document["paths"]["/orders/{orderId}"]["delete"]["parameters"] = []
+    assert "tenant" not in meta(derived(document))
