@@ -16,7 +16,7 @@ import json
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -122,43 +122,49 @@ def _defect(
     return None
 
 
-def body_defects(op: Operation) -> tuple[BodyDefect, ...]:
-    """Schemathesis' coverage cases for ``op`` that break one top-level body field.
-
-    Deterministic, in Schemathesis' order, without duplicates; computed once per
-    operation of a document.
-    """
+def _keyed(op: Operation) -> tuple[tuple[int, str], OpenApiSchema]:
+    """The cache key of ``op`` and its document as Schemathesis loads it."""
     document = op.document
     if document is None:
         raise BadArgument(
             f"operation {op.id!r} has no OpenAPI document (read it with "
             "parse_operations)"
         )
-    key = (id(document), op.id)
-    schema = _schema(document)
+    return (id(document), op.id), _schema(document)
+
+
+def _negative_coverage(schema: OpenApiSchema, op: Operation) -> Iterator[Any]:
+    """(case, its coverage metadata) of Schemathesis' negative coverage phase."""
+    from schemathesis.generation import GenerationMode
+    from schemathesis.generation.meta import CoveragePhaseData
+
+    target = _operation(schema, op)
+    for case in schema.iter_coverage_cases(
+        target,
+        generation_modes=[GenerationMode.NEGATIVE],
+        generation_config=schema.config.generation_for(operation=target),
+    ):
+        data = case.meta.phase.data if case.meta is not None else None
+        if isinstance(data, CoveragePhaseData):
+            yield case, data
+
+
+def body_defects(op: Operation) -> tuple[BodyDefect, ...]:
+    """Schemathesis' coverage cases for ``op`` that break one top-level body field.
+
+    Deterministic, in Schemathesis' order, without duplicates; computed once per
+    operation of a document.
+    """
+    key, schema = _keyed(op)
     with _lock:
         cached = _defects.get(key)
     if cached is not None:
         return cached
     from schemathesis.core.parameters import ParameterLocation
-    from schemathesis.generation import GenerationMode
-    from schemathesis.generation.meta import CoveragePhaseData
 
-    target = _operation(schema, op)
     found: dict[tuple[str, str, str], BodyDefect] = {}
-    cases = schema.iter_coverage_cases(
-        target,
-        generation_modes=[GenerationMode.NEGATIVE],
-        generation_config=schema.config.generation_for(operation=target),
-    )
-    for case in cases:
-        meta = case.meta
-        data = meta.phase.data if meta is not None else None
-        if (
-            not isinstance(data, CoveragePhaseData)
-            or data.parameter_location is not ParameterLocation.BODY
-            or data.location is None
-        ):
+    for case, data in _negative_coverage(schema, op):
+        if data.parameter_location is not ParameterLocation.BODY or not data.location:
             continue
         defect = _defect(op, case.body, data.location, data.scenario.value)
         if defect is not None:
@@ -197,31 +203,18 @@ def parameter_defects(op: Operation) -> tuple[ParameterDefect, ...]:
     A case that repeats the parameter (a list value) or changes anything else is
     left out: one defect per probe. Deterministic, computed once per operation.
     """
-    document = op.document
-    if document is None:
-        raise BadArgument(f"operation {op.id!r} has no OpenAPI document")
-    key = (id(document), op.id)
-    schema = _schema(document)
+    key, schema = _keyed(op)
     with _lock:
         cached = _parameter_defects.get(key)
     if cached is not None:
         return cached
     from schemathesis.core.parameters import ParameterLocation
-    from schemathesis.generation import GenerationMode
-    from schemathesis.generation.meta import CoveragePhaseData
 
-    target = _operation(schema, op)
     declared = {p.name for p in op.params("query")}
     found: dict[tuple[str, str], ParameterDefect] = {}
-    for case in schema.iter_coverage_cases(
-        target,
-        generation_modes=[GenerationMode.NEGATIVE],
-        generation_config=schema.config.generation_for(operation=target),
-    ):
-        data = case.meta.phase.data if case.meta is not None else None
+    for case, data in _negative_coverage(schema, op):
         if (
-            not isinstance(data, CoveragePhaseData)
-            or data.parameter_location is not ParameterLocation.QUERY
+            data.parameter_location is not ParameterLocation.QUERY
             or data.parameter not in declared
             or not data.location
         ):

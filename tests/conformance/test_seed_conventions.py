@@ -39,6 +39,32 @@ def test_every_convention_loads_and_derives() -> None:
         assert f"{prefix}-AUTH-1" in ids, "the shared templates are included"
 
 
+def _zero_config(
+    fixtures: tuple[Callable[..., CliRun], Callable[..., tuple[str, Any]], Any],
+    module: Any,
+    document: Path,
+    convention: str,
+    overrides: Path,
+    *extra: str,
+) -> Callable[..., CliRun]:
+    """A zero-config run of ``convention`` against ``module``'s reference server."""
+    run_cli, served, export_fixtures = fixtures
+
+    def run(*faults: str) -> CliRun:
+        base, app = served(
+            module.create_app(faults=faults, tolerances=(), rate_limit=None)
+        )
+        export_fixtures(app.state.fixtures)
+        return run_cli(
+            "run",
+            *("--openapi", str(document), "--convention", convention),
+            *("--overrides", str(overrides), "--base-url", base, *extra),
+            *("--rate-limit", "none", "--max-rps", "1000"),
+        )
+
+    return run
+
+
 @pytest.fixture
 def cardclan_style(
     run_cli: Callable[..., CliRun],
@@ -49,26 +75,15 @@ def cardclan_style(
     # CardClan documents a 404 for an unknown token (its seed), not RFC 9110's 401:
     # the overrides file is how a team says so.
     overrides = tmp_path / "overrides.yaml"
+    expect = [{"status": 401}, {"status": 404}]
     overrides.write_text(
-        yaml.safe_dump(
-            {"clauses": {"CL-AUTH-2": {"expect": [{"status": 401}, {"status": 404}]}}}
-        ),
+        yaml.safe_dump({"clauses": {"CL-AUTH-2": {"expect": expect}}}),
         encoding="utf-8",
     )
-
-    def run(*faults: str) -> CliRun:
-        base, app = served(
-            cardclan.create_app(faults=faults, tolerances=(), rate_limit=None)
-        )
-        export_fixtures(app.state.fixtures)
-        return run_cli(
-            "run",
-            *("--openapi", str(CARDCLAN_DOCUMENT), "--convention", "cardclan-style"),
-            *("--overrides", str(overrides), "--base-url", base),
-            *("--rate-limit", "none", "--max-rps", "1000"),
-        )
-
-    return run
+    fixtures = (run_cli, served, export_fixtures)
+    return _zero_config(
+        fixtures, cardclan, CARDCLAN_DOCUMENT, "cardclan-style", overrides
+    )
 
 
 def test_cardclan_style_passes_the_cardclan_reference(
@@ -114,21 +129,15 @@ def cardda_style(
     # document declares no response headers.
     overrides = tmp_path / "overrides.yaml"
     overrides.write_text("skip: [DA-AUTH-3]\n", encoding="utf-8")
-
-    def run(*faults: str) -> CliRun:
-        base, app = served(
-            cardda.create_app(faults=faults, tolerances=(), rate_limit=None)
-        )
-        export_fixtures(app.state.fixtures)
-        return run_cli(
-            "run",
-            *("--openapi", str(CARDDA_DOCUMENT), "--convention", "cardda-style"),
-            *("--overrides", str(overrides), "--base-url", base),
-            *("--request-id-header", "X-Request-Id"),
-            *("--rate-limit", "none", "--max-rps", "1000"),
-        )
-
-    return run
+    fixtures = (run_cli, served, export_fixtures)
+    return _zero_config(
+        fixtures,
+        cardda,
+        CARDDA_DOCUMENT,
+        "cardda-style",
+        overrides,
+        *("--request-id-header", "X-Request-Id"),
+    )
 
 
 def test_cardda_style_passes_the_cardda_reference(
