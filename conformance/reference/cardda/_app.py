@@ -6,7 +6,6 @@ company-id, role policy, resource lookup, body syntax, field validation, state c
 
 from __future__ import annotations
 
-import math
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping
@@ -19,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .._switches import Switches, checked_names, checked_rate
 from . import _contract as c
 from ._body import (
     RECIPIENT_PATCH_RULES,
@@ -31,7 +31,7 @@ from ._body import (
 )
 from ._frontdoor import FrontDoor
 from ._ratelimit import SlidingWindowLimiter
-from ._render import ApiError, Invalid, Renderer, Switches, checked_names
+from ._render import ApiError, Invalid, Renderer
 from ._store import Role, Store, User, now, public, seeded
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -351,15 +351,11 @@ def _by_method(handlers: Mapping[str, Endpoint]) -> Endpoint:
 def _limiter(
     rate_limit: float | None, switches: Switches
 ) -> SlidingWindowLimiter | None:
-    if rate_limit is None or rate_limit == 0:
+    rate = checked_rate(rate_limit)
+    if rate is None:
         return None
-    if not (rate_limit > 0 and math.isfinite(rate_limit)):
-        raise ValueError(
-            f"rate_limit must be a positive number of requests per second, None or 0 "
-            f"to disable, got {rate_limit!r}."
-        )
     penalty = c.FAULTY_RATE_PENALTY_S if switches.broken("CD-RATE-2") else 0.0
-    return SlidingWindowLimiter(rate_limit, penalty_s=penalty)
+    return SlidingWindowLimiter(rate, penalty_s=penalty)
 
 
 def create_app(
@@ -370,8 +366,8 @@ def create_app(
 ) -> Starlette:
     """A fresh Cardda reference server with its own seeded data and fixtures."""
     switches = Switches(
-        checked_names("fault", faults, c.FAULTS),
-        checked_names("tolerance", tolerances, c.TOLERANCES),
+        checked_names("Cardda", "fault", faults, c.FAULTS),
+        checked_names("Cardda", "tolerance", tolerances, c.TOLERANCES),
     )
     limiter = _limiter(rate_limit, switches)
     store, fixtures = seeded()

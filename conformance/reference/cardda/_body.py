@@ -14,8 +14,9 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from .._switches import Switches
 from . import _contract as c
-from ._render import ApiError, Invalid, Switches
+from ._render import ApiError, Invalid
 from ._store import BANKS
 
 _BOM = b"\xef\xbb\xbf"

@@ -6,55 +6,16 @@ look (shape, code, content type, message, request id) is applied here and nowher
 
 from __future__ import annotations
 
-import difflib
 import json
 import uuid
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.responses import Response
 from starlette.types import Scope
 
+from .._switches import Switches
 from . import _contract as c
-
-
-def checked_names(
-    kind: str, names: Collection[str], known: frozenset[str]
-) -> frozenset[str]:
-    """Return ``names`` as a set, refusing any that is not a known switch."""
-    if isinstance(names, str):
-        raise TypeError(
-            f"Cardda reference {kind}s must be a collection of names, not the string "
-            f"{names!r}; did you mean [{names!r}]?"
-        )
-    for name in names:
-        if name not in known:
-            folded = {k.casefold(): k for k in known}
-            near = difflib.get_close_matches(str(name).casefold(), sorted(folded), n=1)
-            hint = (
-                f"did you mean {folded[near[0]]!r}?"
-                if near
-                else f"expected one of {', '.join(sorted(known))}."
-            )
-            raise ValueError(f"Unknown Cardda reference {kind} {name!r}; {hint}")
-    return frozenset(names)
-
-
-@dataclass(frozen=True)
-class Switches:
-    """The faults and tolerances one app instance runs with."""
-
-    faults: frozenset[str] = frozenset()
-    tolerances: frozenset[str] = frozenset()
-
-    def broken(self, clause: str) -> bool:
-        """Whether the fault switch of ``clause`` is on."""
-        return clause in self.faults
-
-    def allows(self, tolerance: str) -> bool:
-        """Whether the tolerance switch ``tolerance`` is on."""
-        return tolerance in self.tolerances
 
 
 class ApiError(Exception):

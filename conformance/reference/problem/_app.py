@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import math
 import re
 import threading
 import uuid
@@ -27,6 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .._switches import Switches, checked_names, checked_rate
 from . import _contract as c
 from ._body import (
     crash_if_faulty,
@@ -36,7 +36,7 @@ from ._body import (
     project_values,
 )
 from ._ratelimit import TokenBucketLimiter, bucket_key
-from ._render import Problem, Renderer, SimulatedCrash, Switches, checked_names
+from ._render import Problem, Renderer, SimulatedCrash
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -301,17 +301,13 @@ def _by_method(handlers: Mapping[str, Endpoint]) -> Endpoint:
 
 
 def _limiter(rate_limit: float | None, switches: Switches) -> TokenBucketLimiter | None:
-    if rate_limit is None or rate_limit == 0:
+    rate = checked_rate(rate_limit)
+    if rate is None:
         return None
-    if not (rate_limit > 0 and math.isfinite(rate_limit)):
-        raise ValueError(
-            f"rate_limit must be a positive number of requests per second, None or 0 "
-            f"to disable, got {rate_limit!r}."
-        )
     if switches.broken("PD-RATE-1"):
         return None
     penalty = c.FAULTY_PENALTY_S if switches.broken("PD-RATE-2") else 0.0
-    return TokenBucketLimiter(rate_limit, penalty_s=penalty)
+    return TokenBucketLimiter(rate, penalty_s=penalty)
 
 
 def create_app(
@@ -322,8 +318,8 @@ def create_app(
 ) -> Starlette:
     """A fresh Projects reference server with its own seeded store."""
     switches = Switches(
-        checked_names("fault", faults, c.FAULTS),
-        checked_names("tolerance", tolerances, c.TOLERANCES),
+        checked_names("Projects", "fault", faults, c.FAULTS),
+        checked_names("Projects", "tolerance", tolerances, c.TOLERANCES),
     )
     limiter = _limiter(rate_limit, switches)
     renderer = Renderer(switches)

@@ -12,8 +12,9 @@ import math
 import unicodedata
 from typing import Any
 
+from .._switches import Switches
 from . import _contract as c
-from ._render import Problem, SimulatedCrash, Switches
+from ._render import Problem, SimulatedCrash
 
 _NAME_RULE = f"must be a string of 1 to {c.NAME_MAX} characters"
 _PRIORITY_RULE = (

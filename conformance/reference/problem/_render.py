@@ -7,53 +7,15 @@ first and faults last, so no tolerance can hide a fault.
 
 from __future__ import annotations
 
-import difflib
 import json
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
 from starlette.responses import Response
 
+from .._switches import Switches
 from . import _contract as c
-
-
-def checked_names(
-    kind: str, names: Collection[str], known: frozenset[str]
-) -> frozenset[str]:
-    """Return ``names`` as a set, refusing any that is not a known switch."""
-    if isinstance(names, str | bytes):
-        raise TypeError(
-            f"Projects reference {kind}s must be a collection of names, not "
-            f"{names!r}; did you mean [{names!r}]?"
-        )
-    for name in names:
-        if name not in known:
-            near = difflib.get_close_matches(str(name), sorted(known), n=1)
-            hint = (
-                f"did you mean {near[0]!r}?"
-                if near
-                else f"expected one of {', '.join(sorted(known))}."
-            )
-            raise ValueError(f"Unknown Projects reference {kind} {name!r}; {hint}")
-    return frozenset(names)
-
-
-@dataclass(frozen=True)
-class Switches:
-    """The faults and tolerances one app instance runs with."""
-
-    faults: frozenset[str] = frozenset()
-    tolerances: frozenset[str] = frozenset()
-
-    def broken(self, fault: str) -> bool:
-        """Whether the fault switch ``fault`` is on."""
-        return fault in self.faults
-
-    def allows(self, tolerance: str) -> bool:
-        """Whether the tolerance switch ``tolerance`` is on."""
-        return tolerance in self.tolerances
 
 
 class Problem(Exception):

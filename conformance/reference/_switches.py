@@ -1,0 +1,60 @@
+"""What the reference servers share about their switches: the fault and tolerance
+names one app runs with, checked when the app is built, and its rate-limit argument."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Collection
+from dataclasses import dataclass
+
+
+def checked_names(
+    server: str, kind: str, names: Collection[str], known: frozenset[str]
+) -> frozenset[str]:
+    """Return ``names`` as a set, refusing any that is not a known switch of
+    ``server`` (the near miss, letter case aside, in the message)."""
+    if isinstance(names, str | bytes):
+        raise TypeError(
+            f"{server} reference {kind}s must be a collection of names, not the string "
+            f"{names!r}; did you mean [{names!r}]?"
+        )
+    for name in names:
+        if name not in known:
+            folded = {k.casefold(): k for k in known}
+            near = difflib.get_close_matches(str(name).casefold(), sorted(folded), n=1)
+            hint = (
+                f"did you mean {folded[near[0]]!r}?"
+                if near
+                else f"expected one of {', '.join(sorted(known))}."
+            )
+            raise ValueError(f"Unknown {server} reference {kind} {name!r}; {hint}")
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class Switches:
+    """The faults and tolerances one app instance runs with."""
+
+    faults: frozenset[str] = frozenset()
+    tolerances: frozenset[str] = frozenset()
+
+    def broken(self, fault: str) -> bool:
+        """Whether the fault switch ``fault`` is on."""
+        return fault in self.faults
+
+    def allows(self, tolerance: str) -> bool:
+        """Whether the tolerance switch ``tolerance`` is on."""
+        return tolerance in self.tolerances
+
+
+def checked_rate(rate_limit: float | None) -> float | None:
+    """The limit to enforce: ``None`` (or 0) for none, else a positive finite rate."""
+    if rate_limit is None or rate_limit == 0:
+        return None
+    if not (rate_limit > 0 and math.isfinite(rate_limit)):
+        raise ValueError(
+            f"rate_limit must be a positive number of requests per second, None or 0 "
+            f"to disable, got {rate_limit!r}."
+        )
+    return rate_limit
