@@ -203,6 +203,20 @@ def _run(args: argparse.Namespace) -> int:
     return _PYTEST_EXIT.get(pytest.ExitCode(code), EXIT_INTERNAL)
 
 
+def _rate_arg(raw: str | None) -> float | None:
+    """``--rate-limit`` of ``serve`` and ``init``: a number, or none/off/absent."""
+    from conformance.exceptions import ConfigError
+
+    if raw is None or raw.lower() in {"none", "off"}:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(
+            f"--rate-limit takes a number per second, got {raw!r}"
+        ) from None
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -212,16 +226,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     try:
         profile = load_profile(args.api)
-        rate: float | None = None
-        given = args.rate_limit is not None
-        if given and args.rate_limit.lower() not in {"none", "off"}:
-            rate = float(args.rate_limit)
         app = create_reference_app(
             profile,
             faults=args.fault,
             tolerances=args.tolerance,
-            rate_limit=rate,
-            rate_limit_given=given,
+            rate_limit=_rate_arg(args.rate_limit),
+            rate_limit_given=args.rate_limit is not None,
         )
     except (ProfileError, ConfigError, ValueError) as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)
@@ -320,14 +330,7 @@ def _init(args: argparse.Namespace) -> int:
                 f"{target} already has files (from DIR): choose an empty directory, "
                 "or add --force to overwrite the profile's files in it"
             )
-        rate = None
-        if args.rate_limit and args.rate_limit.lower() not in {"none", "off"}:
-            try:
-                rate = float(args.rate_limit)
-            except ValueError:
-                raise ConfigError(
-                    f"--rate-limit takes a number per second, got {args.rate_limit!r}"
-                ) from None
+        rate = _rate_arg(args.rate_limit)
         overrides = (
             derive.read_overrides(args.overrides, "--overrides")
             if args.overrides

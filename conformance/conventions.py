@@ -45,7 +45,6 @@ def available_conventions() -> list[str]:
     return sorted(p.parent.name for p in root.glob("*/convention.yaml"))
 
 
-@cache
 def load_convention(name: str, source: str = "--convention") -> Convention:
     """The convention ``name``, or a ``ConfigError`` naming the near miss."""
     known = available_conventions()
@@ -56,6 +55,12 @@ def load_convention(name: str, source: str = "--convention") -> Convention:
             f"unknown convention {name!r} from {source}{hint}; known: "
             f"{', '.join(known)}"
         )
+    return _read(name)
+
+
+@cache
+def _read(name: str) -> Convention:
+    """A shipped convention, read and checked once per process."""
     directory = conventions_root() / name
     data = yaml.safe_load((directory / "convention.yaml").read_text(encoding="utf-8"))
     schema = meta_schema("convention.schema.json")

@@ -106,6 +106,7 @@ class ErrorContract:
         self._skew = float(clock_skew)
         self._skip = frozenset(skip or ())
         self._profile: Profile | None = None
+        self._judges: dict[str, list[tuple[Clause, Any, CheckContext]]] = {}
         self._lock = threading.Lock()
         self._seen: list[Exchange] = []
         if convention is not None:
@@ -147,35 +148,30 @@ class ErrorContract:
                 f"{', '.join(unknown)}"
             )
         self._profile = profile
+        # Which clause judges what, bound once: the per-response path is hot.
+        for clause in profile.clauses:
+            spec = REGISTRY.get(clause.check)
+            if clause.on is not None and clause.id not in self._skip:
+                check = CheckContext(
+                    clause=clause, profile=profile, clock_skew_s=self._skew
+                )
+                self._judges.setdefault(spec.scope, []).append((clause, spec.fn, check))
         return profile
-
-    def _clauses(self, scope: str) -> list[Clause]:
-        assert self._profile is not None
-        return [
-            c
-            for c in self._profile.clauses
-            if c.on is not None
-            and c.id not in self._skip
-            and REGISTRY.get(c.check).scope == scope
-        ]
 
     def after_response(
         self, ctx: StCheckContext, response: Response, case: Case[Any]
     ) -> bool | None:
         with self._lock:
-            profile = self._load(case.operation.schema.raw_schema)
+            self._load(case.operation.schema.raw_schema)
             exchange = _exchange(case, response, len(self._seen))
             if len(self._seen) < MAX_KEPT:
                 self._seen.append(exchange)
         failures = []
-        for clause in self._clauses("exchange"):
+        for clause, judge, check in self._judges.get("exchange", ()):
             if clause.on is None or not in_scope(clause.on, exchange):
                 continue
-            check = CheckContext(
-                clause=clause, profile=profile, clock_skew_s=self._skew
-            )
             try:
-                REGISTRY.get(clause.check).fn(check, exchange)
+                judge(check, exchange)
             except Violation as violation:
                 failures.append(_failure(violation, clause, case.operation.label))
         if failures:
@@ -186,12 +182,9 @@ class ErrorContract:
         if self._profile is None:
             return  # no response was judged
         failures = []
-        for clause in self._clauses("run"):
+        for clause, judge, check in self._judges.get("run", ()):
             scoped = [e for e in self._seen if clause.on and in_scope(clause.on, e)]
-            check = CheckContext(
-                clause=clause, profile=self._profile, clock_skew_s=self._skew
-            )
-            for violation in REGISTRY.get(clause.check).fn(check, scoped):
+            for violation in judge(check, scoped):
                 failures.append(_failure(violation, clause, None))
         if failures:
             raise FailureGroup(failures)

@@ -264,7 +264,15 @@ def _profile_dirs(options: Options) -> tuple[Path, ...]:
     return tuple(dirs)
 
 
-def _zero_config(options: Options) -> Path | None:
+def _rate_limit(options: Options) -> float | None:
+    """The ``--rate-limit`` given (``None`` for none, or ``none``/``off``)."""
+    raw = options.text("rate_limit")
+    if raw and raw.lower() not in {"none", "off"}:
+        return _measure(options, "rate_limit")
+    return None
+
+
+def _zero_config(options: Options, rate: float | None) -> Path | None:
     """The profile derived from ``--openapi`` and ``--convention`` (written to a
     temporary directory), or ``None`` when no convention is given."""
     from conformance import conventions, derive, document
@@ -307,10 +315,6 @@ def _zero_config(options: Options) -> Path | None:
                 f"--openapi {document_at} checks a deployment: give its --base-url "
                 f"(--convention {name} alone runs its embedded reference server)"
             )
-    rate_raw = options.text("rate_limit")
-    rate = None
-    if rate_raw and rate_raw.lower() not in {"none", "off"}:
-        rate = _measure(options, "rate_limit")
     overrides_at = options.text("overrides")
     overrides = (
         derive.read_overrides(overrides_at, options.source("overrides"))
@@ -463,7 +467,8 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
     """
     env = os.environ if env is None else env
     dirs = _profile_dirs(options)
-    derived = _zero_config(options)
+    rate_limit = _rate_limit(options)
+    derived = _zero_config(options, rate_limit)
     if derived is not None:
         names = [derived.name]
         dirs = (*dirs, derived)
@@ -476,10 +481,6 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
         if options.text("seed")
         else None
     )
-    rate_raw = options.text("rate_limit")
-    rate_limit: float | None = None
-    if rate_raw and rate_raw.lower() not in {"none", "off"}:
-        rate_limit = _measure(options, "rate_limit")
     profile = options.text("profile") or "ci"
     if profile not in HYPOTHESIS_PROFILES:
         near = difflib.get_close_matches(profile, HYPOTHESIS_PROFILES, n=1)
@@ -499,7 +500,7 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
         seed=seed,
         read_only=options.flag("read_only"),
         rate_limit=rate_limit,
-        rate_limit_given=bool(rate_raw),
+        rate_limit_given=bool(options.text("rate_limit")),
         examples=int(_measure(options, "examples", integer=True))
         if options.text("examples")
         else None,
