@@ -7,7 +7,6 @@ new; an expired entry fails again.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +16,7 @@ from typing import Any
 import yaml
 
 from conformance.exceptions import ConfigError
+from conformance.loading import load_data
 from conformance.results import ClauseResult
 
 KINDS = ("documented", "reading")
@@ -68,16 +68,12 @@ def parse_date(value: Any, where: str) -> date | None:
 def load_baseline(path: Path, source: str = "--baseline") -> Baseline:
     """Read a baseline file; any problem is a ``ConfigError`` naming the file."""
     where = f"{source} {path}"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot read the baseline file {str(path)!r}: {exc.strerror} ({where})"
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(
-            f"the baseline file {str(path)!r} is not valid YAML: {exc} (from {where})"
-        ) from None
+    data = load_data(
+        path,
+        fail=lambda problem: ConfigError(
+            f"the baseline file {str(path)!r} {problem} (from {where})"
+        ),
+    )
     if not isinstance(data, Mapping) or not isinstance(data.get("entries"), list):
         raise ConfigError(
             f"the baseline file {str(path)!r} must be a mapping with a list under "
@@ -238,12 +234,12 @@ def diff_results(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]
 
 def read_results(path: Path) -> Mapping[str, Any]:
     """A ``results.json``; problems are ``ConfigError`` naming the file."""
-    try:
-        data: Mapping[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read {str(path)!r}: {exc.strerror}") from None
-    except ValueError:
-        raise ConfigError(f"{str(path)!r} is not a results.json (not JSON)") from None
+    data: Mapping[str, Any] = load_data(
+        path,
+        json_only=True,
+        limit=1 << 30,
+        fail=lambda problem: ConfigError(f"{str(path)!r} (a results.json) {problem}"),
+    )
     if not isinstance(data, Mapping) or "clauses" not in data:
         raise ConfigError(f"{str(path)!r} is not a results.json (no 'clauses')")
     return data

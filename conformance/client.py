@@ -256,14 +256,8 @@ class Client:
     def _record(
         self, probe: Probe, url: str, headers: list[tuple[str, str]]
     ) -> SentRequest:
-        body = None
-        if probe.body is not None:
-            body = self.redactor.data(probe.body).decode("utf-8", errors="replace")
-        return SentRequest(
-            method=probe.method,
-            url=self.redactor.text(url),
-            headers=self.redactor.headers(headers),
-            body=body,
+        return SentRequest.redacted(
+            self.redactor, probe.method, url, headers, probe.body
         )
 
     def _exchange_for(

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from conformance.exceptions import ConfigError
+from conformance.loading import load_data
 from conformance.profile import meta_schema, schemas_root
 
 
@@ -26,6 +26,24 @@ class Convention:
     name: str
     directory: Path
     data: Mapping[str, Any]
+
+    def may_derive(self, clause_id: str) -> bool:
+        """Whether a document could give a clause ``clause_id`` (an ``each``
+        template gives ``<id>-<HEADER>`` ones)."""
+        for template in self.data["clauses"]:
+            cid = str(template["id"])
+            if clause_id == cid or (
+                template.get("each") and clause_id.startswith(f"{cid}-")
+            ):
+                return True
+        return False
+
+    def template_ids(self) -> list[str]:
+        """The ids of the templates (``<id>-*`` for one clause per header)."""
+        return [
+            f"{t['id']}-*" if t.get("each") else str(t["id"])
+            for t in self.data["clauses"]
+        ]
 
     @property
     def reference_app(self) -> str | None:
@@ -62,7 +80,7 @@ def load_convention(name: str, source: str = "--convention") -> Convention:
 def _read(name: str) -> Convention:
     """A shipped convention, read and checked once per process."""
     directory = conventions_root() / name
-    data = yaml.safe_load((directory / "convention.yaml").read_text(encoding="utf-8"))
+    data = load_data(directory / "convention.yaml")
     schema = meta_schema("convention.schema.json")
     templates = _templates(directory, data)
     expanded = {**data, "clauses": templates}
@@ -84,9 +102,7 @@ def _templates(directory: Path, data: Mapping[str, Any]) -> list[dict[str, Any]]
         if "include" not in item:
             out.append(dict(item))
             continue
-        shared = yaml.safe_load(
-            (directory / item["include"]).read_text(encoding="utf-8")
-        )
+        shared = load_data(directory / item["include"])
         for template in shared["clauses"]:
             out.append({**template, "id": f"{data['prefix']}-{template['id']}"})
     return out

@@ -34,11 +34,11 @@ from conformance.document import (
     NoExample,
     deref,
     example_of,
-    external_files,
     keeps,
     with_unique,
 )
 from conformance.exceptions import ConfigError
+from conformance.loading import load_data
 from conformance.profile import meta_schema
 from conformance.surface import json_media, parse_operations
 
@@ -58,6 +58,8 @@ class Derived:
     files: dict[str, str]
     clauses: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
+    directory: Path | None = None
+    """Where it was written, once it was."""
 
 
 def _slug(title: str) -> str:
@@ -241,11 +243,10 @@ def derive(
     overrides: Mapping[str, Any] | None = None,
     overrides_source: str = "--overrides",
     embedded: bool = False,
-    base: Path | None = None,
 ) -> Derived:
-    """The profile ``convention``'s templates give for ``document`` (whose
-    relative ``$ref`` files, found from ``base``, are copied along)."""
-    external = external_files(document, base)
+    """The profile ``convention``'s templates give for ``document`` (self-contained,
+    as ``document.read_document`` gives it: the derived profile needs no other file
+    of the document's)."""
     document = copy.deepcopy(dict(document))
     facts = _Facts(document, request_id_header=request_id_header, rate_limit=rate_limit)
     notes: list[str] = []
@@ -286,31 +287,10 @@ def derive(
     for name, relative in (convention.data.get("files") or {}).items():
         source = (convention.directory / relative).resolve()
         files[name] = source.read_text(encoding="utf-8")
-    for name, text in external.items():
-        if name in files and files[name] != text:
-            # The convention's file of that name judges error bodies; the
-            # document's own goes next to it under another name, its $refs with it.
-            renamed = f"openapi-{name.replace('/', '-')}"
-            _rename_refs(document, name, renamed)
-            name = renamed
-        files[name] = text
     files["profile.yaml"] = header + _yaml(meta)
     files["clauses.yaml"] = header + _yaml(catalog)
     files["openapi.yaml"] = _yaml(document)
     return Derived(api=api, files=files, clauses=clauses, notes=notes)
-
-
-def _rename_refs(node: Any, old: str, new: str) -> None:
-    """Point every ``$ref`` to file ``old`` at file ``new``, in place."""
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.partition("#")[0] == old:
-            node["$ref"] = new + ref[len(old) :]
-        for value in node.values():
-            _rename_refs(value, old, new)
-    elif isinstance(node, list):
-        for value in node:
-            _rename_refs(value, old, new)
 
 
 def _yaml(data: Any) -> str:
@@ -765,17 +745,12 @@ def temporary(derived: Derived) -> Path:
 def read_overrides(where: str, source: str) -> Mapping[str, Any]:
     """The overrides file, parsed, or a ``ConfigError`` naming it."""
     path = Path(where).expanduser()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot read the overrides file {path} (from {source}): "
-            f"{exc.strerror or exc}"
-        ) from None
-    except yaml.YAMLError:
-        raise ConfigError(
-            f"the overrides file {path} (from {source}) is not YAML"
-        ) from None
+    data = load_data(
+        path,
+        fail=lambda problem: ConfigError(
+            f"the overrides file {path} (from {source}) {problem}"
+        ),
+    )
     if data is None:
         return {}
     if not isinstance(data, Mapping):

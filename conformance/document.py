@@ -1,135 +1,106 @@
-"""A third party's OpenAPI document, as zero-config reads it: fetched or read,
-checked to be valid OpenAPI (naming the user's file, not a derived copy), its local
-``$ref`` followed, the files its relative ``$ref`` name, and a valid value for a
-schema where the document gives no example.
+"""A third party's OpenAPI document, as zero-config reads it: fetched or read within
+bounds, made self-contained by the suite's resolver (``conformance/refs.py``),
+checked to be valid OpenAPI (naming the user's file, not a derived copy), and a
+valid value for a schema where the document gives no example.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from conformance.exceptions import ConfigError
+from conformance.fetch import FetchPolicy, fetch
+from conformance.loading import load_data, load_text
+from conformance.refs import Local, Origin, bundle
 from conformance.surface import UNIQUE_DIGITS
 
-
-def document_base(where: str) -> Path | None:
-    """The directory a local document's relative ``$ref`` resolve from."""
-    if re.match(r"^https?://", where, re.IGNORECASE):
-        return None
-    return Path(where).expanduser().resolve().parent
+SUPPORTED = ("3.0", "3.1")
+"""OpenAPI versions the suite reads (Schemathesis' and the validator's common
+ground)."""
 
 
-def read_document(where: str, source: str, timeout_s: float = 10.0) -> Any:
-    """The OpenAPI document at a path or an http(s) URL, parsed (YAML or JSON) and
-    checked to be valid OpenAPI.
+def read_document(
+    where: str, source: str, policy: FetchPolicy | None = None
+) -> dict[str, Any]:
+    """The OpenAPI document at a path or an http(s) URL: read within bounds, its
+    references bundled by the suite's one resolver, and checked to be valid
+    OpenAPI 3.0 or 3.1.
 
-    A URL is fetched once, without credentials and without following redirects.
+    A URL goes through the bounded fetch (a total deadline, a size cap, no redirect
+    to another host, no proxy unless one is given, no credential).
     """
+    policy = policy or FetchPolicy()
     if re.match(r"^https?://", where, re.IGNORECASE):
-        import httpx
-
-        try:
-            response = httpx.get(where, timeout=timeout_s, follow_redirects=False)
-        except httpx.HTTPError as exc:
-            raise ConfigError(
-                f"cannot fetch the OpenAPI document {where} (from {source}): {exc}"
-            ) from None
-        if response.status_code != 200:
-            raise ConfigError(
-                f"the OpenAPI document {where} (from {source}) answered "
-                f"{response.status_code}, not 200"
-            )
-        text = response.text
+        origin = Origin.of_url(where, policy)
+        what = f"the OpenAPI document (from {source})"
+        data = fetch(where, policy=policy, what=what)
+        document = load_text(data, name=origin.name, fail=_failing(origin, source))
     else:
         path = Path(where).expanduser()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read the OpenAPI document {path} (from {source}): "
-                f"{exc.strerror or exc}"
-            ) from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(
-            f"the OpenAPI document {where} (from {source}) is not YAML or JSON{at}"
-        ) from None
-    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
-        raise ConfigError(
-            f"{where} (from {source}) is not an OpenAPI document: it has no `paths`"
+        origin = Origin.of_file(path, policy)
+        document = load_data(
+            path, limit=policy.max_bytes, fail=_failing(origin, source)
         )
-    check_document(document, where, source)
-    return document
+    return checked(document, origin, source)
 
 
-def check_document(document: Any, where: str, source: str) -> None:
-    """Refuse a document that is not valid OpenAPI, naming the user's file (the
-    derived copy would name a temporary one)."""
+def _failing(origin: Origin, source: str) -> Callable[[str], ConfigError]:
+    return lambda problem: ConfigError(
+        f"the OpenAPI document {origin.name} (from {source}) {problem}"
+    )
+
+
+def checked(document: Any, origin: Origin, source: str) -> dict[str, Any]:
+    """A parsed document made self-contained and checked: an OpenAPI 3.0 or 3.1
+    document with paths, valid, every reference inside it."""
+    name = f"{origin.name} (from {source})"
+    if not isinstance(document, dict):
+        raise ConfigError(f"{name} is not an OpenAPI document: it is not a mapping")
+    if "swagger" in document:
+        raise ConfigError(
+            f"{name} is a Swagger {document.get('swagger')} document; the suite reads "
+            "OpenAPI 3.0 and 3.1: convert it first (for example with swagger2openapi)"
+        )
+    version = document.get("openapi")
+    if version is None:
+        raise ConfigError(
+            f"{name} is not an OpenAPI document: it declares no `openapi` version"
+        )
+    if not isinstance(version, str) or not version.startswith(
+        tuple(v + "." for v in SUPPORTED)
+    ):
+        raise ConfigError(
+            f"{name} declares openapi {version!r}; the suite reads OpenAPI "
+            f"{' and '.join(SUPPORTED)}"
+        )
+    if not isinstance(document.get("paths"), dict):
+        raise ConfigError(f"{name} is not an OpenAPI document: it has no `paths`")
+    bundled: dict[str, Any] = bundle(document, origin)
     from conformance.lint import openapi_problems
 
-    remote = re.match(r"^https?://", where, re.IGNORECASE)
-    path = Path(where).expanduser()
-    base = where if remote else path.resolve().as_uri()
-    problems = openapi_problems(document, base, path)
+    problems = openapi_problems(bundled, Path(origin.name))
     if problems:
         first = problems[0]
-        raise ConfigError(f"{where} (from {source}) at {first.where}: {first.message}")
+        raise ConfigError(f"{name} at {first.where}: {first.message}")
+    return bundled
 
 
-def external_files(document: Any, base: Path | None) -> dict[str, str]:
-    """The files the document's relative ``$ref`` name, to copy next to it."""
-    found: dict[str, str] = {}
-    if base is None:
-        return found
-
-    def walk(node: Any) -> None:
-        if isinstance(node, Mapping):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and not ref.startswith("#"):
-                name = ref.partition("#")[0]
-                parts = Path(name).parts
-                inside = not Path(name).is_absolute() and ".." not in parts
-                if name and inside and "://" not in name and name not in found:
-                    target = (base / name).resolve()
-                    if target.is_file():
-                        found[name] = target.read_text(encoding="utf-8")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(document)
-    return found
+def load_document(path: Path) -> dict[str, Any]:
+    """A local document as every reader of the suite sees it (tests, tools)."""
+    return read_document(str(path), str(path))
 
 
 def deref(document: Mapping[str, Any], node: Any) -> Any:
     """The node a local ``$ref`` points at (the node itself otherwise)."""
-    seen = set()
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-        ref = node["$ref"]
-        if not ref.startswith("#/") or ref in seen:
-            return node
-        seen.add(ref)
-        target: Any = document
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            if not isinstance(target, Mapping) or part not in target:
-                return node
-            target = target[part]
-        node = target
-    return node
+    return Local(document).deref(node)
 
 
 class NoExample(Exception):
@@ -183,15 +154,15 @@ def example_of(schema: Any, document: Mapping[str, Any], depth: int = 0) -> Any:
             for name in schema.get("required", [])
         }
     if kind == "array":
-        count = int(schema.get("minItems", 0))
+        count = _count(schema, "minItems", 0, MAX_EXAMPLE_ITEMS)
         return [example_of(schema.get("items", {}), document, depth + 1)] * count
     if kind in ("integer", "number"):
-        low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
+        low = _number(schema.get("minimum", schema.get("exclusiveMinimum", 0)))
         value = low + 1 if "exclusiveMinimum" in schema else max(low, 1)
-        if "maximum" in schema and value > schema["maximum"]:
-            value = schema["maximum"]
-        step = schema.get("multipleOf")
-        if step:
+        if "maximum" in schema and value > _number(schema["maximum"]):
+            value = _number(schema["maximum"])
+        step = _number(schema.get("multipleOf") or 0)
+        if step > 0:
             value = -(-value // step) * step
         return int(value) if kind == "integer" else value
     if kind == "boolean":
@@ -202,14 +173,39 @@ def example_of(schema: Any, document: Mapping[str, Any], depth: int = 0) -> Any:
         if schema.get("format") in _FORMATS:
             return _FORMATS[schema["format"]]
         pattern = schema.get("pattern")
-        low, high = int(schema.get("minLength", 1)), schema.get("maxLength")
+        low = _count(schema, "minLength", 1, MAX_EXAMPLE_LENGTH)
+        high = schema.get("maxLength")
         for candidate in ("probe", "a", "A", "0", "a1", "probe-1"):
             text = candidate.ljust(low, "x")
             if high is not None:
-                text = text[: int(high)]
-            if pattern is None or re.search(pattern, text):
-                return text
+                text = text[: _count(schema, "maxLength", 0, 1 << 62)]
+            try:
+                if pattern is None or re.search(str(pattern), text):
+                    return text
+            except re.error:
+                raise NoExample from None
     raise NoExample
+
+
+MAX_EXAMPLE_ITEMS = 100
+MAX_EXAMPLE_LENGTH = 10_000
+"""Past these, a schema's minimum asks for a body the suite will not build: the
+operation is noted as not probed (``minItems: 1e12`` is a document's bomb)."""
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise NoExample
+    if isinstance(value, float) and not math.isfinite(value):
+        raise NoExample
+    return value
+
+
+def _count(schema: Mapping[str, Any], key: str, default: int, cap: int) -> int:
+    value = _number(schema.get(key, default))
+    if value < 0 or value > cap:
+        raise NoExample
+    return int(value)
 
 
 def with_unique(example: Any, schema: Mapping[str, Any]) -> Any:
@@ -232,4 +228,7 @@ def keeps(schema: Mapping[str, Any], example: Any) -> bool:
     filled = json.loads(
         json.dumps(example).replace("${" + UNIQUE_DIGITS + "}", "0" * 12)
     )
-    return jsonschema.Draft202012Validator(schema).is_valid(filled)
+    try:
+        return jsonschema.Draft202012Validator(schema).is_valid(filled)
+    except (re.error, jsonschema.exceptions.SchemaError, RecursionError):
+        return False

@@ -7,12 +7,14 @@ one, and the ``curl`` line is built from it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 from conformance.probe import Probe
+from conformance.redact import Redactor
 
 _NOT_JSON = object()
 
@@ -25,6 +27,26 @@ class SentRequest:
     url: str
     headers: tuple[tuple[str, str], ...]
     body: str | None
+
+    @classmethod
+    def redacted(
+        cls,
+        redactor: Redactor,
+        method: str,
+        url: str,
+        headers: Iterable[tuple[str, str]],
+        body: bytes | None,
+    ) -> SentRequest:
+        """The one way a request becomes evidence: every part through the redactor
+        (the client and the Schemathesis hooks alike)."""
+        return cls(
+            method=method,
+            url=redactor.text(url),
+            headers=redactor.headers(headers),
+            body=None
+            if body is None
+            else redactor.data(body).decode("utf-8", errors="replace"),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""

@@ -9,6 +9,7 @@ came from, so an error can name the flag, the variable or the ini file and key.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ class Option:
     ini: str | None = None
     # pytest-base-url already owns ``--base-url`` and ``base_url`` under pytest.
     pytest_owner: str | None = None
+    # How a list variable is split (a path list by default: os.pathsep).
+    separator: str | None = None
 
     @property
     def dest(self) -> str:
@@ -109,6 +112,29 @@ OPTIONS: tuple[Option, ...] = (
         "zero-config: a YAML file switching derived clauses off (skip: [ID]) or "
         "changing them (clauses: {ID: {...}})",
         metavar="FILE",
+    ),
+    Option(
+        "allow-ref-host",
+        "zero-config: a host the document's remote $ref may be fetched from "
+        "(besides the document's own host); repeatable (the variable takes a comma "
+        "list). By default none is",
+        kind="list",
+        metavar="HOST",
+        env_name=f"{ENV_PREFIX}ALLOW_REF_HOSTS",
+        ini="allow_ref_hosts",
+        separator=",",
+    ),
+    Option(
+        "max-document-bytes",
+        "size cap of the OpenAPI document and of each file or URL its $ref reach",
+        default=str(20 << 20),
+        metavar="N",
+    ),
+    Option(
+        "fetch-proxy",
+        "a proxy for fetching the OpenAPI document and allowed $ref (the "
+        "environment's HTTP_PROXY is never used)",
+        metavar="URL",
     ),
     Option(
         "base-url",
@@ -258,9 +284,62 @@ class Options:
         """Where the value came from: a flag, a variable, an ini key, or the default."""
         return self.sources.get(_known(dest).dest, "the default")
 
+    def number(
+        self, dest: str, *, integer: bool = False, allow_zero: bool = False
+    ) -> float:
+        """A numeric option (its default is the table's), naming its source when
+        bad."""
+        option = _known(dest)
+        return parse_number(
+            self.text(dest),
+            option.name,
+            float(option.default) if option.default is not None else 0.0,
+            self.source(dest),
+            integer=integer,
+            allow_zero=allow_zero,
+        )
+
+    def rate_limit(self) -> float | None:
+        """``--rate-limit``: a number per second, or ``None`` (``none``, ``off``)."""
+        raw = self.text("rate_limit")
+        if raw and raw.lower() not in {"none", "off"}:
+            return self.number("rate_limit")
+        return None
+
     def given(self, dest: str) -> bool:
         """Whether the user set the option at all (anywhere)."""
         return self.source(dest) != "the default"
+
+
+def parse_number(
+    raw: str | None,
+    name: str,
+    default: float,
+    source: str,
+    *,
+    minimum: float = 0.0,
+    integer: bool = False,
+    allow_zero: bool = False,
+) -> float:
+    """A number setting: finite, not negative (nor zero unless allowed), whole
+    where it must be; ``nan``, ``inf`` and ``-1`` are one-sentence errors."""
+    from conformance.exceptions import ConfigError
+
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be a number, got {raw!r} (from {source})"
+        ) from None
+    if not math.isfinite(value) or value < minimum or (value == 0 and not allow_zero):
+        raise ConfigError(
+            f"{name} must be a positive number, got {raw!r} (from {source})"
+        )
+    if integer and value != int(value):
+        raise ConfigError(f"{name} must be a whole number, got {raw!r} (from {source})")
+    return value
 
 
 def _known(dest: str) -> Option:
@@ -300,7 +379,8 @@ def collect(
             if option.kind == "bool":
                 values[dest] = parse_bool(raw, where, var)
             elif option.kind == "list":
-                values[dest] = tuple(p for p in raw.split(os.pathsep) if p)
+                parts = raw.split(option.separator or os.pathsep)
+                values[dest] = tuple(p.strip() for p in parts if p.strip())
             else:
                 values[dest] = raw
             sources[dest] = where

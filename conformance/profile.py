@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from conformance.exceptions import ProfileError
+from conformance.exceptions import ConfigError, ProfileError
+from conformance.loading import load_data
 from conformance.probe import Answer
+from conformance.refs import Origin, bundle
 from conformance.surface import Operation, parse_operations
 
 DEFAULT_CREDENTIAL = "Authorization: Bearer {token}"
@@ -130,18 +131,14 @@ class Clause:
 
 def _read_yaml(path: Path) -> Any:
     """A profile's YAML file; any problem is one ``ProfileError`` line naming it."""
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ProfileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ProfileError(
-            f"{path} is not valid YAML{at}: {exc.problem or exc.context}"
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ProfileError(f"{path} is not valid YAML: {exc}") from None
+    return load_data(path, fail=lambda problem: ProfileError(f"{path} {problem}"))
+
+
+def _read_json(path: Path) -> Any:
+    """A profile's JSON file (a schema, leak patterns), one line naming it if bad."""
+    return load_data(
+        path, json_only=True, fail=lambda problem: ProfileError(f"{path} {problem}")
+    )
 
 
 @cache
@@ -194,9 +191,15 @@ class Profile:
             )
             for f in meta["fixtures"]
         )
-        self.openapi: Mapping[str, Any] = _read_yaml(
-            directory / meta.get("openapi", "openapi.yaml")
-        )
+        openapi = directory / meta.get("openapi", "openapi.yaml")
+        try:
+            # Self-contained, by the suite's one resolver: the document's files
+            # beside it are copied in, nothing outside its folder is read.
+            self.openapi: Mapping[str, Any] = bundle(
+                _read_yaml(openapi), Origin.of_file(openapi)
+            )
+        except ConfigError as exc:
+            raise ProfileError(str(exc)) from None
         self.operations: dict[str, Operation] = parse_operations(self.openapi)
         # Whether the files agree with each other is the linter's business
         # (conformance/lint.py), checked before every run.
@@ -261,7 +264,9 @@ class Profile:
         """Every JSON Schema of the profile (and the shared ones), for ``$ref``."""
         registry: Registry[Any] = Registry()
         for path in [*self.directory.glob("*.schema.json")]:
-            contents = json.loads(path.read_text(encoding="utf-8"))
+            contents = _read_json(path)
+            if not isinstance(contents, dict):
+                raise ProfileError(f"{path} is not a JSON Schema (not an object)")
             resource = Resource.from_contents(
                 contents, default_specification=DRAFT202012
             )
@@ -290,14 +295,22 @@ class Profile:
             format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
         )
 
+    def data_path(self, relative: str) -> Path:
+        """Where a data file the profile names lies; ``ProfileError`` if outside."""
+        path = (self.directory / relative).resolve()
+        roots = (self.directory.resolve().parent, schemas_root().resolve())
+        if not any(path.is_relative_to(root) for root in roots):
+            # A profile is somebody's files: it names its own data, or data shared
+            # by the folder of profiles it sits in (../common/), nothing else.
+            raise ProfileError(
+                f"{relative!r} lies outside the folder of profile {self.directory}"
+            )
+        return path
+
     def data_file(self, relative: str) -> Any:
         """A JSON data file named relative to the profile directory (read once)."""
         if relative not in self._data:
-            path = (self.directory / relative).resolve()
-            try:
-                self._data[relative] = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise ProfileError(f"cannot read {path}: {exc}") from exc
+            self._data[relative] = _read_json(self.data_path(relative))
         return self._data[relative]
 
 

@@ -8,8 +8,12 @@ echoes the key back in a body must not get it into a report).
 from __future__ import annotations
 
 import base64
+import html
+import json
+import re
 import shlex
 from collections.abc import Iterable, Mapping
+from urllib.parse import quote, quote_plus, urlsplit
 
 REDACTED = "[redacted]"
 # Secrets are named in output by the environment variable that holds them.
@@ -29,40 +33,92 @@ SENSITIVE_HEADERS = frozenset(
 )
 
 
+def _forms(secret: str) -> set[str]:
+    """Every way a secret is written where it could end up: as sent, URL-encoded
+    (``quote``, ``quote_plus``, whatever the case of its hex), Base64 (Basic auth),
+    JSON- and Python-escaped (a body or a ``repr`` in a message), HTML- and
+    XML-escaped (the reports)."""
+    found: set[str] = set()
+    for value in {secret, secret.strip()}:
+        if not value:
+            continue
+        raw = value.encode("utf-8")
+        found |= {
+            value,
+            base64.b64encode(raw).decode(),
+            base64.b64encode(raw).decode().rstrip("="),
+            base64.urlsafe_b64encode(raw).decode(),
+            base64.urlsafe_b64encode(raw).decode().rstrip("="),
+            quote(value, safe=""),
+            quote(value),
+            quote_plus(value),
+            quote(quote(value, safe=""), safe=""),
+            json.dumps(value)[1:-1],
+            json.dumps(value, ensure_ascii=False)[1:-1],
+            json.dumps(value)[1:-1].replace("/", "\\/"),
+            repr(value)[1:-1],
+            value.encode("unicode_escape").decode("ascii"),
+            html.escape(value),
+            html.escape(value, quote=False),
+            value.replace("&", "&amp;").replace('"', "&quot;").replace("'", "&apos;"),
+        }
+    return {f for f in found if f}
+
+
+_PERCENT = re.compile(r"%([0-9A-Fa-f])([0-9A-Fa-f])")
+
+
+def _pattern(form: str) -> str:
+    """``form`` as a regular expression; percent-escapes match in either case."""
+    out = []
+    last = 0
+    for match in _PERCENT.finditer(form):
+        out.append(re.escape(form[last : match.start()]))
+        hi, lo = match.groups()
+        out.append("%" + "".join(f"[{c.lower()}{c.upper()}]" for c in (hi, lo)))
+        last = match.end()
+    out.append(re.escape(form[last:]))
+    return "".join(out)
+
+
 class Redactor:
-    """Masks the given secret values and credential headers."""
+    """Masks the given secret values, in every encoding, and credential headers."""
 
     def __init__(
         self, secrets: Iterable[str] = (), *, headers: Iterable[str] = ()
     ) -> None:
-        # Longest first, so a secret that contains another is masked whole; the
-        # trimmed form too, since that is what goes on the wire, and the Base64 form
-        # (Basic auth sends ``user:password`` encoded; an echo must not show it).
-        given = [s for s in secrets if s and s.strip()]
-        encoded = [base64.b64encode(s.strip().encode()).decode() for s in given]
-        forms = {*given, *(s.strip() for s in given), *encoded}
-        self._secrets = sorted(forms, key=len)[::-1]
+        forms: set[str] = set()
+        for secret in secrets:
+            if secret and secret.strip():
+                forms |= _forms(secret)
+        # Longest first, so a secret that contains another is masked whole.
+        ordered = sorted(forms, key=len, reverse=True)
+        self._secrets = ordered
+        joined = "|".join(_pattern(f) for f in ordered)
+        self._text = re.compile(joined) if ordered else None
+        self._data = re.compile(joined.encode("utf-8")) if ordered else None
         # A profile's own credential header (``X-Team-Token``) is masked by name too.
         self._sensitive = SENSITIVE_HEADERS | {h.lower() for h in headers}
 
     def text(self, value: str) -> str:
         """``value`` with every secret replaced."""
-        for secret in self._secrets:
-            if secret in value:
-                value = value.replace(secret, REDACTED)
-        return value
+        if self._text is None:
+            return value
+        return self._text.sub(REDACTED, value)
 
     def data(self, value: bytes) -> bytes:
         """Bytes with every secret replaced (for bodies)."""
-        for secret in self._secrets:
-            encoded = secret.encode()
-            if encoded in value:
-                value = value.replace(encoded, REDACTED.encode())
-        return value
+        if self._data is None:
+            return value
+        return self._data.sub(REDACTED.encode(), value)
+
+    def sensitive(self, name: str) -> bool:
+        """Whether header ``name`` carries a credential whatever its value."""
+        return name.lower() in self._sensitive
 
     def header(self, name: str, value: str) -> str:
         """A header value fit to show: credentials keep only their scheme word."""
-        if name.lower() not in self._sensitive:
+        if not self.sensitive(name):
             return self.text(value)
         scheme, _, rest = value.strip().partition(" ")
         if name.lower() in {"authorization", "proxy-authorization"}:
@@ -79,6 +135,22 @@ class Redactor:
     ) -> tuple[tuple[str, str], ...]:
         """Every header made fit to show."""
         return tuple((k, self.header(k, v)) for k, v in headers)
+
+
+def shown_url(url: str) -> str:
+    """A URL fit for a message that names a setting: user info and query masked
+    (a token may ride in either), the rest kept so the user knows which URL."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "[unparseable URL]"
+    netloc = parts.netloc.rpartition("@")[2]
+    if "@" in parts.netloc:
+        netloc = "[redacted]@" + netloc
+    shown = f"{parts.scheme}://{netloc}{parts.path}" if parts.scheme else url
+    if "@" in shown and "@" not in netloc:
+        shown = "[redacted]@" + shown.rpartition("@")[2]
+    return shown + ("?…" if parts.query or parts.fragment else "")
 
 
 def _quote_bytes(body: bytes) -> str:

@@ -152,6 +152,15 @@ EXTENSIONS: tuple[tuple[str, str, str, str], ...] = (
         "default `/id`) reads the new id from the answer into `var`, and "
         "`operation` is sent at the end of the run",
     ),
+    (
+        "x-conformance-bundled",
+        "the document's top level",
+        "a mapping of name to copied target",
+        "written by the suite, not by hand: where a document's references to files "
+        "beside it (or allowed hosts) were copied when it was read, each such `$ref` "
+        "rewritten to `#/x-conformance-bundled/<name>`, so the document is "
+        "self-contained (docs/security.md)",
+    ),
 )
 
 PLACEHOLDERS: tuple[tuple[str, str], ...] = (

@@ -22,12 +22,16 @@ titled with the clause id and says what the contract expects.
 
 from __future__ import annotations
 
+import difflib
+import math
+import os
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup, Severity
 
@@ -37,13 +41,14 @@ from conformance.exceptions import ConformanceError, Violation
 from conformance.exchange import Exchange, Received, SentRequest
 from conformance.probe import Probe
 from conformance.profile import Clause, Profile, load_profile, load_profile_at
+from conformance.redact import ENV_PREFIX, Redactor
 from conformance.session import in_scope
 
 if TYPE_CHECKING:
     from schemathesis import Case, Response
     from schemathesis.checks import CheckContext as StCheckContext
 
-_SENSITIVE = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key"})
+_WHERE = "[checks.ErrorContract]"
 MAX_KEPT = 10_000
 """Responses kept for the run-level clauses (their headers only matter): a bound on
 memory over a long run; the uniqueness of request ids is judged over these."""
@@ -68,19 +73,6 @@ def _failure(violation: Violation, clause: Clause, operation: str | None) -> Fai
     )
 
 
-def _derived(convention: str, document: Mapping[str, Any], **options: Any) -> Profile:
-    from conformance import conventions, derive
-
-    profile = derive.derive(
-        conventions.load_convention(convention, "[checks.ErrorContract] convention"),
-        document,
-        request_id_header=options.get("request_id_header"),
-        overrides=options.get("overrides") or {},
-        overrides_source="[checks.ErrorContract] overrides",
-    )
-    return load_profile_at(derive.temporary(profile))
-
-
 @schemathesis.check
 class ErrorContract:
     """The suite's clauses over every response of a Schemathesis run."""
@@ -98,21 +90,32 @@ class ErrorContract:
                                  ("profile_dir", profile_dir)) if v]  # fmt: skip
         if len(chosen) != 1:
             raise ValueError(
-                "[checks.ErrorContract] needs exactly one of api, convention or "
-                f"profile_dir (got {', '.join(chosen) or 'none'})"
+                f"{_WHERE} needs exactly one of api, convention or profile_dir (got "
+                f"{', '.join(chosen) or 'none'})"
             )
         self._api, self._convention, self._dir = api, convention, profile_dir
         self._request_id_header = request_id_header
-        self._skew = float(clock_skew)
-        self._skip = frozenset(skip or ())
+        self._skew = _skew(clock_skew)
+        self._skip = _skip_ids(skip)
         self._profile: Profile | None = None
         self._judges: dict[str, list[tuple[Clause, Any, CheckContext]]] = {}
         self._lock = threading.Lock()
         self._seen: list[Exchange] = []
+        self._redactors: dict[tuple[str, ...], Redactor] = {}
         if convention is not None:
             from conformance import conventions
 
-            conventions.load_convention(convention, "[checks.ErrorContract] convention")
+            try:
+                known = conventions.load_convention(convention, f"{_WHERE} convention")
+            except ConformanceError as exc:
+                raise ValueError(str(exc)) from None
+            unknown = [c for c in sorted(self._skip) if not known.may_derive(c)]
+            if unknown:
+                raise ValueError(
+                    f"{_WHERE} skip names no clause of convention {convention}: "
+                    f"{', '.join(unknown)}{_near(unknown[0], known.template_ids())}; "
+                    f"its clauses: {', '.join(known.template_ids())}"
+                )
         else:
             self._load(None)  # a wrong name or directory fails at start-up
 
@@ -122,10 +125,15 @@ class ErrorContract:
         try:
             if self._convention is not None:
                 assert document is not None
-                profile = _derived(
-                    self._convention,
-                    document,
-                    request_id_header=self._request_id_header,
+                from conformance import zeroconfig
+
+                profile = load_profile_at(
+                    zeroconfig.for_hooks(
+                        self._convention,
+                        document,
+                        request_id_header=self._request_id_header,
+                        source=f"{_WHERE} convention",
+                    )
                 )
             elif self._api is not None:
                 profile = load_profile(self._api)
@@ -135,17 +143,17 @@ class ErrorContract:
                 found = profiles_in(Path(str(self._dir)).expanduser().resolve())
                 if not found:
                     raise ValueError(
-                        f"[checks.ErrorContract] profile_dir {self._dir!r} holds no "
-                        "profile.yaml"
+                        f"{_WHERE} profile_dir {self._dir!r} holds no profile.yaml"
                     )
                 profile = load_profile_at(found[0])
         except ConformanceError as exc:
-            raise ValueError(f"[checks.ErrorContract]: {exc}") from None
-        unknown = sorted(self._skip - {c.id for c in profile.clauses})
-        if unknown:
+            raise ValueError(f"{_WHERE}: {exc}") from None
+        ids = [c.id for c in profile.clauses]
+        unknown = sorted(self._skip - set(ids))
+        if unknown and self._convention is None:
             raise ValueError(
-                f"[checks.ErrorContract] skip names no clause of {profile.api}: "
-                f"{', '.join(unknown)}"
+                f"{_WHERE} skip names no clause of {profile.api}: "
+                f"{', '.join(unknown)}{_near(unknown[0], ids)}"
             )
         self._profile = profile
         # Which clause judges what, bound once: the per-response path is hot.
@@ -162,8 +170,10 @@ class ErrorContract:
         self, ctx: StCheckContext, response: Response, case: Case[Any]
     ) -> bool | None:
         with self._lock:
-            self._load(case.operation.schema.raw_schema)
-            exchange = _exchange(case, response, len(self._seen))
+            profile = self._load(case.operation.schema.raw_schema)
+            exchange = _exchange(
+                case, response, len(self._seen), self._redactor(profile, response)
+            )
             if len(self._seen) < MAX_KEPT:
                 self._seen.append(exchange)
         failures = []
@@ -177,6 +187,31 @@ class ErrorContract:
         if failures:
             raise FailureGroup(failures)
         return None
+
+    def _redactor(self, profile: Profile, response: Response) -> Redactor:
+        """The suite's redactor, over the secrets this request carried (its
+        credential headers and query) and those the environment holds."""
+        header, query, _ = profile.credential_placement
+        secrets: list[str] = []
+        redactor = Redactor((), headers=[header])
+        for name, value in response.request.headers.items():
+            if redactor.sensitive(name):
+                secrets.append(str(value))
+                secrets.append(str(value).strip().partition(" ")[2])
+        if query:
+            url = httpx.URL(str(response.request.url))
+            secrets += url.params.get_list(query)
+        for fixture in profile.secret_fixtures:
+            held = os.environ.get(f"{ENV_PREFIX}{fixture.upper()}")
+            if held:
+                secrets.append(held)
+        key = tuple(sorted(s for s in set(secrets) if s.strip()))
+        found = self._redactors.get(key)
+        if found is None:
+            if len(self._redactors) > 64:
+                self._redactors.clear()
+            found = self._redactors[key] = Redactor(key, headers=[header])
+        return found
 
     def after_run(self, ctx: StCheckContext) -> None:
         if self._profile is None:
@@ -196,26 +231,19 @@ def _operation_id(case: Case[Any]) -> str:
     return str(op_id or case.operation.label)
 
 
-def _exchange(case: Case[Any], response: Response, seq: int) -> Exchange:
-    """Schemathesis' case and response as the suite's evidence (secrets redacted)."""
+def _exchange(
+    case: Case[Any], response: Response, seq: int, redactor: Redactor
+) -> Exchange:
+    """Schemathesis' case and response as the suite's evidence, redacted at creation
+    by the same redactor and header list as every other exchange."""
     from schemathesis.generation import GenerationMode
 
     negative = case.meta is not None and (
         case.meta.generation.mode == GenerationMode.NEGATIVE
     )
     request = response.request
-    headers = tuple(
-        (k, "[redacted]" if k.lower() in _SENSITIVE else str(v))
-        for k, v in request.headers.items()
-    )
     body = request.body
-    text = (
-        body.decode("utf-8", "replace")
-        if isinstance(body, bytes)
-        else body
-        if isinstance(body, str)
-        else None
-    )
+    raw = body.encode("utf-8") if isinstance(body, str) else body
     probe = Probe(
         operation=_operation_id(case),
         method=str(request.method),
@@ -225,12 +253,12 @@ def _exchange(case: Case[Any], response: Response, seq: int) -> Exchange:
     )
     received = Received(
         status=response.status_code,
-        headers=tuple(
+        headers=redactor.headers(
             (name, value)
             for name, values in response.headers.items()
             for value in values
         ),
-        body=response.content or b"",
+        body=redactor.data(response.content or b""),
         truncated=False,
         received_at=datetime.now(UTC),
         elapsed_s=float(response.elapsed),
@@ -238,7 +266,45 @@ def _exchange(case: Case[Any], response: Response, seq: int) -> Exchange:
     return Exchange(
         seq=seq,
         probe=probe,
-        request=SentRequest(str(request.method), str(request.url), headers, text),
+        request=SentRequest.redacted(
+            redactor,
+            str(request.method),
+            str(request.url),
+            [(str(k), str(v)) for k, v in request.headers.items()],
+            raw if isinstance(raw, bytes) else None,
+        ),
         curl="",
         response=received,
     )
+
+
+def _skew(value: Any) -> float:
+    try:
+        skew = float(value)
+    except (TypeError, ValueError):
+        skew = math.nan
+    if not math.isfinite(skew) or skew < 0:
+        raise ValueError(
+            f"{_WHERE} clock_skew must be a number of seconds (0 or more), got "
+            f"{value!r}"
+        )
+    return skew
+
+
+def _skip_ids(skip: Any) -> frozenset[str]:
+    if skip is None:
+        return frozenset()
+    if isinstance(skip, str) or not isinstance(skip, list | tuple):
+        raise ValueError(
+            f'{_WHERE} skip must be a list of clause ids (skip = ["PD-HDR-3"]), got '
+            f"{skip!r}"
+        )
+    bad = [s for s in skip if not isinstance(s, str) or not s]
+    if bad:
+        raise ValueError(f"{_WHERE} skip holds {bad[0]!r}, which is no clause id")
+    return frozenset(skip)
+
+
+def _near(value: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(value, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -22,24 +22,11 @@ from conformance.exceptions import BudgetExhausted, MissingValue, Violation
 from conformance.exchange import Exchange
 from conformance.probe import Probe
 from conformance.profile import Clause, Profile
+from conformance.refs import pick
 from conformance.results import ApiResult, ClauseResult
 from conformance.settings import Settings, Target
 from conformance.surface import ProbeContext
 from conformance.tally import ClauseTally
-
-
-def _pick(document: Any, pointer: str) -> Any:
-    """The value at JSON pointer ``pointer``, or ``None``."""
-    node = document
-    for part in [p for p in pointer.split("/") if p]:
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return None
-    return node
 
 
 def in_scope(scope: Mapping[str, Any], exchange: Exchange) -> bool:
@@ -176,7 +163,7 @@ class ApiSession:
             return
         if not 200 <= response.status < 300 or not response.is_json:
             return
-        value = _pick(response.json(), op.cleanup.get("pick", "/id"))
+        value = pick(response.json(), op.cleanup.get("pick", "/id"))
         if value is None:
             return
         var = op.cleanup["var"]
@@ -227,7 +214,7 @@ class ApiSession:
             return None
         body = response.json() if response.is_json else None
         if 200 <= response.status < 300:
-            value = _pick(body, pointer)
+            value = pick(body, pointer)
             if value is None:
                 self.setup_reasons[var] = (
                     f"{op_id} answered {response.status} without a value at {pointer}"

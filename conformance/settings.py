@@ -8,14 +8,15 @@ mistaken for a broken contract (exit 1).
 from __future__ import annotations
 
 import difflib
-import math
 import os
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance import zeroconfig
 from conformance.baseline import Baseline, load_baseline, parse_fail_on
 from conformance.exceptions import ConfigError
 from conformance.options import OPTIONS, Options
@@ -25,7 +26,7 @@ from conformance.profile import (
     load_profile,
     unknown_api_message,
 )
-from conformance.redact import ENV_PREFIX
+from conformance.redact import ENV_PREFIX, shown_url
 
 
 @dataclass(frozen=True)
@@ -99,48 +100,6 @@ class Settings:
         }
 
 
-def _number(
-    raw: str | None,
-    name: str,
-    default: float,
-    source: str,
-    *,
-    minimum: float = 0.0,
-    integer: bool = False,
-    allow_zero: bool = False,
-) -> float:
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(
-            f"{name} must be a number, got {raw!r} (from {source})"
-        ) from None
-    if not math.isfinite(value) or value < minimum or (value == 0 and not allow_zero):
-        raise ConfigError(
-            f"{name} must be a positive number, got {raw!r} (from {source})"
-        )
-    if integer and value != int(value):
-        raise ConfigError(f"{name} must be a whole number, got {raw!r} (from {source})")
-    return value
-
-
-def _shown_url(url: str) -> str:
-    """A URL fit for an error message: user info and query masked."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "[unparseable URL]"
-    netloc = parts.netloc.rpartition("@")[2]
-    if "@" in parts.netloc:
-        netloc = "[redacted]@" + netloc
-    shown = f"{parts.scheme}://{netloc}{parts.path}" if parts.scheme else url
-    if "@" in shown and "@" not in netloc:
-        shown = "[redacted]@" + shown.rpartition("@")[2]
-    return shown + ("?…" if parts.query or parts.fragment else "")
-
-
 def _check_writable(directory: Path, source: str = "--report-dir") -> None:
     """The report directory exists or can be made, and takes a file."""
     try:
@@ -155,28 +114,26 @@ def _check_writable(directory: Path, source: str = "--report-dir") -> None:
         ) from None
 
 
-def check_base_url(url: str, source: str) -> str:
+def check_base_url(url: str, source: str, *, what: str = "base URL") -> str:
     """An absolute http(s) URL with a host, without a query or fragment."""
     try:
         parts = urlsplit(url)
         hostname = parts.hostname
     except ValueError:
         parts, hostname = urlsplit(""), None
-    shown = _shown_url(url)
+    shown = shown_url(url)
     if parts.scheme not in {"http", "https"} or not hostname:
         raise ConfigError(
-            f"base URL must be an absolute http(s) URL with a host, got {shown!r} "
+            f"{what} must be an absolute http(s) URL with a host, got {shown!r} "
             f"(from {source})"
         )
     if parts.query or parts.fragment:
         raise ConfigError(
-            f"base URL must not carry a query or fragment, got {shown!r} "
-            f"(from {source})"
+            f"{what} must not carry a query or fragment, got {shown!r} (from {source})"
         )
     if parts.username or parts.password:
         raise ConfigError(
-            "base URL must not carry credentials; give them as fixtures "
-            f"(from {source})"
+            f"{what} must not carry credentials; give them as fixtures (from {source})"
         )
     return url.rstrip("/")
 
@@ -202,6 +159,7 @@ def _fixtures(
             )
     values: dict[str, str] = {}
     env_names: dict[str, str] = {}
+    origins: dict[str, str] = {}
     api_prefix = f"{ENV_PREFIX}{profile.api.upper().replace('-', '_')}_"
     for name in known:
         for var in (api_prefix + name.upper(), ENV_PREFIX + name.upper()):
@@ -212,6 +170,7 @@ def _fixtures(
                     )
                 values[name] = env[var]
                 env_names[name] = var
+                origins[name] = f"environment variable {var}"
                 break
         env_names.setdefault(name, ENV_PREFIX + name.upper())
     for pair in pairs:
@@ -237,7 +196,32 @@ def _fixtures(
         if not value.strip():
             raise ConfigError(f"fixture {name} is empty (from {source} {key}=)")
         values[name] = value
+        origins[name] = f"{source} {key}="
+    for name, value in values.items():
+        _check_value(name, value, known[name].secret, origins[name])
     return values, env_names
+
+
+_SHOWN = {"\r": "a carriage return", "\n": "a line feed", "\x00": "a NUL byte"}
+
+
+def _check_value(name: str, value: str, secret: bool, where: str) -> None:
+    """A fixture goes into headers, paths and queries: no control character; a
+    secret goes into a header as it is, so it is printable ASCII (RFC 9110 5.5)."""
+    for index, char in enumerate(value):
+        bad = None
+        if char in _SHOWN:
+            bad = _SHOWN[char]
+        elif unicodedata.category(char) == "Cc":
+            bad = f"the control character U+{ord(char):04X}"
+        elif secret and not (" " <= char <= "~"):
+            bad = f"the non-ASCII character U+{ord(char):04X}"
+        if bad is not None:
+            shown = "the value is not shown" if secret else f"value {value!r}"
+            raise ConfigError(
+                f"fixture {name} holds {bad} at position {index + 1}, which cannot "
+                f"go in a request header ({shown}; from {where})"
+            )
 
 
 HYPOTHESIS_PROFILES = ("ci", "thorough")
@@ -262,76 +246,6 @@ def _profile_dirs(options: Options) -> tuple[Path, ...]:
             )
         dirs.append(path.resolve())
     return tuple(dirs)
-
-
-def _rate_limit(options: Options) -> float | None:
-    """The ``--rate-limit`` given (``None`` for none, or ``none``/``off``)."""
-    raw = options.text("rate_limit")
-    if raw and raw.lower() not in {"none", "off"}:
-        return _measure(options, "rate_limit")
-    return None
-
-
-def _zero_config(options: Options, rate: float | None) -> Path | None:
-    """The profile derived from ``--openapi`` and ``--convention`` (written to a
-    temporary directory), or ``None`` when no convention is given."""
-    from conformance import conventions, derive, document
-
-    name = options.text("convention")
-    document_at = options.text("openapi")
-    zero_only = ("openapi", "request_id_header", "overrides")
-    if not name:
-        given = [o for o in zero_only if options.text(o)]
-        if given:
-            raise ConfigError(
-                f"{options.source(given[0])} derives a profile from an error "
-                "convention: add --convention NAME (known: "
-                f"{', '.join(conventions.available_conventions())})"
-            )
-        return None
-    if options.text("api"):
-        raise ConfigError(
-            f"--convention {name} derives the profile itself, so it cannot be combined "
-            f"with --api {options.text('api')} (from {options.source('api')})"
-        )
-    convention = conventions.load_convention(name, options.source("convention"))
-    base_url = options.text("base_url")
-    if document_at is None:
-        if base_url is not None:
-            raise ConfigError(
-                f"--convention {name} against {base_url} needs the API's OpenAPI "
-                "document: give --openapi FILE_OR_URL"
-            )
-        if convention.reference_app is None:
-            raise ConfigError(f"convention {name} ships no reference server")
-        import importlib
-
-        app = importlib.import_module(convention.reference_app)
-        document_at, source = str(app.OPENAPI), f"{convention.reference_app}.OPENAPI"
-    else:
-        source = options.source("openapi")
-        if base_url is None:
-            raise ConfigError(
-                f"--openapi {document_at} checks a deployment: give its --base-url "
-                f"(--convention {name} alone runs its embedded reference server)"
-            )
-    overrides_at = options.text("overrides")
-    overrides = (
-        derive.read_overrides(overrides_at, options.source("overrides"))
-        if overrides_at
-        else {}
-    )
-    profile = derive.derive(
-        convention,
-        document.read_document(document_at, source),
-        request_id_header=options.text("request_id_header"),
-        rate_limit=rate,
-        overrides=overrides,
-        overrides_source=f"the overrides file {overrides_at}",
-        embedded=base_url is None,
-        base=document.document_base(document_at),
-    )
-    return derive.temporary(profile)
 
 
 def _choose_apis(options: Options, dirs: tuple[Path, ...]) -> list[str]:
@@ -438,28 +352,6 @@ def _targets(
     return targets
 
 
-def _measure(
-    options: Options,
-    dest: str,
-    *,
-    integer: bool = False,
-    allow_zero: bool = False,
-) -> float:
-    """A numeric option (its default is the table's), naming its source when bad."""
-    from conformance.options import BY_DEST
-
-    default = BY_DEST[dest].default
-    raw = options.text(dest)
-    return _number(
-        raw,
-        BY_DEST[dest].name,
-        float(default) if default is not None else 0.0,
-        options.source(dest),
-        integer=integer,
-        allow_zero=allow_zero,
-    )
-
-
 def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
     """Turn raw options into settings, or raise ``ConfigError`` with one sentence.
 
@@ -467,17 +359,18 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
     """
     env = os.environ if env is None else env
     dirs = _profile_dirs(options)
-    rate_limit = _rate_limit(options)
-    derived = _zero_config(options, rate_limit)
+    rate_limit = options.rate_limit()
+    derived = zeroconfig.from_options(options, rate_limit)
     if derived is not None:
-        names = [derived.name]
-        dirs = (*dirs, derived)
+        assert derived.directory is not None
+        names = [derived.directory.name]
+        dirs = (*dirs, derived.directory)
     else:
         names = _choose_apis(options, dirs)
     base_url = _base_url(options, names)
     targets = _targets(options, names, base_url, env, dirs)
     seed = (
-        int(_measure(options, "seed", integer=True, allow_zero=True))
+        int(options.number("seed", integer=True, allow_zero=True))
         if options.text("seed")
         else None
     )
@@ -501,15 +394,15 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
         read_only=options.flag("read_only"),
         rate_limit=rate_limit,
         rate_limit_given=bool(options.text("rate_limit")),
-        examples=int(_measure(options, "examples", integer=True))
+        examples=int(options.number("examples", integer=True))
         if options.text("examples")
         else None,
         hypothesis_profile=profile,
-        clock_skew_s=_measure(options, "clock_skew"),
-        timeout_s=_measure(options, "timeout"),
-        max_requests=int(_measure(options, "max_requests", integer=True)),
-        max_duration_s=_measure(options, "max_duration"),
-        max_rps=_measure(options, "max_rps"),
+        clock_skew_s=options.number("clock_skew"),
+        timeout_s=options.number("timeout"),
+        max_requests=int(options.number("max_requests", integer=True)),
+        max_duration_s=options.number("max_duration"),
+        max_rps=options.number("max_rps"),
         faults=options.items("fault"),
         tolerances=options.items("tolerance"),
         baseline=None

@@ -13,6 +13,7 @@ from typing import Any
 
 from conformance.exceptions import MissingValue
 from conformance.probe import Credential, Probe, json_body, placeholders, substitute
+from conformance.refs import Local
 
 UNIQUE_DIGITS = "unique_digits"
 
@@ -65,23 +66,6 @@ class Operation:
         return {v for v in found if v}
 
 
-def _resolve(node: Any, root: Mapping[str, Any], seen: frozenset[str]) -> Any:
-    """Inline local ``#/...`` references; external ones are the schema store's."""
-    if isinstance(node, Mapping):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/"):
-            if ref in seen:
-                raise ValueError(f"circular $ref {ref}")
-            target: Any = root
-            for part in ref[2:].split("/"):
-                target = target[part]
-            return _resolve(target, root, seen | {ref})
-        return {k: _resolve(v, root, seen) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_resolve(v, root, seen) for v in node]
-    return node
-
-
 _METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -95,10 +79,14 @@ def json_media(content: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def parse_operations(document: Mapping[str, Any]) -> dict[str, Operation]:
-    """Operations of an OpenAPI 3.1 document, keyed by operationId."""
+    """Operations of a self-contained OpenAPI 3.0 or 3.1 document (``refs.bundle``),
+    keyed by operationId; references inlined, recursive schemas cut open."""
     operations: dict[str, Operation] = {}
+    local = Local(document)
     for path, item in (document.get("paths") or {}).items():
-        item = _resolve(item, document, frozenset())
+        item = local.inline(item)
+        if not isinstance(item, Mapping):
+            continue
         shared = item.get("parameters", [])
         for method in _METHODS:
             spec = item.get(method)

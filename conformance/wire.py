@@ -117,8 +117,10 @@ class Wire:
         max_body_bytes: int,
         redactor: Redactor,
         transport: httpx.BaseTransport | None = None,
+        proxy: str | None = None,
     ) -> None:
         self.timeout_s = timeout_s
+        self._proxy = proxy
         self.max_body_bytes = max_body_bytes
         self.redactor = redactor
         self._transport = transport
@@ -131,7 +133,10 @@ class Wire:
             base_url="",
             timeout=httpx.Timeout(self.timeout_s),
             follow_redirects=False,
+            # No proxy, .netrc or certificate settings from the environment: a
+            # proxy is used only when the user names one.
             trust_env=False,
+            proxy=self._proxy,
             transport=self._transport,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         )

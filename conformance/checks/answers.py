@@ -11,6 +11,7 @@ from typing import Any
 from conformance.checks._registry import REGISTRY, CheckContext
 from conformance.exchange import Exchange
 from conformance.probe import Answer
+from conformance.refs import pointer_tokens
 
 
 def _describe_actual(ctx: CheckContext, exchange: Exchange) -> str:
@@ -95,8 +96,7 @@ def named_fields(value: Any, fields: Mapping[str, str]) -> set[str] | None:
         if raw is None:
             continue
         if raw.startswith(("#/", "/")):
-            first = raw.lstrip("#").lstrip("/").split("/")[0]
-            raw = first.replace("~1", "/").replace("~0", "~")
+            raw = (pointer_tokens(raw) or [""])[0]
         found.add(raw)
     return found
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from jsonschema import Draft202012Validator
 
 from conformance.exceptions import BadArgument
+from conformance.refs import pointer_tokens
 from conformance.surface import Operation
 
 if TYPE_CHECKING:
@@ -94,15 +95,11 @@ def _breaks(schema: Mapping[str, Any], value: Any) -> set[str]:
     return {"nested" if e.absolute_path else str(e.validator) for e in errors}
 
 
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
 def _defect(
     op: Operation, body: Any, location: str, scenario: str
 ) -> BodyDefect | None:
     """The body field and keyword a case broke, or ``None`` if it is not one field."""
-    parts = [_unescape(p) for p in location.split("/")[1:]]
+    parts = pointer_tokens(location)
     if parts == ["required"] and isinstance(body, dict):
         required = (op.body_schema or {}).get("required", [])
         absent = [name for name in required if name not in body]

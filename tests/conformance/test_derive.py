@@ -322,7 +322,7 @@ def document_file(tmp_path: Path) -> Path:
                 "--base-url",
                 "http://127.0.0.1:9",
             ),
-            "cannot read the OpenAPI document",
+            "cannot be read: No such file",
         ),
         (
             (
@@ -348,7 +348,7 @@ def document_file(tmp_path: Path) -> Path:
         ),
         (
             ("--convention", "rfc9457", "--overrides", "{missing}"),
-            "cannot read the overrides file",
+            "cannot be read",
         ),
         (("--request-id-header", "X-Id"), "add --convention NAME"),
     ],

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from conformance import conventions, derive
+from conformance.document import load_document
 from conformance.exceptions import Violation
 from conformance.profile import load_profile_at, schemas_root
 from conformance.reference import cardclan, cardda
@@ -28,7 +29,7 @@ CARDDA_DOCUMENT = schemas_root() / "cardda" / "openapi.yaml"
 def test_every_convention_loads_and_derives() -> None:
     names = conventions.available_conventions()
     assert {"rfc9457", "cardda-style", "cardclan-style"} <= set(names)
-    document = yaml.safe_load(CARDDA_DOCUMENT.read_text(encoding="utf-8"))
+    document = load_document(CARDDA_DOCUMENT)
     for name in names:
         convention = conventions.load_convention(name)
         prefix = convention.data["prefix"]
@@ -174,7 +175,7 @@ def test_cardda_style_judges_the_cardda_shapes(tmp_path: Path) -> None:
     from conformance.exchange import Exchange, Received, SentRequest
     from conformance.probe import Probe
 
-    document = yaml.safe_load(CARDDA_DOCUMENT.read_text(encoding="utf-8"))
+    document = load_document(CARDDA_DOCUMENT)
     result = derive.derive(conventions.load_convention("cardda-style"), document)
     derive.write(result, tmp_path)
     profile = load_profile_at(tmp_path)

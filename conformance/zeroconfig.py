@@ -1,0 +1,160 @@
+"""Zero-config: the one entry from an OpenAPI document and a convention to a profile.
+
+``conformance run --openapi … --convention …``, ``conformance init`` and the
+Schemathesis hooks all come here. The document is read by the suite's bounded reader
+and one resolver (``document.read_document``), the convention's templates give the
+clauses (``derive``), and the result is linted before anything uses it; a mistake in
+what the user gave is named by what they gave (the overrides file, the document),
+never by a temporary copy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance import conventions, derive, document
+from conformance.exceptions import ConfigError, ProfileError
+from conformance.fetch import FetchPolicy
+from conformance.options import Options
+from conformance.redact import shown_url
+from conformance.refs import LOCAL, Origin
+
+ZERO_ONLY = (
+    "openapi",
+    "request_id_header",
+    "overrides",
+    "allow_ref_host",
+    "fetch_proxy",
+)
+"""Options that mean nothing without ``--convention``."""
+
+
+def fetch_policy(options: Options) -> FetchPolicy:
+    """How documents and allowed ``$ref`` are fetched: within ``--timeout`` in all,
+    ``--max-document-bytes``, the hosts of ``--allow-ref-host``, ``--fetch-proxy``."""
+    hosts = []
+    for raw in options.items("allow_ref_host"):
+        host = raw.strip().lower()
+        if not host or "/" in host or "@" in host or " " in host:
+            raise ConfigError(
+                f"allow-ref-host takes a host name (api.example.com), got {raw!r} "
+                f"(from {options.source('allow_ref_host')})"
+            )
+        hosts.append(host.rpartition(":")[0] if host.count(":") == 1 else host)
+    proxy = options.text("fetch_proxy")
+    if proxy is not None:
+        parts = urlsplit(proxy)
+        if parts.scheme not in {"http", "https", "socks5"} or not parts.netloc:
+            raise ConfigError(
+                "fetch-proxy must be a proxy URL (http://proxy.example:3128), got "
+                f"{shown_url(proxy)!r} (from {options.source('fetch_proxy')})"
+            )
+    return FetchPolicy(
+        deadline_s=options.number("timeout"),
+        max_bytes=int(options.number("max_document_bytes", integer=True)),
+        allowed_hosts=frozenset(hosts),
+        proxy=proxy,
+    )
+
+
+def from_options(
+    options: Options, rate: float | None, *, embedded_allowed: bool = True
+) -> derive.Derived | None:
+    """The profile ``--openapi`` and ``--convention`` give, checked; ``None`` when no
+    convention is given (a profile is chosen with ``--api`` instead)."""
+    name = options.text("convention")
+    document_at = options.text("openapi")
+    if not name:
+        given = [o for o in ZERO_ONLY if options.given(o)]
+        if given:
+            raise ConfigError(
+                f"{options.source(given[0])} derives a profile from an error "
+                "convention: add --convention NAME (known: "
+                f"{', '.join(conventions.available_conventions())})"
+            )
+        return None
+    if options.text("api"):
+        raise ConfigError(
+            f"--convention {name} derives the profile itself, so it cannot be combined "
+            f"with --api {options.text('api')} (from {options.source('api')})"
+        )
+    convention = conventions.load_convention(name, options.source("convention"))
+    base_url = options.text("base_url")
+    if document_at is None:
+        if base_url is not None or not embedded_allowed:
+            raise ConfigError(
+                f"--convention {name} against a deployment needs the API's OpenAPI "
+                "document: give --openapi FILE_OR_URL"
+            )
+        if convention.reference_app is None:
+            raise ConfigError(f"convention {name} ships no reference server")
+        app = importlib.import_module(convention.reference_app)
+        document_at, source = str(app.OPENAPI), f"{convention.reference_app}.OPENAPI"
+    else:
+        source = options.source("openapi")
+        if base_url is None and embedded_allowed:
+            raise ConfigError(
+                f"--openapi {shown_url(document_at)} checks a deployment: give its "
+                f"--base-url (--convention {name} alone runs its embedded reference "
+                "server)"
+            )
+    overrides_at = options.text("overrides")
+    derived = derive.derive(
+        convention,
+        document.read_document(document_at, source, fetch_policy(options)),
+        request_id_header=options.text("request_id_header"),
+        rate_limit=rate,
+        overrides=(
+            derive.read_overrides(overrides_at, options.source("overrides"))
+            if overrides_at
+            else {}
+        ),
+        overrides_source=f"the overrides file {overrides_at}",
+        embedded=base_url is None and embedded_allowed,
+    )
+    named = (
+        f"the overrides file {overrides_at}"
+        if overrides_at
+        else f"the profile derived from {shown_url(document_at)}"
+    )
+    return checked(derived, named)
+
+
+def checked(derived: derive.Derived, given: str) -> derive.Derived:
+    """``derived``, linted as any profile is; a problem names ``given`` (what the user
+    gave: the overrides file or the document), not the temporary copy."""
+    from conformance.lint import check_profile
+
+    directory = derive.temporary(derived)
+    problems = check_profile(directory)
+    if problems:
+        first = problems[0]
+        raise ProfileError(f"{given}: {first.where}: {first.message}")
+    derived.directory = directory
+    return derived
+
+
+def for_hooks(
+    name: str,
+    raw: Mapping[str, Any],
+    *,
+    request_id_header: str | None,
+    source: str,
+) -> Path:
+    """The profile a Schemathesis run's document and ``convention`` give (the hooks
+    hold the document Schemathesis loaded; it reaches no file and no host)."""
+    convention = conventions.load_convention(name, source)
+    where = Origin(uri=LOCAL, name="the document Schemathesis loaded")
+    derived = derive.derive(
+        convention,
+        document.checked(dict(raw), where, source),
+        request_id_header=request_id_header,
+        overrides_source=source,
+    )
+    result = checked(derived, f"{source}: the profile derived from the document")
+    assert result.directory is not None
+    return result.directory

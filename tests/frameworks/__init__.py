@@ -1,0 +1,1 @@
+"""Real-framework APIs with one resource model, for comparing the suite's verdicts."""
