@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import copy
 import difflib
+import json
 import re
 import shutil
 import string
@@ -29,6 +30,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from conformance import error_shapes, resources
 from conformance.conventions import Convention
 from conformance.document import (
     NoExample,
@@ -40,6 +42,7 @@ from conformance.document import (
 from conformance.exceptions import ConfigError
 from conformance.loading import load_data
 from conformance.profile import meta_schema
+from conformance.refs import Local
 from conformance.surface import json_media, parse_operations
 
 REQUEST_ID = re.compile(r"^(x-)?(request|correlation|trace)[-_]?id$", re.IGNORECASE)
@@ -92,7 +95,9 @@ class _Facts:
             document, (document.get("components") or {}).get("securitySchemes") or {}
         )
         self.rate_limit = rate_limit
-        self.setup: list[dict[str, str]] = []
+        self.setup: list[dict[str, Any]] = []
+        self.missing: dict[str, str] = {}
+        self.naming = error_shapes.Naming(None, None, judged=True)
         self.request_id_header = request_id_header or self._declared_request_id()
 
     def security(self, op_id: str) -> list[Mapping[str, Any]]:
@@ -252,11 +257,17 @@ def derive(
     notes: list[str] = []
     bodies = _add_hints(facts, notes)
     scheme = facts.scheme()
+    facts.naming = error_shapes.naming(
+        document, [facts.specs[o] for o in bodies], convention.data["error_body"]
+    )
+    if facts.naming.note:
+        notes.append(f"validation answers: {facts.naming.note}")
+    fields = facts.naming.fields_field
     names = {
         **{k: str(v) for k, v in (convention.data.get("sources") or {}).items()},
         "naming": (
             f", naming the broken field where the body lists `{fields}`"
-            if (fields := convention.data["error_body"].get("fields_field"))
+            if fields and facts.naming.judged
             else ""
         ),
         "media_type": str(convention.data["media_type"]),
@@ -267,7 +278,9 @@ def derive(
     invalid = [
         s for s in ("400", "422") if any(facts.declares(o, s) for o in bodies)
     ] or ["400", "422"]
-    names["invalid_statuses"] = " or ".join(invalid)
+    names["invalid_statuses"] = " or ".join(invalid) + (
+        " (as each operation declares)" if len(invalid) > 1 else ""
+    )
     clauses: list[dict[str, Any]] = []
     for template in convention.data["clauses"]:
         clauses.extend(
@@ -289,12 +302,26 @@ def derive(
         files[name] = source.read_text(encoding="utf-8")
     files["profile.yaml"] = header + _yaml(meta)
     files["clauses.yaml"] = header + _yaml(catalog)
-    files["openapi.yaml"] = _yaml(document)
+    files["openapi.yaml"] = _document_text(document)
     return Derived(api=api, files=files, clauses=clauses, notes=notes)
 
 
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+LARGE_DOCUMENT = 1 << 20
+"""Past this size the derived document is written as JSON (which is YAML): a
+20 MB document takes minutes through a YAML emitter, a second as JSON."""
+
+
 def _yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88)
+    text: str = yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=88
+    )
+    return text
+
+
+def _document_text(document: Any) -> str:
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return text + "\n" if len(text) > LARGE_DOCUMENT else _yaml(document)
 
 
 def _instances(
@@ -322,8 +349,11 @@ def _instances(
         return []
     body = {k: v for k, v in template.items() if k not in _TEMPLATE_ONLY}
     if body.get("expect") == "$invalid_answers":
+        naming: dict[str, Any] = (
+            {"name_field": "if-listed"} if facts.naming.judged else {}
+        )
         body["expect"] = [
-            {"status": int(s), "name_field": "if-listed"} for s in invalid
+            {"status": int(s), "declared": True, **naming} for s in invalid
         ]
     if template.get("each") == "declared_headers":
         return [
@@ -450,8 +480,12 @@ def _add_hints(facts: _Facts, notes: list[str]) -> list[str]:
                 continue
             media["example"] = with_unique(example, resolved)
         bodies.append(op_id)
-    _add_setup_hints(facts, notes)
-    _add_cleanup(facts)
+    facts.operations = parse_operations(document)
+    graph = resources.discover(document, facts.operations)
+    _add_variables(facts, graph)
+    facts.setup = graph.steps
+    facts.missing = graph.missing
+    _add_cleanup(facts, graph)
     facts.operations = parse_operations(document)
     return bodies
 
@@ -463,92 +497,52 @@ def _json_media(document: Mapping[str, Any], spec: Mapping[str, Any]) -> Any:
     return json_media(body.get("content") or {}) or None
 
 
-def _list_pointer(schema: Any, document: Mapping[str, Any], var: str) -> str | None:
-    """Where the first item's id sits in a listing's 200 body (``/data/0/id``)."""
-    schema = deref(document, schema)
-    if not isinstance(schema, Mapping):
-        return None
-    prefix = ""
-    if schema.get("type") != "array":
-        arrays = [
-            name
-            for name, sub in (schema.get("properties") or {}).items()
-            if deref(document, sub).get("type") == "array"
-        ]
-        if len(arrays) != 1:
-            return None
-        prefix = f"/{arrays[0]}"
-        schema = deref(document, schema["properties"][arrays[0]])
-    item = deref(document, schema.get("items") or {})
-    members = list((item.get("properties") or {}) if isinstance(item, Mapping) else {})
-    for candidate in (var, "id", *[m for m in members if m.lower().endswith("id")]):
-        if candidate in members or (not members and candidate == "id"):
-            return f"{prefix}/0/{candidate}"
-    return None
-
-
-def _add_setup_hints(facts: _Facts, notes: list[str]) -> None:
-    """A path parameter listed by its parent collection gets a discovered value."""
-    document = facts.document
-    listings = {facts.operations[o].path: o for o in facts.listings()}
-    found: set[str] = set()
-    for path in document.get("paths") or {}:
-        match = re.fullmatch(r"(.*)/\{([^}/]+)\}", path)
-        if not match or match.group(2) in found:
+def _add_variables(facts: _Facts, graph: resources.Graph) -> None:
+    """Name each path parameter's variable (``x-conformance-var``), so valid requests
+    and fixtures use it: the parameter's name, or one per collection where the name
+    means different things (``orgs_id`` for ``{id}`` of ``/orgs/{id}``)."""
+    local = Local(facts.document)
+    for path, item in (facts.document.get("paths") or {}).items():
+        item = local.deref(item)
+        if not isinstance(item, Mapping):
             continue
-        parent, var = match.groups()
-        listing = listings.get(parent)
-        if listing is None:
-            continue
-        ok = facts.responses(listing).get("200") or {}
-        media: Mapping[str, Any] = next(iter((ok.get("content") or {}).values()), {})
-        pointer = _list_pointer(media.get("schema"), document, var)
-        if pointer is None:
-            notes.append(
-                f"{path}: no id found in {listing}'s 200 schema; probes that need a "
-                f"real {var} are not sent (add a setup step to the profile)"
-            )
-            continue
-        found.add(var)
-        facts.setup.append({"var": var, "operation": listing, "pick": pointer})
-    for item in (document.get("paths") or {}).values():
-        item = deref(document, item)
-        for params in [item.get("parameters") or []] + [
+        lists = [item.get("parameters") or []] + [
             (item.get(m) or {}).get("parameters") or []
             for m in ("get", "post", "put", "patch", "delete")
-        ]:
-            for param in params:
-                target = deref(document, param)
-                if target.get("in") == "path" and target.get("name") in found:
-                    target.setdefault("x-conformance-var", target["name"])
+        ]
+        for params in lists:
+            for index, param in enumerate(params):
+                target = local.deref(param)
+                if not isinstance(target, dict) or target.get("in") != "path":
+                    continue
+                var = graph.variables.get((path, str(target.get("name"))))
+                if var is None or target.get("x-conformance-var") == var:
+                    continue
+                if target is not param and var != target.get("name"):
+                    # A shared component: give this path its own copy to name.
+                    target = params[index] = copy.deepcopy(target)
+                target.setdefault("x-conformance-var", var)
 
 
-def _add_cleanup(facts: _Facts) -> None:
+def _add_cleanup(facts: _Facts, graph: resources.Graph) -> None:
     """A create whose item path has a DELETE deletes what it made."""
-    by_path = {(op.path, op.method): o for o, op in facts.operations.items()}
-    for op_id, op in facts.operations.items():
-        if op.method != "POST":
-            continue
-        for path, method in by_path:
-            match = re.fullmatch(re.escape(op.path) + r"/\{([^}/]+)\}", path)
-            if method == "DELETE" and match:
-                var = match.group(1)
-                created = facts.responses(op_id)
-                ok = created.get("201") or created.get("200") or {}
-                media: Mapping[str, Any] = next(
-                    iter((ok.get("content") or {}).values()), {}
-                )
-                schema = deref(facts.document, media.get("schema"))
-                members = (
-                    (schema.get("properties") or {})
-                    if isinstance(schema, Mapping)
-                    else {}
-                )
-                pick = f"/{var}" if var in members else "/id"
-                facts.specs[op_id].setdefault(
-                    "x-conformance-cleanup",
-                    {"operation": by_path[(path, method)], "var": var, "pick": pick},
-                )
+    deletes = {
+        graph.variables.get((op.path, op.params("path")[-1].name)): op
+        for op in facts.operations.values()
+        if op.method == "DELETE" and op.params("path") and op.path.endswith("}")
+    }
+    for producers in graph.producers.values():
+        for producer in producers:
+            if producer.kind != "create":
+                continue
+            var = next((v for v, ps in graph.producers.items() if producer in ps), None)
+            delete = deletes.get(var)
+            if delete is None:
+                continue
+            facts.specs[producer.operation].setdefault(
+                "x-conformance-cleanup",
+                {"operation": delete.id, "var": var, "pick": producer.pick},
+            )
 
 
 def _profile_meta(
@@ -569,6 +563,10 @@ def _profile_meta(
     if embedded and convention.reference_app:
         meta["reference_app"] = convention.reference_app
     meta["error_body"] = dict(convention.data["error_body"])
+    for key in ("fields_field", "field_member"):
+        value = getattr(facts.naming, key)
+        if value:
+            meta["error_body"][key] = value
     secured = scheme is not None
     meta["fixtures"] = [
         {
@@ -584,18 +582,26 @@ def _profile_meta(
     ]
     produced = {step["var"] for step in facts.setup}
     needed = sorted(
-        {v for op in facts.operations.values() for v in op.needed_vars()} - produced
+        {v for op in facts.operations.values() for v in op.needed_vars()} | produced
     )
     for var in needed:
-        # Nothing in the document lists it: the team can give one, else the probes
-        # that need a real one are not sent (and say so).
+        # A value the team gives always wins over discovery; one nothing in the
+        # document produces must be given, else the probes that need a real one
+        # are not sent (and say so).
+        why = facts.missing.get(var, "nothing in the document produces it")
+        found = var in produced
         meta["fixtures"].append(
             {
                 "name": var,
-                "description": f"an existing {var} (no listing in the document "
-                "gives one)",
+                "description": f"an existing {var} "
+                + ("(discovered by setup unless given)" if found else f"({why})"),
             }
         )
+        if not found:
+            notes.append(
+                f"{var}: {why}; probes that need one are not sent: give "
+                f"--fixture {var}=…"
+            )
     meta["credential"] = "api_key"
     if scheme is not None:
         placement = _placement(scheme, notes)

@@ -64,8 +64,12 @@ class ClauseSender:
         """The exchange of ``probe``; ``None`` when the budget is spent or the target
         is silent (nothing was sent)."""
         client = self.session.client
+        op = self.session.ctx.operations.get(probe.operation)
         probe = probe.with_expectation(
-            self.clause.id, self.clause.answers(probe.defect_kind)
+            self.clause.id,
+            self.clause.answers(
+                probe.defect_kind, None if op is None else op.statuses
+            ),
         )
         cached = client.cached(probe)
         if cached is not None:

@@ -172,7 +172,7 @@ def openapi_problems(document: Any, path: Path) -> list[Problem]:
 def _oas_validator(version: str) -> Any:
     import jsonschema_rs
 
-    name = {"3.0": "3.0.schema.json", "3.1": "3.1.schema.json"}[version]
+    name = {"3.0": "openapi-3.0.json", "3.1": "openapi-3.1.json"}[version]
     schema = load_data(schemas_root() / "meta" / "oas" / name, json_only=True)
     return jsonschema_rs.validator_for(schema, offline=True)
 
@@ -404,6 +404,7 @@ def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[P
 
 
 _POINTER = re.compile(r"^(/([^~/]|~[01])*)*$")
+_HEADER_PICK = re.compile(r"^header:[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 
 
 def _surface(profile: Profile, path: Path) -> Iterator[Problem]:
@@ -443,8 +444,14 @@ def _surface(profile: Profile, path: Path) -> Iterator[Problem]:
                     path, where, f"unknown operation {op!r}{_near(op, operations)}"
                 )
         for pointer in [step.get("pick"), *_picks(step)]:
-            if not isinstance(pointer, str) or not _POINTER.match(pointer):
-                yield Problem(path, where, f"pick {pointer!r} is not a JSON Pointer")
+            if not isinstance(pointer, str) or not (
+                _POINTER.match(pointer) or _HEADER_PICK.match(pointer)
+            ):
+                yield Problem(
+                    path,
+                    where,
+                    f"pick {pointer!r} is not a JSON Pointer nor header:NAME",
+                )
         produced.add(str(step.get("var")))
     openapi = profile.directory / str(meta.get("openapi", "openapi.yaml"))
     for op_id in operations:
@@ -458,9 +465,13 @@ def _surface(profile: Profile, path: Path) -> Iterator[Problem]:
             )
 
 
+def _ways(step: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [*(step.get("on_status") or {}).values(), *(step.get("or") or [])]
+
+
 def _lookups(step: Mapping[str, Any]) -> list[Any]:
-    return [spec.get("operation") for spec in (step.get("on_status") or {}).values()]
+    return [spec.get("operation") for spec in _ways(step)]
 
 
 def _picks(step: Mapping[str, Any]) -> list[Any]:
-    return [spec.get("pick") for spec in (step.get("on_status") or {}).values()]
+    return [spec.get("pick") for spec in _ways(step)]

@@ -11,6 +11,7 @@ recurse safely: the depth is known to be small.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,9 @@ def parse_yaml(text: str, *, fail: Fail) -> Any:
         if node is None:
             return None
         _check_nodes(node, fail)
-        return loader.construct_document(node)
+        value = loader.construct_document(node)
+        check_depth(value, fail=fail)
+        return value
     except ConfigError:
         raise
     except RecursionError:
@@ -163,7 +166,9 @@ def _check_nodes(root: yaml.Node, fail: Fail) -> None:
 
 
 def check_depth(value: Any, *, fail: Fail) -> None:
-    """Refuse data nested deeper than ``MAX_DEPTH`` (iteratively: no recursion)."""
+    """Refuse data nested deeper than ``MAX_DEPTH`` (iteratively: no recursion), or
+    holding a number that is not finite (YAML's ``.nan`` and ``.inf``, JSON's
+    ``1e400``): a rate of ``.nan`` passes every ``minimum`` of a schema."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, level = stack.pop()
@@ -173,6 +178,8 @@ def check_depth(value: Any, *, fail: Fail) -> None:
             stack.extend((v, level + 1) for v in node.values())
         elif isinstance(node, list):
             stack.extend((v, level + 1) for v in node)
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise fail(f"holds the number {node!r}, which is not finite")
 
 
 def parse(text: str, *, fail: Fail, json_only: bool = False) -> Any:

@@ -18,6 +18,7 @@ DefectKind = Literal[
     "tenant",
     "resource",
     "body",
+    "not-object",
     "missing",
     "invalid",
     "wrong-type",

@@ -96,6 +96,22 @@ class Fixture:
     description: str = ""
 
 
+def _when(when: Any, defect_kind: str) -> bool:
+    if when is None:
+        return True
+    return defect_kind in ([when] if isinstance(when, str) else list(when))
+
+
+def _declares(declared: tuple[str, ...] | None, status: Any) -> bool:
+    """Whether an operation declaring ``declared`` declares ``status`` (its family
+    ``4XX`` or ``default`` count: they name every status of theirs)."""
+    if declared is None:
+        return True
+    code = str(status)
+    family = code[0] + "XX"
+    return any(d in (code, family, family.lower()) for d in declared)
+
+
 @dataclass(frozen=True)
 class Clause:
     """One checkable promise with a stable id, bound to the check that judges it."""
@@ -111,13 +127,24 @@ class Clause:
     expect: tuple[Mapping[str, Any], ...] = ()
     needs: tuple[str, ...] = ()
 
-    def answers(self, defect_kind: str) -> tuple[Answer, ...]:
-        """The documented answers for a probe carrying ``defect_kind``."""
+    def answers(
+        self, defect_kind: str, declared: tuple[str, ...] | None = None
+    ) -> tuple[Answer, ...]:
+        """The documented answers for a probe carrying ``defect_kind``, to an
+        operation that declares ``declared`` statuses.
+
+        An answer marked ``declared`` applies only where the operation declares its
+        status; where that leaves no answer at all (the operation declares none of
+        them), the document says nothing and every marked one applies.
+        """
         out = []
-        for spec in self.expect:
-            when = spec.get("when")
-            if when is not None and when != defect_kind:
-                continue
+        specs = [s for s in self.expect if _when(s.get("when"), defect_kind)]
+        kept = [
+            s
+            for s in specs
+            if not s.get("declared") or _declares(declared, s["status"])
+        ]
+        for spec in kept or specs:
             out.append(
                 Answer(
                     status=str(spec["status"]),

@@ -76,7 +76,13 @@ NOTES: Mapping[str, Mapping[str, str]] = {
         "setup[].var": "The value the step provides (a `${name}` or "
         "`x-conformance-var`).",
         "setup[].operation": "The operation sent (a valid request).",
-        "setup[].pick": "A JSON Pointer into the answer's body.",
+        "setup[].pick": "A JSON Pointer into the answer's body, or `header:NAME` "
+        "(the last path segment of the URL a header such as `Location` names).",
+        "setup[].or": "Other ways to the same value, tried in order when the step "
+        "gives none (an empty listing; a create, in a read-only run). A fixture "
+        "of the variable's name, when given, wins over every way.",
+        "setup[].or[].operation": "The operation sent.",
+        "setup[].or[].pick": "As `pick`.",
         "setup[].on_status": 'Per status (`"409"`): another operation and pointer '
         "to try instead.",
         "setup[].on_status.<key>.operation": "The operation sent instead.",

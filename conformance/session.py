@@ -14,19 +14,34 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from conformance.checks import REGISTRY, CheckContext
 from conformance.checks.rate import Burst
 from conformance.client import Client, ClientSettings
 from conformance.exceptions import BudgetExhausted, MissingValue, Violation
-from conformance.exchange import Exchange
+from conformance.exchange import Exchange, Received
 from conformance.probe import Probe
 from conformance.profile import Clause, Profile
 from conformance.refs import pick
+from conformance.resources import HEADER_PICK
 from conformance.results import ApiResult, ClauseResult
 from conformance.settings import Settings, Target
 from conformance.surface import ProbeContext
 from conformance.tally import ClauseTally
+
+
+def picked(response: Received, body: Any, where: str) -> Any:
+    """A setup step's value: at a JSON Pointer of the body, or ``header:NAME`` (the
+    last path segment of the URL a ``Location`` names)."""
+    if where.startswith(HEADER_PICK):
+        raw = response.header(where[len(HEADER_PICK) :])
+        if not raw:
+            return None
+        segment = urlsplit(raw.strip()).path.rstrip("/").rpartition("/")[2]
+        return unquote(segment) or None
+    value = pick(body, where)
+    return value if isinstance(value, str | int) and value != "" else None
 
 
 def in_scope(scope: Mapping[str, Any], exchange: Exchange) -> bool:
@@ -178,19 +193,34 @@ class ApiSession:
     # -- before and after probing -----------------------------------------------------
 
     def setup(self) -> None:
-        """Discover and create the values valid requests need (profile ``setup``)."""
+        """Discover and create the values valid requests need (profile ``setup``).
+
+        A value the user gave (a fixture of the variable's name) wins: its step is
+        not sent. Otherwise each way to the value (``operation``, then its ``or``
+        alternatives) is tried in order until one gives it.
+        """
         for step in self.profile.setup:
             var = step["var"]
-            try:
-                value = self._run_step(step["operation"], step["pick"], var)
-            except MissingValue as exc:
-                self.setup_reasons[var] = f"{exc}"
+            if var in self.ctx.values:
                 continue
-            except BudgetExhausted as exc:
-                self.setup_reasons[var] = f"not discovered: {exc}"
-                continue
+            reasons = []
+            value = None
+            for way in [step, *(step.get("or") or [])]:
+                try:
+                    value = self._run_step(way["operation"], way["pick"], var)
+                except MissingValue as exc:
+                    self.setup_reasons[var] = f"{exc}"
+                except BudgetExhausted as exc:
+                    self.setup_reasons[var] = f"not discovered: {exc}"
+                    break
+                if value is not None:
+                    break
+                reasons.append(self.setup_reasons.get(var, f"{way['operation']}"))
             if value is None:
+                if len(reasons) > 1:
+                    self.setup_reasons[var] = "; ".join(dict.fromkeys(reasons))
                 continue
+            self.setup_reasons.pop(var, None)
             self.ctx = self.ctx.with_values(**{var: value})
 
     def _run_step(self, op_id: str, pointer: str, var: str) -> Any:
@@ -214,7 +244,7 @@ class ApiSession:
             return None
         body = response.json() if response.is_json else None
         if 200 <= response.status < 300:
-            value = pick(body, pointer)
+            value = picked(response, body, pointer)
             if value is None:
                 self.setup_reasons[var] = (
                     f"{op_id} answered {response.status} without a value at {pointer}"
@@ -237,9 +267,17 @@ class ApiSession:
         return (self._fallbacks(op_id) or {}).get(str(status))
 
     def cleanup(self) -> None:
-        """Delete what the run created (bounded: one request per resource)."""
-        seen: set[str] = set()
-        for probe in self.cleanups:
+        """Delete what the run created (bounded: one request per resource), the
+        last created first (a child before its parent); what the run deleted itself
+        is left alone, and a 404 or 410 means it is gone already."""
+        seen = {
+            ex.probe.path
+            for ex in self.exchanges
+            if ex.probe.method == "DELETE"
+            and ex.status is not None
+            and 200 <= ex.status < 300
+        }
+        for probe in reversed(self.cleanups):
             if probe.path in seen:
                 continue
             seen.add(probe.path)
@@ -251,7 +289,7 @@ class ApiSession:
                 self.notes.append(f"cleanup stopped: {type(exc).__name__}: {exc}")
                 return
             status = exchange.status
-            if status is None or status >= 300:
+            if status is None or (status >= 300 and status not in (404, 410)):
                 self.notes.append(
                     f"cleanup: {probe.method} {probe.path} answered "
                     f"{status or exchange.failure}; delete it by hand"

@@ -73,9 +73,18 @@ def answer_matches(
     return True
 
 
-_NAME_MEMBERS = ("name", "field", "param", "pointer")
+_NAME_MEMBERS = ("name", "field", "param", "parameter", "pointer", "loc")
 """Members an item of an array of field errors may name its field in, in order:
-RFC 9457's ``invalid-params`` use ``name``, ``errors`` arrays often a ``pointer``."""
+RFC 7807's ``invalid-params`` use ``name``, ``errors`` arrays often a ``pointer``,
+FastAPI and Pydantic a ``loc`` array (``["body", "name"]``)."""
+_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
+"""The first item of a ``loc`` array, where it says which part of the request."""
+
+
+def _names(value: Any) -> bool:
+    return isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(v, str | int) for v in value)
+    )
 
 
 def named_fields(value: Any, fields: Mapping[str, str]) -> set[str] | None:
@@ -92,8 +101,12 @@ def named_fields(value: Any, fields: Mapping[str, str]) -> set[str] | None:
     members = (wanted,) if wanted else _NAME_MEMBERS
     found: set[str] = set()
     for item in value:
-        raw = next((item[m] for m in members if isinstance(item.get(m), str)), None)
-        if raw is None:
+        raw = next((item[m] for m in members if _names(item.get(m))), None)
+        if isinstance(raw, list):
+            # A location path: the part of the request, then the member's path.
+            path = raw[1:] if raw and raw[0] in _LOCATIONS else raw
+            raw = str(path[0]) if path else None
+        if not isinstance(raw, str):
             continue
         if raw.startswith(("#/", "/")):
             raw = (pointer_tokens(raw) or [""])[0]

@@ -162,6 +162,10 @@ MALFORMED: dict[str, Callable[[Any], st.SearchStrategy[Bad]]] = {
     "concatenated": _concatenated,
 }
 """Kind of malformed body -> strategy of (bytes, defect) from the valid body."""
+NOT_OBJECT = frozenset({"bare-scalar", "array", "deep-nesting"})
+"""Kinds that are well-formed JSON, just not an object: their defect kind is
+``not-object`` (RFC 9110 fits 422 to them, where a document declares it; the
+others are malformed syntax, ``body``: 400)."""
 
 
 def _body_cases(
@@ -212,7 +216,7 @@ def malformed_bodies(
                 with_header(probe, "Content-Type", "application/json"),
                 body=body,
                 defect=f"{kind}: {defect}",
-                defect_kind="body",
+                defect_kind="not-object" if kind in NOT_OBJECT else "body",
                 writes=False,
             ),
         )

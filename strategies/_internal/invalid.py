@@ -32,7 +32,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from conformance.exceptions import BadArgument
+from conformance.exceptions import BadArgument, NothingToProbe
 from conformance.probe import DefectKind, json_body
 from conformance.surface import Operation, ProbeContext
 
@@ -285,10 +285,12 @@ def invalid_bodies(
         for op_id in ids
     }
     if not any(_possible(found, chosen) for found in defects.values()):
-        raise BadArgument(
-            f"invalid_bodies: kinds={list(chosen)!r}"
-            + (f", fields={list(names)!r}" if names else "")
-            + f" leave nothing to break in {', '.join(ids)}"
+        # The document's schemas, not the call, leave nothing (a body declared
+        # `type: object` with no properties): not probed, with the reason.
+        raise NothingToProbe(
+            f"nothing to break in the body of {', '.join(ids)}: its schema has no "
+            f"field a {'/'.join(chosen)} defect applies to"
+            + (f" among {', '.join(names)}" if names else "")
         )
     cases = plan(
         ctx,

@@ -24,6 +24,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -164,7 +165,8 @@ class WidgetsApi:
             "title": phrase if "about-blank" in self.tolerances else exc.title,
             "status": 400 if "EX-BODY-2" in self.faults else status,
             "detail": exc.detail,
-            "instance": request.url.path,
+            # A URI reference (RFC 9457 3.1.5): the path as sent, percent-encoded.
+            "instance": quote(request.url.path, safe="/:@!$&'()*+,;=-._~"),
         }
         if "no-detail" in self.tolerances:
             del body["detail"]
