@@ -94,12 +94,20 @@ def run_burst_clause(session: ApiSession, clause: Clause, tally: ClauseTally) ->
         tally.reason = f"cannot build a valid request to {op}"
         return
     spec = REGISTRY.get(clause.check)
-    outcome = burst(session, op)
-    if outcome.limited is None and outcome.achieved_per_s < outcome.limit_per_s:
-        # The suite could not exceed the limit (slow target or link): no verdict.
+    if session.rate_limit >= MAX_BURST:
         tally.reason = (
-            f"the burst reached only {outcome.achieved_per_s:.0f} requests/s, below "
-            f"the limit of {outcome.limit_per_s:g}/s, so the limit was not probed"
+            f"a burst is at most {MAX_BURST} requests, which cannot exceed a limit "
+            f"of {session.rate_limit:g}/s: the limit was not probed"
+        )
+        return
+    outcome = burst(session, op)
+    peak = outcome.most_in_one_second
+    if outcome.limited is None and peak <= outcome.limit_per_s:
+        # The suite could not exceed the limit within one window (slow target or
+        # link): no 429 is owed, so there is no verdict.
+        tally.reason = (
+            f"the burst put at most {peak} requests in one second, not above the "
+            f"limit of {outcome.limit_per_s:g}/s, so the limit was not probed"
         )
         return
     if spec.name == "rate_recovers":

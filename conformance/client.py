@@ -110,6 +110,10 @@ class Client:
         self._cache: dict[tuple[object, ...], Exchange] = {}
         self._on_exchange = on_exchange
         self.silent_streak = 0
+        # The first request of the current run of unanswered ones, and the last
+        # answered one: the evidence when the target stops answering.
+        self.streak_start: Exchange | None = None
+        self.last_answered: Exchange | None = None
         self.sent = 0
         self.started = time.monotonic()
         self._seq = 0
@@ -118,6 +122,30 @@ class Client:
     def close(self) -> None:
         """Close the connection pool; stuck requests are not waited for."""
         self._wire.close()
+
+    def last_before_silence(self) -> Exchange | None:
+        """The request after which the target stopped answering: the first one that
+        got no answer, unless the target was already gone (refused) by then; then
+        the last one it answered, which it handled and then went down."""
+        first = self.streak_start
+        if first is None:
+            return None
+        if "refused" in (first.failure or "").lower() and self.last_answered:
+            return self.last_answered
+        return first
+
+    def stopped_answering(self) -> str | None:
+        """Why the target looks down (the last requests all unanswered), naming the
+        request after which it went silent; ``None`` while it answers."""
+        first = self.streak_start
+        if not self.silent or first is None:
+            return None
+        last = self.last_answered.seq if self.last_answered else 0
+        return (
+            f"the target stopped answering after request {last} "
+            f"(request {first.seq}, {first.probe.method} {first.request.url}, got no "
+            f"answer: {first.failure}; nor did the {self.silent_streak - 1} after it)"
+        )
 
     @property
     def silent(self) -> bool:
@@ -249,9 +277,17 @@ class Client:
                 seq = self._seq
             request = self._record(probe, url, headers)
             received, failure = self._wire.send(probe.method, url, headers, probe.body)
+        exchange = self._exchange_for(seq, probe, request, received, failure)
         with self._lock:
-            self.silent_streak = 0 if failure is None else self.silent_streak + 1
-        return self._exchange_for(seq, probe, request, received, failure)
+            if failure is None:
+                self.silent_streak = 0
+                self.streak_start = None
+                self.last_answered = exchange
+            else:
+                if self.silent_streak == 0:
+                    self.streak_start = exchange
+                self.silent_streak += 1
+        return exchange
 
     def _record(
         self, probe: Probe, url: str, headers: list[tuple[str, str]]

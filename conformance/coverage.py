@@ -106,7 +106,13 @@ def run_coverage(
                 why = "target silent" if sender.silent else "request budget spent"
                 record.skip(op, kind, f"not sent: the clause's {why}")
                 continue
-            outcome: Outcome = "throttled" if trial.throttled else "held"
+            outcome: Outcome = (
+                "throttled"
+                if trial.throttled
+                else "unanswered"
+                if trial.unanswered
+                else "held"
+            )
             try:
                 sender.check(trial)
             except Violation as violation:
@@ -118,9 +124,18 @@ def run_coverage(
             record.sent.append(
                 Sent(op, kind, len(trial.judged), first.defect or "", outcome)
             )
-    if silenced:
-        tally.note(
-            f"coverage: {silenced} kind(s) x operation(s) not sent: the target "
-            f"answered none of the last {session.client.silent_streak} requests"
+    unanswered = sum(1 for s in record.sent if s.outcome == "unanswered")
+    if silenced or unanswered:
+        cells = len(operations) * len(kinds or (None,))
+        parts = []
+        if silenced:
+            parts.append(f"{silenced} not sent (the target had stopped answering)")
+        if unanswered:
+            parts.append(f"{unanswered} sent but not answered")
+        # A clause is judged on all its cells or not at all: a pass over a few of
+        # them would hide what the rest would have shown.
+        tally.incomplete = (
+            f"coverage incomplete: of {cells} kind(s) x operation(s), "
+            + " and ".join(parts)
         )
     return record

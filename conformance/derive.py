@@ -175,6 +175,16 @@ class _Facts:
                 return []
             plain = [o for o in self.listings() if self.declares(o, "429")]
             return plain[:1]
+        if name == "owned_items":
+            return [
+                o
+                for o in ops
+                if self.secured(o)
+                and ops[o].params("path")
+                and ops[o].path.endswith("}")
+            ]
+        if name == "secured_writes":
+            return [o for o in ops if self.secured(o) and ops[o].method in _WRITES]
         if name == "robustness":
             queried = [o for o in self.listings() if ops[o].params("query")]
             return _ordered([*bodies, *self.selection("items", bodies), *queried])
@@ -230,6 +240,8 @@ SELECTIONS: Mapping[str, str] = {
     "declares_409": "creates (POST, JSON body) and declares 409",
     "items": "reads or deletes one item by id (GET or DELETE with a path parameter)",
     "rate_limited": "is a listing GET that declares 429",
+    "owned_items": "acts on one secured resource by id (its path ends in one)",
+    "secured_writes": "is a secured write (POST, PUT, PATCH or DELETE)",
     "robustness": "takes a body, an id or a query",
 }
 """What each template ``select`` picks, as the notes say it."""
@@ -602,6 +614,18 @@ def _profile_meta(
                 f"{var}: {why}; probes that need one are not sent: give "
                 f"--fixture {var}=…"
             )
+    if secured:
+        # Another account's key and a read-only one: the tenant and role clauses
+        # run when they are given (and say which fixture they need when not).
+        for name, what in (
+            (
+                "other_api_key",
+                "the credential of another account (a second user or "
+                "tenant) that must not reach this account's resources",
+            ),
+            ("read_only_api_key", "a credential whose role or scopes allow no write"),
+        ):
+            meta["fixtures"].append({"name": name, "secret": True, "description": what})
     meta["credential"] = "api_key"
     if scheme is not None:
         placement = _placement(scheme, notes)

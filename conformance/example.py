@@ -29,12 +29,25 @@ class Budget:
 
 @dataclass(frozen=True)
 class Trial:
-    """One example as sent: its exchanges, the judged ones, whether it was throttled."""
+    """One example as sent: its exchanges, the judged ones, whether it was throttled
+    or went unanswered (neither is judged: a 429 is the rate limit's business, no
+    answer the target's slowness or outage, not a wrong documented answer)."""
 
     exchanges: tuple[Exchange, ...]
     judged: tuple[Exchange, ...]
     new: int
     throttled: bool
+    unanswered: bool = False
+
+    @property
+    def skipped(self) -> bool:
+        """Whether the example is not judged."""
+        return self.throttled or self.unanswered
+
+
+def _slow(exchange: Exchange) -> bool:
+    """Whether the request went unanswered for time (a timeout, a stall)."""
+    return "within" in (exchange.failure or "")
 
 
 class ClauseSender:
@@ -67,9 +80,7 @@ class ClauseSender:
         op = self.session.ctx.operations.get(probe.operation)
         probe = probe.with_expectation(
             self.clause.id,
-            self.clause.answers(
-                probe.defect_kind, None if op is None else op.statuses
-            ),
+            self.clause.answers(probe.defect_kind, None if op is None else op.statuses),
         )
         cached = client.cached(probe)
         if cached is not None:
@@ -81,6 +92,17 @@ class ClauseSender:
             return None
         budget.left -= 1
         exchange = client.send(probe)
+        if (
+            exchange.response is None
+            and _slow(exchange)
+            and not probe.writes
+            and budget.left > 0
+            and not client.silent
+        ):
+            # One slow answer is not a broken contract: an idempotent probe is
+            # asked once more before its silence counts.
+            budget.left -= 1
+            exchange = client.send(probe)
         if exchange.response is None:
             self.unanswered[key] = exchange
         return exchange
@@ -94,6 +116,9 @@ class ClauseSender:
                 return None
             exchanges.append(exchange)
         judged = tuple(e for e in exchanges if e.probe.role == "probe")
+        if any(e.response is None for e in exchanges):
+            self.tally.unanswered_by(next(e for e in exchanges if e.response is None))
+            return Trial(tuple(exchanges), judged, 0, False, unanswered=True)
         if any(e.status == 429 for e in judged):
             # Honoured by the client and noted; not this clause's business.
             self.tally.throttled += 1
@@ -107,7 +132,7 @@ class ClauseSender:
     def check(self, trial: Trial) -> None:
         """Judge a sent example with the clause's check (raises its ``Violation``);
         a scope clause's examples were judged as they were logged."""
-        if trial.throttled or not self.judges:
+        if trial.skipped or not self.judges:
             return
         if self.spec.scope == "scenario":
             self.spec.fn(self.ctx, list(trial.exchanges))

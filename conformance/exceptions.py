@@ -110,6 +110,9 @@ class Violation(AssertionError):
         # Set by the CI gate when a baseline entry lists this (clause, operation).
         self.known = False
         self.known_note = ""
+        # Other clauses the same exchange breaks (one 500 under the no-5xx clause
+        # and the expected-answer one is one defect, said once per clause).
+        self.also: tuple[str, ...] = ()
 
     @property
     def operation(self) -> str | None:
@@ -126,6 +129,7 @@ class Violation(AssertionError):
             "operation": self.operation,
             "known": self.known,
             "known_note": self.known_note,
+            "also_breaks": list(self.also),
             "exchanges": [e.to_dict(limit) for e in self.exchanges],
         }
 
@@ -146,6 +150,8 @@ class Violation(AssertionError):
             elif ex.failure:
                 lines.append(f"  response: none ({ex.failure})")
             lines.append(f"  curl:     {ex.curl}")
+        if self.also:
+            lines.append(f"  the same exchange also breaks {', '.join(self.also)}")
         return "\n".join(lines)
 
 

@@ -119,19 +119,40 @@ def _problems(directory: Path) -> list[Problem]:
         problems += _schema_errors(
             catalog, meta_schema("catalog.schema.json"), catalog_path
         )
+    broken = list(_schema_files(directory))
+    problems += broken
     openapi_path = directory / str(meta.get("openapi", "openapi.yaml"))
     document, problem = _yaml(openapi_path)
     if problem is not None:
         problems.append(problem)
-    else:
+    elif not broken:  # the document's $ref to a broken schema would say it twice
         problems += _openapi(document, openapi_path)
     if problems:
         return problems
     try:
         profile = load_profile_at(directory)
+        return list(_clauses(profile, catalog_path)) + list(
+            _surface(profile, meta_path)
+        )
     except ProfileError as exc:
         return [Problem(directory, "(profile)", str(exc))]
-    return list(_clauses(profile, catalog_path)) + list(_surface(profile, meta_path))
+
+
+def _schema_files(directory: Path) -> Iterator[Problem]:
+    """Every ``*.schema.json`` of the profile: JSON, and a valid JSON Schema."""
+    for path in sorted(directory.glob("*.schema.json")):
+        try:
+            contents = load_data(path, json_only=True, fail=ConfigError)
+        except ConfigError as exc:
+            yield Problem(path, "(file)", str(exc))
+            continue
+        try:
+            jsonschema.Draft202012Validator.check_schema(contents)
+        except jsonschema.SchemaError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
+            yield Problem(
+                path, where, f"not a valid JSON Schema: {_without_value(exc)}"
+            )
 
 
 def _openapi(document: Any, path: Path) -> list[Problem]:
@@ -296,7 +317,9 @@ def _check_params(
         except ProfileError as exc:
             yield Problem(path, f"{at}: with/patterns", str(exc))
             return
-        if not target.is_file():
+        if target.is_file():
+            yield from _patterns(profile, str(params["patterns"]), path, at)
+        else:
             yield Problem(
                 path,
                 f"{at}: with/patterns",
@@ -312,6 +335,35 @@ def _check_params(
                 f"{value!r} is a member of no error shape of the profile"
                 f"{_near(value, members)}",
             )
+
+
+def _patterns(
+    profile: Profile, relative: str, path: Path, at: str
+) -> Iterator[Problem]:
+    """A patterns file, as ``no_internals`` reads it: JSON, ``{"patterns": [{"name",
+    "regex"}, ...]}``, each regex a valid Python regular expression."""
+    where = f"{at}: with/patterns"
+    try:
+        data = profile.data_file(relative)
+    except ProfileError as exc:
+        yield Problem(path, where, str(exc))
+        return
+    found = data.get("patterns") if isinstance(data, Mapping) else None
+    if not isinstance(found, list) or not found:
+        yield Problem(path, where, f"{relative} has no list under 'patterns'")
+        return
+    for index, item in enumerate(found):
+        if not isinstance(item, Mapping) or not all(
+            isinstance(item.get(k), str) for k in ("name", "regex")
+        ):
+            yield Problem(
+                path, where, f"{relative} pattern {index}: needs a name and a regex"
+            )
+            continue
+        try:
+            re.compile(item["regex"])
+        except re.error as exc:
+            yield Problem(path, where, f"{relative} pattern {index}: {exc}")
 
 
 def _schema_reference(

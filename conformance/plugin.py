@@ -257,6 +257,18 @@ def pytest_runtest_makereport(
     return report
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    """A wrong ``[checks.ErrorContract]`` setting, met while a Schemathesis test
+    module loads its schema, is its one sentence, not the import's traceback."""
+    report = yield
+    marker = "SettingError: "
+    if report.failed and marker in str(report.longrepr):
+        text = str(report.longrepr)
+        report.longrepr = text[text.rindex(marker) + len(marker) :].splitlines()[0]
+    return report
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Finish the run and write its reports (also when it stopped early)."""
     run = session.config.stash.get(run_key, None)
@@ -264,6 +276,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     run.finish()
     run.write()
+    if run.stopped:
+        # The target stopped answering mid-run: the command's 3, whatever else.
+        session.exitstatus = 3
+        return
     if run.internal_errors and session.exitstatus == pytest.ExitCode.OK:
         # No clause broke, but the suite could not judge them all: the command's 4.
         session.exitstatus = 4
@@ -285,5 +301,7 @@ def pytest_terminal_summary(
         terminalreporter.write_line(line)
     for note in run.write_notes:
         terminalreporter.write_line(f"note: {note}")
+    for why in run.stopped:
+        terminalreporter.write_line(f"conformance: {why} (exit status 3)")
     if run.settings.report_dir is not None:
         terminalreporter.write_line(f"reports: {run.settings.report_dir}/")

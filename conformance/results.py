@@ -29,6 +29,8 @@ class ClauseResult:
     notes: list[str] = field(default_factory=list)
     # Every operation with a violation (the evidence list is capped, this is not).
     violated_operations: list[str] = field(default_factory=list)
+    # Every exchange (by seq) that broke the clause, evidence or not.
+    violating: list[int] = field(default_factory=list)
     # The CI gate: which of those are not in the baseline, and whether this clause's
     # kind gates the exit status at all (--fail-on).
     new_operations: list[str] = field(default_factory=list)
@@ -67,6 +69,7 @@ class ClauseResult:
             "known": self.known,
             "gates": self.gates,
             "violated_operations": list(self.violated_operations),
+            "violating_exchanges": len(self.violating),
             "new_operations": list(self.new_operations),
             "gate_notes": list(self.gate_notes),
             "internal_error": self.internal_error,

@@ -14,7 +14,7 @@ from pathlib import Path
 from conformance import __version__
 from conformance.baseline import apply_gate
 from conformance.embedded import embedded_targets
-from conformance.exceptions import ConfigError, TargetUnreachable
+from conformance.exceptions import ConfigError, TargetUnreachable, Violation
 from conformance.execute import run_clause
 from conformance.profile import Clause
 from conformance.results import ApiResult, ClauseResult, RunResult
@@ -51,6 +51,8 @@ class Run:
         self.result: RunResult | None = None
         self.internal_errors = 0
         self.write_notes: list[str] = []
+        # Why a target stopped answering mid-run (exit 3 once the reports are out).
+        self.stopped: list[str] = []
 
     def clause_ids(self) -> list[str]:
         """Every clause id of the run, in the order they are judged."""
@@ -160,9 +162,45 @@ class Run:
                     found = session.new_result(clause)
                     found.reason = "not selected in this run"
                 clauses.append(found)
+            down = session.client.stopped_answering()
+            if down is not None:
+                self.stopped.append(f"{session.profile.api}: {down}")
+                session.notes.append(down)
+                self._took_down(session, clauses)
             apis.append(session.api_result(clauses))
         self.result = self._run_result(apis)
         return self.result
+
+    def _took_down(self, session: ApiSession, clauses: list[ClauseResult]) -> None:
+        """A bad request after which the target answered nothing more broke the
+        no-5xx promise the hardest way: it is that clause's violation."""
+        killer = session.client.last_before_silence()
+        if killer is None or not killer.probe.defective or killer.probe.writes:
+            return
+        if killer.response is None:
+            actual = f"no answer, nor to any request after it ({killer.failure})"
+        else:
+            actual = f"{killer.status}, then no answer to any request after it"
+        for result in clauses:
+            clause = session.profile.clause(result.id)
+            if clause.check != "no_server_error":
+                continue
+            violation = Violation(
+                clause.id,
+                "a request took the server down",
+                expected="an answer (a 4xx) to a request with a defect",
+                actual=actual,
+                exchanges=(killer,),
+            )
+            result.violations.insert(0, violation)
+            result.violating = sorted({*result.violating, killer.seq})
+            if killer.probe.operation not in result.violated_operations:
+                result.violated_operations.append(killer.probe.operation)
+                result.new_operations.append(killer.probe.operation)
+            result.status = "fail"
+            found = len(result.violating)
+            result.reason = f"{found} violation(s): the target went down"
+            apply_gate(result, self.settings.baseline, self.settings.fail_on)
 
     def _run_result(self, apis: list[ApiResult]) -> RunResult:
         baseline = self.settings.baseline

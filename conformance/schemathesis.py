@@ -23,8 +23,10 @@ titled with the clause id and says what the contract expects.
 from __future__ import annotations
 
 import difflib
+import inspect
 import math
 import os
+import sys
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -52,6 +54,10 @@ _WHERE = "[checks.ErrorContract]"
 MAX_KEPT = 10_000
 """Responses kept for the run-level clauses (their headers only matter): a bound on
 memory over a long run; the uniqueness of request ids is judged over these."""
+
+
+class SettingError(ValueError):
+    """A wrong ``[checks.ErrorContract]`` setting (one line, before any request)."""
 
 
 class ClauseBroken(Failure):
@@ -89,7 +95,7 @@ class ErrorContract:
         chosen = [n for n, v in (("api", api), ("convention", convention),
                                  ("profile_dir", profile_dir)) if v]  # fmt: skip
         if len(chosen) != 1:
-            raise ValueError(
+            raise SettingError(
                 f"{_WHERE} needs exactly one of api, convention or profile_dir (got "
                 f"{', '.join(chosen) or 'none'})"
             )
@@ -101,17 +107,18 @@ class ErrorContract:
         self._judges: dict[str, list[tuple[Clause, Any, CheckContext]]] = {}
         self._lock = threading.Lock()
         self._seen: list[Exchange] = []
-        self._redactors: dict[tuple[str, ...], Redactor] = {}
+        self._secrets: set[str] = set()
+        self._redactor_now: Redactor | None = None
         if convention is not None:
             from conformance import conventions
 
             try:
                 known = conventions.load_convention(convention, f"{_WHERE} convention")
             except ConformanceError as exc:
-                raise ValueError(str(exc)) from None
+                raise SettingError(str(exc)) from None
             unknown = [c for c in sorted(self._skip) if not known.may_derive(c)]
             if unknown:
-                raise ValueError(
+                raise SettingError(
                     f"{_WHERE} skip names no clause of convention {convention}: "
                     f"{', '.join(unknown)}{_near(unknown[0], known.template_ids())}; "
                     f"its clauses: {', '.join(known.template_ids())}"
@@ -142,16 +149,16 @@ class ErrorContract:
 
                 found = profiles_in(Path(str(self._dir)).expanduser().resolve())
                 if not found:
-                    raise ValueError(
+                    raise SettingError(
                         f"{_WHERE} profile_dir {self._dir!r} holds no profile.yaml"
                     )
                 profile = load_profile_at(found[0])
         except ConformanceError as exc:
-            raise ValueError(f"{_WHERE}: {exc}") from None
+            raise SettingError(f"{_WHERE}: {exc}") from None
         ids = [c.id for c in profile.clauses]
         unknown = sorted(self._skip - set(ids))
         if unknown and self._convention is None:
-            raise ValueError(
+            raise SettingError(
                 f"{_WHERE} skip names no clause of {profile.api}: "
                 f"{', '.join(unknown)}{_near(unknown[0], ids)}"
             )
@@ -189,29 +196,29 @@ class ErrorContract:
         return None
 
     def _redactor(self, profile: Profile, response: Response) -> Redactor:
-        """The suite's redactor, over the secrets this request carried (its
-        credential headers and query) and those the environment holds."""
+        """The suite's redactor, over every secret the run has carried so far (the
+        credential headers and query of each request, and those the environment
+        holds): a target that echoes a key into every answer, an unauthenticated
+        probe's included, must not get it into any evidence."""
         header, query, _ = profile.credential_placement
-        secrets: list[str] = []
-        redactor = Redactor((), headers=[header])
+        found: set[str] = set()
+        redactor = self._redactor_now or Redactor((), headers=[header])
         for name, value in response.request.headers.items():
             if redactor.sensitive(name):
-                secrets.append(str(value))
-                secrets.append(str(value).strip().partition(" ")[2])
+                found.add(str(value))
+                found.add(str(value).strip().partition(" ")[2])
         if query:
             url = httpx.URL(str(response.request.url))
-            secrets += url.params.get_list(query)
+            found.update(url.params.get_list(query))
         for fixture in profile.secret_fixtures:
             held = os.environ.get(f"{ENV_PREFIX}{fixture.upper()}")
             if held:
-                secrets.append(held)
-        key = tuple(sorted(s for s in set(secrets) if s.strip()))
-        found = self._redactors.get(key)
-        if found is None:
-            if len(self._redactors) > 64:
-                self._redactors.clear()
-            found = self._redactors[key] = Redactor(key, headers=[header])
-        return found
+                found.add(held)
+        fresh = {s for s in found if s.strip()} - self._secrets
+        if fresh or self._redactor_now is None:
+            self._secrets |= fresh
+            self._redactor_now = Redactor(sorted(self._secrets), headers=[header])
+        return self._redactor_now
 
     def after_run(self, ctx: StCheckContext) -> None:
         if self._profile is None:
@@ -223,6 +230,26 @@ class ErrorContract:
                 failures.append(_failure(violation, clause, None))
         if failures:
             raise FailureGroup(failures)
+
+
+@schemathesis.hook
+def after_load_schema(context: Any, schema: Any) -> None:
+    """Check ``[checks.ErrorContract]`` as soon as the schema loads: Schemathesis'
+    pytest plugin builds its checks only when the first response is judged, after
+    requests were sent. ``st run`` builds them before any request and says a wrong
+    setting in one line itself (a hook's error would come with a traceback)."""
+    entry = Path(sys.argv[0] if sys.argv else "")
+    if {entry.name, entry.parent.name} & {"st", "schemathesis"}:
+        return
+    try:
+        settings = schema.config.checks_config_for().custom_kwargs.get(
+            "ErrorContract"
+        )
+    except Exception:  # no configuration to check: nothing to say
+        return
+    if settings:
+        known = set(inspect.signature(ErrorContract).parameters)
+        ErrorContract(**{k: v for k, v in settings.items() if k in known})
 
 
 def _operation_id(case: Case[Any]) -> str:
@@ -284,7 +311,7 @@ def _skew(value: Any) -> float:
     except (TypeError, ValueError):
         skew = math.nan
     if not math.isfinite(skew) or skew < 0:
-        raise ValueError(
+        raise SettingError(
             f"{_WHERE} clock_skew must be a number of seconds (0 or more), got "
             f"{value!r}"
         )
@@ -295,13 +322,13 @@ def _skip_ids(skip: Any) -> frozenset[str]:
     if skip is None:
         return frozenset()
     if isinstance(skip, str) or not isinstance(skip, list | tuple):
-        raise ValueError(
+        raise SettingError(
             f'{_WHERE} skip must be a list of clause ids (skip = ["PD-HDR-3"]), got '
             f"{skip!r}"
         )
     bad = [s for s in skip if not isinstance(s, str) or not s]
     if bad:
-        raise ValueError(f"{_WHERE} skip holds {bad[0]!r}, which is no clause id")
+        raise SettingError(f"{_WHERE} skip holds {bad[0]!r}, which is no clause id")
     return frozenset(skip)
 
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from conformance.checks import REGISTRY, CheckContext
+from conformance.checks import REGISTRY, CheckContext, Inapplicable
 from conformance.checks.rate import Burst
 from conformance.client import Client, ClientSettings
 from conformance.exceptions import BudgetExhausted, MissingValue, Violation
@@ -163,13 +163,18 @@ class ApiSession:
         for clause, spec, tally in self._universal:
             if clause.on is None or not in_scope(clause.on, exchange):
                 continue
-            tally.count()
             try:
-                spec.fn(self.check_context(clause), exchange)
+                outcome = spec.fn(self.check_context(clause), exchange)
             except Violation as violation:
+                tally.count()
                 tally.add_violation(violation)
             except Exception as exc:  # this clause's bug, not the sending clause's
                 tally.crashed(self._why(exc))
+            else:
+                if isinstance(outcome, Inapplicable):
+                    tally.inapplicable(outcome.reason)
+                else:
+                    tally.count()
 
     def _track_cleanup(self, exchange: Exchange) -> None:
         op = self.ctx.operations.get(exchange.probe.operation)
@@ -336,14 +341,29 @@ class ApiSession:
         return f"{what} was seen in this run"
 
     def api_result(self, clauses: list[ClauseResult]) -> ApiResult:
-        """The profile's result, with coverage of operation x status."""
+        """The profile's result, with coverage of operation x status; a violation's
+        exchange that breaks other clauses too says which."""
+        breaks: dict[int, list[str]] = {}
+        for clause in clauses:
+            for seq in clause.violating:
+                breaks.setdefault(seq, []).append(clause.id)
+        for clause in clauses:
+            for violation in clause.violations:
+                others = {
+                    cid
+                    for ex in violation.exchanges
+                    for cid in breaks.get(ex.seq, ())
+                    if cid != clause.id
+                }
+                violation.also = tuple(sorted(others))
+        derived = [str(n) for n in self.profile.meta.get("notes") or []]
         return ApiResult(
             api=self.profile.api,
             title=self.profile.title,
             base_url=self.target.base_url or "",
             clauses=clauses,
             requests=self.client.sent,
-            notes=[*self.notes, *dict.fromkeys(self.client.notes)],
+            notes=[*derived, *self.notes, *dict.fromkeys(self.client.notes)],
             coverage=self.coverage(clauses),
         )
 
@@ -351,7 +371,7 @@ class ApiSession:
         """Operation x status: documented or not, provoked how often, violations."""
         provoked: Counter[tuple[str, str]] = Counter()
         broken: Counter[tuple[str, str]] = Counter()
-        failing = {ex.seq for c in clauses for v in c.violations for ex in v.exchanges}
+        failing = {seq for c in clauses for seq in c.violating}
         for ex in self.exchanges:
             if ex.status is None:
                 continue

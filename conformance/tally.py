@@ -20,7 +20,7 @@ from conformance.results import ClauseResult
 
 MAX_EVIDENCE = 5
 
-Outcome = Literal["held", "broken", "throttled"]
+Outcome = Literal["held", "broken", "throttled", "unanswered"]
 
 
 @dataclass
@@ -93,6 +93,14 @@ class ClauseTally:
         self.requests = 0
         self.duration_s = 0.0
         self.coverage: CoverageRecord | None = None
+        # Responses in scope that did not meet the clause's premise, by why.
+        self.missed: Counter[str] = Counter()
+        # Every exchange that broke the clause (the evidence list is capped).
+        self.violating: set[int] = set()
+        # Examples not judged because a request got no answer, by why.
+        self.unanswered: Counter[str] = Counter()
+        # Set when the coverage phase could not send every cell: never a pass.
+        self.incomplete = ""
         # Set when the clause's own check raised (a suite or profile bug): the clause
         # can then never pass, and the run ends with exit 4.
         self.crash = ""
@@ -104,6 +112,9 @@ class ClauseTally:
         other.notes = list(self.notes)
         other.requests, other.duration_s = self.requests, self.duration_s
         other.coverage, other.throttled = self.coverage, self.throttled
+        other.missed = Counter(self.missed)
+        other.unanswered = Counter(self.unanswered)
+        other.incomplete = self.incomplete
         return other
 
     def count(self, n: int = 1) -> None:
@@ -119,9 +130,27 @@ class ClauseTally:
             self.judged += len(new)
         return len(new)
 
-    def add_violation(self, violation: Violation) -> None:
-        """Keep a violation as evidence (the first few; all are counted)."""
+    def unanswered_by(self, exchange: Exchange) -> None:
+        """An example went unanswered (slow or down): not judged, reported."""
+        failure = exchange.failure or "no answer"
+        why = "timeout (slow)" if "within" in failure else failure.partition(":")[0]
         with self._lock:
+            self.unanswered[why] += 1
+
+    def inapplicable(self, why: str) -> None:
+        """A response in scope did not meet the clause's premise: not judged."""
+        with self._lock:
+            self.missed[why] += 1
+
+    def add_violation(self, violation: Violation) -> None:
+        """Keep a violation as evidence (the first few; all are counted), once per
+        exchange: a replay of the same request (Hypothesis shrinking, the cache) is
+        the same violation."""
+        with self._lock:
+            seqs = frozenset(e.seq for e in violation.exchanges)
+            if seqs and seqs <= self.violating:
+                return
+            self.violating |= seqs
             self.found += 1
             op = violation.operation or "(run)"
             if op not in self.violated_operations:
@@ -138,6 +167,9 @@ class ClauseTally:
         with self._lock:
             self.crash = self.crash or why
 
+    def _missed(self) -> str:
+        return "; ".join(f"{why} ({n})" for why, n in self.missed.most_common())
+
     def result(self, empty_reason: str = "") -> ClauseResult:
         """The settled verdict: fail with evidence, pass, or not-run with the reason
         (``empty_reason`` when nothing was judged and no reason was given)."""
@@ -153,6 +185,7 @@ class ClauseTally:
             violations=list(self.violations),
             violated_operations=list(self.violated_operations),
             new_operations=list(self.violated_operations),
+            violating=sorted(self.violating),
             requests=self.requests,
             duration_s=self.duration_s,
             coverage=None if self.coverage is None else self.coverage.to_dict(),
@@ -160,6 +193,12 @@ class ClauseTally:
         if self.crash:
             result.internal_error = True
             result.notes.append(f"the check raised on a response: {self.crash}")
+        if self.unanswered:
+            result.notes.append(
+                f"{sum(self.unanswered.values())} example(s) got no answer and were "
+                "not judged (the target's slowness or outage, not a wrong answer): "
+                + "; ".join(f"{w} ({n})" for w, n in self.unanswered.most_common())
+            )
         if self.found:
             result.status = "fail"
             shown = len(result.violations)
@@ -171,9 +210,22 @@ class ClauseTally:
                 f"the suite failed while judging this clause ({self.crash}); "
                 "it is not a verdict on the target"
             )
+        elif self.incomplete:
+            result.reason = self.incomplete
         elif result.exchanges:
             result.status = "pass"
             result.reason = result.reason or f"{result.exchanges} response(s) judged"
+            if self.missed:
+                result.reason += (
+                    f" (of {result.exchanges + sum(self.missed.values())} in scope; "
+                    f"the others met not its premise: {self._missed()})"
+                )
+        elif self.missed:
+            # Nothing met the premise: a pass here would have judged nothing.
+            result.reason = result.reason or (
+                f"its premise never held: {sum(self.missed.values())} response(s) in "
+                f"scope, and {self._missed()}"
+            )
         else:
             result.reason = result.reason or empty_reason
         return result

@@ -49,6 +49,7 @@ from strategies._internal.credentials import (
     CREDENTIAL_KINDS,
     absent_credentials,
     fixture_credentials,
+    foreign_credentials,
     malformed_credentials,
 )
 from strategies._internal.invalid import BODY_DEFECTS, SEVERAL, invalid_bodies
@@ -71,6 +72,7 @@ FAMILIES: Mapping[str, Family] = registry(
         absent_credentials,
         Family.of(malformed_credentials, kinds=CREDENTIAL_KINDS),
         fixture_credentials,
+        foreign_credentials,
         absent_tenants,
         unknown_tenants,
         paired_tenants,
@@ -106,6 +108,7 @@ __all__ = [
     "absent_tenants",
     "duplicate_creates",
     "fixture_credentials",
+    "foreign_credentials",
     "invalid_bodies",
     "invalid_parameters",
     "malformed_bodies",

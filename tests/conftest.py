@@ -55,6 +55,14 @@ class CliRun:
                 parts.append(path.read_text(encoding="utf-8", errors="replace"))
         return "\n".join(parts)
 
+    def leaks(self, *secrets: str) -> list[str]:
+        """Where any form of ``secrets`` (raw, URL-encoded, Base64, escaped) shows in
+        stdout, stderr or a report file; each hit described without the secret, so
+        ``assert not run.leaks(key)`` fails without printing it (tests/leaks.py)."""
+        import leaks
+
+        return leaks.scan_run(self.out, self.err, self.report_dir, secrets)
+
 
 @pytest.fixture(autouse=True)
 def _no_conformance_env(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,8 @@ parameters; the same function serves every profile, so a new API is data, not co
 
 Scopes, by what a check is given:
 
-- ``exchange``: one exchange; raises ``Violation`` or returns.
+- ``exchange``: one exchange; raises ``Violation`` or returns (``Inapplicable`` when
+  the response does not meet the clause's premise: it is then not judged).
 - ``scenario``: the exchanges of one scenario (a pair to compare); raises or returns.
 - ``run``: every exchange of the run; returns the violations (e.g. duplicate ids).
 - ``burst``: the rate-limit burst; raises or returns.
@@ -14,6 +15,12 @@ Scopes, by what a check is given:
 from __future__ import annotations
 
 from conformance.checks import answers, body, headers, rate, timestamps  # noqa: F401
-from conformance.checks._registry import REGISTRY, CheckContext, CheckSpec, Registry
+from conformance.checks._registry import (
+    REGISTRY,
+    CheckContext,
+    CheckSpec,
+    Inapplicable,
+    Registry,
+)
 
-__all__ = ["REGISTRY", "CheckContext", "CheckSpec", "Registry"]
+__all__ = ["REGISTRY", "CheckContext", "CheckSpec", "Inapplicable", "Registry"]

@@ -36,6 +36,16 @@ class CheckContext:
         )
 
 
+@dataclass(frozen=True)
+class Inapplicable:
+    """What a check over every response returns when the response does not meet the
+    clause's premise ("`status`, when present, equals the HTTP status": a body
+    without `status`). It is not judged; a clause whose premise never held is
+    not-run with the reason, never a pass that judged nothing."""
+
+    reason: str
+
+
 NO_PARAMS: Mapping[str, Any] = {"type": "object", "additionalProperties": False}
 
 

@@ -7,7 +7,7 @@ from functools import cache
 from http import HTTPStatus
 from typing import Any
 
-from conformance.checks._registry import REGISTRY, CheckContext
+from conformance.checks._registry import REGISTRY, CheckContext, Inapplicable
 from conformance.exchange import Exchange
 
 
@@ -40,13 +40,23 @@ def _json_or_fail(ctx: CheckContext, exchange: Exchange) -> Any:
     params={
         "schema": {"type": "string", "minLength": 1, "required": True},
         "by_status": {"type": "boolean"},
+        "present": {
+            "type": "string",
+            "minLength": 1,
+            "description": "judge only bodies that carry this member (the "
+            "clause's premise: `errors`, for a clause on the field-error list)",
+        },
     },
 )
-def body_schema(ctx: CheckContext, exchange: Exchange) -> None:
+def body_schema(ctx: CheckContext, exchange: Exchange) -> Inapplicable | None:
     """The body validates against ``schema``; with ``by_status``, against the
-    schema's ``$defs`` row of the status (or its ``NXX`` family), where it has one."""
+    schema's ``$defs`` row of the status (or its ``NXX`` family), where it has one;
+    with ``present``, only a body that carries that member is judged."""
     assert exchange.response is not None
     status = exchange.response.status
+    member = ctx.params.get("present")
+    if member is not None and body_field(exchange, member) is None:
+        return Inapplicable(f"no body carried `{member}`")
     reference = ctx.params["schema"]
     if ctx.params.get("by_status"):
         name = reference.partition("#")[0]
@@ -59,9 +69,9 @@ def body_schema(ctx: CheckContext, exchange: Exchange) -> None:
             # A status the table does not document (a 405 for a method the API does
             # not serve, a 413 from a proxy) has no documented code to compare with:
             # not judged here; its body shape is the shape clause's.
-            return
+            return Inapplicable(f"no documented body for status {status}")
         if not exchange.response.is_json:
-            return  # not judged here: the body-shape clause reports it
+            return None  # not judged here: the body-shape clause reports it
     body = _json_or_fail(ctx, exchange)
     errors = sorted(
         ctx.profile.validator(reference).iter_errors(body),
@@ -76,6 +86,7 @@ def body_schema(ctx: CheckContext, exchange: Exchange) -> None:
             actual=f"{status}: at {where}: {err.message}",
             exchanges=(exchange,),
         )
+    return None
 
 
 def body_field(exchange: Exchange, name: str) -> Any:
@@ -93,19 +104,23 @@ def body_field(exchange: Exchange, name: str) -> Any:
     "exchange",
     params={"field": {"type": "string", "minLength": 1, "required": True}},
 )
-def status_field(ctx: CheckContext, exchange: Exchange) -> None:
-    """The body repeats the HTTP status in ``field`` (judged when it is a number)."""
+def status_field(ctx: CheckContext, exchange: Exchange) -> Inapplicable | None:
+    """The body repeats the HTTP status in ``field`` (judged when it is a number:
+    its type is the shape clause's)."""
     assert exchange.response is not None
     name = ctx.params["field"]
     value = body_field(exchange, name)
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    if is_number and value != exchange.response.status:
+    if not is_number:
+        return Inapplicable(f"no body carried a number `{name}`")
+    if value != exchange.response.status:
         raise ctx.violation(
             f"`{name}` differs from the HTTP status",
             expected=f"{name} = {exchange.response.status}",
             actual=f"{name} = {value}",
             exchanges=(exchange,),
         )
+    return None
 
 
 @cache

@@ -181,14 +181,8 @@ def malformed_credentials(
     return scenarios()
 
 
-def fixture_credentials(
-    ctx: ProbeContext,
-    operations: Sequence[str],
-    *,
-    allow_writes: bool = True,
-    fixture: str,
-) -> st.SearchStrategy[Scenario]:
-    """The valid request under another fixture's key (unverified, limited role...)."""
+def _other_key(ctx: ProbeContext, fixture: str) -> str:
+    """``fixture``, checked to name a key fixture that is not the valid credential."""
     name = text_argument("fixture", fixture)
     if name == ctx.credential:
         raise BadArgument(
@@ -200,6 +194,18 @@ def fixture_credentials(
             f"fixture={name!r} is not a key fixture of this profile; known: "
             + (", ".join(known) or "none")
         )
+    return name
+
+
+def fixture_credentials(
+    ctx: ProbeContext,
+    operations: Sequence[str],
+    *,
+    allow_writes: bool = True,
+    fixture: str,
+) -> st.SearchStrategy[Scenario]:
+    """The valid request under another fixture's key (unverified, limited role...)."""
+    name = _other_key(ctx, fixture)
     cases = plan(
         ctx,
         "fixture_credentials",
@@ -222,3 +228,70 @@ def fixture_credentials(
         )
 
     return st.builds(build, st.sampled_from(op_ids), uniques())
+
+
+def foreign_credentials(
+    ctx: ProbeContext,
+    operations: Sequence[str],
+    *,
+    allow_writes: bool = True,
+    fixture: str,
+) -> st.SearchStrategy[Scenario]:
+    """Another account's key (``fixture``) on this account's resource, paired with the
+    same key on an id that exists nowhere: to the other account both do not exist,
+    and an answer that tells them apart leaks which ids are real (OWASP API Security
+    API1, broken object-level authorization).
+
+    The first probe acts on a real resource if the target ignores whose it is: a
+    write where the operation writes, left out of read-only runs.
+    """
+    from .resources import unknown_ids
+
+    name = _other_key(ctx, fixture)
+    ids = operation_ids(ctx, "foreign_credentials", operations)
+    bare = [i for i in ids if not ctx.operation(i).params("path")]
+    if bare:
+        raise BadArgument(
+            f"foreign_credentials: {', '.join(map(repr, bare))} name no resource in "
+            "their path"
+        )
+    cases = plan(
+        ctx,
+        "foreign_credentials",
+        ids,
+        lambda op: ("foreign",),
+        allow_writes=allow_writes,
+        writes=lambda op, _: op.writes,
+    )
+    op_ids = [op_id for op_id, _ in cases]
+    credential = Credential.of(name, ctx.credential_template)
+
+    @st.composite
+    def scenarios(draw: st.DrawFn) -> Scenario:
+        op_id = draw(st.sampled_from(op_ids))
+        op = ctx.operation(op_id)
+        unique = draw(uniques())
+        valid = ctx.valid_probe(op_id, unique=unique)
+        path = op.path
+        for param in op.params("path"):
+            real = ctx.values.get(param.var or param.name)
+            other = draw(unknown_ids(param.schema, real))
+            path = path.replace("{" + param.name + "}", str(other))
+        theirs = replace(
+            valid,
+            credential=credential,
+            defect=f"this account's resource, under fixture {name!r}'s credential",
+            defect_kind="credential",
+            writes=op.writes,
+        )
+        nowhere = replace(
+            valid,
+            path=path,
+            credential=credential,
+            defect=f"an id that exists nowhere, under fixture {name!r}'s credential",
+            defect_kind="resource",
+            writes=False,
+        )
+        return (theirs, nowhere)
+
+    return scenarios()

@@ -11,7 +11,6 @@ suite's: Schemathesis' own requests and transport are never used.
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 import unicodedata
@@ -25,6 +24,8 @@ from jsonschema import Draft202012Validator
 from conformance.exceptions import BadArgument
 from conformance.refs import pointer_tokens
 from conformance.surface import Operation
+
+from .generation import bounded_document
 
 if TYPE_CHECKING:
     from schemathesis.specs.openapi.schemas import OpenApiSchema
@@ -69,10 +70,12 @@ def _schema(document: Mapping[str, Any]) -> OpenApiSchema:
     from schemathesis.config import SchemathesisConfig
 
     try:
-        # A copy (Schemathesis normalises keys in place) and a default configuration:
-        # no schemathesis.toml found on the way up from the working directory applies.
+        # A copy with every request schema bounded (Schemathesis normalises keys in
+        # place, and a fan-out of references costs it minutes), and a default
+        # configuration: no schemathesis.toml on the way up from the working
+        # directory applies.
         schema = schemathesis.openapi.from_dict(
-            copy.deepcopy(dict(document)), config=SchemathesisConfig()
+            bounded_document(document), config=SchemathesisConfig()
         )
     except Exception as exc:  # its loader errors have no common public base
         raise BadArgument(

@@ -1,0 +1,191 @@
+"""Zero-config on APIs nobody on this project wrote: each framework app, checked with
+``--convention rfc9457`` from its OpenAPI document and the credentials only.
+
+What is judged: the run ends in 0 or 1 (never 4); every clause the document supports
+is judged, or not run for a reason that names what to give; behaviour RFC 9457, RFC
+9110 and the app's document allow is never flagged; and each framework's real defect
+is caught on the right clause (tests/frameworks/README.md lists them).
+
+The tokens are random per test, as real credentials are: a token that is also a word
+of an error body (``read-only-token`` as a problem ``type``) would be redacted out of
+the evidence the checks judge.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pytest
+
+from ._model import Tokens
+from ._serve import PrismServer
+from .conftest import CONNEXION_OPENAPI
+
+if TYPE_CHECKING:
+    from conftest import CliRun
+
+ORGS_RFC9457 = CONNEXION_OPENAPI.parent.parent / "orgs_rfc9457" / "openapi.yaml"
+FAST = ("--rate-limit", "none", "--max-rps", "1000")
+ROLES = ("PD-TENANT-1", "PD-ROLE-1")
+
+
+def _tokens() -> Tokens:
+    return Tokens(
+        token=f"tk-{secrets.token_hex(12)}",
+        other_account_token=f"tk-{secrets.token_hex(12)}",
+        read_only_token=f"tk-{secrets.token_hex(12)}",
+    )
+
+
+@pytest.fixture
+def zero_config(
+    run_cli: Callable[..., CliRun],
+    serve_framework: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[..., CliRun]:
+    """``conformance run --openapi DOC --convention rfc9457`` against a fresh app
+    (``fetch``: the document the framework serves itself at /openapi.json)."""
+
+    def run(app: str, document: str, *, roles: bool = True) -> CliRun:
+        tokens = _tokens()
+        base = serve_framework(app, tokens)
+        monkeypatch.setenv("CONFORMANCE_API_KEY", tokens.token)
+        if roles:
+            monkeypatch.setenv("CONFORMANCE_OTHER_API_KEY", tokens.other_account_token)
+            monkeypatch.setenv("CONFORMANCE_READ_ONLY_API_KEY", tokens.read_only_token)
+        where = f"{base}/openapi.json" if document == "fetch" else document
+        run = run_cli(
+            "run",
+            *("--openapi", where, "--convention", "rfc9457", "--base-url", base),
+            *FAST,
+        )
+        # Whatever the verdict, no credential in any output, in any encoding.
+        secrets_ = (tokens.token, tokens.other_account_token, tokens.read_only_token)
+        assert not run.leaks(*secrets_)
+        return run
+
+    return run
+
+
+def _statuses(run: CliRun) -> dict[str, str]:
+    return {c["id"]: c["status"] for c in run.results["clauses"]}
+
+
+def _defects(run: CliRun, clause: str) -> list[str]:
+    return [
+        ex["defect"] for v in run.clause(clause)["violations"] for ex in v["exchanges"]
+    ]
+
+
+def _judged_or_said_why(run: CliRun) -> None:
+    """Every clause ran, or says why not; a missing id is never the reason."""
+    for clause in run.results["clauses"]:
+        if clause["status"] == "not-run":
+            reason = clause["reason"]
+            assert "which this run does not have" not in reason, clause
+            assert "premise never held" in reason or "needs fixture" in reason, clause
+
+
+def test_the_careful_rfc9457_api_passes_every_clause(
+    zero_config: Callable[..., CliRun],
+) -> None:
+    """Nested resources whose ids only list and create give, an ignored body:
+    every clause the document supports is judged, and held."""
+    run = zero_config("rfc9457", str(ORGS_RFC9457))
+    assert run.code == 0, run.out[-3000:]
+    statuses = _statuses(run)
+    assert set(statuses.values()) == {"pass"}, statuses
+    for clause in ("PD-RES-1", "PD-VAL-1", "PD-AUTH-3", *ROLES):
+        assert statuses[clause] == "pass"
+    # The item paths were reached with ids the run discovered or created.
+    assert run.clause("PD-RES-1")["coverage"]["sent"], run.clause("PD-RES-1")
+
+
+def test_without_other_credentials_the_role_clauses_say_what_to_give(
+    zero_config: Callable[..., CliRun],
+) -> None:
+    run = zero_config("rfc9457", str(ORGS_RFC9457), roles=False)
+    assert run.code == 0, run.out[-3000:]
+    for clause, fixture in zip(
+        ROLES, ("other_api_key", "read_only_api_key"), strict=True
+    ):
+        found = run.clause(clause)
+        assert found["status"] == "not-run"
+        assert f"--fixture {fixture}=" in found["reason"], found["reason"]
+
+
+def test_connexion_s_defects_are_found_on_their_clauses(
+    zero_config: Callable[..., CliRun],
+) -> None:
+    run = zero_config("connexion", str(CONNEXION_OPENAPI))
+    assert run.code == 1, run.out[-3000:]
+    _judged_or_said_why(run)
+    assert run.failing() == {"PD-AUTH-3", "PD-REQ-1", "PD-5XX-1"}, run.failing()
+    # No WWW-Authenticate on its 401s (RFC 9110 section 11.6.1).
+    missing = run.clause("PD-AUTH-3")["violations"]
+    assert all(v["actual"] == "401 without it" for v in missing)
+    # A 500 for an invalid UTF-8 byte in a JSON body: one exchange, two clauses.
+    for clause in ("PD-REQ-1", "PD-5XX-1"):
+        assert all(d.startswith("invalid-utf8") for d in _defects(run, clause))
+    five = run.clause("PD-5XX-1")["violations"][0]
+    assert five["also_breaks"] == ["PD-REQ-1"], five
+    # What RFC 9457 and its document allow passes: a 400 for a bad field, 404s,
+    # another account and a read-only token refused.
+    statuses = _statuses(run)
+    for clause in ("PD-VAL-1", "PD-RES-1", "PD-AUTH-1", "PD-AUTH-2", *ROLES):
+        assert statuses[clause] == "pass", (clause, statuses)
+
+
+def test_fastapi_problem_is_judged_by_the_naming_its_document_declares(
+    zero_config: Callable[..., CliRun],
+) -> None:
+    """Its 422 names fields in `errors[].loc`, as its document says: no false
+    alarm on the naming; its real defects: a 500 for NaN, a 422 for malformed JSON."""
+    run = zero_config("fastapi_problem", "fetch")
+    assert run.code == 1, run.out[-3000:]
+    _judged_or_said_why(run)
+    statuses = _statuses(run)
+    assert statuses["PD-VAL-1"] == "pass", run.clause("PD-VAL-1")
+    assert run.failing() == {"PD-REQ-1", "PD-5XX-1"}, run.failing()
+    assert all(d.startswith("non-finite") for d in _defects(run, "PD-5XX-1"))
+    # Malformed syntax is 400 (RFC 9110 15.5.1); a well-formed non-object may be its
+    # declared 422 (15.5.21): only the former are violations.
+    defects = _defects(run, "PD-REQ-1")
+    assert defects
+    assert not any(d.split(":")[0] in ("bare-scalar", "array") for d in defects)
+
+
+def test_stock_fastapi_is_no_rfc9457_api_but_its_422s_are_not_false_alarms(
+    zero_config: Callable[..., CliRun],
+) -> None:
+    run = zero_config("fastapi", "fetch")
+    assert run.code == 1, run.out[-3000:]
+    _judged_or_said_why(run)
+    # Not problem details at all: the shape clauses say so.
+    assert {"PD-BODY-1", "PD-HDR-1", "PD-5XX-1"} <= run.failing()
+    assert all(d.startswith("non-finite") for d in _defects(run, "PD-5XX-1"))
+    defects = _defects(run, "PD-REQ-1")
+    assert not any(d.split(":")[0] in ("bare-scalar", "array") for d in defects)
+    # `detail[].loc` is how its document names fields.
+    assert _statuses(run)["PD-VAL-1"] == "pass", run.clause("PD-VAL-1")
+
+
+def test_prism_s_mock_is_judged_as_any_api(
+    run_cli: Callable[..., CliRun],
+    prism_mock: PrismServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Prism answers any token, no WWW-Authenticate, and a 200 from its examples for
+    an id that exists nowhere: each on its clause."""
+    monkeypatch.setenv("CONFORMANCE_API_KEY", f"tk-{secrets.token_hex(12)}")
+    run = run_cli(
+        "run",
+        *("--openapi", str(CONNEXION_OPENAPI), "--convention", "rfc9457"),
+        *("--base-url", prism_mock.base_url),
+        *FAST,
+    )
+    assert run.code in (1, 3), run.out[-3000:]
+    assert {"PD-AUTH-2", "PD-AUTH-3", "PD-RES-1"} <= run.failing(), run.failing()
+    assert "Traceback" not in run.out + run.err
