@@ -211,7 +211,9 @@ def _run(args: argparse.Namespace) -> int:
     pytest_args += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "-rN"]
     code = pytest.main(pytest_args, plugins=[_Inject(run)])
     if run.stopped:
-        return EXIT_UNREACHABLE  # the summary said why
+        for why in run.stopped:
+            print(f"conformance: {why}", file=sys.stderr)
+        return EXIT_UNREACHABLE
     if run.internal_errors and code in (pytest.ExitCode.OK, EXIT_INTERNAL):
         return EXIT_INTERNAL  # no clause broke, but the suite could not judge all
     return _PYTEST_EXIT.get(pytest.ExitCode(code), EXIT_INTERNAL)

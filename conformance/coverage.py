@@ -131,7 +131,8 @@ def run_coverage(
         if silenced:
             parts.append(f"{silenced} not sent (the target had stopped answering)")
         if unanswered:
-            parts.append(f"{unanswered} sent but not answered")
+            why = "; ".join(f"{w} ({n})" for w, n in tally.unanswered.most_common())
+            parts.append(f"{unanswered} sent but not answered: {why}")
         # A clause is judged on all its cells or not at all: a pass over a few of
         # them would hide what the rest would have shown.
         tally.incomplete = (

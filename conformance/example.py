@@ -50,6 +50,17 @@ def _slow(exchange: Exchange) -> bool:
     return "within" in (exchange.failure or "")
 
 
+def _unanswered(exchange: Exchange) -> bool:
+    """Whether the target was not taking connections (down, restarting): no
+    verdict on the request at all. A request that got no answer in time is the
+    target's slowness, judged as such (once asked twice); an answer cut short, a
+    reset or a malformed one is the target's answer, and is judged."""
+    failure = exchange.failure or ""
+    return exchange.response is None and (
+        "ConnectError" in failure or "refused" in failure.lower()
+    )
+
+
 class ClauseSender:
     """Sends a clause's examples and hands them to its check.
 
@@ -116,8 +127,9 @@ class ClauseSender:
                 return None
             exchanges.append(exchange)
         judged = tuple(e for e in exchanges if e.probe.role == "probe")
-        if any(e.response is None for e in exchanges):
-            self.tally.unanswered_by(next(e for e in exchanges if e.response is None))
+        silent = next((e for e in exchanges if _unanswered(e)), None)
+        if silent is not None:
+            self.tally.unanswered_by(silent)
             return Trial(tuple(exchanges), judged, 0, False, unanswered=True)
         if any(e.status == 429 for e in judged):
             # Honoured by the client and noted; not this clause's business.
@@ -134,6 +146,17 @@ class ClauseSender:
         a scope clause's examples were judged as they were logged."""
         if trial.skipped or not self.judges:
             return
+        slow = next((e for e in trial.judged if e.response is None and _slow(e)), None)
+        if slow is not None:
+            # Asked twice and unanswered both times: reported as what it is, the
+            # target's slowness on this request, not a wrong documented answer.
+            raise self.ctx.violation(
+                "no answer in time (the target's slowness)",
+                expected=f"an answer within {self.session.settings.timeout_s:g} s "
+                "(asked twice)",
+                actual=slow.failure or "no answer",
+                exchanges=(slow,),
+            )
         if self.spec.scope == "scenario":
             self.spec.fn(self.ctx, list(trial.exchanges))
         else:

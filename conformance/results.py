@@ -130,6 +130,8 @@ class RunResult:
     version: str
     settings: dict[str, Any] = field(default_factory=dict)
     baseline: str | None = None
+    stopped: list[str] = field(default_factory=list)
+    """Why a target stopped answering mid-run (the run's exit status is then 3)."""
 
     @property
     def verdict(self) -> Literal["pass", "fail"]:
@@ -155,6 +157,7 @@ class RunResult:
             "seed": self.seed,
             "version": self.version,
             "baseline": self.baseline,
+            "stopped": list(self.stopped),
             "settings": self.settings,
             "apis": [a.to_dict(limit) for a in self.apis],
         }

@@ -169,6 +169,7 @@ class Run:
                 self._took_down(session, clauses)
             apis.append(session.api_result(clauses))
         self.result = self._run_result(apis)
+        self.result.stopped = list(self.stopped)
         return self.result
 
     def _took_down(self, session: ApiSession, clauses: list[ClauseResult]) -> None:
@@ -177,6 +178,8 @@ class Run:
         killer = session.client.last_before_silence()
         if killer is None or not killer.probe.defective or killer.probe.writes:
             return
+        if killer.status is not None and killer.status < 500:
+            return  # it answered properly, then the target went: no blame
         if killer.response is None:
             actual = f"no answer, nor to any request after it ({killer.failure})"
         else:

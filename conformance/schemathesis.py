@@ -242,9 +242,7 @@ def after_load_schema(context: Any, schema: Any) -> None:
     if {entry.name, entry.parent.name} & {"st", "schemathesis"}:
         return
     try:
-        settings = schema.config.checks_config_for().custom_kwargs.get(
-            "ErrorContract"
-        )
+        settings = schema.config.checks_config_for().custom_kwargs.get("ErrorContract")
     except Exception:  # no configuration to check: nothing to say
         return
     if settings:

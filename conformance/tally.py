@@ -133,7 +133,8 @@ class ClauseTally:
     def unanswered_by(self, exchange: Exchange) -> None:
         """An example went unanswered (slow or down): not judged, reported."""
         failure = exchange.failure or "no answer"
-        why = "timeout (slow)" if "within" in failure else failure.partition(":")[0]
+        # The wire's own words: "no answer within 2 s (timeout)", "... refused".
+        why = failure if "within" in failure else failure.rpartition(": ")[2]
         with self._lock:
             self.unanswered[why] += 1
 

@@ -39,8 +39,10 @@ def summary_lines(result: RunResult, *, evidence: bool = True) -> list[str]:
     excused = sum(1 for c in clauses if c.status == "fail" and not c.blocking)
     not_run = sum(1 for c in clauses if c.status == "not-run")
     lines.append("")
+    verdict = "STOPPED (the target stopped answering)" if result.stopped else ""
     lines.append(
-        f"verdict: {result.verdict.upper()}: {passed} passed, {failed} failed, "
+        f"verdict: {verdict or result.verdict.upper()}: {passed} passed, "
+        f"{failed} failed, "
         + (f"{excused} known or not gating, " if excused else "")
         + f"{not_run} not run; {result.requests} requests in {result.duration_s:.1f} s"
     )

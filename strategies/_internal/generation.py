@@ -59,8 +59,10 @@ def bounded(schema: Any, depth: int = 0, budget: _Budget | None = None) -> Any:
         return {}
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key in CLAMPS and isinstance(value, int | float) and not isinstance(
-            value, bool
+        if (
+            key in CLAMPS
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
         ):
             if not math.isfinite(value) or value < 0:
                 continue

@@ -30,6 +30,10 @@ def clause_of(fault: str) -> str:
 OVERLAP = {
     # The framework's plain-text 404 is neither labelled nor shaped as a problem.
     "PD-HDR-1:framework-default": {"PD-BODY-1"},
+    # Another account's project answers as an id nobody has (the no-leak promise),
+    # so an unknown id's 403 is also another account's 403, which getProject does
+    # not declare.
+    "PD-RES-1": {"PD-TENANT-1"},
 }
 # One keyword of one optional field among four: the coverage phase sends one example
 # of each defect kind per operation, so this one is the fuzz phase's to find.
@@ -63,14 +67,28 @@ def test_fault_fails_its_derived_clause(
     assert API_KEY not in run.everything()
 
 
+# A variation that takes away a clause's premise leaves it with nothing to judge:
+# not-run, saying so (never a pass over nothing).
+PREMISE = {"no-status": "PD-BODY-2"}
+
+
+def _all_pass_but_premises(run: CliRun, *tolerances: str) -> None:
+    unjudged = {PREMISE[t] for t in tolerances if t in PREMISE}
+    for clause in run.results["clauses"]:
+        if clause["id"] in unjudged:
+            assert clause["status"] == "not-run", clause
+            assert "premise never held" in clause["reason"], clause
+        else:
+            assert clause["status"] == "pass", clause
+
+
 @pytest.mark.parametrize("tolerance", sorted(problem.TOLERANCES))
 def test_tolerated_variation_passes(
     tolerance: str, run_cli: Callable[..., CliRun]
 ) -> None:
     run = run_cli("run", *ZERO_CONFIG, "--tolerance", tolerance)
     assert run.code == 0, run.out[-3000:]
-    statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
-    assert set(statuses.values()) == {"pass"}, statuses
+    _all_pass_but_premises(run, tolerance)
 
 
 def test_every_variation_at_once_passes_under_thorough(
@@ -79,5 +97,4 @@ def test_every_variation_at_once_passes_under_thorough(
     tolerances = [a for t in sorted(problem.TOLERANCES) for a in ("--tolerance", t)]
     run = run_cli("run", *ZERO_CONFIG, *tolerances, *THOROUGH)
     assert run.code == 0, run.out[-3000:]
-    statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
-    assert set(statuses.values()) == {"pass"}, statuses
+    _all_pass_but_premises(run, *problem.TOLERANCES)

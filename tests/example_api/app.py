@@ -151,6 +151,7 @@ class WidgetsApi:
         self.fixtures = {
             "api_key": key,
             "foreign_widget_id": foreign["id"],
+            "other_api_key": other,
         }
 
     # -- rendering ------------------------------------------------------------------

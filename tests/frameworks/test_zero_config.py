@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -189,3 +189,41 @@ def test_prism_s_mock_is_judged_as_any_api(
     assert run.code in (1, 3), run.out[-3000:]
     assert {"PD-AUTH-2", "PD-AUTH-3", "PD-RES-1"} <= run.failing(), run.failing()
     assert "Traceback" not in run.out + run.err
+
+
+def test_a_given_id_wins_over_discovery(
+    run_cli: Callable[..., CliRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--fixture orgId=…`` names the organisation every valid request uses: the
+    listing's first one is never touched."""
+    import httpx
+
+    from conformance.reference._serve import serve
+
+    from .orgs_rfc9457 import create_app
+
+    tokens = _tokens()
+    app = create_app(tokens)
+    seen: list[str] = []
+
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            seen.append(scope["path"])
+        await app(scope, receive, send)
+
+    with serve(recording) as base:
+        auth = {"Authorization": f"Bearer {tokens.token}"}
+        first, given = (
+            httpx.post(f"{base}/orgs", json={"name": name}, headers=auth).json()["id"]
+            for name in ("listed-first", "given")
+        )
+        monkeypatch.setenv("CONFORMANCE_API_KEY", tokens.token)
+        run = run_cli(
+            "run",
+            *("--openapi", str(ORGS_RFC9457), "--convention", "rfc9457"),
+            *("--base-url", base, "--fixture", f"orgId={given}"),
+            *FAST,
+        )
+    assert run.code == 0, run.out[-3000:]
+    assert any(f"/orgs/{given}" in path for path in seen)
+    assert not any(f"/orgs/{first}" in path for path in seen), "discovery overrode it"

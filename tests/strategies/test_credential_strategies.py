@@ -125,3 +125,48 @@ def test_fixture_credentials_reject_bad_fixture(cardda, fixture, words):
     with pytest.raises(ValueError, match=re.escape(words[0])) as info:
         fixture_credentials(cardda, OPS, fixture=fixture)
     assert all(w in str(info.value) for w in words), str(info.value)
+
+
+ITEM_OPS = ["getRecipient", "deleteRecipient", "getTransaction"]
+
+
+@SETTINGS
+@given(data=st.data())
+def test_foreign_credentials_pair_a_real_resource_with_one_nowhere(
+    cardda, oracle, data
+):
+    """Another account's key on this account's resource, then on an id that exists
+    nowhere: the same key both times, only the path id differs."""
+    theirs, nowhere = data.draw(
+        FAMILIES["foreign_credentials"](cardda, ITEM_OPS, fixture="limited_api_key")
+    )
+    oracle.check_common(cardda, (theirs,))
+    key = Credential.of("limited_api_key", "Bearer {token}")
+    assert theirs.credential == key
+    assert nowhere.credential == key
+    assert oracle.differences(cardda, theirs) == {"credential"}
+    assert theirs.operation == nowhere.operation
+    assert theirs.path != nowhere.path
+    assert theirs.path.rsplit("/", 1)[0] == nowhere.path.rsplit("/", 1)[0]
+    assert theirs.writes == (theirs.operation == "deleteRecipient")
+    assert not nowhere.writes
+
+
+def test_foreign_credentials_leave_out_writes_in_read_only_runs(cardda):
+    @settings(max_examples=30, deadline=None, database=None)
+    @given(
+        FAMILIES["foreign_credentials"](
+            cardda, ITEM_OPS, fixture="limited_api_key", allow_writes=False
+        )
+    )
+    def check(scenario):
+        assert all(p.operation != "deleteRecipient" for p in scenario)
+
+    check()
+
+
+def test_foreign_credentials_need_an_id_in_the_path(cardda):
+    with pytest.raises(ValueError, match="name no resource in their path"):
+        FAMILIES["foreign_credentials"](
+            cardda, ["listCompanies"], fixture="limited_api_key"
+        )

@@ -300,7 +300,7 @@ def test_a_declared_max_length_is_exceeded_by_one_or_more(synthetic, oracle):
     (what the coverage phase sends) far past it, others just past it."""
     seen = []
 
-    @settings(max_examples=60, deadline=None, database=None)
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
     @given(robustness_probes(synthetic, ["kitchenSink"], kinds=["long-string"]))
     def check(scenario):
         probe = scenario[0]

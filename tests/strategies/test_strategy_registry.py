@@ -22,6 +22,7 @@ ALWAYS_WRITE = {"duplicate_creates", "repeated_actions"}
 WRITE_WITH_OPERATION = {
     "absent_credentials",
     "fixture_credentials",
+    "foreign_credentials",
     "absent_tenants",
     "paired_tenants",
 }
@@ -30,6 +31,7 @@ NAMES = {
     "absent_credentials",
     "malformed_credentials",
     "fixture_credentials",
+    "foreign_credentials",
     "absent_tenants",
     "unknown_tenants",
     "paired_tenants",

@@ -13,6 +13,7 @@ import re
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -57,30 +58,58 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Whose token a request carries, and whether it may change anything."""
+
+    account: str
+    can_write: bool
+
+
+CALLERS: Mapping[str, Caller] = {
+    c.API_KEY: Caller(c.MAIN_ACCOUNT, can_write=True),
+    c.OTHER_API_KEY: Caller(c.OTHER_ACCOUNT, can_write=True),
+    c.READ_ONLY_API_KEY: Caller(c.MAIN_ACCOUNT, can_write=False),
+}
+ANYONE = CALLERS[c.API_KEY]
+"""Who an unchecked request is taken for, under PD-AUTH-1 and PD-AUTH-2."""
+
+
 class Store:
-    """The projects, in creation order, behind one lock."""
+    """The projects, in creation order, behind one lock, each of one account."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.projects: dict[str, dict[str, Any]] = {}
+        self.owners: dict[str, str] = {}
 
-    def add(self, values: Mapping[str, Any]) -> dict[str, Any]:
+    def add(self, values: Mapping[str, Any], account: str) -> dict[str, Any]:
         """Store a new project with a fresh id and timestamp; the caller holds lock."""
         project = {"id": str(uuid.uuid4()), **values, "created_at": _now()}
         self.projects[project["id"]] = project
+        self.owners[project["id"]] = account
         return project
 
-    def name_taken(self, name: str) -> bool:
-        """Whether a project has exactly this name (case-sensitive)."""
-        return any(p["name"] == name for p in self.projects.values())
+    def of(self, account: str) -> list[dict[str, Any]]:
+        """An account's projects, in creation order."""
+        return [p for i, p in self.projects.items() if self.owners[i] == account]
+
+    def name_taken(self, name: str, account: str) -> bool:
+        """Whether the account has a project of exactly this name (case-sensitive)."""
+        return any(p["name"] == name for p in self.of(account))
 
 
 def seeded() -> Store:
-    """A store holding the seed projects, so ``/data/0/id`` names one."""
+    """A store holding the seed projects, so ``/data/0/id`` names one (and one of
+    the other account's)."""
     store = Store()
-    for name, priority, visibility in c.SEED_PROJECTS:
-        values = {"name": name, "priority": priority, "visibility": visibility}
-        store.add({**values, "tags": ["seed"]})
+    for account, seeds in (
+        (c.MAIN_ACCOUNT, c.SEED_PROJECTS),
+        (c.OTHER_ACCOUNT, (c.OTHER_SEED,)),
+    ):
+        for name, priority, visibility in seeds:
+            values = {"name": name, "priority": priority, "visibility": visibility}
+            store.add({**values, "tags": ["seed"]}, account)
     return store
 
 
@@ -132,24 +161,26 @@ class FrontDoor:
                     else str(retry_after)
                 )
                 return Problem(c.RATE_LIMITED, headers={"retry-after": value})
-        if self._authenticated(headers.get("authorization")):
+        caller = self._caller(headers.get("authorization"))
+        if caller is not None:
+            scope.setdefault("state", {})["caller"] = caller
             return None
         challenge = {} if self.broken("PD-AUTH-3") else {"www-authenticate": c.REALM}
         return Problem(c.UNAUTHENTICATED, headers=challenge)
 
-    def _authenticated(self, header: str | None) -> bool:
+    def _caller(self, header: str | None) -> Caller | None:
         if header is None:
-            return self.broken("PD-AUTH-1")
+            return ANYONE if self.broken("PD-AUTH-1") else None
         scheme, _, token = header.strip().partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token or any(ch.isspace() for ch in token):
-            return False
-        if self.broken("PD-AUTH-2"):
-            return True
-        # Header values are latin-1 text; compare bytes, in constant time.
-        return hmac.compare_digest(
-            token.encode("utf-8", "surrogateescape"), c.API_KEY.encode("ascii")
-        )
+            return None
+        sent = token.encode("utf-8", "surrogateescape")
+        for key, caller in CALLERS.items():
+            # Header values are latin-1 text; compare bytes, in constant time.
+            if hmac.compare_digest(sent, key.encode("ascii")):
+                return caller
+        return ANYONE if self.broken("PD-AUTH-2") else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request through the rate limit, authentication and the app."""
@@ -194,11 +225,29 @@ class _Api:
         self.switches = renderer.switches
         self.broken = renderer.switches.broken
 
+    def _caller(self, request: Request) -> Caller:
+        caller: Caller = request.scope.get("state", {}).get("caller", ANYONE)
+        return caller
+
+    def _may_write(self, request: Request) -> None:
+        """A read-only credential changes nothing: 403, whatever else the request
+        holds (before any lookup or validation)."""
+        if not self._caller(request).can_write and not self.broken("PD-ROLE-1"):
+            raise Problem(c.READ_ONLY)
+
     def _find(self, request: Request) -> dict[str, Any]:
         raw = str(request.path_params["projectId"])
         if not _UUID.fullmatch(raw):
             raise Problem(c.NOT_FOUND)  # an id that names nothing is not found
         project = self.store.projects.get(raw.lower())
+        account = self._caller(request).account
+        if project is not None and self.store.owners[project["id"]] != account:
+            # Another account's project does not exist for this caller: the same
+            # 404 as an id nobody has (or, under the faults, it is served, or 403).
+            if self.broken("PD-TENANT-1:exists"):
+                raise Problem(c.FORBIDDEN)
+            if not self.broken("PD-TENANT-1"):
+                project = None
         if project is None and self.broken("PD-HDR-1:framework-default"):
             # The framework's own 404 instead of the app's problem (a lookup that
             # raises the router's exception): Starlette's plain text.
@@ -219,11 +268,13 @@ class _Api:
             elif not self.broken("PD-VAL-3"):
                 raise Problem(c.BAD_QUERY)
         with self.store.lock:
-            data = list(self.store.projects.values())[:limit]
+            data = self.store.of(self._caller(request).account)[:limit]
         return self.render.ok({"data": data, "next": None})
 
     async def create_project(self, request: Request) -> Response:
-        """createProject: 415, 400, 422 or 409 in that order, else 201 and Location."""
+        """createProject: 403 (read-only), 415, 400, 422 or 409 in that order, else
+        201 and Location."""
+        self._may_write(request)
         content_type = request.headers.get("content-type")
         if not is_json_media_type(content_type) and not self.broken("PD-REQ-2"):
             raise Problem(c.UNSUPPORTED_MEDIA_TYPE)
@@ -235,12 +286,13 @@ class _Api:
         if "name" not in body:  # only under PD-VAL-1
             body = {**body, "name": f"untitled-{uuid.uuid4().hex[:8]}"}
         values = project_values(body)
+        account = self._caller(request).account
         with self.store.lock:
-            if self.store.name_taken(values["name"]) and not self.broken(
+            if self.store.name_taken(values["name"], account) and not self.broken(
                 "PD-CONFLICT-1"
             ):
                 raise Problem(c.NAME_TAKEN)
-            project = self.store.add(values)
+            project = self.store.add(values, account)
         headers = {}
         if not self.broken("PD-HEADER-LOCATION"):
             headers["location"] = f"/projects/{project['id']}"
@@ -253,10 +305,12 @@ class _Api:
         return self.render.ok(project)
 
     async def delete_project(self, request: Request) -> Response:
-        """deleteProject: 204 without a body, or 404."""
+        """deleteProject: 204 without a body, 403 (read-only) or 404."""
+        self._may_write(request)
         with self.store.lock:
             project = self._find(request)
             del self.store.projects[project["id"]]
+            del self.store.owners[project["id"]]
         return self.render.no_content()
 
     async def on_problem(self, request: Request, exc: Exception) -> Response:
@@ -333,7 +387,11 @@ def create_app(
         exception_handlers=handlers,
     )
     app.router.redirect_slashes = False  # `/projects/` is an unknown route, not a 307
-    app.state.fixtures = {"api_key": c.API_KEY}
+    app.state.fixtures = {
+        "api_key": c.API_KEY,
+        "other_api_key": c.OTHER_API_KEY,
+        "read_only_api_key": c.READ_ONLY_API_KEY,
+    }
     app.state.base_path = ""
     app.state.switches = switches
     app.state.store = api.store  # for white-box tests

@@ -51,9 +51,11 @@ def parse_object(raw: bytes, switches: Switches) -> dict[str, Any]:
             raw.decode("utf-8"), parse_constant=_refuse_constant, parse_int=_integer
         )
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        raise Problem(c.MALFORMED) from None
-    if isinstance(value, list) and switches.broken("PD-REQ-1"):
-        return {}
+        # Under the fault, malformed syntax gets the 422 of a body that parsed (as
+        # FastAPI's default does); RFC 9110 section 15.5.1 makes it a 400.
+        raise Problem(
+            c.UNPARSED_AS_INVALID if switches.broken("PD-REQ-1") else c.MALFORMED
+        ) from None
     if not isinstance(value, dict):
         raise Problem(c.NOT_AN_OBJECT)
     return value

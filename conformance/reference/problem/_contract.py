@@ -30,9 +30,12 @@ FAULTS: Final = frozenset(
         "PD-VAL-1",  # a body without `name` is created, named "untitled"
         "PD-VAL-1:unnamed-field",  # 422 items point at `#/body`, naming no field
         "PD-VAL-3",  # an out-of-range or non-integer `limit` is ignored (200)
-        "PD-REQ-1",  # a JSON array body is read as `{}`
+        "PD-REQ-1",  # a body that is not valid JSON answers 422, not 400
         "PD-REQ-2",  # a non-JSON Content-Type is ignored
         "PD-RES-1",  # an unknown well-formed project id answers 403
+        "PD-TENANT-1",  # another account's project is served (read, deleted) as its own
+        "PD-TENANT-1:exists",  # another account's project answers 403, unknown ids 404
+        "PD-ROLE-1",  # the read-only key may create and delete
         "PD-5XX-1",  # a name longer than 1000 characters crashes
         "PD-5XX-1:control",  # a control character in any body string crashes
         "PD-LEAK-1",  # 404 details carry a Python traceback
@@ -60,7 +63,15 @@ TOLERANCES: Final = frozenset(
 """Variations RFC 9457 allows: a server showing them stays conformant."""
 
 API_KEY: Final = "ref-projects-7Qm2xV9cR4tLw8ZsK3bN6yHd"
-"""The one valid bearer token (the ``api_key`` fixture)."""
+"""The main account's bearer token (the ``api_key`` fixture)."""
+OTHER_API_KEY: Final = "ref-projects-oth-4Tn8Wq2Lx6Rb9Jd3Mv7Kc5Zf"
+"""Another account's token (``other_api_key``): it sees none of the main account's
+projects, and has one of its own."""
+READ_ONLY_API_KEY: Final = "ref-projects-ro-8Hs3Nd6Qw2Pz5Lk9Xc4Vb7Mj"
+"""A read-only token of the main account (``read_only_api_key``): 403 on writes."""
+MAIN_ACCOUNT: Final = "main"
+OTHER_ACCOUNT: Final = "other"
+OTHER_SEED: Final = ("Cassini", 1, "team")
 
 REALM: Final = 'Bearer realm="projects"'
 TYPE_BASE: Final = "https://projects.example/problems/"
@@ -113,6 +124,10 @@ class Kind(NamedTuple):
 
 MALFORMED = Kind(400, "malformed-body", "Malformed body", "The body is not valid JSON.")
 NOT_AN_OBJECT = MALFORMED._replace(detail="The body must be a JSON object.")
+UNPARSED_AS_INVALID = Kind(
+    422, "invalid-project", "Invalid project", "The body could not be read."
+)
+"""PD-REQ-1's answer to malformed syntax: a 422 without field errors."""
 BAD_QUERY = Kind(
     400, "bad-query", "Bad query parameter", "limit must be an integer from 1 to 100."
 )
@@ -124,6 +139,9 @@ UNAUTHENTICATED = Kind(
     "A valid bearer token is required.",
 )
 FORBIDDEN = Kind(403, "forbidden", "Forbidden", "You may not access this project.")
+READ_ONLY = Kind(
+    403, "read-only", "Read-only credential", "This credential may not change anything."
+)
 NOT_FOUND = Kind(404, "not-found", "Not found", "No project with that id exists.")
 NO_ROUTE = NOT_FOUND._replace(detail="No resource lives at this path.")
 METHOD_NOT_ALLOWED = Kind(

@@ -57,8 +57,9 @@ class Server:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.fx['api_key']}"}
 
-    def get(self, path: str) -> httpx.Response:
-        r: httpx.Response = self.client.get(path, headers=self.auth)
+    def get(self, path: str, key: str = "api_key") -> httpx.Response:
+        auth = {"Authorization": f"Bearer {self.fx[key]}"}
+        r: httpx.Response = self.client.get(path, headers=auth)
         return r
 
     def delete(self, path: str) -> httpx.Response:
@@ -232,9 +233,9 @@ def test_the_document_declares_security_operations_and_parameters() -> None:
     statuses = {op["operationId"]: set(op["responses"]) for _, _, op in operations()}
     assert statuses == {
         "listProjects": {"200", "400", "401", "429"},
-        "createProject": {"201", "400", "401", "409", "415", "422", "429"},
+        "createProject": {"201", "400", "401", "403", "409", "415", "422", "429"},
         "getProject": {"200", "401", "404", "429"},
-        "deleteProject": {"204", "401", "404", "429"},
+        "deleteProject": {"204", "401", "403", "404", "429"},
     }
     (param,) = DOC["paths"]["/projects/{projectId}"]["parameters"]
     param = resolve(param)
@@ -288,7 +289,7 @@ def test_every_response_declares_request_id_and_errors_are_problems() -> None:
                 expected = "ValidationProblem" if status == "422" else "Problem"
                 assert ref == f"#/components/schemas/{expected}"
             seen += 1
-    assert seen == 4 + 7 + 4 + 4
+    assert seen == 4 + 8 + 4 + 5
     problem = DOC["components"]["schemas"]["Problem"]["properties"]
     assert set(problem) == {"type", "title", "status", "detail", "instance"}
     items = DOC["components"]["schemas"]["ValidationProblem"]["allOf"][1]
@@ -350,6 +351,7 @@ def test_switch_sets_are_exactly_the_named_ones() -> None:
         "PD-VAL-1",
         "PD-VAL-3",
         *("PD-RES-1", "PD-5XX-1", "PD-5XX-1:control", "PD-LEAK-1", "PD-CONFLICT-1"),
+        *("PD-TENANT-1", "PD-TENANT-1:exists", "PD-ROLE-1"),
         *("PD-RATE-1", "PD-RATE-1:retry-after", "PD-RATE-2"),
     } == FAULTS
     assert {
@@ -362,11 +364,13 @@ def test_switch_sets_are_exactly_the_named_ones() -> None:
 def test_the_app_is_starlette_with_fixtures_and_an_empty_base_path() -> None:
     a, b = create_app(), create_app()
     assert isinstance(a, Starlette)
-    assert a.state.fixtures == {"api_key": a.state.fixtures["api_key"]}
-    key = a.state.fixtures["api_key"]
-    assert isinstance(key, str)
-    assert len(key) >= 20
-    assert key == b.state.fixtures["api_key"]  # fixed, not per instance
+    assert set(a.state.fixtures) == {"api_key", "other_api_key", "read_only_api_key"}
+    keys = set(a.state.fixtures.values())
+    assert len(keys) == 3  # three accounts' keys, all different
+    for key in keys:
+        assert isinstance(key, str)
+        assert len(key) >= 20
+    assert a.state.fixtures == b.state.fixtures  # fixed, not per instance
     assert a.state.base_path == ""
 
 
@@ -922,6 +926,17 @@ def _location_names_project(s: Server) -> bool:
     return bool(r.headers.get("Location") == f"/projects/{r.json()['id']}")
 
 
+def _foreign_read(s: Server) -> int:
+    """Another account reading one of the main account's projects."""
+    return s.get(f"/projects/{s.first_id()}", key="other_api_key").status_code
+
+
+def _read_only_write(s: Server) -> int:
+    auth = {"Authorization": f"Bearer {s.fx['read_only_api_key']}"}
+    r = s.client.post(PROJECTS, headers=auth, json={"name": "not-mine-to-make"})
+    return r.status_code
+
+
 def _two_ids_differ(s: Server) -> bool:
     a, b = request_id(s.get(PROJECTS)), request_id(s.get(PROJECTS))
     assert a is not None
@@ -983,13 +998,16 @@ PROBES: dict[str, tuple[Probe, Any, Any]] = {
         ["#/name", "#/visibility"],
         ["#/body", "#/body"],
     ),
-    "PD-REQ-1": (lambda m: m().post_raw(b"[]").status_code, 400, 422),
+    "PD-REQ-1": (lambda m: m().post_raw(b"{").status_code, 400, 422),
     "PD-REQ-2": (
         lambda m: m().post_raw(b'{"name": "plain"}', "text/plain").status_code,
         415,
         201,
     ),
     "PD-RES-1": (lambda m: m().get(f"/projects/{unknown_id()}").status_code, 404, 403),
+    "PD-TENANT-1": (lambda m: _foreign_read(m()), 404, 200),
+    "PD-TENANT-1:exists": (lambda m: _foreign_read(m()), 404, 403),
+    "PD-ROLE-1": (lambda m: _read_only_write(m()), 403, 201),
     "PD-5XX-1": (lambda m: m().create({"name": "n" * 1001}).status_code, 422, 500),
     "PD-5XX-1:control": (
         lambda m: m().create({"name": "bell\x07"}).status_code,
@@ -1003,9 +1021,13 @@ PROBES: dict[str, tuple[Probe, Any, Any]] = {
     "PD-RATE-2": (lambda m: _after_waiting(m(rate_limit=5.0)), 200, 429),
 }
 ALSO_CHANGES = {
+    # Another account's project is not found, as an id nobody has: the unknown-id
+    # fault answers both with 403.
+    "PD-RES-1": {"PD-HDR-1:framework-default", "PD-TENANT-1", "PD-TENANT-1:exists"},
+    "PD-TENANT-1": {"PD-TENANT-1:exists"},
+    "PD-TENANT-1:exists": {"PD-TENANT-1"},
     "PD-RATE-1": {"PD-RATE-1:retry-after", "PD-RATE-2"},
     "PD-BODY-3": {"PD-VAL-1:unnamed-field"},
-    "PD-RES-1": {"PD-HDR-1:framework-default"},
     "PD-VAL-1:unnamed-field": {"PD-BODY-3"},
 }
 """Probes a fault changes besides its own: with no limit, nothing to bend; the two
@@ -1172,12 +1194,12 @@ def test_pd_val_1_unnamed_field_points_at_the_body() -> None:
     assert r.json()["status"] == 422
 
 
-def test_pd_req_1_reads_an_array_as_an_empty_object() -> None:
+def test_pd_req_1_answers_malformed_json_with_422() -> None:
     s = make(faults=("PD-REQ-1",))
-    for content in (b"[]", b'[{"name": "x"}]', b"[1, 2]"):
-        r = s.post_raw(content)
-        assert pointers(r) == ["#/name"]
-    for content in (b'"x"', b"1", b"null", b"{"):
+    for content in (b"{", b'{"name": "x",}', b"\xff", b"NaN"):
+        expect_problem(s.post_raw(content), 422, "invalid-project")
+    for content in (b'"x"', b"1", b"null", b"[]"):
+        # Well-formed JSON that is no object: still the conforming 400.
         expect_problem(s.post_raw(content), 400, "malformed-body")
 
 
