@@ -9,7 +9,6 @@ contract, nor turn into a clause that passes because its check could not run.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 import jsonschema
 
 from conformance.checks import REGISTRY
+from conformance.document import checked, invalid, without_value
 from conformance.exceptions import ConfigError, ProfileError
 from conformance.loading import load_data
 from conformance.profile import (
@@ -27,9 +27,8 @@ from conformance.profile import (
     Profile,
     load_profile_at,
     meta_schema,
-    schemas_root,
 )
-from conformance.refs import Local, pointer_tokens
+from conformance.refs import pointer_tokens
 from strategies import FAMILIES
 
 # Parameters that name a body member of the profile's error shapes.
@@ -150,13 +149,10 @@ def _schema_files(directory: Path) -> Iterator[Problem]:
             jsonschema.Draft202012Validator.check_schema(contents)
         except jsonschema.SchemaError as exc:
             where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
-            yield Problem(
-                path, where, f"not a valid JSON Schema: {_without_value(exc)}"
-            )
+            yield Problem(path, where, f"not a valid JSON Schema: {without_value(exc)}")
 
 
 def _openapi(document: Any, path: Path) -> list[Problem]:
-    from conformance.document import checked
     from conformance.refs import Origin
 
     try:
@@ -167,93 +163,8 @@ def _openapi(document: Any, path: Path) -> list[Problem]:
 
 
 def openapi_problems(document: Any, path: Path) -> list[Problem]:
-    """Why ``document`` (self-contained: ``refs.bundle`` made it so) is not a valid
-    OpenAPI document: no problem, or its first.
-
-    The OpenAPI Initiative's own schema of the version (``schemas/meta/oas/``), by
-    ``jsonschema_rs`` offline (a 20 MB document in well under a second; the
-    validator reaches nothing outside the document), then what the suite relies on
-    that a schema cannot say: every path template variable declared, operation ids
-    unique.
-    """
-    version = str(document.get("openapi", "")) if isinstance(document, dict) else ""
-    try:
-        validator = _oas_validator(version[:3])
-    except KeyError:
-        return [Problem(path, "openapi", f"unsupported OpenAPI version {version!r}")]
-    error = next(iter(validator.iter_errors(document)), None)
-    if error is not None:
-        where = "/".join(str(p) for p in error.instance_path) or "(top)"
-        message = _without_value(error)
-        return [Problem(path, where, f"not a valid OpenAPI document: {message}")]
-    return list(_semantics(document, path))[:1]
-
-
-@cache
-def _oas_validator(version: str) -> Any:
-    import jsonschema_rs
-
-    name = {"3.0": "openapi-3.0.json", "3.1": "openapi-3.1.json"}[version]
-    schema = load_data(schemas_root() / "meta" / "oas" / name, json_only=True)
-    return jsonschema_rs.validator_for(schema, offline=True)
-
-
-def _semantics(document: Mapping[str, Any], path: Path) -> Iterator[Problem]:
-    seen: dict[str, str] = {}
-    local = Local(document)
-    for template, item in (document.get("paths") or {}).items():
-        item = local.deref(item)
-        if not isinstance(item, Mapping):
-            continue
-        shared = _path_names(local, item.get("parameters"))
-        for method in ("get", "put", "post", "delete", "options", "head", "patch"):
-            operation = item.get(method)
-            if not isinstance(operation, Mapping):
-                continue
-            at = f"paths/{template}/{method}"
-            names = shared | _path_names(local, operation.get("parameters"))
-            for variable in re.findall(r"\{([^}/]+)\}", template):
-                if variable not in names:
-                    yield Problem(
-                        path,
-                        at,
-                        "not a valid OpenAPI document: path template variable "
-                        f"{variable!r} is not declared as a path parameter",
-                    )
-            op_id = operation.get("operationId")
-            if isinstance(op_id, str):
-                if op_id in seen:
-                    yield Problem(
-                        path,
-                        at,
-                        f"not a valid OpenAPI document: operationId {op_id!r} is "
-                        f"also {seen[op_id]}'s",
-                    )
-                seen.setdefault(op_id, at)
-
-
-def _path_names(local: Local, parameters: Any) -> set[str]:
-    names = set()
-    for parameter in parameters if isinstance(parameters, list) else []:
-        parameter = local.deref(parameter)
-        if isinstance(parameter, Mapping) and parameter.get("in") == "path":
-            names.add(str(parameter.get("name")))
-    return names
-
-
-def _without_value(exc: Any) -> str:
-    """The validator's message without the value it judged: a document's value can
-    be anything (a file's content, a secret), and the message only needs its kind."""
-    message = str(getattr(exc, "message", exc)).splitlines()[0]
-    instance = getattr(exc, "instance", None)
-    if isinstance(instance, dict | list | str) and len(repr(instance)) > 2:
-        kind = {dict: "an object", list: "an array", str: "a string"}[type(instance)]
-        compact = json.dumps(instance, default=str, separators=(",", ":"))
-        for shown in (repr(instance), json.dumps(instance, default=str), compact):
-            message = message.replace(shown, f"<{kind}>")
-    if len(message) > 300:
-        message = message[:300] + "…"
-    return message
+    """Why ``document`` is not a valid OpenAPI document: no problem, or its first."""
+    return [Problem(path, where, message) for where, message in invalid(document)]
 
 
 def _profile_error(path: Path) -> Callable[[str], ProfileError]:
