@@ -1,9 +1,10 @@
 """Benchmark: a zero-config run on each framework app of the tests: requests, time.
 
-Each app of ``tests/frameworks`` (Connexion, FastAPI, FastAPI with fastapi-problem, the
-careful Starlette RFC 9457 API, and Prism where it is installed) is served on
-127.0.0.1 and checked with ``conformance run --openapi … --convention rfc9457`` and its
-credentials (another account's and a read-only one included), the rate limit off.
+Each app of ``tests/apps/frameworks`` (Connexion, FastAPI, FastAPI with
+fastapi-problem, the careful Starlette RFC 9457 API, and Prism where it is installed) is
+served on 127.0.0.1 and checked with ``conformance run --openapi … --convention
+rfc9457`` and its credentials (another account's and a read-only one included), the rate
+limit off.
 Prints, per app, the exit status, the clauses by outcome, the requests and the wall
 time (median of ``--repeat`` runs). Loopback only; every run is bounded by the suite's
 own budgets.
@@ -29,17 +30,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from frameworks._model import Tokens  # noqa: E402
-from frameworks._serve import find_prism, run_prism, serve_app  # noqa: E402
-
-from conformance.cli import main as conformance_main  # noqa: E402
+from apps.frameworks._model import Tokens  # noqa: E402
+from apps.frameworks._serve import find_prism, run_prism, serve_app  # noqa: E402
+from errcontract.cli import main as conformance_main  # noqa: E402
 
 DOCUMENTS = {
-    "rfc9457": ROOT / "tests/frameworks/orgs_rfc9457/openapi.yaml",
-    "connexion": ROOT / "tests/frameworks/connexion_app/openapi.yaml",
+    "rfc9457": ROOT / "tests/apps/frameworks/orgs_rfc9457/openapi.yaml",
+    "connexion": ROOT / "tests/apps/frameworks/connexion_app/openapi.yaml",
     "fastapi": None,  # the framework's own /openapi.json
     "fastapi_problem": None,
-    "prism": ROOT / "tests/frameworks/connexion_app/openapi.yaml",
+    "prism": ROOT / "tests/apps/frameworks/connexion_app/openapi.yaml",
 }
 
 

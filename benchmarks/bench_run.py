@@ -29,10 +29,10 @@ from typing import Any
 
 import httpx
 
-from conformance.cli import main as conformance_main
-from conformance.embedded import create_reference_app
-from conformance.profile import load_profile
-from conformance.reference._serve import serve
+from errcontract.cli import main as conformance_main
+from errcontract.embedded import create_reference_app
+from errcontract.profile import load_profile
+from errcontract.reference._serve import serve
 
 BARE_REQUESTS = 500
 BARE_TIME_LIMIT_S = 60.0

@@ -34,7 +34,7 @@ from typing import Any
 
 from _generated_api import API, create_app, write_profile
 
-from conformance.reference._serve import serve
+from errcontract.reference._serve import serve
 
 MAX_SIZE = 2000
 MAX_REPEAT = 10

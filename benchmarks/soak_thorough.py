@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from conformance.reference import cardclan, cardda
+from errcontract.reference import cardclan, cardda
 
 RUN_TIMEOUT_S = 600.0
 
@@ -38,7 +38,7 @@ def one_run(seed: str, switches: list[str], rate_limit: str) -> dict[str, object
         args = [
             sys.executable,
             "-m",
-            "conformance.cli",
+            "errcontract.cli",
             "run",
             "--api",
             "all",

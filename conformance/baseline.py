@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from conformance.exceptions import ConfigError
-from conformance.loading import load_data
-from conformance.results import ClauseResult
+from errcontract.exceptions import ConfigError
+from errcontract.loading import load_data
+from errcontract.results import ClauseResult
 
 KINDS = ("documented", "reading")
 

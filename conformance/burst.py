@@ -9,13 +9,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from conformance.checks import REGISTRY
-from conformance.checks.rate import Burst, retry_after_seconds
-from conformance.exceptions import Violation
-from conformance.exchange import Exchange
-from conformance.profile import Clause
-from conformance.session import ApiSession
-from conformance.tally import ClauseTally
+from errcontract.checks import REGISTRY
+from errcontract.checks.rate import Burst, retry_after_seconds
+from errcontract.exceptions import Violation
+from errcontract.exchange import Exchange
+from errcontract.profile import Clause
+from errcontract.session import ApiSession
+from errcontract.tally import ClauseTally
 
 MAX_RECOVERY_WAIT_S = 30.0
 BURST_TIME_S = 10.0

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from conformance import __version__
-from conformance.options import BY_DEST, add_cli_options, describe
+from errcontract import __version__
+from errcontract.options import BY_DEST, add_cli_options, describe
 
 EXIT_OK, EXIT_BROKEN, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
@@ -133,24 +133,24 @@ class _Inject:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
-        from conformance.plugin import run_key
+        from errcontract.plugin import run_key
 
         config.stash[run_key] = self.run
 
 
 def _plugin_args() -> list[str]:
     registered = any(
-        ep.value == "conformance.plugin"
+        ep.value == "errcontract.plugin"
         for ep in metadata.entry_points(group="pytest11")
     )
-    return [] if registered else ["-p", "conformance.plugin"]
+    return [] if registered else ["-p", "errcontract.plugin"]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from conformance.exceptions import ClientError, ConfigError
-    from conformance.options import collect, from_namespace
-    from conformance.run import Run
-    from conformance.settings import resolve
+    from errcontract.exceptions import ClientError, ConfigError
+    from errcontract.options import collect, from_namespace
+    from errcontract.run import Run
+    from errcontract.settings import resolve
 
     try:
         run = Run(resolve(collect(from_namespace(args))))
@@ -181,7 +181,7 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_INTERNAL
     pytest_args = [
         "--pyargs",
-        "conformance.suite",
+        "errcontract.suite",
         "-p",
         "no:cacheprovider",
         "-p",
@@ -221,7 +221,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _rate_arg(raw: str | None) -> float | None:
     """``--rate-limit`` of ``serve``: a number, or none/off/absent."""
-    from conformance.options import parse_number
+    from errcontract.options import parse_number
 
     if raw is None or raw.lower() in {"none", "off"}:
         return None
@@ -231,9 +231,9 @@ def _rate_arg(raw: str | None) -> float | None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from conformance.embedded import create_reference_app
-    from conformance.exceptions import ConfigError, ProfileError
-    from conformance.profile import load_profile
+    from errcontract.embedded import create_reference_app
+    from errcontract.exceptions import ConfigError, ProfileError
+    from errcontract.profile import load_profile
 
     try:
         profile = load_profile(args.api)
@@ -258,13 +258,13 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _baseline(args: argparse.Namespace) -> int:
-    from conformance.baseline import (
+    from errcontract.baseline import (
         baseline_from_results,
         parse_date,
         read_results,
         write_baseline,
     )
-    from conformance.exceptions import ConfigError
+    from errcontract.exceptions import ConfigError
 
     try:
         if args.expires:
@@ -286,8 +286,8 @@ def _baseline(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from conformance.baseline import diff_results, read_results, summarize
-    from conformance.exceptions import ConfigError
+    from errcontract.baseline import diff_results, read_results, summarize
+    from errcontract.exceptions import ConfigError
 
     try:
         old, new = read_results(Path(args.old)), read_results(Path(args.new))
@@ -301,8 +301,8 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _check_profile(args: argparse.Namespace) -> int:
-    from conformance.lint import check_profile
-    from conformance.profile import profiles_in
+    from errcontract.lint import check_profile
+    from errcontract.profile import profiles_in
 
     bad = 0
     for raw in args.directories:
@@ -329,9 +329,9 @@ def _check_profile(args: argparse.Namespace) -> int:
 def _init(args: argparse.Namespace) -> int:
     import shutil
 
-    from conformance import zeroconfig
-    from conformance.exceptions import ConfigError
-    from conformance.options import collect, from_namespace
+    from errcontract import zeroconfig
+    from errcontract.exceptions import ConfigError
+    from errcontract.options import collect, from_namespace
 
     target = Path(args.directory)
     try:

@@ -20,14 +20,14 @@ from urllib.parse import urlencode
 
 import httpx
 
-from conformance.credentials import CredentialRenderer, Placement
-from conformance.exceptions import BudgetExhausted
-from conformance.exchange import Exchange, Received, SentRequest
-from conformance.pacing import Pacer, bucket_of
-from conformance.probe import Probe
-from conformance.redact import Redactor, curl_line
-from conformance.retries import RetryLimits, RetryPolicy
-from conformance.wire import WATCHDOG_GRACE_S, Wire
+from errcontract.credentials import CredentialRenderer, Placement
+from errcontract.exceptions import BudgetExhausted
+from errcontract.exchange import Exchange, Received, SentRequest
+from errcontract.pacing import Pacer, bucket_of
+from errcontract.probe import Probe
+from errcontract.redact import Redactor, curl_line
+from errcontract.retries import RetryLimits, RetryPolicy
+from errcontract.wire import WATCHDOG_GRACE_S, Wire
 
 # After this many requests in a row got no answer, the target is treated as silent:
 # each clause then spends one request finding out, not one per example.

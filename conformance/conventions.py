@@ -14,9 +14,9 @@ from typing import Any
 
 import jsonschema
 
-from conformance.exceptions import ConfigError
-from conformance.loading import load_data
-from conformance.profile import meta_schema, schemas_root
+from errcontract.exceptions import ConfigError
+from errcontract.loading import load_data
+from errcontract.profile import meta_schema, schemas_root
 
 
 @dataclass(frozen=True)

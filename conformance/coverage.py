@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
-from conformance.example import Budget, ClauseSender
-from conformance.exceptions import BadArgument, NothingToProbe, Violation
-from conformance.tally import CoverageRecord, Outcome, Sent
-from strategies import Family, Scenario
+from errcontract.example import Budget, ClauseSender
+from errcontract.exceptions import BadArgument, NothingToProbe, Violation
+from errcontract.strategies import Family, Scenario
+from errcontract.tally import CoverageRecord, Outcome, Sent
 
 REQUESTS_PER_CASE = 4
 """The coverage budget of a clause: this many requests per (operation, kind)."""

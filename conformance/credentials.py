@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from conformance.probe import Credential
-from conformance.redact import ENV_PREFIX
+from errcontract.probe import Credential
+from errcontract.redact import ENV_PREFIX
 
 
 def render(template: str, token: str) -> str:

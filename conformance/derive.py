@@ -30,20 +30,20 @@ from typing import Any
 import jsonschema
 import yaml
 
-from conformance import error_shapes, resources
-from conformance.conventions import Convention
-from conformance.document import (
+from errcontract import error_shapes, resources
+from errcontract.conventions import Convention
+from errcontract.document import (
     NoExample,
     deref,
     example_of,
     keeps,
     with_unique,
 )
-from conformance.exceptions import ConfigError
-from conformance.loading import load_data
-from conformance.profile import meta_schema
-from conformance.refs import Local
-from conformance.surface import json_media, parse_operations
+from errcontract.exceptions import ConfigError
+from errcontract.loading import load_data
+from errcontract.profile import meta_schema
+from errcontract.refs import Local
+from errcontract.surface import json_media, parse_operations
 
 REQUEST_ID = re.compile(r"^(x-)?(request|correlation|trace)[-_]?id$", re.IGNORECASE)
 """Response headers taken for a request id when the document declares one."""

@@ -17,12 +17,12 @@ from typing import Any
 
 import jsonschema
 
-from conformance.exceptions import ConfigError
-from conformance.fetch import FetchPolicy, fetch
-from conformance.loading import load_data, load_text
-from conformance.profile import schemas_root
-from conformance.refs import Local, Origin, bundle
-from conformance.surface import UNIQUE_DIGITS
+from errcontract.exceptions import ConfigError
+from errcontract.fetch import FetchPolicy, fetch
+from errcontract.loading import load_data, load_text
+from errcontract.profile import schemas_root
+from errcontract.refs import Local, Origin, bundle
+from errcontract.surface import UNIQUE_DIGITS
 
 SUPPORTED = ("3.0", "3.1")
 """OpenAPI versions the suite reads (Schemathesis' and the validator's common

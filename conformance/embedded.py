@@ -10,10 +10,10 @@ from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
-from conformance.exceptions import ConfigError
-from conformance.profile import Profile
-from conformance.reference._serve import serve
-from conformance.settings import Settings, Target
+from errcontract.exceptions import ConfigError
+from errcontract.profile import Profile
+from errcontract.reference._serve import serve
+from errcontract.settings import Settings, Target
 
 
 def reference_module(profile: Profile) -> ModuleType:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.refs import Local
+from errcontract.refs import Local
 
 NAME_MEMBERS = ("pointer", "loc", "field", "name", "param", "parameter", "path")
 """Members an item of a field-error list names its field in, as documents use them."""

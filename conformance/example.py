@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from conformance.checks import REGISTRY
-from conformance.exchange import Exchange
-from conformance.probe import Probe
-from conformance.profile import Clause
-from conformance.session import ApiSession
-from conformance.tally import ClauseTally
+from errcontract.checks import REGISTRY
+from errcontract.exchange import Exchange
+from errcontract.probe import Probe
+from errcontract.profile import Clause
+from errcontract.session import ApiSession
+from errcontract.tally import ClauseTally
 
 
 @dataclass

@@ -32,8 +32,8 @@ import httpx
 from hypothesis.errors import InvalidArgument
 
 if TYPE_CHECKING:
-    from conformance.exchange import Exchange
-    from conformance.results import ClauseResult
+    from errcontract.exchange import Exchange
+    from errcontract.results import ClauseResult
 
 
 class ConformanceError(Exception):

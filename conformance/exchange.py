@@ -13,8 +13,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from conformance.probe import Probe
-from conformance.redact import Redactor
+from errcontract.probe import Probe
+from errcontract.redact import Redactor
 
 _NOT_JSON = object()
 

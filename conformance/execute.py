@@ -18,17 +18,17 @@ from collections.abc import Callable, Sequence
 from hypothesis import HealthCheck, Phase, Verbosity, given, reject, seed, settings
 from hypothesis.errors import HypothesisException
 
-from conformance.burst import run_burst_clause
-from conformance.coverage import run_coverage
-from conformance.example import Budget, ClauseSender
-from conformance.exceptions import BudgetExhausted, Violation
-from conformance.probe import Probe
-from conformance.profile import Clause
-from conformance.redact import ENV_PREFIX
-from conformance.results import ClauseResult
-from conformance.session import ApiSession
-from conformance.tally import ClauseTally, CoverageRecord
-from strategies import FAMILIES, NothingToProbe
+from errcontract.burst import run_burst_clause
+from errcontract.coverage import run_coverage
+from errcontract.example import Budget, ClauseSender
+from errcontract.exceptions import BudgetExhausted, Violation
+from errcontract.probe import Probe
+from errcontract.profile import Clause
+from errcontract.redact import ENV_PREFIX
+from errcontract.results import ClauseResult
+from errcontract.session import ApiSession
+from errcontract.strategies import FAMILIES, NothingToProbe
+from errcontract.tally import ClauseTally, CoverageRecord
 
 DEFAULT_EXAMPLES = {"ci": 8, "thorough": 60}
 

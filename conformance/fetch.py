@@ -14,10 +14,10 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from conformance.exceptions import ConfigError
-from conformance.loading import MAX_DOCUMENT_BYTES
-from conformance.redact import Redactor, shown_url
-from conformance.wire import Wire
+from errcontract.exceptions import ConfigError
+from errcontract.loading import MAX_DOCUMENT_BYTES
+from errcontract.redact import Redactor, shown_url
+from errcontract.wire import Wire
 
 MAX_REDIRECTS = 5
 ACCEPT = "application/yaml, application/json;q=0.9, text/plain;q=0.5, */*;q=0.1"

@@ -18,18 +18,18 @@ from typing import Any
 
 import jsonschema
 
-from conformance.checks import REGISTRY
-from conformance.document import checked, invalid, without_value
-from conformance.exceptions import ConfigError, ProfileError
-from conformance.loading import load_data
-from conformance.profile import (
+from errcontract.checks import REGISTRY
+from errcontract.document import checked, invalid, without_value
+from errcontract.exceptions import ConfigError, ProfileError
+from errcontract.loading import load_data
+from errcontract.profile import (
     Clause,
     Profile,
     load_profile_at,
     meta_schema,
 )
-from conformance.refs import pointer_tokens
-from strategies import FAMILIES
+from errcontract.refs import pointer_tokens
+from errcontract.strategies import FAMILIES
 
 # Parameters that name a body member of the profile's error shapes.
 _FIELD_PARAMS = {"field", "body_field"}
@@ -153,7 +153,7 @@ def _schema_files(directory: Path) -> Iterator[Problem]:
 
 
 def _openapi(document: Any, path: Path) -> list[Problem]:
-    from conformance.refs import Origin
+    from errcontract.refs import Origin
 
     try:
         bundled = checked(document, Origin.of_file(path), "the profile")

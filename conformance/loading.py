@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from conformance.exceptions import ConfigError
+from errcontract.exceptions import ConfigError
 
 MAX_DOCUMENT_BYTES = 20 << 20
 """Default size cap of one document or file (``--max-document-bytes``)."""

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from conformance.redact import ENV_PREFIX
+from errcontract.redact import ENV_PREFIX
 
 Kind = Literal["text", "bool", "list"]
 Value = str | bool | tuple[str, ...] | None
@@ -249,7 +249,7 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 def parse_bool(raw: str, source: str, name: str) -> bool:
     """A yes/no value from the environment or an ini file."""
-    from conformance.exceptions import ConfigError
+    from errcontract.exceptions import ConfigError
 
     value = raw.strip().lower()
     if value in _TRUE:
@@ -323,7 +323,7 @@ def parse_number(
 ) -> float:
     """A number setting: finite, not negative (nor zero unless allowed), whole
     where it must be; ``nan``, ``inf`` and ``-1`` are one-sentence errors."""
-    from conformance.exceptions import ConfigError
+    from errcontract.exceptions import ConfigError
 
     if raw is None or raw == "":
         return default
@@ -359,7 +359,7 @@ def collect(
     ``ini`` maps dest to (value, where); ``flag_names`` says how a flag is spelt at
     this front door (the CLI's ``--seed`` or pytest's ``--conformance-seed``).
     """
-    from conformance.exceptions import ConfigError
+    from errcontract.exceptions import ConfigError
 
     env = os.environ if env is None else env
     ini = ini or {}

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from conformance.options import OPTIONS, Option, Value, argparse_kwargs, describe
+from errcontract.options import OPTIONS, Option, Value, argparse_kwargs, describe
 
-SUITE = "conformance.suite"
+SUITE = "errcontract.suite"
 
 run_key = pytest.StashKey[Any]()
 settings_key = pytest.StashKey[Any]()
@@ -70,7 +70,7 @@ def _ini(config: pytest.Config, key: str) -> Any:
 
 
 def _ini_values(config: pytest.Config) -> dict[str, tuple[Value, str]]:
-    from conformance.options import parse_bool
+    from errcontract.options import parse_bool
 
     found: dict[str, tuple[Value, str]] = {}
     for option in OPTIONS:
@@ -106,7 +106,7 @@ def _base_url_flag(config: pytest.Config) -> tuple[str | None, str]:
 
 def options_from(config: pytest.Config) -> Any:
     """The raw options from flags, environment and ini, each with its source."""
-    from conformance.options import collect
+    from errcontract.options import collect
 
     flags: dict[str, Value] = {}
     names: dict[str, str] = {}
@@ -156,8 +156,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if run_key in config.stash or not _active(config):
         return
-    from conformance.exceptions import ConfigError
-    from conformance.settings import resolve
+    from errcontract.exceptions import ConfigError
+    from errcontract.settings import resolve
 
     _refuse_workers(config)
     try:
@@ -173,7 +173,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     settings = config.stash.get(settings_key, None)
     if settings is None or run_key in config.stash:
         return
-    from conformance.run import Run
+    from errcontract.run import Run
 
     config.stash[run_key] = Run(settings)
 
@@ -232,7 +232,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def conformance_run(request: pytest.FixtureRequest) -> Any:
     """The run, started on first use (servers, preflight, setup)."""
-    from conformance.exceptions import ClientError, ConfigError
+    from errcontract.exceptions import ClientError, ConfigError
 
     run = request.config.stash[run_key]
     try:
@@ -250,7 +250,7 @@ def pytest_runtest_makereport(
 ) -> Generator[None, Any, Any]:
     """Show a failed clause as its evidence rather than a Python traceback."""
     report = yield
-    from conformance.exceptions import ClauseFailed
+    from errcontract.exceptions import ClauseFailed
 
     if call.excinfo is not None and isinstance(call.excinfo.value, ClauseFailed):
         report.longrepr = call.excinfo.value.render()
@@ -292,7 +292,7 @@ def pytest_terminal_summary(
     run = config.stash.get(run_key, None)
     if run is None or run.result is None:
         return
-    from reports import summary_lines
+    from errcontract.reports import summary_lines
 
     terminalreporter.section("error-contract conformance")
     # With --tb=no (the CLI) the failure sections are gone: show the evidence here.

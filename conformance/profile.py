@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -20,11 +21,11 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from conformance.exceptions import ConfigError, ProfileError
-from conformance.loading import load_data
-from conformance.probe import Answer
-from conformance.refs import Origin, bundle
-from conformance.surface import Operation, parse_operations
+from errcontract.exceptions import ConfigError, ProfileError
+from errcontract.loading import load_data
+from errcontract.probe import Answer
+from errcontract.refs import Origin, bundle
+from errcontract.surface import Operation, parse_operations
 
 DEFAULT_CREDENTIAL = "Authorization: Bearer {token}"
 """Where a credential goes unless the profile says otherwise (``credential_header``)."""
@@ -32,7 +33,7 @@ DEFAULT_CREDENTIAL = "Authorization: Bearer {token}"
 
 def schemas_root() -> Path:
     """Where the profiles live: inside the installed package, else the source tree."""
-    packaged = resources.files("conformance") / "_schemas"
+    packaged = resources.files("errcontract") / "_schemas"
     if packaged.is_dir():
         return Path(str(packaged))
     return Path(__file__).resolve().parent.parent / "schemas"
@@ -324,8 +325,10 @@ class Profile:
 
     def data_path(self, relative: str) -> Path:
         """Where a data file the profile names lies; ``ProfileError`` if outside."""
-        path = (self.directory / relative).resolve()
-        roots = (self.directory.resolve().parent, schemas_root().resolve())
+        # Lexically: an installed link tree (an editable install) resolves each
+        # file elsewhere, and ``..`` is what must not climb out.
+        path = Path(os.path.normpath(self.directory.absolute() / relative))
+        roots = (self.directory.absolute().parent, schemas_root().absolute())
         if not any(path.is_relative_to(root) for root in roots):
             # A profile is somebody's files: it names its own data, or data shared
             # by the folder of profiles it sits in (../common/), nothing else.

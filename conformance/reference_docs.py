@@ -7,7 +7,7 @@ Only what no registry holds is written here by hand: notes on members the
 meta-schemas leave undescribed, the scopes, the OpenAPI extensions and the
 placeholders. A test keeps ``docs/reference.md`` equal to :func:`reference_markdown`::
 
-    python -m conformance.reference_docs > docs/reference.md
+    python -m errcontract.reference_docs > docs/reference.md
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, get_args
 
-from conformance.checks import REGISTRY
-from conformance.checks._registry import Scope
-from conformance.profile import meta_schema
-from strategies import FAMILIES, Family
+from errcontract.checks import REGISTRY
+from errcontract.checks._registry import Scope
+from errcontract.profile import meta_schema
+from errcontract.strategies import FAMILIES, Family
 
-REGENERATE = "python -m conformance.reference_docs > docs/reference.md"
+REGENERATE = "python -m errcontract.reference_docs > docs/reference.md"
 
 META_SCHEMAS: Mapping[str, str] = {
     "profile.yaml": "profile.schema.json",

@@ -31,10 +31,10 @@ from referencing.exceptions import (
 )
 from referencing.jsonschema import DRAFT202012
 
-from conformance.exceptions import ConfigError
-from conformance.fetch import FetchPolicy, fetch, origin
-from conformance.loading import load_data, load_text
-from conformance.redact import shown_url
+from errcontract.exceptions import ConfigError
+from errcontract.fetch import FetchPolicy, fetch, origin
+from errcontract.loading import load_data, load_text
+from errcontract.redact import shown_url
 
 BUNDLE = "x-conformance-bundled"
 """Where the targets of a document's outside references are copied."""

@@ -25,8 +25,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.refs import Local
-from conformance.surface import Operation
+from errcontract.refs import Local
+from errcontract.surface import Operation
 
 _VARIABLE = re.compile(r"\{([^}/]+)\}")
 _LINK_BODY = re.compile(r"^\$response\.body#(/.*)?$")

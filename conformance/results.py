@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from conformance.exceptions import Violation
+from errcontract.exceptions import Violation
 
 Status = Literal["pass", "fail", "not-run"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.checks.rate import retry_after_seconds
-from conformance.exchange import Exchange
+from errcontract.checks.rate import retry_after_seconds
+from errcontract.exchange import Exchange
 
 REFUSED_BACKOFF_S = 1.0
 

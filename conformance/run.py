@@ -11,17 +11,17 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from conformance import __version__
-from conformance.baseline import apply_gate
-from conformance.embedded import embedded_targets
-from conformance.exceptions import ConfigError, TargetUnreachable, Violation
-from conformance.execute import run_clause
-from conformance.profile import Clause
-from conformance.results import ApiResult, ClauseResult, RunResult
-from conformance.session import ApiSession
-from conformance.settings import Settings
-from reports import write_reports
-from reports.screenshot import find_browser, screenshot
+from errcontract import __version__
+from errcontract.baseline import apply_gate
+from errcontract.embedded import embedded_targets
+from errcontract.exceptions import ConfigError, TargetUnreachable, Violation
+from errcontract.execute import run_clause
+from errcontract.profile import Clause
+from errcontract.reports import write_reports
+from errcontract.reports.screenshot import find_browser, screenshot
+from errcontract.results import ApiResult, ClauseResult, RunResult
+from errcontract.session import ApiSession
+from errcontract.settings import Settings
 
 
 def clause_order(clauses: tuple[Clause, ...]) -> list[Clause]:

@@ -4,7 +4,7 @@ Teams that already run Schemathesis (``st run`` or its pytest integration) add t
 suite's clauses to that run instead of adopting a second runner::
 
     # schemathesis.toml
-    hooks = "conformance.schemathesis"
+    hooks = "errcontract.schemathesis"
 
     [checks.ErrorContract]
     convention = "rfc9457"          # or: api = "cardda", or: profile_dir = "./contract"
@@ -37,14 +37,14 @@ import httpx
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup, Severity
 
-from conformance.checks import REGISTRY
-from conformance.checks._registry import CheckContext
-from conformance.exceptions import ConformanceError, Violation
-from conformance.exchange import Exchange, Received, SentRequest
-from conformance.probe import Probe
-from conformance.profile import Clause, Profile, load_profile, load_profile_at
-from conformance.redact import ENV_PREFIX, Redactor
-from conformance.session import in_scope
+from errcontract.checks import REGISTRY
+from errcontract.checks._registry import CheckContext
+from errcontract.exceptions import ConformanceError, Violation
+from errcontract.exchange import Exchange, Received, SentRequest
+from errcontract.probe import Probe
+from errcontract.profile import Clause, Profile, load_profile, load_profile_at
+from errcontract.redact import ENV_PREFIX, Redactor
+from errcontract.session import in_scope
 
 if TYPE_CHECKING:
     from schemathesis import Case, Response
@@ -110,7 +110,7 @@ class ErrorContract:
         self._secrets: set[str] = set()
         self._redactor_now: Redactor | None = None
         if convention is not None:
-            from conformance import conventions
+            from errcontract import conventions
 
             try:
                 known = conventions.load_convention(convention, f"{_WHERE} convention")
@@ -132,7 +132,7 @@ class ErrorContract:
         try:
             if self._convention is not None:
                 assert document is not None
-                from conformance import zeroconfig
+                from errcontract import zeroconfig
 
                 profile = load_profile_at(
                     zeroconfig.for_hooks(
@@ -145,7 +145,7 @@ class ErrorContract:
             elif self._api is not None:
                 profile = load_profile(self._api)
             else:
-                from conformance.profile import profiles_in
+                from errcontract.profile import profiles_in
 
                 found = profiles_in(Path(str(self._dir)).expanduser().resolve())
                 if not found:

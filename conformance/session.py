@@ -16,19 +16,19 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from conformance.checks import REGISTRY, CheckContext, Inapplicable
-from conformance.checks.rate import Burst
-from conformance.client import Client, ClientSettings
-from conformance.exceptions import BudgetExhausted, MissingValue, Violation
-from conformance.exchange import Exchange, Received
-from conformance.probe import Probe
-from conformance.profile import Clause, Profile
-from conformance.refs import pick
-from conformance.resources import HEADER_PICK
-from conformance.results import ApiResult, ClauseResult
-from conformance.settings import Settings, Target
-from conformance.surface import ProbeContext
-from conformance.tally import ClauseTally
+from errcontract.checks import REGISTRY, CheckContext, Inapplicable
+from errcontract.checks.rate import Burst
+from errcontract.client import Client, ClientSettings
+from errcontract.exceptions import BudgetExhausted, MissingValue, Violation
+from errcontract.exchange import Exchange, Received
+from errcontract.probe import Probe
+from errcontract.profile import Clause, Profile
+from errcontract.refs import pick
+from errcontract.resources import HEADER_PICK
+from errcontract.results import ApiResult, ClauseResult
+from errcontract.settings import Settings, Target
+from errcontract.surface import ProbeContext
+from errcontract.tally import ClauseTally
 
 
 def picked(response: Received, body: Any, where: str) -> Any:

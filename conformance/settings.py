@@ -16,17 +16,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance import zeroconfig
-from conformance.baseline import Baseline, load_baseline, parse_fail_on
-from conformance.exceptions import ConfigError
-from conformance.options import OPTIONS, Options
-from conformance.profile import (
+from errcontract import zeroconfig
+from errcontract.baseline import Baseline, load_baseline, parse_fail_on
+from errcontract.exceptions import ConfigError
+from errcontract.options import OPTIONS, Options
+from errcontract.profile import (
     Profile,
     available_apis,
     load_profile,
     unknown_api_message,
 )
-from conformance.redact import ENV_PREFIX, shown_url
+from errcontract.redact import ENV_PREFIX, shown_url
 
 
 @dataclass(frozen=True)
@@ -304,7 +304,7 @@ def _targets(
             )
         paths[op.strip()] = path
     targets = []
-    from conformance.lint import refuse_unsound
+    from errcontract.lint import refuse_unsound
 
     for name in names:
         profile = load_profile(name, dirs)

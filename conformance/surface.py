@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from conformance.exceptions import MissingValue
-from conformance.probe import Credential, Probe, json_body, placeholders, substitute
-from conformance.refs import Local
+from errcontract.exceptions import MissingValue
+from errcontract.probe import Credential, Probe, json_body, placeholders, substitute
+from errcontract.refs import Local
 
 UNIQUE_DIGITS = "unique_digits"
 

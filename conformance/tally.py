@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from conformance.exceptions import Violation
-from conformance.exchange import Exchange
-from conformance.profile import Clause
-from conformance.results import ClauseResult
+from errcontract.exceptions import Violation
+from errcontract.exchange import Exchange
+from errcontract.profile import Clause
+from errcontract.results import ClauseResult
 
 MAX_EVIDENCE = 5
 

@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 
 import httpx
 
-from conformance.exceptions import Stalled
-from conformance.exchange import Received
-from conformance.redact import Redactor
+from errcontract.exceptions import Stalled
+from errcontract.exchange import Received
+from errcontract.redact import Redactor
 
 USER_AGENT = "errcontract-conformance/0.1 (+error-contract conformance suite)"
 # How long past the timeout the watchdog waits for a request to end by itself.

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance import conventions, derive, document
-from conformance.exceptions import ConfigError, ProfileError
-from conformance.fetch import FetchPolicy
-from conformance.options import Options
-from conformance.redact import shown_url
-from conformance.refs import LOCAL, Origin
+from errcontract import conventions, derive, document
+from errcontract.exceptions import ConfigError, ProfileError
+from errcontract.fetch import FetchPolicy
+from errcontract.options import Options
+from errcontract.redact import shown_url
+from errcontract.refs import LOCAL, Origin
 
 ZERO_ONLY = (
     "openapi",
@@ -127,7 +127,7 @@ def from_options(
 def checked(derived: derive.Derived, given: str) -> derive.Derived:
     """``derived``, linted as any profile is; a problem names ``given`` (what the user
     gave: the overrides file or the document), not the temporary copy."""
-    from conformance.lint import check_profile
+    from errcontract.lint import check_profile
 
     directory = derive.temporary(derived)
     problems = check_profile(directory)

@@ -6,12 +6,12 @@ Every renderer reads the same ``RunResult``; none re-derives a verdict.
 
 from __future__ import annotations
 
-from reports.html import write_html
-from reports.json_report import write_json
-from reports.junit import write_junit
-from reports.screenshot import screenshot
-from reports.terminal import summary_lines
-from reports.writer import write_reports
+from errcontract.reports.html import write_html
+from errcontract.reports.json_report import write_json
+from errcontract.reports.junit import write_junit
+from errcontract.reports.screenshot import screenshot
+from errcontract.reports.terminal import summary_lines
+from errcontract.reports.writer import write_reports
 
 __all__ = [
     "screenshot",

@@ -22,7 +22,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from conformance.results import ApiResult, ClauseResult, RunResult
+from errcontract.results import ApiResult, ClauseResult, RunResult
 
 # The order; a family no profile has yet goes after these, as first seen.
 FAMILY_ORDER = (
@@ -291,7 +291,7 @@ def write_html(result: RunResult, path: Path, *, body_limit: int = 2000) -> Path
 @cache
 def _environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("reports", "templates"),
+        loader=PackageLoader("errcontract.reports", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conformance.results import RunResult
+from errcontract.results import RunResult
 
 
 def write_json(result: RunResult, path: Path) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conformance.results import RunResult
+from errcontract.results import RunResult
 
 # Characters XML 1.0 cannot carry, whatever the target sent.
 _ILLEGAL_XML = {

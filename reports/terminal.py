@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.results import RunResult
+from errcontract.results import RunResult
 
 _MARK = {"pass": "PASS", "fail": "FAIL", "not-run": "NOT-RUN"}
 

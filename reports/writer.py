@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.results import RunResult
-from reports.html import write_html
-from reports.json_report import write_json
-from reports.junit import write_junit
+from errcontract.reports.html import write_html
+from errcontract.reports.json_report import write_json
+from errcontract.reports.junit import write_junit
+from errcontract.results import RunResult
 
 
 def write_reports(result: RunResult, directory: Path) -> list[Path]:

@@ -37,32 +37,43 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from conformance.exceptions import BadArgument, NothingToProbe
-from strategies._internal.bodies import (
+from errcontract.exceptions import BadArgument, NothingToProbe
+from errcontract.strategies._internal.bodies import (
     MALFORMED,
     MEDIA_TYPES,
     malformed_bodies,
     unsupported_media_types,
 )
-from strategies._internal.common import Scenario, StrategyFactory
-from strategies._internal.credentials import (
+from errcontract.strategies._internal.common import Scenario, StrategyFactory
+from errcontract.strategies._internal.credentials import (
     CREDENTIAL_KINDS,
     absent_credentials,
     fixture_credentials,
     foreign_credentials,
     malformed_credentials,
 )
-from strategies._internal.invalid import BODY_DEFECTS, SEVERAL, invalid_bodies
-from strategies._internal.parameters import (
+from errcontract.strategies._internal.invalid import (
+    BODY_DEFECTS,
+    SEVERAL,
+    invalid_bodies,
+)
+from errcontract.strategies._internal.parameters import (
     PARAMETER_DEFECTS,
     invalid_parameters,
     missing_parameters,
 )
-from strategies._internal.registry import Family, registry
-from strategies._internal.resources import unknown_resources
-from strategies._internal.robustness import ROBUSTNESS_KINDS, robustness_probes
-from strategies._internal.state import duplicate_creates, repeated_actions
-from strategies._internal.tenants import absent_tenants, paired_tenants, unknown_tenants
+from errcontract.strategies._internal.registry import Family, registry
+from errcontract.strategies._internal.resources import unknown_resources
+from errcontract.strategies._internal.robustness import (
+    ROBUSTNESS_KINDS,
+    robustness_probes,
+)
+from errcontract.strategies._internal.state import duplicate_creates, repeated_actions
+from errcontract.strategies._internal.tenants import (
+    absent_tenants,
+    paired_tenants,
+    unknown_tenants,
+)
 
 MALFORMED_KINDS: tuple[str, ...] = tuple(MALFORMED)
 """The kinds of body ``malformed_bodies`` draws from (the first word of its defect)."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conformance.cli import main
+from errcontract.cli import main
 
 
 @dataclass
@@ -110,7 +110,7 @@ def served() -> Iterator[Callable[..., tuple[str, Any]]]:
     """Serve reference apps on 127.0.0.1 for the test; stopped afterwards."""
     from contextlib import ExitStack
 
-    from conformance.reference._serve import serve
+    from errcontract.reference._serve import serve
 
     with ExitStack() as stack:
 

@@ -14,8 +14,8 @@ Scopes, by what a check is given:
 
 from __future__ import annotations
 
-from conformance.checks import answers, body, headers, rate, timestamps  # noqa: F401
-from conformance.checks._registry import (
+from errcontract.checks import answers, body, headers, rate, timestamps  # noqa: F401
+from errcontract.checks._registry import (
     REGISTRY,
     CheckContext,
     CheckSpec,

@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from conformance.exceptions import Violation
-from conformance.exchange import Exchange
-from conformance.profile import Clause, Profile
+from errcontract.exceptions import Violation
+from errcontract.exchange import Exchange
+from errcontract.profile import Clause, Profile
 
 Scope = Literal["exchange", "scenario", "run", "burst"]
 

@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
-from conformance.checks._registry import REGISTRY, CheckContext
-from conformance.exchange import Exchange
-from conformance.probe import Answer
-from conformance.refs import pointer_tokens
+from errcontract.checks._registry import REGISTRY, CheckContext
+from errcontract.exchange import Exchange
+from errcontract.probe import Answer
+from errcontract.refs import pointer_tokens
 
 
 def _describe_actual(ctx: CheckContext, exchange: Exchange) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from conformance.checks._registry import REGISTRY, CheckContext
-from conformance.exceptions import Violation
-from conformance.exchange import Exchange
+from errcontract.checks._registry import REGISTRY, CheckContext
+from errcontract.exceptions import Violation
+from errcontract.exchange import Exchange
 
 
 @REGISTRY.register(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from conformance.checks._registry import REGISTRY, CheckContext
-from conformance.exchange import Exchange
+from errcontract.checks._registry import REGISTRY, CheckContext
+from errcontract.exchange import Exchange
 
 
 @dataclass(frozen=True)

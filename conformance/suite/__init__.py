@@ -1,4 +1,4 @@
 """The conformance suite as pytest collects it: one test per clause id.
 
-Run it with ``pytest --pyargs conformance.suite --api cardda`` (or ``conformance run``).
+Run it with ``pytest --pyargs errcontract.suite --api cardda`` (or ``conformance run``).
 """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.exceptions import ClauseFailed
-from conformance.results import ClauseResult
+from errcontract.exceptions import ClauseFailed
+from errcontract.results import ClauseResult
 
 
 def assert_held(result: ClauseResult) -> None:

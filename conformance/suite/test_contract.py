@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.suite.outcome import assert_held
+from errcontract.suite.outcome import assert_held
 
 
 def test_clause(conformance_run: Any, clause_id: str) -> None:

@@ -12,9 +12,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.exceptions import BadArgument
-from conformance.probe import json_body
-from conformance.surface import ProbeContext
+from errcontract.exceptions import BadArgument
+from errcontract.probe import json_body
+from errcontract.surface import ProbeContext
 
 from .common import (
     Scenario,

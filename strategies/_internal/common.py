@@ -21,9 +21,9 @@ from typing import Any, Protocol, TypeVar
 
 from hypothesis import strategies as st
 
-from conformance.exceptions import BadArgument, MissingValue, NothingToProbe
-from conformance.probe import Probe
-from conformance.surface import Operation, ProbeContext
+from errcontract.exceptions import BadArgument, MissingValue, NothingToProbe
+from errcontract.probe import Probe
+from errcontract.surface import Operation, ProbeContext
 
 Scenario = tuple[Probe, ...]
 """Probes sent in order; ``role="setup"`` ones precede the judged ones."""

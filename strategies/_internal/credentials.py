@@ -12,9 +12,9 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from conformance.exceptions import BadArgument
-from conformance.probe import Credential
-from conformance.surface import Operation, ProbeContext
+from errcontract.exceptions import BadArgument
+from errcontract.probe import Credential
+from errcontract.surface import Operation, ProbeContext
 
 from .common import (
     Scenario,

@@ -32,9 +32,9 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from conformance.exceptions import BadArgument, NothingToProbe
-from conformance.probe import DefectKind, json_body
-from conformance.surface import Operation, ProbeContext
+from errcontract.exceptions import BadArgument, NothingToProbe
+from errcontract.probe import DefectKind, json_body
+from errcontract.surface import Operation, ProbeContext
 
 from .common import (
     Scenario,

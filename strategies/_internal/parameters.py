@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from conformance.exceptions import BadArgument
-from conformance.surface import Operation, ProbeContext
+from errcontract.exceptions import BadArgument
+from errcontract.surface import Operation, ProbeContext
 
 from .common import (
     Scenario,

@@ -15,8 +15,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.exceptions import BadArgument
-from conformance.surface import ProbeContext
+from errcontract.exceptions import BadArgument
+from errcontract.surface import ProbeContext
 
 from .common import Scenario, near_miss
 

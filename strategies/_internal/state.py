@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from conformance.surface import ProbeContext
+from errcontract.surface import ProbeContext
 
 from .common import Scenario, operation_ids, plan, uniques
 

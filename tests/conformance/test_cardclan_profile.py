@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from conformance.reference import cardclan
+from errcontract.reference import cardclan
 
 if TYPE_CHECKING:
     from conftest import CliRun

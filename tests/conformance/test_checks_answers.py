@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from conformance.exceptions import Violation
-from conformance.probe import Probe
-from conformance.profile import load_profile
+from errcontract.exceptions import Violation
+from errcontract.probe import Probe
+from errcontract.profile import load_profile
 
 CARDCLAN_BODY = {
     "error": "Unauthorized",

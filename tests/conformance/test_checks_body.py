@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from conformance.checks import Inapplicable
-from conformance.exceptions import Violation
-from conformance.profile import load_profile
+from errcontract.checks import Inapplicable
+from errcontract.exceptions import Violation
+from errcontract.profile import load_profile
 
 SHAPE_B_EXAMPLE = {
     "errors": {

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks import REGISTRY, CheckContext
-from conformance.checks.answers import answer_matches, named_fields
-from conformance.exceptions import Violation
-from conformance.probe import Answer, Probe
-from conformance.profile import Clause, load_profile
+from errcontract.checks import REGISTRY, CheckContext
+from errcontract.checks.answers import answer_matches, named_fields
+from errcontract.exceptions import Violation
+from errcontract.probe import Answer, Probe
+from errcontract.profile import Clause, load_profile
 
 PROBLEM = {"type": "about:blank", "title": "Not Found", "status": 404}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks.rate import Burst
-from conformance.exceptions import Violation
+from errcontract.checks.rate import Burst
+from errcontract.exceptions import Violation
 
 LIMITED_BODY = {
     "error": "rate_limit_exceeded",

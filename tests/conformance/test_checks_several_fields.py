@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.exceptions import Violation
-from conformance.probe import Probe
-from conformance.profile import load_profile
+from errcontract.exceptions import Violation
+from errcontract.probe import Probe
+from errcontract.profile import load_profile
 
 FIELDS = ("name", "rut", "account_type")
 

@@ -21,10 +21,10 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.client import Client, ClientSettings
-from conformance.exceptions import BudgetExhausted
-from conformance.exchange import Exchange
-from conformance.probe import Credential, Probe
+from errcontract.client import Client, ClientSettings
+from errcontract.exceptions import BudgetExhausted
+from errcontract.exchange import Exchange
+from errcontract.probe import Credential, Probe
 
 BASE = "https://staging.example.test"
 SECRET = "sk_live_7Qv2pX9mR4tK8wZ1"
@@ -90,7 +90,7 @@ def make_client() -> Iterator[Callable[..., Client]]:
 
 @pytest.fixture
 def clock(fake_clock: Callable[[str], Any]) -> Any:
-    return fake_clock("conformance.client")
+    return fake_clock("errcontract.client")
 
 
 def evidence(exchange: Exchange) -> str:
@@ -371,7 +371,7 @@ def trickle_app(chunks: int, every_s: float) -> Any:
 def test_timeout_bounds_the_whole_request_not_each_read():
     """A target that drips a byte at a time never trips a per-read timeout; the
     per-request timeout must still end the request near ``timeout_s``."""
-    from conformance.reference._serve import serve
+    from errcontract.reference._serve import serve
 
     with serve(trickle_app(chunks=25, every_s=0.1)) as base:
         client = Client(ClientSettings(base_url=base, timeout_s=0.5), {})

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.profile import load_profile
-from conformance.reference import cardda
-from strategies import FAMILIES
+from errcontract.profile import load_profile
+from errcontract.reference import cardda
+from errcontract.strategies import FAMILIES
 
 if TYPE_CHECKING:
     from conftest import CliRun
@@ -42,7 +42,7 @@ def _planned(clause_id: str) -> set[tuple[str, str | None]]:
 @pytest.fixture(scope="module")
 def ci_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One default (ci) Cardda run against the conforming reference server."""
-    from conformance.cli import main
+    from errcontract.cli import main
 
     out = tmp_path_factory.mktemp("ci")
     code = main(["run", "--api", "cardda", *FAST, "--report-dir", str(out)])

@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 import yaml
 
-from conformance.profile import schemas_root
-from conformance.reference import cardclan
+from errcontract.profile import schemas_root
+from errcontract.reference import cardclan
 
 if TYPE_CHECKING:
     from conftest import CliRun

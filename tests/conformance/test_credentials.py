@@ -6,9 +6,9 @@ import base64
 
 import pytest
 
-from conformance.credentials import CredentialRenderer, Placement
-from conformance.probe import Credential
-from conformance.redact import curl_line
+from errcontract.credentials import CredentialRenderer, Placement
+from errcontract.probe import Credential
+from errcontract.redact import curl_line
 
 SECRET = "sk_live_7Qv2pX9mR4tK8wZ1"
 

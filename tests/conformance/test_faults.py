@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conformance.checks import REGISTRY
-from conformance.profile import load_profile
-from conformance.reference import cardclan, cardda
+from errcontract.checks import REGISTRY
+from errcontract.profile import load_profile
+from errcontract.reference import cardclan, cardda
 
 # Raised limits (server and suite alike): a full run takes seconds. The documented
 # limit has its own test.

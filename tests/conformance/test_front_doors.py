@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from conformance.reference import cardda
+from errcontract.reference import cardda
 
 if TYPE_CHECKING:
     from conftest import CliRun
@@ -239,7 +239,7 @@ def test_serve_runs_a_reference_server_alone(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "conformance.cli",
+            "errcontract.cli",
             "serve",
             "--api",
             "cardclan",

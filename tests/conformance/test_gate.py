@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING
 import pytest
 import yaml
 
-from conformance.baseline import (
+from errcontract.baseline import (
     Baseline,
     Entry,
     apply_gate,
     diff_results,
     load_baseline,
 )
-from conformance.exceptions import ConfigError
-from conformance.results import ClauseResult
+from errcontract.exceptions import ConfigError
+from errcontract.results import ClauseResult
 
 if TYPE_CHECKING:
     from conftest import CliRun

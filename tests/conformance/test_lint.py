@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from conformance.checks import REGISTRY
-from conformance.lint import check_profile
-from conformance.profile import schemas_root
+from errcontract.checks import REGISTRY
+from errcontract.lint import check_profile
+from errcontract.profile import schemas_root
 
 if TYPE_CHECKING:
     from conftest import CliRun

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import _parser
-from conformance.exceptions import ConfigError
-from conformance.options import (
+from errcontract.cli import _parser
+from errcontract.exceptions import ConfigError
+from errcontract.options import (
     OPTIONS,
     add_cli_options,
     collect,

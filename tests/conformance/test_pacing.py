@@ -21,14 +21,14 @@ from _clock import FakeClock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.client import Client, ClientSettings
-from conformance.pacing import Pacer, bucket_of
-from conformance.probe import Probe
+from errcontract.client import Client, ClientSettings
+from errcontract.pacing import Pacer, bucket_of
+from errcontract.probe import Probe
 
 
 @pytest.fixture
 def clock(fake_clock: Callable[[str], FakeClock]) -> FakeClock:
-    return fake_clock("conformance.pacing")
+    return fake_clock("errcontract.pacing")
 
 
 def send(pacer: Pacer, clock: Any, bucket: str = "b", latency: float = 0.0):
@@ -134,7 +134,7 @@ def test_a_request_in_flight_holds_its_place_until_answered(clock, monkeypatch):
         if held.answered_at is None and clock.now >= held.sent_at + 0.5:
             held.answered_at = clock.now
 
-    monkeypatch.setattr("conformance.pacing.time.sleep", answered_while_waiting)
+    monkeypatch.setattr("errcontract.pacing.time.sleep", answered_while_waiting)
     second = send(pacer, clock)[0]
 
     # Sent at 1000, answered when the pacer woke at 1001 (its token was due then):
@@ -189,7 +189,7 @@ def test_no_window_ever_holds_more_than_the_limit(limit, steps):
     bucket, so wherever the target saw each one between send and answer, no window
     of its clock holds more than ``capacity``."""
     with pytest.MonkeyPatch.context() as mp:
-        clock = FakeClock().install(mp, "conformance.pacing")
+        clock = FakeClock().install(mp, "errcontract.pacing")
         pacer = Pacer(limit=limit, fraction=1.0)
         seen: dict[str, list[tuple[float, float]]] = {"a": [], "b": []}
         for bucket, think, latency in steps:
@@ -283,7 +283,7 @@ def test_real_limiter_never_sees_more_than_n_in_any_second():
     """Against a limiter on its own clock, with jitter on both sides, after an idle
     pause that fills the token bucket and with no max_rps to spread the catch-up:
     no 429, and at most N arrivals in any one-second window."""
-    from conformance.reference._serve import serve
+    from errcontract.reference._serve import serve
 
     n = 10
     limiter = StrictLimiter(n)

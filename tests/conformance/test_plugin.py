@@ -17,15 +17,15 @@ from typing import Any
 
 import pytest
 
-from conformance.profile import load_profile
-from conformance.reference import cardda
-from conformance.run import clause_order
+from errcontract.profile import load_profile
+from errcontract.reference import cardda
+from errcontract.run import clause_order
 
 pytest_plugins = ["pytester"]
 
 NEIGHBOURS = ("pytest-timeout", "pytest-randomly", "pytest-xdist", "pytest-base-url")
 FAST = ("--conformance-rate-limit", "50", "--conformance-max-rps", "1000")
-SUITE = ("--pyargs", "conformance.suite", "-p", "no:cacheprovider")
+SUITE = ("--pyargs", "errcontract.suite", "-p", "no:cacheprovider")
 TRIVIAL = """
 def test_one():
     assert 1 + 1 == 2
@@ -383,3 +383,22 @@ def test_the_same_seed_sends_the_same_probes_and_another_seed_others(
     assert first == again
     assert first != other
     assert set(first) != set(other)
+
+
+def test_a_project_with_its_own_reports_and_strategies_packages_keeps_the_plugin(
+    pytester: pytest.Pytester,
+) -> None:
+    """The suite installs one import package (errcontract): a user's own ``reports``
+    and ``strategies`` packages in the working directory shadow nothing of it."""
+    for name in ("reports", "strategies", "conformance"):
+        package = pytester.path / name
+        package.mkdir()
+        (package / "__init__.py").write_text(
+            "raise ImportError('the user\\'s own package, not the suite\\'s')\n"
+        )
+    result = pytester.runpytest_subprocess(
+        *SUITE, "--conformance-api", "cardclan", *FAST
+    )
+    assert result.ret == 0, result.stdout.str()[-3000:]
+    result.assert_outcomes(passed=20)
+    assert (pytester.path / "conformance-report" / "report.html").is_file()

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from conformance.profile import schemas_root
-from conformance.reference import cardclan
+from errcontract.profile import schemas_root
+from errcontract.reference import cardclan
 
 if TYPE_CHECKING:
     from conftest import CliRun

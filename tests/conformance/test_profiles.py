@@ -11,11 +11,11 @@ import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from conformance.checks import REGISTRY
-from conformance.exceptions import ProfileError
-from conformance.lint import refuse_unsound
-from conformance.profile import Profile, available_apis, schemas_root
-from strategies import FAMILIES
+from errcontract.checks import REGISTRY
+from errcontract.exceptions import ProfileError
+from errcontract.lint import refuse_unsound
+from errcontract.profile import Profile, available_apis, schemas_root
+from errcontract.strategies import FAMILIES
 
 SCHEMA_FILES = sorted(schemas_root().rglob("*.schema.json"))
 APIS = available_apis()

@@ -7,9 +7,9 @@ import difflib
 import re
 from pathlib import Path
 
-from conformance.checks import REGISTRY
-from conformance.profile import meta_schema
-from conformance.reference_docs import (
+from errcontract.checks import REGISTRY
+from errcontract.profile import meta_schema
+from errcontract.reference_docs import (
     EXTENSIONS,
     META_SCHEMAS,
     NOTES,
@@ -18,8 +18,8 @@ from conformance.reference_docs import (
     members,
     reference_markdown,
 )
-from conformance.surface import UNIQUE_DIGITS
-from strategies import FAMILIES
+from errcontract.strategies import FAMILIES
+from errcontract.surface import UNIQUE_DIGITS
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs" / "reference.md"

@@ -1,5 +1,5 @@
 """The error contract inside Schemathesis: ``st run`` and Schemathesis' pytest
-integration with ``hooks = "conformance.schemathesis"`` pass on the conforming
+integration with ``hooks = "errcontract.schemathesis"`` pass on the conforming
 reference servers and fail, naming the clause, with a fault switched on: at least one
 fault per check the hooks run (body shape, status member, reason phrase, media types,
 timestamps and skew, the code catalog, request ids present and unique, no internals,
@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.profile import load_profile
-from conformance.reference import problem
-from conformance.reference._serve import serve
+from errcontract.profile import load_profile
+from errcontract.reference import problem
+from errcontract.reference._serve import serve
 
 ST = Path(sys.executable).with_name("st")
 LIMITS = ("--max-examples", "5", "--seed", "1", "--phases", "coverage,fuzzing")
@@ -33,7 +33,7 @@ LIMITS = ("--max-examples", "5", "--seed", "1", "--phases", "coverage,fuzzing")
 def _toml(choice: str) -> str:
     return textwrap.dedent(
         f"""\
-        hooks = "conformance.schemathesis"
+        hooks = "errcontract.schemathesis"
 
         [checks]
         enabled = false
@@ -52,7 +52,7 @@ def _target(api: str, faults: tuple[str, ...]) -> Iterator[tuple[str, Path, str,
         app = problem.create_app(faults=faults)
         document, header, template = problem.OPENAPI, "Authorization", "Bearer {token}"
     else:
-        module = importlib.import_module(f"conformance.reference.{api}")
+        module = importlib.import_module(f"errcontract.reference.{api}")
         app = module.create_app(faults=faults, tolerances=(), rate_limit=None)
         profile = load_profile(api)
         header, _, template = profile.credential_placement
@@ -132,7 +132,7 @@ def test_st_run_names_the_broken_clause(
 
 
 def test_every_check_the_hooks_run_has_a_fault() -> None:
-    from conformance.checks import REGISTRY
+    from errcontract.checks import REGISTRY
 
     scoped = {
         c.check
@@ -169,7 +169,7 @@ import os
 
 import schemathesis
 
-import conformance.schemathesis  # noqa: F401  (registers ErrorContract)
+import errcontract.schemathesis  # noqa: F401  (registers ErrorContract)
 
 schema = schemathesis.openapi.from_path(os.environ["EC_DOCUMENT"])
 

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from conformance import conventions, derive
-from conformance.document import load_document
-from conformance.exceptions import Violation
-from conformance.profile import load_profile_at, schemas_root
-from conformance.reference import cardclan, cardda
+from errcontract import conventions, derive
+from errcontract.document import load_document
+from errcontract.exceptions import Violation
+from errcontract.profile import load_profile_at, schemas_root
+from errcontract.reference import cardclan, cardda
 
 if TYPE_CHECKING:
     from conftest import CliRun
@@ -170,10 +170,10 @@ def test_cardda_style_catches_the_shape_faults(
 
 
 def test_cardda_style_judges_the_cardda_shapes(tmp_path: Path) -> None:
-    from conformance.checks import REGISTRY
-    from conformance.checks._registry import CheckContext
-    from conformance.exchange import Exchange, Received, SentRequest
-    from conformance.probe import Probe
+    from errcontract.checks import REGISTRY
+    from errcontract.checks._registry import CheckContext
+    from errcontract.exchange import Exchange, Received, SentRequest
+    from errcontract.probe import Probe
 
     document = load_document(CARDDA_DOCUMENT)
     result = derive.derive(conventions.load_convention("cardda-style"), document)

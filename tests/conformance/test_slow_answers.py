@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.reference import problem
+from errcontract.reference import problem
 
 if TYPE_CHECKING:
     from conftest import CliRun

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.checks.timestamps import parse_rfc3339
-from conformance.exceptions import Violation
+from errcontract.checks.timestamps import parse_rfc3339
+from errcontract.exceptions import Violation
 
 ARRIVED = datetime(2024, 1, 15, 10, 30, 0, tzinfo=UTC)
 MAX_OFFSET_MIN = 23 * 60 + 59

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.reference import cardclan
-from conformance.reference._serve import serve
+from errcontract.reference import cardclan
+from errcontract.reference._serve import serve
 
 TUTORIAL = Path(__file__).resolve().parents[2] / "docs" / "tutorial.md"
 BLOCK = re.compile(

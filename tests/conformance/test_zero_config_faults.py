@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conformance.reference import problem
-from conformance.reference.problem._contract import API_KEY
+from errcontract.reference import problem
+from errcontract.reference.problem._contract import API_KEY
 
 if TYPE_CHECKING:
     from conftest import CliRun

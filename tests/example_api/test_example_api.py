@@ -13,20 +13,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
 
-from conformance.profile import schemas_root
-
-from .app import FAULTS, TOLERANCES, create_app
+from apps.widgets import FAULTS, PROFILE, TOLERANCES, create_app
+from errcontract.profile import schemas_root
 
 if TYPE_CHECKING:
     from conftest import CliRun
 
-PROFILE = Path(__file__).parent / "profile"
+
 # Unthrottled, both ways: a full run takes a few seconds.
 FAST = ("--rate-limit", "none", "--max-rps", "1000")
 

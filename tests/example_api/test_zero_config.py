@@ -10,17 +10,16 @@ passes it). Every RFC 9457 variation the app can show passes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .app import FAULTS, TOLERANCES, create_app
+from apps.widgets import FAULTS, PROFILE, TOLERANCES, create_app
 
 if TYPE_CHECKING:
     from conftest import CliRun
 
-DOCUMENT = Path(__file__).parent / "profile" / "openapi.yaml"
+DOCUMENT = PROFILE / "openapi.yaml"
 ZERO_CONFIG = (
     "--openapi",
     str(DOCUMENT),

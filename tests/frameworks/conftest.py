@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from ._model import Tokens
-from ._serve import PrismServer, find_prism, run_prism, serve_app
+import apps.frameworks
+from apps.frameworks._model import Tokens
+from apps.frameworks._serve import PrismServer, find_prism, run_prism, serve_app
 
 # The Connexion app's hand-written document (its examples make Prism's answers).
-CONNEXION_OPENAPI = Path(__file__).parent / "connexion_app" / "openapi.yaml"
+CONNEXION_OPENAPI = (
+    Path(apps.frameworks.__file__).parent / "connexion_app" / "openapi.yaml"
+)
 
 
 @pytest.fixture
@@ -52,7 +55,7 @@ def prism_executable() -> str:
     if prism is None:
         pytest.skip(
             "prism not found: set $PRISM, put it on PATH, or run `npm install "
-            "--prefix tests/frameworks/.prism @stoplight/prism-cli@5`"
+            "--prefix tests/apps/frameworks/.prism @stoplight/prism-cli@5`"
         )
     return prism
 

@@ -19,8 +19,9 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from ._model import Tokens
-from ._serve import PrismServer, run_prism, serve
+from apps.frameworks._model import Tokens
+from apps.frameworks._serve import PrismServer, run_prism, serve
+
 from .conftest import CONNEXION_OPENAPI
 
 PYTHON_APPS = ["connexion", "fastapi", "fastapi_problem", "rfc9457"]
@@ -230,7 +231,7 @@ def test_archive_ignores_its_body(api: httpx.Client, body: dict[str, Any]) -> No
 def test_tokens_come_from_the_constructor_or_the_environment(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ._serve import APPS
+    from apps.frameworks._serve import APPS
 
     with serve(APPS[name](Tokens(token="given-token"))) as url, client(url) as http:
         assert http.get("/orgs", headers=TOKEN).status_code == 401

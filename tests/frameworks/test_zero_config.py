@@ -4,7 +4,7 @@
 What is judged: the run ends in 0 or 1 (never 4); every clause the document supports
 is judged, or not run for a reason that names what to give; behaviour RFC 9457, RFC
 9110 and the app's document allow is never flagged; and each framework's real defect
-is caught on the right clause (tests/frameworks/README.md lists them).
+is caught on the right clause (tests/apps/frameworks/README.md lists them).
 
 The tokens are random per test, as real credentials are: a token that is also a word
 of an error body (``read-only-token`` as a problem ``type``) would be redacted out of
@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._model import Tokens
-from ._serve import PrismServer
+from apps.frameworks._model import Tokens
+from apps.frameworks._serve import PrismServer
+
 from .conftest import CONNEXION_OPENAPI
 
 if TYPE_CHECKING:
@@ -198,9 +199,8 @@ def test_a_given_id_wins_over_discovery(
     listing's first one is never touched."""
     import httpx
 
-    from conformance.reference._serve import serve
-
-    from .orgs_rfc9457 import create_app
+    from apps.frameworks.orgs_rfc9457 import create_app
+    from errcontract.reference._serve import serve
 
     tokens = _tokens()
     app = create_app(tokens)

@@ -55,7 +55,7 @@ def killed(signum, frame):
     os._exit(124)
 
 signal.signal(signal.SIGTERM, killed)
-from conformance.cli import main
+from errcontract.cli import main
 code = 4
 try:
     code = main(sys.argv[1:])

@@ -1,7 +1,7 @@
 """Hostile and difficult OpenAPI documents, built from the Projects API's own.
 
 Each builder returns bytes (a document as it would arrive) or a document derived
-from ``conformance.reference.problem.OPENAPI``, so that a run against the embedded
+from ``errcontract.reference.problem.OPENAPI``, so that a run against the embedded
 Projects API has a target that answers every operation plausibly.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from conformance.reference import problem
+from errcontract.reference import problem
 
 Document = dict[str, Any]
 

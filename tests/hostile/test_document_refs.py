@@ -24,7 +24,7 @@ import pytest
 from _child import MAX_RSS_MB, MAX_WALL_S, VERDICT_BOUNDS, Outcome, run
 from _docserver import DocServer
 
-from conformance.reference import problem
+from errcontract.reference import problem
 
 SECRET = "s3cr3T+Key/Zz9=="
 DOTENV = "dotenv-Secret+Value/42=="

@@ -1,6 +1,6 @@
 """The suite against a hostile target: every misbehaviour ends in time, clearly judged.
 
-Each behaviour of ``conformance.reference.hostile`` is served on 127.0.0.1 and the real
+Each behaviour of ``apps.hostile`` is served on 127.0.0.1 and the real
 command runs against it in a subprocess (a hard bound even if the suite hangs, and
 stderr as a user would see it). The table below says what a correct suite reports;
 docs/hostile-targets.md says what it reported when the table was written.
@@ -22,13 +22,13 @@ from typing import Any
 
 import pytest
 
-import reports
-from conformance.reference.hostile import (
+from apps.hostile import (
     BEHAVIOURS,
     RELAY,
     HostileTarget,
     hostile_target,
 )
+from errcontract import reports
 
 BUDGET_S = 60
 """--max-duration of every run."""
@@ -50,7 +50,7 @@ SECRETS = ("api_key", "unverified_api_key", "limited_api_key")
 # the exec, so it measures the wrong process.
 _WRAPPER = """
 import resource, sys
-from conformance.cli import main
+from errcontract.cli import main
 code = 4
 try:
     code = main(sys.argv[1:])

@@ -30,7 +30,7 @@ import yaml
 from _child import VERDICT_BOUNDS, Outcome, clean_env, closed_port, run
 from _docserver import DocServer
 
-from conformance.reference import problem
+from errcontract.reference import problem
 
 SECRET = "s3cr3T+Key/Zz9=="
 ST = Path(sys.executable).with_name("st")
@@ -321,7 +321,7 @@ def test_the_hooks_evidence_masks_an_echoed_key(
     front = BearerEchoFront(always=always)
     base, _ = served(front)
     (tmp_path / "schemathesis.toml").write_text(
-        'hooks = "conformance.schemathesis"\n\n[checks]\nenabled = false\n\n'
+        'hooks = "errcontract.schemathesis"\n\n[checks]\nenabled = false\n\n'
         '[checks.ErrorContract]\nenabled = true\nconvention = "rfc9457"\n',
         encoding="utf-8",
     )

@@ -25,8 +25,8 @@ import pytest
 from _child import VERDICT_BOUNDS, clean_env, run
 from _docserver import DocServer
 
-from conformance.profile import schemas_root
-from conformance.reference import cardclan, problem
+from errcontract.profile import schemas_root
+from errcontract.reference import cardclan, problem
 
 ST = Path(sys.executable).with_name("st")
 FIXTURES = {
@@ -239,7 +239,7 @@ def _toml(settings: str, extra: str = "") -> str:
     return (
         textwrap.dedent(
             """\
-        hooks = "conformance.schemathesis"
+        hooks = "errcontract.schemathesis"
 
         [checks]
         enabled = false
@@ -314,7 +314,7 @@ import os
 
 import schemathesis
 
-import conformance.schemathesis  # noqa: F401  (registers ErrorContract)
+import errcontract.schemathesis  # noqa: F401  (registers ErrorContract)
 
 schema = schemathesis.openapi.from_path(os.environ["EC_DOCUMENT"])
 

@@ -19,7 +19,7 @@ import pytest
 from _child import MAX_RSS_MB, MAX_WALL_S, VERDICT_BOUNDS, Outcome, run
 from _docserver import DocServer
 
-from conformance.reference import problem
+from errcontract.reference import problem
 
 SECRET = "s3cr3T+Key/Zz9=="
 FAST = ("--examples", "1", "--max-rps", "1000", "--max-duration", "45")

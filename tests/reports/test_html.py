@@ -13,13 +13,13 @@ import time
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
-from conformance.exceptions import Violation
-from conformance.exchange import Exchange, Received, SentRequest
-from conformance.probe import Credential, Probe
-from conformance.redact import curl_line
-from conformance.results import ApiResult, ClauseResult, RunResult
-from reports import write_html, write_reports
-from reports.html import FAMILY_ORDER, TIMES
+from errcontract.exceptions import Violation
+from errcontract.exchange import Exchange, Received, SentRequest
+from errcontract.probe import Credential, Probe
+from errcontract.redact import curl_line
+from errcontract.reports import write_html, write_reports
+from errcontract.reports.html import FAMILY_ORDER, TIMES
+from errcontract.results import ApiResult, ClauseResult, RunResult
 
 URL = "https://api.cardda.example/v1/companies"
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
@@ -490,8 +490,8 @@ def test_write_reports_writes_the_html_report_too(tmp_path):
 
 
 def test_no_credential_reaches_the_report(served, run_cli):
-    from conformance.profile import load_profile
-    from conformance.reference.cardda import create_app
+    from errcontract.profile import load_profile
+    from errcontract.reference.cardda import create_app
 
     base, app = served(create_app(faults=["CD-AUTH-2"], rate_limit=50))
     fixtures = dict(app.state.fixtures)

@@ -20,8 +20,13 @@ from typing import Any
 
 import pytest
 
-from conformance.cli import main
-from reports.screenshot import find_browser, headless_command, run_headless, screenshot
+from errcontract.cli import main
+from errcontract.reports.screenshot import (
+    find_browser,
+    headless_command,
+    run_headless,
+    screenshot,
+)
 
 BROWSER = find_browser()
 pytestmark = pytest.mark.skipif(

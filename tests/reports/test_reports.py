@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conformance.exceptions import Violation
-from conformance.exchange import Exchange, Received, SentRequest
-from conformance.probe import Credential, Probe
-from conformance.redact import curl_line
-from conformance.results import ApiResult, ClauseResult, RunResult
-from reports import summary_lines, write_json, write_junit, write_reports
+from errcontract.exceptions import Violation
+from errcontract.exchange import Exchange, Received, SentRequest
+from errcontract.probe import Credential, Probe
+from errcontract.redact import curl_line
+from errcontract.reports import summary_lines, write_json, write_junit, write_reports
+from errcontract.results import ApiResult, ClauseResult, RunResult
 
 URL = "https://api.cardda.example/v1/companies"
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from reports.screenshot import find_browser
+from errcontract.reports.screenshot import find_browser
 
 if TYPE_CHECKING:
     from conftest import CliRun

@@ -12,16 +12,16 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from strategies import (
+from errcontract.strategies import (
     BODY_DEFECTS,
     MALFORMED_KINDS,
     NothingToProbe,
     invalid_bodies,
     malformed_bodies,
 )
-from strategies._internal.bodies import NOT_OBJECT
-from strategies._internal.invalid import SEVERAL
-from strategies._internal.openapi import body_defects, fuzzed_body_defects
+from errcontract.strategies._internal.bodies import NOT_OBJECT
+from errcontract.strategies._internal.invalid import SEVERAL
+from errcontract.strategies._internal.openapi import body_defects, fuzzed_body_defects
 
 SETTINGS = settings(max_examples=60, deadline=None, database=None)
 BODY_OPS = ["createRecipient", "updateRecipient", "createTransaction"]
@@ -487,7 +487,7 @@ def test_no_pool_is_drawn_inside_a_running_test(cardda):
     would otherwise run Hypothesis nested in it)."""
     from hypothesis import currently_in_test_context
 
-    from strategies._internal import openapi
+    from errcontract.strategies._internal import openapi
 
     op = cardda.operation("updateRecipient")
     key = (id(op.document), op.id)
@@ -513,7 +513,7 @@ def test_no_pool_is_drawn_inside_a_running_test(cardda):
 def test_fuzzed_values_keep_odd_characters_to_the_robustness_probes():
     """A C1 control or astral character in a validation probe would let a 500 on odd
     characters fail the 422 clause too; the pool keeps plain values only."""
-    from strategies._internal.openapi import _plain
+    from errcontract.strategies._internal.openapi import _plain
 
     assert _plain({"a": ["plain", "caf\u00e9", "\u05d0"], "n": 1})
     for odd in ("_\u0091", "\u200b", "\U0001f600", "\ue000", "x\ud800"):
@@ -524,8 +524,8 @@ def test_fuzzed_values_keep_odd_characters_to_the_robustness_probes():
 
 _POOL_DIGEST = """
 import hashlib, json
-from conformance.profile import load_profile
-from strategies._internal.openapi import fuzzed_body_defects
+from errcontract.profile import load_profile
+from errcontract.strategies._internal.openapi import fuzzed_body_defects
 profile = load_profile("cardda")
 pool = [
     (d.operation, d.field, d.keyword, json.dumps(d.value, default=repr))
@@ -562,7 +562,7 @@ def test_the_pool_does_not_depend_on_the_hash_seed():
 def test_unsupported_media_types_label_the_valid_json_body_otherwise(cardda):
     """The bytes stay the valid JSON body; only the label is one the operation does
     not take, so a server that ignores Content-Type and parses anyway is caught."""
-    from strategies import MEDIA_TYPES, unsupported_media_types
+    from errcontract.strategies import MEDIA_TYPES, unsupported_media_types
 
     seen: set[str] = set()
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.probe import Credential
-from strategies import (
+from errcontract.probe import Credential
+from errcontract.strategies import (
     CREDENTIAL_KINDS,
     FAMILIES,
     absent_credentials,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strategies import unknown_resources
+from errcontract.strategies import unknown_resources
 
 SETTINGS = settings(max_examples=40, deadline=None, database=None)
 CARDDA_OPS = [

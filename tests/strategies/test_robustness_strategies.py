@@ -15,8 +15,8 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from conformance.coverage import draw_one
-from strategies import FAMILIES, ROBUSTNESS_KINDS, robustness_probes
+from errcontract.coverage import draw_one
+from errcontract.strategies import FAMILIES, ROBUSTNESS_KINDS, robustness_probes
 
 SETTINGS = settings(max_examples=80, deadline=None, database=None)
 CARDDA_OPS = [

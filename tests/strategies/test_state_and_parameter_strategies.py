@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strategies import (
+from errcontract.strategies import (
     NothingToProbe,
     duplicate_creates,
     missing_parameters,
@@ -121,11 +121,11 @@ def test_invalid_parameters_break_one_query_parameter_at_its_keyword():
     from hypothesis import find, given, settings
     from jsonschema import Draft202012Validator
 
-    from conformance.surface import ProbeContext, parse_operations
-    from strategies import PARAMETER_DEFECTS, invalid_parameters
+    from errcontract.strategies import PARAMETER_DEFECTS, invalid_parameters
+    from errcontract.surface import ProbeContext, parse_operations
 
     document = yaml.safe_load(
-        (Path(__file__).parents[1] / "example_api/profile/openapi.yaml").read_text()
+        (Path(__file__).parents[1] / "apps/widgets/profile/openapi.yaml").read_text()
     )
     ctx = ProbeContext(operations=parse_operations(document), credential="api_key")
     kinds: set[str] = set()

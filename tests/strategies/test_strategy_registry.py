@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-import strategies
-from strategies import FAMILIES, NothingToProbe
+from errcontract import strategies
+from errcontract.strategies import FAMILIES, NothingToProbe
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = yaml.safe_load((ROOT / "schemas/cardda/clauses.yaml").read_text())

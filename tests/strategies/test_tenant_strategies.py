@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strategies import (
+from errcontract.strategies import (
     NothingToProbe,
     absent_tenants,
     paired_tenants,

@@ -15,9 +15,9 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from conformance.reference._serve import serve
-from conformance.reference.cardclan import FAULTS, TOLERANCES, create_app
-from conformance.reference.cardclan import _messages as msg
+from errcontract.reference._serve import serve
+from errcontract.reference.cardclan import FAULTS, TOLERANCES, create_app
+from errcontract.reference.cardclan import _messages as msg
 
 BASE = "/api/integration"
 ERROR_KEYS = {"error", "message", "statusCode", "timestamp"}

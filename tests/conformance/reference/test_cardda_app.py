@@ -14,14 +14,14 @@ import httpx
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
-from conformance.reference._serve import serve
-from conformance.reference.cardda import (
+from errcontract.reference._serve import serve
+from errcontract.reference.cardda import (
     DOCUMENTED_RATE_LIMIT,
     FAULTS,
     TOLERANCES,
     create_app,
 )
-from conformance.reference.cardda._ratelimit import SlidingWindowLimiter
+from errcontract.reference.cardda._ratelimit import SlidingWindowLimiter
 
 with warnings.catch_warnings():
     # Starlette nudges towards httpx2, which this project does not use.

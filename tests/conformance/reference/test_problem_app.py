@@ -19,14 +19,14 @@ from jsonschema import Draft202012Validator
 from starlette.applications import Starlette
 from starlette.exceptions import StarletteDeprecationWarning
 
-from conformance.reference.problem import (
+from errcontract.reference.problem import (
     DOCUMENTED_RATE_LIMIT,
     FAULTS,
     OPENAPI,
     TOLERANCES,
     create_app,
 )
-from conformance.reference.problem._ratelimit import TokenBucketLimiter
+from errcontract.reference.problem._ratelimit import TokenBucketLimiter
 
 with warnings.catch_warnings():
     # Starlette nudges towards httpx2, which this project does not use.

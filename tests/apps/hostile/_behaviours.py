@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from conformance.reference.cardda import _contract as c
+from errcontract.reference.cardda import _contract as c
 
 from ._reply import MIB, Behaviour, Reply, Respond, relay
 from ._wire import FRAMING, Answer, chunk, framed, head

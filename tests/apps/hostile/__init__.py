@@ -28,8 +28,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from conformance.reference import cardda
-from conformance.reference._serve import serve
+from errcontract.reference import cardda
+from errcontract.reference._serve import serve
 
 from ._behaviours import RELAY, TABLE, TABLE_WITH_RELAY, gzip_bomb
 from ._reply import Options, options_from

@@ -29,7 +29,8 @@ HOST = "127.0.0.1"
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
 PRISM_START_TIMEOUT_S = 30.0
-# Where `npm install --prefix tests/frameworks/.prism @stoplight/prism-cli@5` puts it.
+# Where `npm install --prefix tests/apps/frameworks/.prism @stoplight/prism-cli@5`
+# puts it.
 PRISM_LOCAL = Path(__file__).parent / ".prism" / "node_modules" / ".bin" / "prism"
 
 

@@ -1,0 +1,1 @@
+"""Apps the project's own tests check the suite against (never shipped)."""
