@@ -11,9 +11,9 @@ from dataclasses import replace
 
 from errcontract.checks import REGISTRY
 from errcontract.checks.rate import Burst, retry_after_seconds
+from errcontract.clauses import Clause
 from errcontract.exceptions import Violation
 from errcontract.exchange import Exchange
-from errcontract.profile import Clause
 from errcontract.session import ApiSession
 from errcontract.tally import ClauseTally
 
@@ -88,8 +88,8 @@ def run_burst_clause(session: ApiSession, clause: Clause, tally: ClauseTally) ->
     if not session.rate_limit:
         tally.reason = "no rate limit is configured for this target (--rate-limit N)"
         return
-    operations = (clause.probes or {})["operations"]
-    op = operations[0]
+    assert clause.probes is not None
+    op = clause.probes.operations[0]
     if not session.ctx.can_build(op):
         tally.reason = f"cannot build a valid request to {op}"
         return

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from errcontract.checks import REGISTRY
+from errcontract.clauses import Clause
 from errcontract.exchange import Exchange
 from errcontract.probe import Probe
-from errcontract.profile import Clause
 from errcontract.session import ApiSession
 from errcontract.tally import ClauseTally
 
@@ -76,7 +76,7 @@ class ClauseSender:
         self.spec = REGISTRY.get(clause.check)
         self.ctx = session.check_context(clause)
         self.unanswered: dict[tuple[object, ...], Exchange] = {}
-        self.judges = clause.on is None
+        self.judges = not clause.mode.over_responses
         self._seen: set[int] = set()
 
     @property

@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, reject, seed, setti
 from hypothesis.errors import HypothesisException
 
 from errcontract.burst import run_burst_clause
+from errcontract.clauses import Clause, Mode
 from errcontract.coverage import run_coverage
 from errcontract.example import Budget, ClauseSender
 from errcontract.exceptions import BudgetExhausted, Violation
 from errcontract.probe import Probe
-from errcontract.profile import Clause
 from errcontract.redact import ENV_PREFIX
 from errcontract.results import ClauseResult
 from errcontract.session import ApiSession
@@ -52,12 +52,12 @@ REQUESTS_PER_EXAMPLE = 4  # room for shrinking: the clause's request budget per 
 
 
 def run_clause(session: ApiSession, clause: Clause) -> ClauseResult:
-    """The verdict on ``clause`` for this session's target."""
-    if clause.on is not None:
-        if "strategy" in (clause.probes or {}):
+    """The verdict on ``clause`` for this session's target, as its mode says."""
+    if clause.mode.over_responses:
+        if clause.mode is Mode.EVERY_RESPONSE_PROBED:
             # Judged over every response in scope, and sends probes of its own.
             _measured(session, session.scope_tallies[clause.id], clause)
-        return session.universal_result(clause)
+        return session.over_responses_result(clause)
     tally = ClauseTally(clause)
     missing = [n for n in clause.needs if n not in session.target.fixtures]
     if missing:
@@ -75,7 +75,7 @@ def _measured(session: ApiSession, tally: ClauseTally, clause: Clause) -> None:
     """Probe ``clause`` into ``tally``, counting its requests and time."""
     sent_before, started = session.client.sent, time.monotonic()
     try:
-        if "scenario" in (clause.probes or {}):
+        if clause.mode is Mode.BURST:
             run_burst_clause(session, clause, tally)
         else:
             _run_strategy_clause(session, clause, tally)
@@ -91,7 +91,8 @@ def _examples(session: ApiSession, clause: Clause, n_ops: int) -> int:
     total = session.settings.examples
     if total is None:
         base = DEFAULT_EXAMPLES[session.settings.hypothesis_profile]
-        total = int((clause.probes or {}).get("examples", base))
+        given = clause.probes.examples if clause.probes else None
+        total = base if given is None else given
     return max(1, math.ceil(total / max(n_ops, 1)))
 
 
@@ -132,11 +133,13 @@ def _fuzz_test(
 def _run_strategy_clause(
     session: ApiSession, clause: Clause, tally: ClauseTally
 ) -> None:
-    probes = clause.probes or {}
-    factory = FAMILIES[probes["strategy"]]
-    params = dict(probes.get("with", {}))
+    probes = clause.probes
+    assert probes is not None
+    assert probes.strategy is not None
+    factory = FAMILIES[probes.strategy]
+    params = dict(probes.params)
     reasons: list[str] = []
-    operations: Sequence[str] = probes["operations"]
+    operations: Sequence[str] = probes.operations
     sender = ClauseSender(session, clause, tally)
     record = run_coverage(sender, factory, params, operations)
     per_op = _examples(session, clause, len(operations))

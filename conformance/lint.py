@@ -19,11 +19,11 @@ from typing import Any
 import jsonschema
 
 from errcontract.checks import REGISTRY
+from errcontract.clauses import Clause
 from errcontract.document import checked, invalid, without_value
 from errcontract.exceptions import ConfigError, ProfileError
 from errcontract.loading import load_data
 from errcontract.profile import (
-    Clause,
     Profile,
     load_profile_at,
     meta_schema,
@@ -212,7 +212,7 @@ def _check_params(
     needs = _SCOPES_NEEDING.get(spec.scope)
     if needs == "probes" and clause.probes is None:
         yield Problem(path, at, f"check {spec.name} judges probes: give 'probes'")
-    if needs == "scope" and clause.on is None:
+    if needs == "scope" and clause.scope is None:
         yield Problem(path, at, f"check {spec.name} judges the whole run: give 'scope'")
     errors = list(_schema_errors(dict(clause.params), spec.params, path))
     for err in errors:
@@ -302,7 +302,7 @@ def _schema_reference(
 
 
 def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[Problem]:
-    probes = clause.probes or {}
+    probes = clause.probes
     fixtures = [f.name for f in profile.fixtures]
     for need in clause.needs:
         if need not in fixtures:
@@ -310,9 +310,10 @@ def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[P
                 path, f"{at}: needs", f"unknown fixture {need!r}{_near(need, fixtures)}"
             )
     operations = sorted(profile.operations)
+    scoped = clause.scope.operations if clause.scope else None
     for where, named in (
-        ("probes/operations", probes.get("operations", [])),
-        ("scope/operations", (clause.on or {}).get("operations", [])),
+        ("probes/operations", probes.operations if probes else ()),
+        ("scope/operations", sorted(scoped or ())),
     ):
         for op in named:
             if op not in profile.operations:
@@ -321,8 +322,8 @@ def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[P
                     f"{at}: {where}",
                     f"unknown operation {op!r}{_near(op, operations)}",
                 )
-    strategy = probes.get("strategy")
-    if strategy is None:
+    strategy = probes.strategy if probes else None
+    if probes is None or strategy is None:
         return
     if strategy not in FAMILIES:
         yield Problem(
@@ -332,7 +333,7 @@ def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[P
         )
         return
     family = FAMILIES[strategy]
-    given = dict(probes.get("with") or {})
+    given = dict(probes.params)
     for key in given:
         if key not in family.params:
             takes = ", ".join(family.params) or "no parameters"

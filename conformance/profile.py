@@ -11,7 +11,7 @@ import difflib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
@@ -21,9 +21,9 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from errcontract.clauses import Clause
 from errcontract.exceptions import ConfigError, ProfileError
 from errcontract.loading import load_data
-from errcontract.probe import Answer
 from errcontract.refs import Origin, bundle
 from errcontract.surface import Operation, parse_operations
 
@@ -97,66 +97,6 @@ class Fixture:
     description: str = ""
 
 
-def _when(when: Any, defect_kind: str) -> bool:
-    if when is None:
-        return True
-    return defect_kind in ([when] if isinstance(when, str) else list(when))
-
-
-def _declares(declared: tuple[str, ...] | None, status: Any) -> bool:
-    """Whether an operation declaring ``declared`` declares ``status`` (its family
-    ``4XX`` or ``default`` count: they name every status of theirs)."""
-    if declared is None:
-        return True
-    code = str(status)
-    family = code[0] + "XX"
-    return any(d in (code, family, family.lower()) for d in declared)
-
-
-@dataclass(frozen=True)
-class Clause:
-    """One checkable promise with a stable id, bound to the check that judges it."""
-
-    id: str
-    text: str
-    kind: str
-    family: str
-    check: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-    on: Mapping[str, Any] | None = None
-    probes: Mapping[str, Any] | None = None
-    expect: tuple[Mapping[str, Any], ...] = ()
-    needs: tuple[str, ...] = ()
-
-    def answers(
-        self, defect_kind: str, declared: tuple[str, ...] | None = None
-    ) -> tuple[Answer, ...]:
-        """The documented answers for a probe carrying ``defect_kind``, to an
-        operation that declares ``declared`` statuses.
-
-        An answer marked ``declared`` applies only where the operation declares its
-        status; where that leaves no answer at all (the operation declares none of
-        them), the document says nothing and every marked one applies.
-        """
-        out = []
-        specs = [s for s in self.expect if _when(s.get("when"), defect_kind)]
-        kept = [
-            s
-            for s in specs
-            if not s.get("declared") or _declares(declared, s["status"])
-        ]
-        for spec in kept or specs:
-            out.append(
-                Answer(
-                    status=str(spec["status"]),
-                    error=spec.get("error"),
-                    message=spec.get("message"),
-                    name_field=spec.get("name_field", False),
-                )
-            )
-        return tuple(out)
-
-
 def _read_yaml(path: Path) -> Any:
     """A profile's YAML file; any problem is one ``ProfileError`` line naming it."""
     return load_data(path, fail=lambda problem: ProfileError(f"{path} {problem}"))
@@ -192,19 +132,7 @@ class Profile:
         catalog = _read_yaml(directory / meta.get("catalog", "clauses.yaml"))
         self._validate(catalog, "catalog.schema.json", directory / "clauses.yaml")
         self.clauses: tuple[Clause, ...] = tuple(
-            Clause(
-                id=c["id"],
-                text=c["text"],
-                kind=c["kind"],
-                family=c["family"],
-                check=c["check"],
-                params=c.get("with", {}),
-                on=c.get("scope"),
-                probes=c.get("probes"),
-                expect=tuple(c.get("expect", ())),
-                needs=tuple(c.get("needs", ())),
-            )
-            for c in catalog["clauses"]
+            Clause.read(c) for c in catalog["clauses"]
         )
         ids = [c.id for c in self.clauses]
         dupes = {i for i in ids if ids.count(i) > 1}

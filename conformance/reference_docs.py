@@ -3,8 +3,10 @@
 The profile files' members come from the meta-schemas (``schemas/meta/``), the checks
 from ``conformance.checks.REGISTRY`` (name, scope, docstring, parameter schema), the
 strategy families from ``strategies.FAMILIES`` (docstring, keyword parameters, kinds).
-Only what no registry holds is written here by hand: notes on members the
-meta-schemas leave undescribed, the scopes, the OpenAPI extensions and the
+Each member's description is the ``description`` of its node in the meta-schema,
+so the schema a profile is validated against (and an editor shows) and this
+reference say the same thing; a test makes every member carry one. Only what no
+registry holds is written here by hand: the scopes, the OpenAPI extensions and the
 placeholders. A test keeps ``docs/reference.md`` equal to :func:`reference_markdown`::
 
     python -m errcontract.reference_docs > docs/reference.md
@@ -30,101 +32,6 @@ META_SCHEMAS: Mapping[str, str] = {
     "clauses.yaml": "catalog.schema.json",
 }
 """Profile file -> the meta-schema that defines its format."""
-
-NOTES: Mapping[str, Mapping[str, str]] = {
-    "profile.schema.json": {
-        "api": "The profile's name, as `--api` takes it; unique among the "
-        "profiles found.",
-        "title": "The API's name in reports.",
-        "seed": "The contract document the profile was written from (for readers).",
-        "openapi": "The OpenAPI file, relative to the profile. Default `openapi.yaml`.",
-        "catalog": "The clause catalog, relative to the profile. Default "
-        "`clauses.yaml`.",
-        "reference_app": "A module with `create_app(*, faults, tolerances, "
-        "rate_limit)`: the embedded server used when no `--base-url` is given. "
-        "Without it the profile runs only against a deployment.",
-        "error_body": "Where an error body keeps the members documented answers "
-        "name (`expect[].error`, `message`, `name_field`).",
-        "error_body.code_field": "The member holding the machine-readable code.",
-        "error_body.message_field": "The member holding the human-readable message.",
-        "error_body.fields_field": "The member naming the broken fields (an object "
-        "keyed by field, or an array of objects).",
-        "fixtures": "The values a run is given (`--fixture`, `CONFORMANCE_<API>_<NAME>`"
-        ", `CONFORMANCE_<NAME>`).",
-        "fixtures[].name": "The fixture's name: `--fixture NAME=…`, "
-        "`CONFORMANCE_<NAME>`, a `${name}` placeholder.",
-        "fixtures[].description": "What value to give (shown when it is missing).",
-        "fixtures[].required": "Without it the run stops with exit 2; an optional "
-        "fixture's clauses (`needs`) are not-run without it.",
-        "fixtures[].secret": "Masked in every output; may only be used as a "
-        "credential.",
-        "credential": "The fixture whose value is the credential of valid requests.",
-        "tenant": "The header that selects a tenant, and the fixture it takes.",
-        "tenant.header": "The header name (sent where an operation declares it "
-        "as a required header parameter).",
-        "tenant.fixture": "The fixture holding the tenant of valid requests.",
-        "rate_limit": "The documented rate limit, for pacing and the burst.",
-        "rate_limit.per_second": "Requests per second and bucket.",
-        "rate_limit.buckets": "What a bucket is keyed by: `header:<name>` or `client`, "
-        "tried in order, first match wins. Default `client`.",
-        "rate_limit.retry_header": "The header that says how long to wait after a "
-        "429. Default `Retry-After`.",
-        "preflight": "The operation sent once before anything else (one bounded "
-        "request; no answer is exit 3).",
-        "setup": "Steps run before probing: discover or create the values valid "
-        "requests need.",
-        "setup[].var": "The value the step provides (a `${name}` or "
-        "`x-conformance-var`).",
-        "setup[].operation": "The operation sent (a valid request).",
-        "setup[].pick": "A JSON Pointer into the answer's body, or `header:NAME` "
-        "(the last path segment of the URL a header such as `Location` names).",
-        "setup[].or": "Other ways to the same value, tried in order when the step "
-        "gives none (an empty listing; a create, in a read-only run). A fixture "
-        "of the variable's name, when given, wins over every way.",
-        "setup[].or[].operation": "The operation sent.",
-        "setup[].or[].pick": "As `pick`.",
-        "setup[].on_status": 'Per status (`"409"`): another operation and pointer '
-        "to try instead.",
-        "setup[].on_status.<key>.operation": "The operation sent instead.",
-        "setup[].on_status.<key>.pick": "A JSON Pointer into its answer's body.",
-        "notes": "Free text for readers of the profile.",
-    },
-    "catalog.schema.json": {
-        "api": "The profile's api.",
-        "clauses": "The clauses, in judging order.",
-        "clauses[].id": "Stable id (`XX-FAMILY-N`), used by reports, baselines and "
-        "`--fault`.",
-        "clauses[].text": "The promise, as the contract states it.",
-        "clauses[].kind": "`documented` (the contract says so) or `reading` (our "
-        "reading of an ambiguity; `--fail-on documented` does not gate it).",
-        "clauses[].family": "The group the clause is reported under.",
-        "clauses[].check": "The check that judges it (see [Checks](#checks)).",
-        "clauses[].with": "The check's parameters, validated against its schema.",
-        "clauses[].needs": "Optional fixtures without which the clause is not-run.",
-        "clauses[].scope": "Judge every response in scope (an over-every-response "
-        "clause).",
-        "clauses[].scope.responses": "`all`, `errors` (4xx and 5xx) or `defective` "
-        "(answers to probes).",
-        "clauses[].scope.status": "Only responses with these statuses.",
-        "clauses[].scope.except_status": "Not responses with these statuses.",
-        "clauses[].scope.operations": "Only responses to these operations.",
-        "clauses[].probes": "A targeted clause: what to send.",
-        "clauses[].probes.strategy": "A strategy family (see "
-        "[Strategy families](#strategy-families)).",
-        "clauses[].probes.scenario": "`burst`: the shared rate-limit burst.",
-        "clauses[].probes.operations": "The operation ids probed.",
-        "clauses[].probes.with": "The family's parameters (`kinds`, `fixture`, …).",
-        "clauses[].expect": "The documented answers; a probe's answer must match one.",
-        "clauses[].expect[].status": 'A status (`404`) or a status family (`"4XX"`).',
-        "clauses[].expect[].error": "The code in `error_body.code_field`.",
-        "clauses[].expect[].message": "The text in `error_body.message_field`.",
-        "clauses[].expect[].name_field": "The answer must name the broken field(s); "
-        "`if-listed`: only when it lists field errors at all.",
-        "clauses[].expect[].when": "Only for probes of this defect kind.",
-    },
-}
-"""Hand-written notes on meta-schema members without a ``description`` (a test
-checks that each still names a member)."""
 
 SCOPES: Mapping[str, str] = {
     "exchange": "one exchange (request and response); raises a violation or returns",
@@ -261,28 +168,73 @@ def constraints(schema: Mapping[str, Any]) -> str:
     return _code(json.dumps(rest, ensure_ascii=False)) if rest else ""
 
 
-def members(
-    schema: Mapping[str, Any], prefix: str = ""
+ALTERNATIVES = ("allOf", "anyOf", "oneOf")
+"""Keywords whose subschemas may declare members of their own (a convention's
+clause is either an ``include`` or a template: a ``oneOf`` of two objects)."""
+
+
+def members(schema: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any], bool]]:
+    """(path, schema, required) of every member a meta-schema declares, in order.
+
+    The walk follows ``properties``, ``items`` (``name[]``), ``additionalProperties``
+    (``name.<key>``) and the alternatives of :data:`ALTERNATIVES`, so a member
+    nested anywhere a profile can put it gets a row and is held to having a
+    ``description``. A path declared twice (an alternative that only adds a
+    constraint to a member) is listed once, at its first declaration, which is the
+    one that carries the member's description.
+    """
+    seen: set[str] = set()
+    for path, sub, needed in _members(schema, ""):
+        if path not in seen:
+            seen.add(path)
+            yield path, sub, needed
+
+
+def _members(
+    schema: Mapping[str, Any], prefix: str
 ) -> Iterator[tuple[str, Mapping[str, Any], bool]]:
-    """(path, schema, required) of every member a meta-schema declares, in order."""
     required = set(schema.get("required", ()))
     for name, sub in (schema.get("properties") or {}).items():
         path = f"{prefix}{name}"
         yield path, sub, name in required
         yield from _nested(sub, path)
+    for alternative in _alternatives(schema):
+        yield from _members(alternative, prefix)
 
 
 def _nested(
     schema: Mapping[str, Any], path: str
 ) -> Iterator[tuple[str, Mapping[str, Any], bool]]:
+    """The members under the node of member ``path``."""
     if "properties" in schema:
-        yield from members(schema, f"{path}.")
+        yield from _members(schema, f"{path}.")
     items = schema.get("items")
     if isinstance(items, Mapping):
         yield from _nested(items, f"{path}[]")
     extra = schema.get("additionalProperties")
-    if isinstance(extra, Mapping) and "properties" in extra:
-        yield from members(extra, f"{path}.<key>.")
+    if isinstance(extra, Mapping):
+        yield from _nested(extra, f"{path}.<key>")
+    if "properties" not in schema:  # else _members walked them with the properties
+        for alternative in _alternatives(schema):
+            yield from _nested(alternative, path)
+
+
+def _alternatives(schema: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    for keyword in ALTERNATIVES:
+        for alternative in schema.get(keyword) or ():
+            if isinstance(alternative, Mapping):
+                yield alternative
+
+
+def undescribed(schema: Mapping[str, Any]) -> list[str]:
+    """The paths of ``schema``'s members without a ``description``: each would be a
+    blank row in the reference and no help in an editor (a test keeps it empty)."""
+    return [path for path, sub, _ in members(schema) if not _description(sub)]
+
+
+def _description(schema: Mapping[str, Any]) -> str:
+    text = schema.get("description")
+    return text.strip() if isinstance(text, str) else ""
 
 
 def _profile_files() -> list[str]:
@@ -294,7 +246,6 @@ def _profile_files() -> list[str]:
     ]
     for filename, schema_name in META_SCHEMAS.items():
         schema = meta_schema(schema_name)
-        notes = NOTES.get(schema_name, {})
         out += [f"### `{filename}`", ""]
         about = schema.get("description", "")
         out += [f"{about} Meta-schema: `schemas/meta/{schema_name}`.", ""]
@@ -303,7 +254,7 @@ def _profile_files() -> list[str]:
                 _code(path),
                 schema_type(sub),
                 "yes" if needed else "",
-                str(sub.get("description") or notes.get(path, "")),
+                _description(sub),
             )
             for path, sub, needed in members(schema)
         ]
@@ -356,7 +307,7 @@ def _checks() -> list[str]:
                 schema_type(sub),
                 "yes" if param in required else "",
                 constraints(sub),
-                str(sub.get("description", "")),
+                _description(sub),
             )
             for param, sub in properties.items()
         ]

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from errcontract import __version__
 from errcontract.baseline import apply_gate
+from errcontract.clauses import Clause
 from errcontract.embedded import embedded_targets
 from errcontract.exceptions import ConfigError, TargetUnreachable, Violation
 from errcontract.execute import run_clause
-from errcontract.profile import Clause
 from errcontract.reports import write_reports
 from errcontract.reports.screenshot import find_browser, screenshot
 from errcontract.results import ApiResult, ClauseResult, RunResult
@@ -29,12 +29,7 @@ def clause_order(clauses: tuple[Clause, ...]) -> list[Clause]:
     last (they judge everything the run sent); among those, the ones that also send
     probes of their own (robustness) come first, so every other one judges them too."""
 
-    def rank(clause: Clause) -> int:
-        if clause.on is not None:
-            return 2 if clause.probes else 3
-        return 1 if "scenario" in (clause.probes or {}) else 0
-
-    return sorted(clauses, key=rank)
+    return sorted(clauses, key=lambda clause: clause.mode.order)
 
 
 class Run:

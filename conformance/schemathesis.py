@@ -37,14 +37,13 @@ import httpx
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup, Severity
 
-from errcontract.checks import REGISTRY
-from errcontract.checks._registry import CheckContext
+from errcontract.clauses import Clause
 from errcontract.exceptions import ConformanceError, Violation
 from errcontract.exchange import Exchange, Received, SentRequest
+from errcontract.judge import Crash, ResponseJudge
 from errcontract.probe import Probe
-from errcontract.profile import Clause, Profile, load_profile, load_profile_at
+from errcontract.profile import Profile, load_profile, load_profile_at
 from errcontract.redact import ENV_PREFIX, Redactor
-from errcontract.session import in_scope
 
 if TYPE_CHECKING:
     from schemathesis import Case, Response
@@ -104,7 +103,7 @@ class ErrorContract:
         self._skew = _skew(clock_skew)
         self._skip = _skip_ids(skip)
         self._profile: Profile | None = None
-        self._judges: dict[str, list[tuple[Clause, Any, CheckContext]]] = {}
+        self._judge: ResponseJudge
         self._lock = threading.Lock()
         self._seen: list[Exchange] = []
         self._secrets: set[str] = set()
@@ -163,14 +162,9 @@ class ErrorContract:
                 f"{', '.join(unknown)}{_near(unknown[0], ids)}"
             )
         self._profile = profile
-        # Which clause judges what, bound once: the per-response path is hot.
-        for clause in profile.clauses:
-            spec = REGISTRY.get(clause.check)
-            if clause.on is not None and clause.id not in self._skip:
-                check = CheckContext(
-                    clause=clause, profile=profile, clock_skew_s=self._skew
-                )
-                self._judges.setdefault(spec.scope, []).append((clause, spec.fn, check))
+        # The session's own judge of the clauses over every response, bound once:
+        # the per-response path is hot.
+        self._judge = ResponseJudge(profile, clock_skew_s=self._skew, skip=self._skip)
         return profile
 
     def after_response(
@@ -184,13 +178,11 @@ class ErrorContract:
             if len(self._seen) < MAX_KEPT:
                 self._seen.append(exchange)
         failures = []
-        for clause, judge, check in self._judges.get("exchange", ()):
-            if clause.on is None or not in_scope(clause.on, exchange):
-                continue
-            try:
-                judge(check, exchange)
-            except Violation as violation:
-                failures.append(_failure(violation, clause, case.operation.label))
+        for clause, verdict in self._judge.judge(exchange):
+            if isinstance(verdict, Crash):
+                raise verdict.error  # the suite's bug: Schemathesis reports it
+            if isinstance(verdict, Violation):
+                failures.append(_failure(verdict, clause, case.operation.label))
         if failures:
             raise FailureGroup(failures)
         return None
@@ -223,11 +215,12 @@ class ErrorContract:
     def after_run(self, ctx: StCheckContext) -> None:
         if self._profile is None:
             return  # no response was judged
-        failures = []
-        for clause, judge, check in self._judges.get("run", ()):
-            scoped = [e for e in self._seen if clause.on and in_scope(clause.on, e)]
-            for violation in judge(check, scoped):
-                failures.append(_failure(violation, clause, None))
+        failures = [
+            _failure(violation, clause, None)
+            for clause, _, verdict in self._judge.judge_run(self._seen)
+            if not isinstance(verdict, Crash)
+            for violation in verdict
+        ]
         if failures:
             raise FailureGroup(failures)
 

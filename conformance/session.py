@@ -16,13 +16,15 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from errcontract.checks import REGISTRY, CheckContext, Inapplicable
+from errcontract.checks import CheckContext, Inapplicable
 from errcontract.checks.rate import Burst
+from errcontract.clauses import Clause, Mode
 from errcontract.client import Client, ClientSettings
-from errcontract.exceptions import BudgetExhausted, MissingValue, Violation
+from errcontract.exceptions import BudgetExhausted, MissingValue
 from errcontract.exchange import Exchange, Received
+from errcontract.judge import Crash, ResponseJudge
 from errcontract.probe import Probe
-from errcontract.profile import Clause, Profile
+from errcontract.profile import Profile
 from errcontract.refs import pick
 from errcontract.resources import HEADER_PICK
 from errcontract.results import ApiResult, ClauseResult
@@ -42,23 +44,6 @@ def picked(response: Received, body: Any, where: str) -> Any:
         return unquote(segment) or None
     value = pick(body, where)
     return value if isinstance(value, str | int) and value != "" else None
-
-
-def in_scope(scope: Mapping[str, Any], exchange: Exchange) -> bool:
-    """Whether a check over every response judges ``exchange``."""
-    response = exchange.response
-    if response is None:
-        return False
-    which = scope.get("responses", "all")
-    if which == "errors" and response.status < 400:
-        return False
-    if which == "defective" and not exchange.probe.defective:
-        return False
-    if "status" in scope and response.status not in scope["status"]:
-        return False
-    if "operations" in scope and exchange.probe.operation not in scope["operations"]:
-        return False
-    return response.status not in scope.get("except_status", ())
 
 
 class ApiSession:
@@ -116,14 +101,8 @@ class ApiSession:
             secret_fixtures=self.profile.secret_fixtures,
         )
         # The verdicts of the checks over every response (scope), one tally each.
-        self.scope_tallies = {
-            c.id: ClauseTally(c) for c in self.profile.clauses if c.on is not None
-        }
-        self._universal = [
-            (c, REGISTRY.get(c.check), self.scope_tallies[c.id])
-            for c in self.profile.clauses
-            if c.on is not None and REGISTRY.get(c.check).scope == "exchange"
-        ]
+        self.judge = ResponseJudge(self.profile, clock_skew_s=settings.clock_skew_s)
+        self.scope_tallies = {c.id: ClauseTally(c) for c in self.judge.clauses}
 
     @property
     def retry_header(self) -> str:
@@ -160,21 +139,16 @@ class ApiSession:
     def _record(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)
         self._track_cleanup(exchange)
-        for clause, spec, tally in self._universal:
-            if clause.on is None or not in_scope(clause.on, exchange):
-                continue
-            try:
-                outcome = spec.fn(self.check_context(clause), exchange)
-            except Violation as violation:
-                tally.count()
-                tally.add_violation(violation)
-            except Exception as exc:  # this clause's bug, not the sending clause's
-                tally.crashed(self._why(exc))
+        for clause, verdict in self.judge.judge(exchange):
+            tally = self.scope_tallies[clause.id]
+            if isinstance(verdict, Crash):  # its bug, not the sending clause's
+                tally.crashed(self._why(verdict.error))
+            elif isinstance(verdict, Inapplicable):
+                tally.inapplicable(verdict.reason)
             else:
-                if isinstance(outcome, Inapplicable):
-                    tally.inapplicable(outcome.reason)
-                else:
-                    tally.count()
+                tally.count()
+                if verdict is not None:
+                    tally.add_violation(verdict)
 
     def _track_cleanup(self, exchange: Exchange) -> None:
         op = self.ctx.operations.get(exchange.probe.operation)
@@ -302,20 +276,25 @@ class ApiSession:
 
     # -- the verdict ------------------------------------------------------------------
 
-    def universal_result(self, clause: Clause) -> ClauseResult:
-        """The verdict of a check over every response, from what the run has seen."""
-        tally = self.scope_tallies[clause.id]
-        spec = REGISTRY.get(clause.check)
-        if spec.scope == "run":
-            scoped = [e for e in self.exchanges if clause.on and in_scope(clause.on, e)]
-            tally = self.scope_tallies[clause.id] = tally.fresh()
-            tally.count(len(scoped))
-            try:
-                for violation in spec.fn(self.check_context(clause), scoped):
-                    tally.add_violation(violation)
-            except Exception as exc:
-                tally.crashed(self._why(exc))
-        return tally.result(empty_reason=self.scope_reason(clause))
+    def over_responses_result(self, clause: Clause) -> ClauseResult:
+        """The verdict of a clause over every response, from what the run has seen
+        (a run-level one judges it all now)."""
+        if clause.mode is Mode.RUN:
+            for found, scoped, verdict in self.judge.judge_run(self.exchanges):
+                if found.id != clause.id:
+                    continue
+                tally = self.scope_tallies[clause.id] = self.scope_tallies[
+                    clause.id
+                ].fresh()
+                tally.count(scoped)
+                if isinstance(verdict, Crash):
+                    tally.crashed(self._why(verdict.error))
+                else:
+                    for violation in verdict:
+                        tally.add_violation(violation)
+        return self.scope_tallies[clause.id].result(
+            empty_reason=self.scope_reason(clause)
+        )
 
     def _why(self, exc: Exception) -> str:
         """An exception as one redacted line."""
@@ -330,15 +309,7 @@ class ApiSession:
     @staticmethod
     def scope_reason(clause: Clause) -> str:
         """Why a check over every response judged nothing."""
-        scope = clause.on or {}
-        what = {
-            "all": "no response",
-            "errors": "no error response",
-            "defective": "no answer to a defective request",
-        }[scope.get("responses", "all")]
-        if "status" in scope:
-            what += f" with status {'/'.join(map(str, scope['status']))}"
-        return f"{what} was seen in this run"
+        return clause.scope.nothing_seen() if clause.scope else "nothing was judged"
 
     def api_result(self, clauses: list[ClauseResult]) -> ApiResult:
         """The profile's result, with coverage of operation x status; a violation's

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from errcontract.clauses import Clause
 from errcontract.exceptions import Violation
 from errcontract.exchange import Exchange
-from errcontract.profile import Clause
 from errcontract.results import ClauseResult
 
 MAX_EVIDENCE = 5

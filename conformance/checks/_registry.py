@@ -5,11 +5,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from errcontract.exceptions import Violation
 from errcontract.exchange import Exchange
-from errcontract.profile import Clause, Profile
+
+if TYPE_CHECKING:
+    # Only named in annotations: the checks sit below the profile, which reads each
+    # clause's mode from this registry.
+    from errcontract.clauses import Clause
+    from errcontract.profile import Profile
 
 Scope = Literal["exchange", "scenario", "run", "burst"]
 
@@ -104,6 +109,12 @@ class Registry:
             near = difflib.get_close_matches(name, self._checks, n=1)
             hint = f" (did you mean {near[0]!r}?)" if near else ""
             raise KeyError(f"no check named {name!r}{hint}") from None
+
+    def scope_of(self, name: str) -> Scope | None:
+        """What check ``name`` is given (``None`` for no such check: the linter
+        names it)."""
+        spec = self._checks.get(name)
+        return None if spec is None else spec.scope
 
     def names(self) -> frozenset[str]:
         """Every registered check name."""

@@ -12,9 +12,10 @@ import pytest
 
 from errcontract.checks import REGISTRY, CheckContext
 from errcontract.checks.answers import answer_matches, named_fields
+from errcontract.clauses import Clause
 from errcontract.exceptions import Violation
 from errcontract.probe import Answer, Probe
-from errcontract.profile import Clause, load_profile
+from errcontract.profile import load_profile
 
 PROBLEM = {"type": "about:blank", "title": "Not Found", "status": 404}
 

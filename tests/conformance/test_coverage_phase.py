@@ -33,10 +33,12 @@ def _pairs(coverage: dict[str, Any], key: str) -> set[tuple[str, str | None]]:
 def _planned(clause_id: str) -> set[tuple[str, str | None]]:
     """Kinds x operations the catalog and the family's declared kinds call for."""
     clause = load_profile("cardda").clause(clause_id)
-    probes = clause.probes or {}
-    family = FAMILIES[probes["strategy"]]
-    kinds = family.coverage_kinds(dict(probes.get("with", {}))) or (None,)
-    return {(op, kind) for op in probes["operations"] for kind in kinds}
+    probes = clause.probes
+    assert probes is not None
+    assert probes.strategy is not None
+    family = FAMILIES[probes.strategy]
+    kinds = family.coverage_kinds(dict(probes.params)) or (None,)
+    return {(op, kind) for op in probes.operations for kind in kinds}
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +97,7 @@ def test_every_targeted_clause_accounts_for_each_kind_and_operation(
     targeted = [
         c
         for c in profile.clauses
-        if c.probes and "strategy" in c.probes and c.id != "CD-TENANT-3"
+        if c.probes and c.probes.strategy and c.id != "CD-TENANT-3"
     ]
     assert len(targeted) >= 10
     for spec in targeted:

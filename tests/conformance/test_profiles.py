@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from errcontract.checks import REGISTRY
+from errcontract.clauses import Mode
 from errcontract.exceptions import ProfileError
 from errcontract.lint import refuse_unsound
 from errcontract.profile import Profile, available_apis, schemas_root
@@ -51,16 +52,17 @@ def test_every_clause_binds_to_a_registered_check_and_strategy(api: str) -> None
     profile = Profile(schemas_root() / api)
     for clause in profile.clauses:
         spec = REGISTRY.get(clause.check)
-        if clause.on is not None:
-            assert spec.scope in {"exchange", "run"}, clause.id
-            if clause.probes is not None:  # sends its own probes for the scope
-                assert clause.probes["strategy"] in FAMILIES, clause.id
-                assert spec.scope == "exchange", clause.id
-        elif "strategy" in (clause.probes or {}):
+        mode = clause.mode
+        if mode in (Mode.EVERY_RESPONSE, Mode.EVERY_RESPONSE_PROBED):
+            assert spec.scope == "exchange", clause.id
+        if mode is Mode.RUN:
+            assert spec.scope == "run", clause.id
+        if mode in (Mode.TARGETED, Mode.EVERY_RESPONSE_PROBED):
             assert clause.probes is not None
-            assert clause.probes["strategy"] in FAMILIES, clause.id
+            assert clause.probes.strategy in FAMILIES, clause.id
+        if mode is Mode.TARGETED:
             assert spec.scope in {"exchange", "scenario"}, clause.id
-        else:
+        if mode is Mode.BURST:
             assert spec.scope == "burst", clause.id
         for reference in [clause.params.get("schema")]:
             if reference:
@@ -72,7 +74,7 @@ def test_every_documented_answer_names_an_error_shape_status(api: str) -> None:
     """Expected statuses in the catalog are statuses the surface documents."""
     profile = Profile(schemas_root() / api)
     for clause in profile.clauses:
-        ops = (clause.probes or {}).get("operations", [])
+        ops = clause.probes.operations if clause.probes else ()
         for answer in clause.expect:
             status = str(answer["status"])
             if status.endswith("XX"):

@@ -138,7 +138,7 @@ def test_every_check_the_hooks_run_has_a_fault() -> None:
         c.check
         for api in ("cardda", "cardclan")
         for c in load_profile(api).clauses
-        if c.on is not None
+        if c.scope is not None
     }
     assert scoped
     covered = {check.split(" ")[0] for _, _, check in FAULTS}
