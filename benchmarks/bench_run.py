@@ -53,7 +53,7 @@ def suite_run(
                 *limit_args,
                 "--max-rps",
                 max_rps,
-                "--profile",
+                "--depth",
                 profile,
                 "--report-dir",
                 tmp,
@@ -130,12 +130,12 @@ def main() -> int:
     parser.add_argument("--rate-limit", default="200")
     parser.add_argument("--max-rps", default="10000")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--profile", default="ci", choices=("ci", "thorough"))
+    parser.add_argument("--depth", default="ci", choices=("ci", "thorough"))
     parser.add_argument("--no-bare", action="store_true", help="skip the httpx loop")
     args = parser.parse_args()
     runs = []
     for _ in range(max(1, min(args.repeat, 10))):
-        runs.append(suite_run(args.api, args.rate_limit, args.max_rps, args.profile))
+        runs.append(suite_run(args.api, args.rate_limit, args.max_rps, args.depth))
     _print_per_clause(runs[-1])
     bare = (
         {"requests": 0, "wall_s": 0.0, "rps": 0.0}

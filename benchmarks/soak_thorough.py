@@ -1,4 +1,4 @@
-"""Soak: ``--profile thorough`` with several seeds against the conforming reference
+"""Soak: ``--depth thorough`` with several seeds against the conforming reference
 servers and every tolerance switch of both profiles must give zero failures.
 
 A gate that cries wolf in its deeper mode cannot gate: this runs, per seed, the
@@ -42,7 +42,7 @@ def one_run(seed: str, switches: list[str], rate_limit: str) -> dict[str, object
             "run",
             "--api",
             "all",
-            "--profile",
+            "--depth",
             "thorough",
             "--seed",
             seed,

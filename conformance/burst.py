@@ -12,8 +12,8 @@ from dataclasses import replace
 from errcontract.checks import REGISTRY
 from errcontract.checks.rate import Burst, retry_after_seconds
 from errcontract.clauses import Clause
-from errcontract.exceptions import Violation
 from errcontract.exchange import Exchange
+from errcontract.results import Violation
 from errcontract.session import ApiSession
 from errcontract.tally import ClauseTally
 

@@ -327,9 +327,7 @@ def _check_profile(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    import shutil
-
-    from errcontract import zeroconfig
+    from errcontract import derive, zeroconfig
     from errcontract.exceptions import ConfigError
     from errcontract.options import collect, from_namespace
 
@@ -350,16 +348,9 @@ def _init(args: argparse.Namespace) -> int:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     assert derived is not None
-    assert derived.directory is not None
-    # Derived, written and linted in a temporary directory first: a failed init
-    # leaves no partial profile behind.
+    # Derived and linted in memory first: a failed init leaves no file behind.
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        for path in sorted(derived.directory.rglob("*")):
-            if path.is_file():
-                relative = path.relative_to(derived.directory)
-                (target / relative).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target / relative)
+        derive.write(derived, target)
     except OSError as exc:
         print(f"conformance: error: cannot write {target}: {exc}", file=sys.stderr)
         return EXIT_USAGE

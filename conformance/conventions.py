@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -16,6 +15,7 @@ import jsonschema
 
 from errcontract.exceptions import ConfigError
 from errcontract.loading import load_data
+from errcontract.near import near_miss
 from errcontract.profile import meta_schema, schemas_root
 
 
@@ -67,8 +67,7 @@ def load_convention(name: str, source: str = "--convention") -> Convention:
     """The convention ``name``, or a ``ConfigError`` naming the near miss."""
     known = available_conventions()
     if name not in known:
-        near = difflib.get_close_matches(name, known, n=1)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        hint = near_miss(name, known)
         raise ConfigError(
             f"unknown convention {name!r} from {source}{hint}; known: "
             f"{', '.join(known)}"

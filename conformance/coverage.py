@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
 from errcontract.example import Budget, ClauseSender
-from errcontract.exceptions import BadArgument, NothingToProbe, Violation
+from errcontract.exceptions import BadArgument, NothingToProbe
+from errcontract.results import Violation
 from errcontract.strategies import Family, Scenario
 from errcontract.tally import CoverageRecord, Outcome, Sent
 

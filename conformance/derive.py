@@ -14,14 +14,10 @@ an ordinary one: linted, run and reported as any other.
 
 from __future__ import annotations
 
-import atexit
 import copy
-import difflib
 import json
 import re
-import shutil
 import string
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +37,8 @@ from errcontract.document import (
 )
 from errcontract.exceptions import ConfigError
 from errcontract.loading import load_data
-from errcontract.profile import meta_schema
+from errcontract.near import near_miss
+from errcontract.profile import Profile, meta_schema
 from errcontract.refs import Local
 from errcontract.surface import json_media, parse_operations
 
@@ -61,8 +58,8 @@ class Derived:
     files: dict[str, str]
     clauses: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
-    directory: Path | None = None
-    """Where it was written, once it was."""
+    profile: Profile | None = None
+    """The profile, once linted and loaded (in memory: nothing is written)."""
 
 
 def _slug(title: str) -> str:
@@ -728,8 +725,7 @@ def _overridden(
         )
     for cid in [*skip, *changes]:
         if cid not in ids:
-            near = difflib.get_close_matches(str(cid), ids, n=1)
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            hint = near_miss(str(cid), ids)
             raise ConfigError(
                 f"{source}: no derived clause {cid!r}{hint}; derived: {', '.join(ids)}"
             )
@@ -762,14 +758,6 @@ def write(derived: Derived, directory: Path) -> None:
     for name, text in derived.files.items():
         (directory / name).parent.mkdir(parents=True, exist_ok=True)
         (directory / name).write_text(text, encoding="utf-8")
-
-
-def temporary(derived: Derived) -> Path:
-    """The profile written to a temporary directory removed when the process ends."""
-    directory = Path(tempfile.mkdtemp(prefix="conformance-derived-"))
-    atexit.register(shutil.rmtree, directory, True)
-    write(derived, directory / derived.api)
-    return directory / derived.api
 
 
 def read_overrides(where: str, source: str) -> Mapping[str, Any]:

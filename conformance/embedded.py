@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -11,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 from errcontract.exceptions import ConfigError
+from errcontract.near import near_miss
 from errcontract.profile import Profile
 from errcontract.reference._serve import serve
 from errcontract.settings import Settings, Target
@@ -34,8 +34,7 @@ def split_switches(
         owners = [api for api, m in modules.items() if fault in m.FAULTS]
         if not owners:
             known = sorted(f for m in modules.values() for f in m.FAULTS)
-            near = difflib.get_close_matches(fault, known, n=1)
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            hint = near_miss(fault, known)
             raise ConfigError(f"unknown fault {fault!r} from --fault{hint}")
         for api in owners:
             routed[api][0].append(fault)
@@ -43,8 +42,7 @@ def split_switches(
         owners = [api for api, m in modules.items() if tolerance in m.TOLERANCES]
         if not owners:
             known = sorted({t for m in modules.values() for t in m.TOLERANCES})
-            near = difflib.get_close_matches(tolerance, known, n=1)
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            hint = near_miss(tolerance, known)
             raise ConfigError(f"unknown tolerance {tolerance!r} from --tolerance{hint}")
         for api in owners:
             routed[api][1].append(tolerance)

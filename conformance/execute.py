@@ -22,10 +22,10 @@ from errcontract.burst import run_burst_clause
 from errcontract.clauses import Clause, Mode
 from errcontract.coverage import run_coverage
 from errcontract.example import Budget, ClauseSender
-from errcontract.exceptions import BudgetExhausted, Violation
+from errcontract.exceptions import BudgetExhausted
 from errcontract.probe import Probe
 from errcontract.redact import ENV_PREFIX
-from errcontract.results import ClauseResult
+from errcontract.results import ClauseResult, Violation
 from errcontract.session import ApiSession
 from errcontract.strategies import FAMILIES, NothingToProbe
 from errcontract.tally import ClauseTally, CoverageRecord
@@ -90,7 +90,7 @@ def _measured(session: ApiSession, tally: ClauseTally, clause: Clause) -> None:
 def _examples(session: ApiSession, clause: Clause, n_ops: int) -> int:
     total = session.settings.examples
     if total is None:
-        base = DEFAULT_EXAMPLES[session.settings.hypothesis_profile]
+        base = DEFAULT_EXAMPLES[session.settings.depth]
         given = clause.probes.examples if clause.probes else None
         total = base if given is None else given
     return max(1, math.ceil(total / max(n_ops, 1)))
@@ -98,7 +98,7 @@ def _examples(session: ApiSession, clause: Clause, n_ops: int) -> int:
 
 def _seed_for(session: ApiSession, clause: Clause, op: str) -> int:
     base = session.settings.seed
-    if base is None and session.settings.hypothesis_profile == "thorough":
+    if base is None and session.settings.depth == "thorough":
         base = int(time.time_ns() & 0xFFFFFFFF)
     return zlib.crc32(f"{clause.id}:{op}".encode()) ^ (base or 0)
 
@@ -161,9 +161,7 @@ def _run_strategy_clause(
         probe_test = _fuzz_test(
             sender, record, op, Budget(per_op * REQUESTS_PER_EXAMPLE * 2), seen
         )
-        profile = settings.get_profile(
-            f"conformance-{session.settings.hypothesis_profile}"
-        )
+        profile = settings.get_profile(f"conformance-{session.settings.depth}")
         test = settings(profile, max_examples=per_op)(
             seed(_seed_for(session, clause, op))(given(strategy)(probe_test))
         )

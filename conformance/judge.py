@@ -14,9 +14,9 @@ from typing import Any
 
 from errcontract.checks import REGISTRY, CheckContext, Inapplicable
 from errcontract.clauses import Clause, Mode
-from errcontract.exceptions import Violation
 from errcontract.exchange import Exchange
 from errcontract.profile import Profile
+from errcontract.results import Violation
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,8 @@ contract, nor turn into a clause that passes because its check could not run.
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,7 +21,8 @@ from errcontract.checks import REGISTRY
 from errcontract.clauses import Clause
 from errcontract.document import checked, invalid, without_value
 from errcontract.exceptions import ConfigError, ProfileError
-from errcontract.loading import load_data
+from errcontract.folder import Folder
+from errcontract.near import near_miss
 from errcontract.profile import (
     Profile,
     load_profile_at,
@@ -48,18 +48,13 @@ class Problem:
         return f"{self.file}: {self.where}: {self.message}"
 
 
-def _near(value: object, known: Iterable[str]) -> str:
-    if not isinstance(value, str):
-        return ""
-    close = difflib.get_close_matches(value, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _yaml(path: Path) -> tuple[Any, Problem | None]:
+def _read(
+    folder: Folder, relative: str, *, json_only: bool = False
+) -> tuple[Any, Problem | None]:
     try:
-        return load_data(path, fail=ConfigError), None
+        return folder.load(relative, fail=ConfigError, json_only=json_only), None
     except ConfigError as exc:
-        return None, Problem(path, "(file)", str(exc))
+        return None, Problem(folder.path(relative), "(file)", str(exc))
 
 
 def _schema_errors(data: Any, schema: Mapping[str, Any], path: Path) -> list[Problem]:
@@ -78,85 +73,117 @@ def _explain(err: jsonschema.ValidationError) -> str:
         known = list((schema.get("properties") or {}).keys())
         extra = [k for k in err.instance if k not in known]
         if extra:
-            names = ", ".join(f"{k!r}{_near(k, known)}" for k in extra)
+            names = ", ".join(f"{k!r}{near_miss(k, known)}" for k in extra)
             return f"unknown member {names}; known: {', '.join(known) or 'none'}"
     return err.message
 
 
-def refuse_unsound(directory: Path) -> None:
+def refuse_unsound(profile: Profile | Path) -> None:
     """Raise ``ProfileError`` with the first problem of the profile, if it has any:
     every run checks its profiles before it sends anything."""
-    problems = check_profile(directory)
+    folder = _folder(profile)
+    problems = check_profile(folder)
     if problems:
         more = len(problems) - 1
         rest = (
-            f" (and {more} more: conformance check-profile {directory})" if more else ""
+            f" (and {more} more: conformance check-profile {folder.label})"
+            if more
+            else ""
         )
         raise ProfileError(f"{problems[0]}{rest}")
 
 
+def _folder(where: Profile | Path | Folder) -> Folder:
+    if isinstance(where, Profile):
+        return where.folder
+    if isinstance(where, Folder):
+        return where
+    return _on_disk(where)
+
+
 @cache
-def check_profile(directory: Path) -> tuple[Problem, ...]:
-    """Every problem of the profile in ``directory`` (empty when it is sound); read
+def _on_disk(directory: Path) -> Folder:
+    # One folder object per directory, so the linter's cache keys on it.
+    return Folder.on_disk(directory)
+
+
+def check_profile(where: Path | Folder) -> tuple[Problem, ...]:
+    """Every problem of the profile in ``where`` (empty when it is sound); read
     once per process, like the profile itself."""
-    return tuple(_problems(directory))
+    return _check(_folder(where))
 
 
-def _problems(directory: Path) -> list[Problem]:
-    meta_path = directory / "profile.yaml"
-    meta, problem = _yaml(meta_path)
+@cache
+def _check(folder: Folder) -> tuple[Problem, ...]:
+    return tuple(_problems(folder))
+
+
+def _problems(folder: Folder) -> list[Problem]:
+    meta_path = folder.path("profile.yaml")
+    meta, problem = _read(folder, "profile.yaml")
     if problem is not None:
         return [problem]
     problems = _schema_errors(meta, meta_schema("profile.schema.json"), meta_path)
     if not isinstance(meta, Mapping):
         return problems
-    catalog_path = directory / str(meta.get("catalog", "clauses.yaml"))
-    catalog, problem = _yaml(catalog_path)
+    catalog_name = str(meta.get("catalog", "clauses.yaml"))
+    catalog_path = folder.path(catalog_name)
+    catalog, problem = _read(folder, catalog_name)
     if problem is not None:
         problems.append(problem)
     else:
         problems += _schema_errors(
             catalog, meta_schema("catalog.schema.json"), catalog_path
         )
-    broken = list(_schema_files(directory))
+    broken = list(_schema_files(folder))
     problems += broken
-    openapi_path = directory / str(meta.get("openapi", "openapi.yaml"))
-    document, problem = _yaml(openapi_path)
+    openapi_name = str(meta.get("openapi", "openapi.yaml"))
+    document, problem = _read(folder, openapi_name)
     if problem is not None:
         problems.append(problem)
     elif not broken:  # the document's $ref to a broken schema would say it twice
-        problems += _openapi(document, openapi_path)
+        problems += _openapi(document, folder, openapi_name)
     if problems:
         return problems
     try:
-        profile = load_profile_at(directory)
+        profile = (
+            load_profile_at(folder.root) if folder.root is not None else Profile(folder)
+        )
         return list(_clauses(profile, catalog_path)) + list(
             _surface(profile, meta_path)
         )
     except ProfileError as exc:
-        return [Problem(directory, "(profile)", str(exc))]
+        return [Problem(folder.path(""), "(profile)", str(exc))]
 
 
-def _schema_files(directory: Path) -> Iterator[Problem]:
+def _schema_files(folder: Folder) -> Iterator[Problem]:
     """Every ``*.schema.json`` of the profile: JSON, and a valid JSON Schema."""
-    for path in sorted(directory.glob("*.schema.json")):
-        try:
-            contents = load_data(path, json_only=True, fail=ConfigError)
-        except ConfigError as exc:
-            yield Problem(path, "(file)", str(exc))
+    for name in folder.glob("*.schema.json"):
+        contents, problem = _read(folder, name, json_only=True)
+        if problem is not None:
+            yield problem
             continue
         try:
             jsonschema.Draft202012Validator.check_schema(contents)
         except jsonschema.SchemaError as exc:
             where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
-            yield Problem(path, where, f"not a valid JSON Schema: {without_value(exc)}")
+            message = without_value(exc)
+            yield Problem(
+                folder.path(name), where, f"not a valid JSON Schema: {message}"
+            )
 
 
-def _openapi(document: Any, path: Path) -> list[Problem]:
-    from errcontract.refs import Origin
+def _openapi(document: Any, folder: Folder, relative: str) -> list[Problem]:
+    from errcontract.refs import LOCAL, Origin
 
+    path = folder.path(relative)
+    where = (
+        Origin.of_file(folder.root / relative)
+        if folder.root is not None
+        else Origin(uri=LOCAL, name=str(path))
+    )
     try:
-        bundled = checked(document, Origin.of_file(path), "the profile")
+        bundled = checked(document, where, "the profile")
     except ConfigError as exc:
         return [Problem(path, "(document)", str(exc))]
     return openapi_problems(bundled, path)
@@ -167,12 +194,8 @@ def openapi_problems(document: Any, path: Path) -> list[Problem]:
     return [Problem(path, where, message) for where, message in invalid(document)]
 
 
-def _profile_error(path: Path) -> Callable[[str], ProfileError]:
-    return lambda problem: ProfileError(f"{path} {problem}")
-
-
 @cache
-def _member_names(directory: Path) -> frozenset[str]:
+def _member_names(folder: Folder) -> frozenset[str]:
     """Every property name any error-shape schema of the profile declares."""
     names: set[str] = set()
 
@@ -185,9 +208,13 @@ def _member_names(directory: Path) -> frozenset[str]:
             for value in node:
                 walk(value)
 
-    for path in directory.glob("*.schema.json"):
-        walk(load_data(path, json_only=True, fail=_profile_error(path)))
+    for name in folder.glob("*.schema.json"):
+        walk(folder.load(name, json_only=True, fail=_profile_error(folder.path(name))))
     return frozenset(names)
+
+
+def _profile_error(path: Path) -> Callable[[str], ProfileError]:
+    return lambda problem: ProfileError(f"{path} {problem}")
 
 
 def _clauses(profile: Profile, path: Path) -> Iterator[Problem]:
@@ -198,7 +225,7 @@ def _clauses(profile: Profile, path: Path) -> Iterator[Problem]:
             yield Problem(
                 path,
                 at,
-                f"unknown check {clause.check!r}{_near(clause.check, checks)}",
+                f"unknown check {clause.check!r}{near_miss(clause.check, checks)}",
             )
         else:
             yield from _check_params(profile, clause, path, at)
@@ -228,7 +255,7 @@ def _check_params(
         except ProfileError as exc:
             yield Problem(path, f"{at}: with/patterns", str(exc))
             return
-        if target.is_file():
+        if profile.folder.exists(str(params["patterns"])):
             yield from _patterns(profile, str(params["patterns"]), path, at)
         else:
             yield Problem(
@@ -236,7 +263,7 @@ def _check_params(
                 f"{at}: with/patterns",
                 f"no file {params['patterns']!r} ({target})",
             )
-    members = _member_names(profile.directory)
+    members = _member_names(profile.folder)
     for name in _FIELD_PARAMS & set(params):
         value = str(params[name])
         if members and value not in members:
@@ -244,7 +271,7 @@ def _check_params(
                 path,
                 f"{at}: with/{name}",
                 f"{value!r} is a member of no error shape of the profile"
-                f"{_near(value, members)}",
+                f"{near_miss(value, members)}",
             )
 
 
@@ -281,10 +308,12 @@ def _schema_reference(
     profile: Profile, reference: str, path: Path, at: str
 ) -> Iterator[Problem]:
     name, _, pointer = reference.partition("#")
-    files = sorted(p.name for p in profile.directory.glob("*.schema.json"))
+    files = profile.folder.glob("*.schema.json")
     if name not in files:
         yield Problem(
-            path, f"{at}: with/schema", f"no schema file {name!r}{_near(name, files)}"
+            path,
+            f"{at}: with/schema",
+            f"no schema file {name!r}{near_miss(name, files)}",
         )
         return
     if pointer:
@@ -295,7 +324,7 @@ def _schema_reference(
                 yield Problem(
                     path,
                     f"{at}: with/schema",
-                    f"{reference!r}: no {part!r} in {name}{_near(part, known)}",
+                    f"{reference!r}: no {part!r} in {name}{near_miss(part, known)}",
                 )
                 return
             node = node[part]
@@ -307,7 +336,9 @@ def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[P
     for need in clause.needs:
         if need not in fixtures:
             yield Problem(
-                path, f"{at}: needs", f"unknown fixture {need!r}{_near(need, fixtures)}"
+                path,
+                f"{at}: needs",
+                f"unknown fixture {need!r}{near_miss(need, fixtures)}",
             )
     operations = sorted(profile.operations)
     scoped = clause.scope.operations if clause.scope else None
@@ -320,7 +351,7 @@ def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[P
                 yield Problem(
                     path,
                     f"{at}: {where}",
-                    f"unknown operation {op!r}{_near(op, operations)}",
+                    f"unknown operation {op!r}{near_miss(op, operations)}",
                 )
     strategy = probes.strategy if probes else None
     if probes is None or strategy is None:
@@ -329,7 +360,7 @@ def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[P
         yield Problem(
             path,
             f"{at}: probes/strategy",
-            f"unknown strategy {strategy!r}{_near(strategy, sorted(FAMILIES))}",
+            f"unknown strategy {strategy!r}{near_miss(strategy, sorted(FAMILIES))}",
         )
         return
     family = FAMILIES[strategy]
@@ -340,7 +371,7 @@ def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[P
             yield Problem(
                 path,
                 f"{at}: probes/with/{key}",
-                f"{strategy} takes no {key!r}{_near(key, family.params)}; it takes "
+                f"{strategy} takes no {key!r}{near_miss(key, family.params)}; it takes "
                 f"{takes}",
             )
     for key in family.required:
@@ -354,7 +385,7 @@ def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[P
                 yield Problem(
                     path,
                     f"{at}: probes/with/kinds",
-                    f"{strategy} has no kind {kind!r}{_near(kind, declared)}; "
+                    f"{strategy} has no kind {kind!r}{near_miss(kind, declared)}; "
                     f"it has {', '.join(declared)}",
                 )
     fixture = given.get("fixture")
@@ -363,7 +394,7 @@ def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[P
         yield Problem(
             path,
             f"{at}: probes/with/fixture",
-            f"unknown fixture {fixture!r}{_near(fixture, names)}",
+            f"unknown fixture {fixture!r}{near_miss(fixture, names)}",
         )
 
 
@@ -380,7 +411,7 @@ def _surface(profile: Profile, path: Path) -> Iterator[Problem]:
         yield Problem(
             path,
             "credential",
-            f"names no fixture: {credential!r}{_near(credential, fixtures)}",
+            f"names no fixture: {credential!r}{near_miss(credential, fixtures)}",
         )
     elif not fixtures[str(credential)].secret:
         yield Problem(path, "credential", f"fixture {credential!r} must be secret")
@@ -390,14 +421,14 @@ def _surface(profile: Profile, path: Path) -> Iterator[Problem]:
         yield Problem(
             path,
             "tenant/fixture",
-            f"names no fixture: {holder!r}{_near(holder, fixtures)}",
+            f"names no fixture: {holder!r}{near_miss(holder, fixtures)}",
         )
     preflight = meta.get("preflight")
     if preflight is not None and preflight not in profile.operations:
         yield Problem(
             path,
             "preflight",
-            f"unknown operation {preflight!r}{_near(preflight, operations)}",
+            f"unknown operation {preflight!r}{near_miss(preflight, operations)}",
         )
     produced = {name for name, f in fixtures.items() if not f.secret}
     for index, step in enumerate(profile.setup):
@@ -405,7 +436,7 @@ def _surface(profile: Profile, path: Path) -> Iterator[Problem]:
         for op in [step.get("operation"), *_lookups(step)]:
             if op not in profile.operations:
                 yield Problem(
-                    path, where, f"unknown operation {op!r}{_near(op, operations)}"
+                    path, where, f"unknown operation {op!r}{near_miss(op, operations)}"
                 )
         for pointer in [step.get("pick"), *_picks(step)]:
             if not isinstance(pointer, str) or not (
@@ -417,7 +448,7 @@ def _surface(profile: Profile, path: Path) -> Iterator[Problem]:
                     f"pick {pointer!r} is not a JSON Pointer nor header:NAME",
                 )
         produced.add(str(step.get("var")))
-    openapi = profile.directory / str(meta.get("openapi", "openapi.yaml"))
+    openapi = profile.folder.path(str(meta.get("openapi", "openapi.yaml")))
     for op_id in operations:
         for name in sorted(profile.operations[op_id].needed_vars() - produced):
             yield Problem(
@@ -425,7 +456,7 @@ def _surface(profile: Profile, path: Path) -> Iterator[Problem]:
                 f"operation {op_id}",
                 f"needs value {name!r} (a ${{{name}}} placeholder or "
                 f"x-conformance-var), which no setup step or fixture provides"
-                f"{_near(name, produced)}",
+                f"{near_miss(name, produced)}",
             )
 
 

@@ -12,7 +12,7 @@ import argparse
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from errcontract.redact import ENV_PREFIX
@@ -40,6 +40,9 @@ class Option:
     pytest_owner: str | None = None
     # How a list variable is split (a path list by default: os.pathsep).
     separator: str | None = None
+    # A former name, still taken everywhere the option is (flag, pytest flag, ini
+    # key, variable): ``--profile`` for ``--depth``.
+    alias: str | None = None
 
     @property
     def dest(self) -> str:
@@ -71,6 +74,14 @@ class Option:
         if not self.env:
             return None
         return self.env_name or f"{ENV_PREFIX}{self.dest.upper()}"
+
+    @property
+    def aliased(self) -> Option | None:
+        """The option under its former name, for the flags, key and variable it
+        still answers to."""
+        if self.alias is None:
+            return None
+        return replace(self, name=self.alias, alias=None)
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -159,11 +170,13 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("seed", "replay a run: the same seed sends the same probes", metavar="N"),
     Option(
-        "profile",
-        "ci (coverage and a small derandomized fuzz) or thorough (a large fuzz, "
-        "random unless a seed is given)",
+        "depth",
+        "how deep each clause is probed: ci (coverage and a small derandomized "
+        "fuzz) or thorough (a large fuzz, random unless a seed is given); "
+        "--profile is its former name",
         default="ci",
         metavar="NAME",
+        alias="profile",
     ),
     Option(
         "examples",
@@ -372,8 +385,16 @@ def collect(
             values[dest] = tuple(given) if isinstance(given, list) else given
             sources[dest] = (flag_names or {}).get(dest, option.cli_flag)
             continue
-        var = option.env_var
-        if var is not None and env.get(var, "") != "":
+        old = option.aliased
+        var = next(
+            (
+                v
+                for v in (option.env_var, old.env_var if old else None)
+                if v is not None and env.get(v, "") != ""
+            ),
+            None,
+        )
+        if var is not None:
             where = f"environment variable {var}"
             raw = env[var]
             if option.kind == "bool":
@@ -403,8 +424,9 @@ def collect(
 def add_cli_options(parser: argparse.ArgumentParser) -> None:
     """The ``conformance run`` flags (defaults stay ``None``: ``collect`` fills in)."""
     for option in OPTIONS:
+        former = [option.aliased.cli_flag] if option.aliased else []
         parser.add_argument(
-            option.cli_flag, dest=option.dest, **argparse_kwargs(option)
+            option.cli_flag, *former, dest=option.dest, **argparse_kwargs(option)
         )
 
 

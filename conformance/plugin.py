@@ -33,13 +33,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for option in OPTIONS:
         if option.pytest_owner:  # --base-url is pytest-base-url's
             continue
+        former = [option.aliased.pytest_flag] if option.aliased else []
         group.addoption(
-            option.pytest_flag, dest=_dest(option), **argparse_kwargs(option)
+            option.pytest_flag, *former, dest=_dest(option), **argparse_kwargs(option)
         )
-        if option.kind == "list":
-            parser.addini(option.ini_key, help=describe(option), type="linelist")
-        else:
-            parser.addini(option.ini_key, help=describe(option), type="string")
+        keys = [option.ini_key]
+        if option.aliased is not None:
+            keys.append(option.aliased.ini_key)
+        for key in keys:
+            if option.kind == "list":
+                parser.addini(key, help=describe(option), type="linelist")
+            else:
+                parser.addini(key, help=describe(option), type="string")
 
 
 def _ini_source(config: pytest.Config, key: str) -> str:
@@ -74,15 +79,19 @@ def _ini_values(config: pytest.Config) -> dict[str, tuple[Value, str]]:
 
     found: dict[str, tuple[Value, str]] = {}
     for option in OPTIONS:
-        raw = _ini(config, option.ini_key)
+        key = option.ini_key
+        raw = _ini(config, key)
+        if raw in (None, "", []) and option.aliased:
+            key = option.aliased.ini_key
+            raw = _ini(config, key)
         if raw in (None, "", []):
             continue
-        source = _ini_source(config, option.ini_key)
+        source = _ini_source(config, key)
         value: Value
         if option.kind == "list":
             value = tuple(raw)
         elif option.kind == "bool":
-            value = parse_bool(str(raw), source, option.ini_key)
+            value = parse_bool(str(raw), source, key)
         else:
             value = str(raw)
         found[option.dest] = (value, source)
@@ -188,7 +197,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     urls = ", ".join(f"{k}={v}" for k, v in described["base_urls"].items())
     return [
         f"conformance: {urls}; seed={settings.seed}; "
-        f"profile={settings.hypothesis_profile}; read_only={settings.read_only}"
+        f"depth={settings.depth}; read_only={settings.read_only}"
     ]
 
 
@@ -250,7 +259,7 @@ def pytest_runtest_makereport(
 ) -> Generator[None, Any, Any]:
     """Show a failed clause as its evidence rather than a Python traceback."""
     report = yield
-    from errcontract.exceptions import ClauseFailed
+    from errcontract.results import ClauseFailed
 
     if call.excinfo is not None and isinstance(call.excinfo.value, ClauseFailed):
         report.longrepr = call.excinfo.value.render()

@@ -7,9 +7,7 @@ start-up rather than a silent gap in the run.
 
 from __future__ import annotations
 
-import difflib
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -23,8 +21,10 @@ from referencing.jsonschema import DRAFT202012
 
 from errcontract.clauses import Clause
 from errcontract.exceptions import ConfigError, ProfileError
+from errcontract.folder import Folder
 from errcontract.loading import load_data
-from errcontract.refs import Origin, bundle
+from errcontract.near import near_miss
+from errcontract.refs import LOCAL, Origin, bundle
 from errcontract.surface import Operation, parse_operations
 
 DEFAULT_CREDENTIAL = "Authorization: Bearer {token}"
@@ -80,8 +80,7 @@ def available_apis(extra: tuple[Path, ...] = ()) -> list[str]:
 def unknown_api_message(name: str, where: str, extra: tuple[Path, ...] = ()) -> str:
     """One sentence for an unknown api name, with the near miss."""
     apis = available_apis(extra)
-    near = difflib.get_close_matches(name, [*apis, "all"], n=1)
-    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    hint = near_miss(name, [*apis, "all"])
     return (
         f"unknown api {name!r} from {where}{hint}; known: {', '.join(apis)}, or 'all'"
     )
@@ -102,13 +101,6 @@ def _read_yaml(path: Path) -> Any:
     return load_data(path, fail=lambda problem: ProfileError(f"{path} {problem}"))
 
 
-def _read_json(path: Path) -> Any:
-    """A profile's JSON file (a schema, leak patterns), one line naming it if bad."""
-    return load_data(
-        path, json_only=True, fail=lambda problem: ProfileError(f"{path} {problem}")
-    )
-
-
 @cache
 def meta_schema(name: str) -> dict[str, Any]:
     """A meta-schema of the profile format (``schemas/meta/``), read once."""
@@ -119,18 +111,24 @@ def meta_schema(name: str) -> dict[str, Any]:
 
 
 class Profile:
-    """One API's profile, read from ``schemas/<api>/``."""
+    """One API's profile: its files read (from ``schemas/<api>/``, a team's profile
+    directory, or a derived profile's files in memory), checked by the meta-schemas."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
+    def __init__(self, where: Path | Folder) -> None:
+        folder = where if isinstance(where, Folder) else Folder.on_disk(where)
+        self.folder = folder
+        self.directory = folder.path("")
+        """How messages name the profile (its directory, or what it was derived
+        from)."""
         self._data: dict[str, Any] = {}
-        meta = _read_yaml(directory / "profile.yaml")
-        self._validate(meta, "profile.schema.json", directory / "profile.yaml")
+        meta = self._read("profile.yaml")
+        self._validate(meta, "profile.schema.json", folder.path("profile.yaml"))
         self.meta: Mapping[str, Any] = meta
         self.api: str = meta["api"]
         self.title: str = meta["title"]
-        catalog = _read_yaml(directory / meta.get("catalog", "clauses.yaml"))
-        self._validate(catalog, "catalog.schema.json", directory / "clauses.yaml")
+        catalog_name = str(meta.get("catalog", "clauses.yaml"))
+        catalog = self._read(catalog_name)
+        self._validate(catalog, "catalog.schema.json", folder.path(catalog_name))
         self.clauses: tuple[Clause, ...] = tuple(
             Clause.read(c) for c in catalog["clauses"]
         )
@@ -147,18 +145,38 @@ class Profile:
             )
             for f in meta["fixtures"]
         )
-        openapi = directory / meta.get("openapi", "openapi.yaml")
-        try:
-            # Self-contained, by the suite's one resolver: the document's files
-            # beside it are copied in, nothing outside its folder is read.
-            self.openapi: Mapping[str, Any] = bundle(
-                _read_yaml(openapi), Origin.of_file(openapi)
-            )
-        except ConfigError as exc:
-            raise ProfileError(str(exc)) from None
+        self.openapi: Mapping[str, Any] = self._document(
+            str(meta.get("openapi", "openapi.yaml"))
+        )
         self.operations: dict[str, Operation] = parse_operations(self.openapi)
         # Whether the files agree with each other is the linter's business
         # (conformance/lint.py), checked before every run.
+
+    def _read(self, relative: str, *, json_only: bool = False) -> Any:
+        """A file of the profile; any problem is one ``ProfileError`` line."""
+        path = self.folder.path(relative)
+        return self.folder.load(
+            relative,
+            json_only=json_only,
+            fail=lambda problem: ProfileError(f"{path} {problem}"),
+        )
+
+    def _document(self, relative: str) -> Mapping[str, Any]:
+        """The OpenAPI document, self-contained by the suite's one resolver: files
+        beside it are copied in, nothing outside its folder is read (a derived
+        profile's document is self-contained already)."""
+        raw = self._read(relative)
+        root = self.folder.root
+        where = (
+            Origin.of_file(root / relative)
+            if root is not None
+            else Origin(uri=LOCAL, name=str(self.folder.path(relative)))
+        )
+        try:
+            document: Mapping[str, Any] = bundle(raw, where)
+        except ConfigError as exc:
+            raise ProfileError(str(exc)) from None
+        return document
 
     @staticmethod
     def _validate(data: Any, schema_name: str, path: Path) -> None:
@@ -219,15 +237,17 @@ class Profile:
     def schema_registry(self) -> Registry[Any]:
         """Every JSON Schema of the profile (and the shared ones), for ``$ref``."""
         registry: Registry[Any] = Registry()
-        for path in [*self.directory.glob("*.schema.json")]:
-            contents = _read_json(path)
+        for name in self.folder.glob("*.schema.json"):
+            contents = self._read(name, json_only=True)
             if not isinstance(contents, dict):
-                raise ProfileError(f"{path} is not a JSON Schema (not an object)")
+                raise ProfileError(
+                    f"{self.folder.path(name)} is not a JSON Schema (not an object)"
+                )
             resource = Resource.from_contents(
                 contents, default_specification=DRAFT202012
             )
-            registry = registry.with_resource(contents.get("$id", path.name), resource)
-            registry = registry.with_resource(path.name, resource)
+            registry = registry.with_resource(contents.get("$id", name), resource)
+            registry = registry.with_resource(name, resource)
         return registry
 
     def schema(self, reference: str) -> dict[str, Any]:
@@ -252,23 +272,24 @@ class Profile:
         )
 
     def data_path(self, relative: str) -> Path:
-        """Where a data file the profile names lies; ``ProfileError`` if outside."""
-        # Lexically: an installed link tree (an editable install) resolves each
-        # file elsewhere, and ``..`` is what must not climb out.
-        path = Path(os.path.normpath(self.directory.absolute() / relative))
-        roots = (self.directory.absolute().parent, schemas_root().absolute())
-        if not any(path.is_relative_to(root) for root in roots):
-            # A profile is somebody's files: it names its own data, or data shared
-            # by the folder of profiles it sits in (../common/), nothing else.
+        """Where a data file the profile names lies; ``ProfileError`` if outside.
+
+        A profile is somebody's files: it names its own data, or data shared by
+        the folder of profiles it sits in (``../common/``), nothing else; checked
+        lexically, as an installed link tree (an editable install) resolves each
+        file elsewhere, and ``..`` is what must not climb out.
+        """
+        if not self.folder.within(relative, shared=schemas_root()):
             raise ProfileError(
                 f"{relative!r} lies outside the folder of profile {self.directory}"
             )
-        return path
+        return self.folder.path(relative)
 
     def data_file(self, relative: str) -> Any:
-        """A JSON data file named relative to the profile directory (read once)."""
+        """A JSON data file named relative to the profile (read once)."""
         if relative not in self._data:
-            self._data[relative] = _read_json(self.data_path(relative))
+            self.data_path(relative)
+            self._data[relative] = self._read(relative, json_only=True)
         return self._data[relative]
 
 
@@ -284,3 +305,8 @@ def load_profile(api: str, extra: tuple[Path, ...] = ()) -> Profile:
 def load_profile_at(directory: Path) -> Profile:
     """The profile in ``directory`` (cached: profiles are immutable files)."""
     return Profile(directory)
+
+
+def derived_profile(label: str, files: Mapping[str, str]) -> Profile:
+    """A profile from files held in memory (zero-config's derived profile)."""
+    return Profile(Folder.in_memory(label, files))

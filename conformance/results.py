@@ -1,17 +1,100 @@
 """The result model every renderer reads: violations, clause verdicts, run facts.
 
 Renderers (terminal, JUnit, JSON, HTML) format these objects; none of them re-derives a
-verdict or parses a message string.
+verdict or parses a message string. Each clause's ``outcome`` is decided here, once,
+and every renderer only maps it to its own vocabulary.
+
+``Violation`` and ``ClauseFailed`` are verdicts, not errors of the suite (those are in
+``errcontract.exceptions``): ``AssertionError``s because Hypothesis shrinks on them and
+pytest reports them as failures.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from errcontract.exceptions import Violation
+if TYPE_CHECKING:
+    from errcontract.exchange import Exchange
 
 Status = Literal["pass", "fail", "not-run"]
+Outcome = Literal["pass", "fail", "known", "not-gating", "not-run", "error"]
+"""What a clause's result means for the run, the one word every renderer shows:
+``fail`` fails the gate, ``known`` (the baseline covers it) and ``not-gating`` (its
+kind is not in --fail-on) are failures the gate excuses, ``error`` is the suite's own
+crash (exit 4, no verdict on the target)."""
+
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+
+
+class Violation(AssertionError):
+    """A clause broken by one exchange (or a set of them), with its evidence.
+
+    An ``AssertionError`` so a check can raise it inside a Hypothesis test and
+    Hypothesis shrinks towards the smallest request that still breaks the clause.
+    """
+
+    def __init__(
+        self,
+        clause: str,
+        title: str,
+        *,
+        expected: str,
+        actual: str,
+        exchanges: tuple[Exchange, ...] = (),
+    ) -> None:
+        super().__init__(f"[{clause}] {title}: expected {expected}; got {actual}")
+        self.clause = clause
+        self.title = title
+        self.expected = expected
+        self.actual = actual
+        self.exchanges = exchanges
+        # Set by the CI gate when a baseline entry lists this (clause, operation).
+        self.known = False
+        self.known_note = ""
+        # Other clauses the same exchange breaks (one 500 under the no-5xx clause
+        # and the expected-answer one is one defect, said once per clause).
+        self.also: tuple[str, ...] = ()
+
+    @property
+    def operation(self) -> str | None:
+        """The operation of the first exchange (what a baseline entry keys on)."""
+        return self.exchanges[0].probe.operation if self.exchanges else None
+
+    def to_dict(self, limit: int = 4096) -> dict[str, Any]:
+        """A JSON-ready view with the redacted requests, responses and curl lines."""
+        return {
+            "clause": self.clause,
+            "title": self.title,
+            "expected": self.expected,
+            "actual": self.actual,
+            "operation": self.operation,
+            "known": self.known,
+            "known_note": self.known_note,
+            "also_breaks": list(self.also),
+            "exchanges": [e.to_dict(limit) for e in self.exchanges],
+        }
+
+    def render(self) -> str:
+        """Plain-text evidence: the line a person reads first, then request and curl."""
+        lines = [f"{self.clause}: {self.title}", f"  expected: {self.expected}"]
+        lines.append(f"  actual:   {self.actual}")
+        for ex in self.exchanges:
+            req = ex.request
+            lines.append(f"  request:  {req.method} {req.url}")
+            if ex.probe.defect:
+                lines.append(f"  defect:   {ex.probe.defect}")
+            if ex.response is not None:
+                body = ex.response.text
+                if len(body) > 400:
+                    body = body[:400] + "…"
+                lines.append(f"  response: {ex.response.status} {body}")
+            elif ex.failure:
+                lines.append(f"  response: none ({ex.failure})")
+            lines.append(f"  curl:     {ex.curl}")
+        if self.also:
+            lines.append(f"  the same exchange also breaks {', '.join(self.also)}")
+        return "\n".join(lines)
 
 
 @dataclass
@@ -47,6 +130,22 @@ class ClauseResult:
     coverage: dict[str, Any] | None = None
 
     @property
+    def outcome(self) -> Outcome:
+        """The one outcome every renderer shows, from the status and the gate.
+
+        In the exit status's order: a failure the gate counts (exit 1) before the
+        suite's own crash (exit 4), before failures the gate excuses (the baseline's
+        first: a known failure of a non-gating kind is still known).
+        """
+        if self.status == "fail" and self.gates and not self.excused:
+            return "fail"
+        if self.internal_error:
+            return "error"
+        if self.status == "fail":
+            return "known" if self.excused else "not-gating"
+        return self.status
+
+    @property
     def known(self) -> bool:
         """A failure the baseline covers entirely (nothing new)."""
         return self.status == "fail" and self.excused
@@ -54,7 +153,7 @@ class ClauseResult:
     @property
     def blocking(self) -> bool:
         """Whether this clause fails the gate (the exit status)."""
-        return self.status == "fail" and self.gates and not self.excused
+        return self.outcome == "fail"
 
     def to_dict(self, limit: int = 4096) -> dict[str, Any]:
         """A JSON-ready view."""
@@ -63,6 +162,7 @@ class ClauseResult:
             "text": self.text,
             "kind": self.kind,
             "family": self.family,
+            "outcome": self.outcome,
             "status": self.status,
             "reason": self.reason,
             "blocking": self.blocking,
@@ -80,6 +180,21 @@ class ClauseResult:
             "notes": list(self.notes),
             "violations": [v.to_dict(limit) for v in self.violations],
         }
+
+
+class ClauseFailed(AssertionError):
+    """A clause failed; carries its result so the report shows evidence, not a trace."""
+
+    def __init__(self, result: ClauseResult) -> None:
+        super().__init__(f"{result.id} failed: {result.reason}")
+        self.result = result
+
+    def render(self) -> str:
+        """The clause, its reason, and the evidence of each violation kept."""
+        lines = [f"{self.result.id}: {self.result.text}", self.result.reason, ""]
+        lines += [v.render() + "\n" for v in self.result.violations]
+        lines += [f"note: {n}" for n in self.result.notes]
+        return "\n".join(lines)
 
 
 @dataclass

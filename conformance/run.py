@@ -15,11 +15,11 @@ from errcontract import __version__
 from errcontract.baseline import apply_gate
 from errcontract.clauses import Clause
 from errcontract.embedded import embedded_targets
-from errcontract.exceptions import ConfigError, TargetUnreachable, Violation
+from errcontract.exceptions import ConfigError, TargetUnreachable
 from errcontract.execute import run_clause
 from errcontract.reports import write_reports
 from errcontract.reports.screenshot import find_browser, screenshot
-from errcontract.results import ApiResult, ClauseResult, RunResult
+from errcontract.results import ApiResult, ClauseResult, RunResult, Violation
 from errcontract.session import ApiSession
 from errcontract.settings import Settings
 

@@ -22,7 +22,6 @@ titled with the clause id and says what the contract expects.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import math
 import os
@@ -38,12 +37,14 @@ import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup, Severity
 
 from errcontract.clauses import Clause
-from errcontract.exceptions import ConformanceError, Violation
+from errcontract.exceptions import ConformanceError
 from errcontract.exchange import Exchange, Received, SentRequest
 from errcontract.judge import Crash, ResponseJudge
+from errcontract.near import near_miss
 from errcontract.probe import Probe
 from errcontract.profile import Profile, load_profile, load_profile_at
 from errcontract.redact import ENV_PREFIX, Redactor
+from errcontract.results import Violation
 
 if TYPE_CHECKING:
     from schemathesis import Case, Response
@@ -117,9 +118,10 @@ class ErrorContract:
                 raise SettingError(str(exc)) from None
             unknown = [c for c in sorted(self._skip) if not known.may_derive(c)]
             if unknown:
+                hint = near_miss(unknown[0], known.template_ids())
                 raise SettingError(
                     f"{_WHERE} skip names no clause of convention {convention}: "
-                    f"{', '.join(unknown)}{_near(unknown[0], known.template_ids())}; "
+                    f"{', '.join(unknown)}{hint}; "
                     f"its clauses: {', '.join(known.template_ids())}"
                 )
         else:
@@ -133,13 +135,11 @@ class ErrorContract:
                 assert document is not None
                 from errcontract import zeroconfig
 
-                profile = load_profile_at(
-                    zeroconfig.for_hooks(
-                        self._convention,
-                        document,
-                        request_id_header=self._request_id_header,
-                        source=f"{_WHERE} convention",
-                    )
+                profile = zeroconfig.for_hooks(
+                    self._convention,
+                    document,
+                    request_id_header=self._request_id_header,
+                    source=f"{_WHERE} convention",
                 )
             elif self._api is not None:
                 profile = load_profile(self._api)
@@ -159,7 +159,7 @@ class ErrorContract:
         if unknown and self._convention is None:
             raise SettingError(
                 f"{_WHERE} skip names no clause of {profile.api}: "
-                f"{', '.join(unknown)}{_near(unknown[0], ids)}"
+                f"{', '.join(unknown)}{near_miss(unknown[0], ids)}"
             )
         self._profile = profile
         # The session's own judge of the clauses over every response, bound once:
@@ -321,8 +321,3 @@ def _skip_ids(skip: Any) -> frozenset[str]:
     if bad:
         raise SettingError(f"{_WHERE} skip holds {bad[0]!r}, which is no clause id")
     return frozenset(skip)
-
-
-def _near(value: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(value, known, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -7,7 +7,6 @@ mistaken for a broken contract (exit 1).
 
 from __future__ import annotations
 
-import difflib
 import os
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -19,6 +18,7 @@ from urllib.parse import urlsplit
 from errcontract import zeroconfig
 from errcontract.baseline import Baseline, load_baseline, parse_fail_on
 from errcontract.exceptions import ConfigError
+from errcontract.near import near_miss
 from errcontract.options import OPTIONS, Options
 from errcontract.profile import (
     Profile,
@@ -64,7 +64,7 @@ class Settings:
     rate_limit: float | None
     rate_limit_given: bool
     examples: int | None
-    hypothesis_profile: str
+    depth: str
     clock_skew_s: float
     timeout_s: float
     max_requests: int
@@ -87,7 +87,7 @@ class Settings:
             "read_only": self.read_only,
             "rate_limit": self.rate_limit,
             "examples": self.examples,
-            "hypothesis_profile": self.hypothesis_profile,
+            "depth": self.depth,
             "clock_skew_s": self.clock_skew_s,
             "timeout_s": self.timeout_s,
             "max_requests": self.max_requests,
@@ -187,8 +187,7 @@ def _fixtures(
         if not dot and multi and name not in known:
             continue
         if name not in known:
-            near = difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            hint = near_miss(name, known)
             raise ConfigError(
                 f"unknown fixture {name!r} for {profile.api} from {source}{hint}; "
                 f"known: {', '.join(known)}"
@@ -224,7 +223,7 @@ def _check_value(name: str, value: str, secret: bool, where: str) -> None:
             )
 
 
-HYPOTHESIS_PROFILES = ("ci", "thorough")
+DEPTHS = ("ci", "thorough")
 
 
 def _profile_dirs(options: Options) -> tuple[Path, ...]:
@@ -289,10 +288,9 @@ def _base_url(options: Options, names: Sequence[str]) -> str | None:
 
 def _targets(
     options: Options,
-    names: Sequence[str],
+    profiles: Sequence[Profile],
     base_url: str | None,
     env: Mapping[str, str],
-    dirs: tuple[Path, ...],
 ) -> list[Target]:
     path_source = options.source("path")
     paths: dict[str, str] = {}
@@ -306,9 +304,9 @@ def _targets(
     targets = []
     from errcontract.lint import refuse_unsound
 
-    for name in names:
-        profile = load_profile(name, dirs)
-        refuse_unsound(profile.directory)  # every profile mistake before any request
+    for profile in profiles:
+        name = profile.api
+        refuse_unsound(profile)  # every profile mistake before any request
         if base_url is None and not profile.meta.get("reference_app"):
             raise ConfigError(
                 f"profile {name} ({profile.directory}) ships no reference server, so "
@@ -319,7 +317,7 @@ def _targets(
             profile,
             options.items("fixture"),
             env,
-            len(names) > 1,
+            len(profiles) > 1,
             options.source("fixture"),
         )
         if base_url is not None:
@@ -334,8 +332,7 @@ def _targets(
                 )
         for op in paths:
             if op not in profile.operations:
-                near = difflib.get_close_matches(op, list(profile.operations), n=1)
-                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                hint = near_miss(op, list(profile.operations))
                 raise ConfigError(
                     f"path names unknown operation {op!r} of {name}{hint} "
                     f"(from {path_source})"
@@ -362,25 +359,23 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
     rate_limit = options.rate_limit()
     derived = zeroconfig.from_options(options, rate_limit)
     if derived is not None:
-        assert derived.directory is not None
-        names = [derived.directory.name]
-        dirs = (*dirs, derived.directory)
+        assert derived.profile is not None
+        profiles = [derived.profile]
     else:
-        names = _choose_apis(options, dirs)
-    base_url = _base_url(options, names)
-    targets = _targets(options, names, base_url, env, dirs)
+        profiles = [load_profile(n, dirs) for n in _choose_apis(options, dirs)]
+    base_url = _base_url(options, [p.api for p in profiles])
+    targets = _targets(options, profiles, base_url, env)
     seed = (
         int(options.number("seed", integer=True, allow_zero=True))
         if options.text("seed")
         else None
     )
-    profile = options.text("profile") or "ci"
-    if profile not in HYPOTHESIS_PROFILES:
-        near = difflib.get_close_matches(profile, HYPOTHESIS_PROFILES, n=1)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
+    depth = options.text("depth") or "ci"
+    if depth not in DEPTHS:
+        hint = near_miss(depth, DEPTHS)
         raise ConfigError(
-            f"profile must be 'ci' or 'thorough', got {profile!r}{hint} "
-            f"(from {options.source('profile')})"
+            f"depth must be 'ci' or 'thorough', got {depth!r}{hint} "
+            f"(from {options.source('depth')})"
         )
     report = options.text("report_dir")
     report_dir = Path(report) if report else None
@@ -397,7 +392,7 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
         examples=int(options.number("examples", integer=True))
         if options.text("examples")
         else None,
-        hypothesis_profile=profile,
+        depth=depth,
         clock_skew_s=options.number("clock_skew"),
         timeout_s=options.number("timeout"),
         max_requests=int(options.number("max_requests", integer=True)),

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from errcontract.clauses import Clause
-from errcontract.exceptions import Violation
 from errcontract.exchange import Exchange
-from errcontract.results import ClauseResult
+from errcontract.results import ClauseResult, Violation
 
 MAX_EVIDENCE = 5
 

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from errcontract import conventions, derive, document
 from errcontract.exceptions import ConfigError, ProfileError
 from errcontract.fetch import FetchPolicy
+from errcontract.folder import Folder
 from errcontract.options import Options
+from errcontract.profile import Profile
 from errcontract.redact import shown_url
 from errcontract.refs import LOCAL, Origin
 
@@ -125,16 +126,16 @@ def from_options(
 
 
 def checked(derived: derive.Derived, given: str) -> derive.Derived:
-    """``derived``, linted as any profile is; a problem names ``given`` (what the user
-    gave: the overrides file or the document), not the temporary copy."""
+    """``derived``, linted as any profile is, and loaded, all in memory; a problem
+    names ``given`` (what the user gave: the overrides file or the document)."""
     from errcontract.lint import check_profile
 
-    directory = derive.temporary(derived)
-    problems = check_profile(directory)
+    folder = Folder.in_memory(given, derived.files)
+    problems = check_profile(folder)
     if problems:
         first = problems[0]
         raise ProfileError(f"{given}: {first.where}: {first.message}")
-    derived.directory = directory
+    derived.profile = Profile(folder)
     return derived
 
 
@@ -144,7 +145,7 @@ def for_hooks(
     *,
     request_id_header: str | None,
     source: str,
-) -> Path:
+) -> Profile:
     """The profile a Schemathesis run's document and ``convention`` give (the hooks
     hold the document Schemathesis loaded; it reaches no file and no host)."""
     convention = conventions.load_convention(name, source)
@@ -156,5 +157,5 @@ def for_hooks(
         overrides_source=source,
     )
     result = checked(derived, f"{source}: the profile derived from the document")
-    assert result.directory is not None
-    return result.directory
+    assert result.profile is not None
+    return result.profile

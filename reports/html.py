@@ -22,7 +22,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from errcontract.results import ApiResult, ClauseResult, RunResult
+from errcontract.results import ApiResult, ClauseResult, Outcome, RunResult
 
 # The issue's order; a family no profile has yet goes after these, as first seen.
 FAMILY_ORDER = (
@@ -35,8 +35,34 @@ FAMILY_ORDER = (
     "rate limit",
     "robustness",
 )
-STATUS_ORDER = ("fail", "known", "not-run", "pass")
-STATUS_LABEL = {"pass": "PASS", "fail": "FAIL", "known": "KNOWN", "not-run": "NOT RUN"}
+# The clause's outcome, as the page says it: in the order a reader triages them
+# (filters, banner counts, evidence), its badge, and its banner count.
+OUTCOME_ORDER: tuple[Outcome, ...] = (
+    "fail",
+    "error",
+    "not-gating",
+    "known",
+    "not-run",
+    "pass",
+)
+OUTCOME_LABEL: dict[str, str] = {
+    "fail": "FAIL",
+    "error": "ERROR",
+    "not-gating": "NOT GATING",
+    "known": "KNOWN",
+    "not-run": "NOT RUN",
+    "pass": "PASS",
+}
+COUNT_LABEL: dict[Outcome, tuple[str, str]] = {  # (one, several)
+    "fail": ("failed", "failed"),
+    "error": ("internal error", "internal errors"),
+    "not-gating": ("not gating", "not gating"),
+    "known": ("known", "known"),
+    "not-run": ("not run", "not run"),
+    "pass": ("passed", "passed"),
+}
+# Counted in the banner even at zero; the others only when some clause has them.
+ALWAYS_COUNTED = frozenset({"fail", "known", "not-run", "pass"})
 KIND_LABEL = {"documented": "documented", "reading": "profile reading"}
 
 TIMES = "\u00d7"  # the multiplication sign, as in "held x3"
@@ -200,11 +226,6 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "other"
 
 
-def display_status(clause: ClauseResult) -> str:
-    """``fail``, ``known`` (the baseline covers it), ``not-run`` or ``pass``."""
-    return "known" if clause.known else clause.status
-
-
 def families(clauses: Iterable[ClauseResult]) -> list[tuple[str, list[ClauseResult]]]:
     """Clauses grouped by family, families in the issue's order."""
     groups: dict[str, list[ClauseResult]] = {}
@@ -267,7 +288,7 @@ def write_html(result: RunResult, path: Path, *, body_limit: int = 2000) -> Path
         raise ValueError(f"body_limit must be a positive number, got {body_limit!r}")
     env = _environment()
     style = env.get_template("style.css.j2").render(
-        statuses=STATUS_ORDER,
+        statuses=OUTCOME_ORDER,
         families=[slug(f) for f in _all_families(result)],
     )
     script = env.get_template("script.js.j2").render()
@@ -307,11 +328,13 @@ def _environment() -> Environment:
         when=when,
     )
     env.globals.update(
-        display_status=display_status,
         families=families,
         coverage=coverage,
         kind_matrix=kind_matrix,
-        STATUS_LABEL=STATUS_LABEL,
+        OUTCOME_ORDER=OUTCOME_ORDER,
+        OUTCOME_LABEL=OUTCOME_LABEL,
+        COUNT_LABEL=COUNT_LABEL,
+        ALWAYS_COUNTED=ALWAYS_COUNTED,
         KIND_LABEL=KIND_LABEL,
     )
     return env
@@ -332,17 +355,17 @@ def _csp(style: str, script: str) -> str:
 
 
 def _counts(result: RunResult) -> dict[str, int]:
-    counts = dict.fromkeys(STATUS_ORDER, 0)
+    counts: dict[str, int] = dict.fromkeys(OUTCOME_ORDER, 0)
     for api in result.apis:
         for clause in api.clauses:
-            counts[display_status(clause)] += 1
+            counts[clause.outcome] += 1
     return counts
 
 
 def _broken(result: RunResult) -> list[tuple[ApiResult, ClauseResult]]:
-    """Every failing clause: those failing the run first, then the rest, then known."""
+    """Every failing clause, in the outcomes' order: those failing the run first."""
     found = [(api, c) for api in result.apis for c in api.broken]
-    return sorted(found, key=lambda pair: (not pair[1].blocking, pair[1].known))
+    return sorted(found, key=lambda pair: OUTCOME_ORDER.index(pair[1].outcome))
 
 
 def _all_families(result: RunResult) -> list[str]:

@@ -2,9 +2,38 @@
 
 from __future__ import annotations
 
-from errcontract.results import RunResult
+from collections import Counter
 
-_MARK = {"pass": "PASS", "fail": "FAIL", "not-run": "NOT-RUN"}
+from errcontract.results import ClauseResult, Outcome, RunResult
+
+# The clause's outcome, as the terminal says it.
+MARK: dict[Outcome, str] = {
+    "pass": "PASS",
+    "fail": "FAIL",
+    "known": "KNOWN",
+    "not-gating": "NO-GATE",
+    "not-run": "NOT-RUN",
+    "error": "ERROR",
+}
+# The verdict line's count of each outcome (one, several); passed, failed and not run
+# always, the others when some clause has them.
+_COUNTED: tuple[tuple[Outcome, tuple[str, str], bool], ...] = (
+    ("pass", ("passed", "passed"), True),
+    ("fail", ("failed", "failed"), True),
+    ("known", ("known", "known"), False),
+    ("not-gating", ("not gating", "not gating"), False),
+    ("error", ("internal error", "internal errors"), False),
+    ("not-run", ("not run", "not run"), True),
+)
+
+
+def _detail(clause: ClauseResult) -> str:
+    """What follows the clause's text: why it did not pass (the gate's say first)."""
+    if clause.outcome == "pass":
+        return ""
+    if clause.outcome in ("known", "not-gating"):
+        return "; ".join(clause.gate_notes) or clause.reason
+    return clause.reason
 
 
 def summary_lines(result: RunResult, *, evidence: bool = True) -> list[str]:
@@ -16,13 +45,9 @@ def summary_lines(result: RunResult, *, evidence: bool = True) -> list[str]:
         )
         width = max((len(c.id) for c in api.clauses), default=0)
         for clause in api.clauses:
-            detail = clause.reason if clause.status != "pass" else ""
-            mark = _MARK[clause.status]
-            if clause.status == "fail" and not clause.blocking:
-                mark = "KNOWN" if clause.known else "NO-GATE"
-                detail = "; ".join(clause.gate_notes) or detail
-            line = f"  {mark:<8} {clause.id:<{width}}  {clause.text}"
-            if detail and clause.status != "pass":
+            line = f"  {MARK[clause.outcome]:<8} {clause.id:<{width}}  {clause.text}"
+            detail = _detail(clause)
+            if detail:
                 line += f" [{detail}]"
             lines.append(line)
         for note in api.notes:
@@ -33,17 +58,16 @@ def summary_lines(result: RunResult, *, evidence: bool = True) -> list[str]:
                 for violation in clause.violations[:1]:
                     lines.append("")
                     lines.extend(violation.render().splitlines())
-    clauses = [c for a in result.apis for c in a.clauses]
-    passed = sum(1 for c in clauses if c.status == "pass")
-    failed = sum(1 for c in clauses if c.blocking)
-    excused = sum(1 for c in clauses if c.status == "fail" and not c.blocking)
-    not_run = sum(1 for c in clauses if c.status == "not-run")
+    counts = Counter(c.outcome for a in result.apis for c in a.clauses)
+    said = [
+        f"{counts[outcome]} {label[counts[outcome] != 1]}"
+        for outcome, label, always in _COUNTED
+        if always or counts[outcome]
+    ]
     lines.append("")
     verdict = "STOPPED (the target stopped answering)" if result.stopped else ""
     lines.append(
-        f"verdict: {verdict or result.verdict.upper()}: {passed} passed, "
-        f"{failed} failed, "
-        + (f"{excused} known or not gating, " if excused else "")
-        + f"{not_run} not run; {result.requests} requests in {result.duration_s:.1f} s"
+        f"verdict: {verdict or result.verdict.upper()}: {', '.join(said)}; "
+        f"{result.requests} requests in {result.duration_s:.1f} s"
     )
     return lines

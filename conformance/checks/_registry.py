@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from errcontract.exceptions import Violation
 from errcontract.exchange import Exchange
+from errcontract.near import near_miss
+from errcontract.results import Violation
 
 if TYPE_CHECKING:
     # Only named in annotations: the checks sit below the profile, which reads each
@@ -106,8 +106,7 @@ class Registry:
         try:
             return self._checks[name]
         except KeyError:
-            near = difflib.get_close_matches(name, self._checks, n=1)
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            hint = near_miss(name, self._checks)
             raise KeyError(f"no check named {name!r}{hint}") from None
 
     def scope_of(self, name: str) -> Scope | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from errcontract.checks._registry import REGISTRY, CheckContext
-from errcontract.exceptions import Violation
 from errcontract.exchange import Exchange
+from errcontract.results import Violation
 
 
 @REGISTRY.register(

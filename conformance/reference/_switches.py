@@ -3,10 +3,11 @@ names one app runs with, checked when the app is built, and its rate-limit argum
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
+
+from errcontract.near import closest
 
 
 def checked_names(
@@ -21,11 +22,10 @@ def checked_names(
         )
     for name in names:
         if name not in known:
-            folded = {k.casefold(): k for k in known}
-            near = difflib.get_close_matches(str(name).casefold(), sorted(folded), n=1)
+            near = closest(name, sorted(known))
             hint = (
-                f"did you mean {folded[near[0]]!r}?"
-                if near
+                f"did you mean {near!r}?"
+                if near is not None
                 else f"expected one of {', '.join(sorted(known))}."
             )
             raise ValueError(f"Unknown {server} reference {kind} {name!r}; {hint}")

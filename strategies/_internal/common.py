@@ -12,16 +12,16 @@ Two kinds of refusal, both raised when a factory is called, never at draw time:
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import time
-from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 from hypothesis import strategies as st
 
 from errcontract.exceptions import BadArgument, MissingValue, NothingToProbe
+from errcontract.near import near_miss
 from errcontract.probe import Probe
 from errcontract.surface import Operation, ProbeContext
 
@@ -42,12 +42,6 @@ class StrategyFactory(Protocol):
         allow_writes: bool = True,
         **params: Any,
     ) -> st.SearchStrategy[Scenario]: ...
-
-
-def near_miss(value: str, known: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` when ``value`` is close to a known name, else ``""``."""
-    close = difflib.get_close_matches(value, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def choose(name: str, value: object, allowed: Collection[str]) -> str:

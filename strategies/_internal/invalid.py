@@ -33,13 +33,13 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from errcontract.exceptions import BadArgument, NothingToProbe
+from errcontract.near import near_miss
 from errcontract.probe import DefectKind, json_body
 from errcontract.surface import Operation, ProbeContext
 
 from .common import (
     Scenario,
     choose_many,
-    near_miss,
     operation_ids,
     plan,
     uniques,

@@ -8,13 +8,13 @@ from dataclasses import replace
 from hypothesis import strategies as st
 
 from errcontract.exceptions import BadArgument
+from errcontract.near import near_miss
 from errcontract.surface import Operation, ProbeContext
 
 from .common import (
     Scenario,
     by_option,
     choose_many,
-    near_miss,
     operation_ids,
     plan,
     uniques,

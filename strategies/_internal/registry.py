@@ -16,9 +16,10 @@ from typing import Any
 from hypothesis import strategies as st
 
 from errcontract.exceptions import BadArgument
+from errcontract.near import near_miss
 from errcontract.surface import ProbeContext
 
-from .common import Scenario, near_miss
+from .common import Scenario
 
 KIND_PARAMETERS = ("kinds",)
 """The names a family's kind restriction goes by."""

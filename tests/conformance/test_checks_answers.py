@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from errcontract.exceptions import Violation
 from errcontract.probe import Probe
 from errcontract.profile import load_profile
+from errcontract.results import Violation
 
 CARDCLAN_BODY = {
     "error": "Unauthorized",

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from errcontract.checks import Inapplicable
-from errcontract.exceptions import Violation
 from errcontract.profile import load_profile
+from errcontract.results import Violation
 
 SHAPE_B_EXAMPLE = {
     "errors": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from errcontract.exceptions import Violation
+from errcontract.results import Violation
 
 NOT_FOUND = {"error": "not_found"}
 

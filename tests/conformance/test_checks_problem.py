@@ -13,21 +13,23 @@ import pytest
 from errcontract.checks import REGISTRY, CheckContext
 from errcontract.checks.answers import answer_matches, named_fields
 from errcontract.clauses import Clause
-from errcontract.exceptions import Violation
 from errcontract.probe import Answer, Probe
 from errcontract.profile import load_profile
+from errcontract.results import Violation
 
 PROBLEM = {"type": "about:blank", "title": "Not Found", "status": 404}
 
 
 def _ctx(types: list[str]) -> CheckContext:
-    clause = Clause(
-        id="PD-HDR-1",
-        text="error responses are labelled application/problem+json",
-        kind="documented",
-        family="headers",
-        check="exact_media_type",
-        params={"types": types},
+    clause = Clause.read(
+        {
+            "id": "PD-HDR-1",
+            "text": "error responses are labelled application/problem+json",
+            "kind": "documented",
+            "family": "headers",
+            "check": "exact_media_type",
+            "with": {"types": types},
+        }
     )
     return CheckContext(clause=clause, profile=load_profile("cardda"))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from errcontract.checks.rate import Burst
-from errcontract.exceptions import Violation
+from errcontract.results import Violation
 
 LIMITED_BODY = {
     "error": "rate_limit_exceeded",

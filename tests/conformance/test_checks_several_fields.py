@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from errcontract.exceptions import Violation
 from errcontract.probe import Probe
 from errcontract.profile import load_profile
+from errcontract.results import Violation
 
 FIELDS = ("name", "rut", "account_type")
 

@@ -158,7 +158,7 @@ def test_coverage_sends_the_same_probes_whatever_the_seed_or_profile(
             *FAST,
             "--seed",
             "8",
-            "--profile",
+            "--depth",
             "thorough",
             "--examples",
             "8",

@@ -115,7 +115,7 @@ THOROUGH_FAULTS = [
 def test_fault_fails_its_clause_under_thorough(
     api: str, fault: str, run_cli: Callable[..., CliRun]
 ) -> None:
-    """The same faults fail the same clause (and only it) in ``--profile thorough``."""
+    """The same faults fail the same clause (and only it) in ``--depth thorough``."""
     assert fault in REFERENCE[api].FAULTS
     run = run_cli(
         "run",
@@ -123,7 +123,7 @@ def test_fault_fails_its_clause_under_thorough(
         api,
         "--fault",
         fault,
-        "--profile",
+        "--depth",
         "thorough",
         "--seed",
         "1",
@@ -145,7 +145,7 @@ def test_a_transaction_without_description_is_no_false_alarm_under_thorough(
         "cardda",
         "--tolerance",
         "optional-description",
-        "--profile",
+        "--depth",
         "thorough",
         "--seed",
         "1",
@@ -166,7 +166,7 @@ def test_every_tolerance_at_once_is_no_false_alarm_under_thorough(
     assert len(switches) >= 9
     args = [arg for name in switches for arg in ("--tolerance", name)]
     run = run_cli(
-        "run", "--api", "all", "--profile", "thorough", "--seed", seed, *args, *FAST
+        "run", "--api", "all", "--depth", "thorough", "--seed", seed, *args, *FAST
     )
     assert run.code == 0, run.out[-3000:]
     statuses = {c["id"]: c["status"] for c in run.results["clauses"]}

@@ -57,6 +57,7 @@ def test_baseline_excuses_known_violations_and_catches_a_new_one(
         "CD-CONFLICT-2",
     }
     assert "KNOWN" in known.out
+    _assert_green_in_junit(known, {"CD-HDR-1", "CD-AUTH-1", "CD-CONFLICT-2"}, "known")
 
     fourth = run_cli(
         "run",
@@ -76,6 +77,21 @@ def test_baseline_excuses_known_violations_and_catches_a_new_one(
         tc for tc in fourth.junit.iter("testcase") if tc.find("failure") is not None
     ]
     assert [tc.get("name") for tc in failures] == ["CD-LEAK-1"]
+
+
+def _assert_green_in_junit(run: CliRun, excused: set[str], outcome: str) -> None:
+    """The gate passed the run, so a CI server reading junit.xml must too: no
+    failure nor error anywhere, the excused clauses passed test cases saying why."""
+    root = run.junit
+    for suite in [root, *root.iter("testsuite")]:
+        assert (suite.get("failures"), suite.get("errors")) == ("0", "0")
+    assert [e.tag for e in root.iter() if e.tag in ("failure", "error")] == []
+    for case in root.iter("testcase"):
+        if case.get("name") in excused:
+            assert case.find("skipped") is None
+            out = case.find("system-out")
+            assert out is not None
+            assert out.text.startswith(f"outcome: {outcome}\n")
 
 
 def test_an_expired_entry_fails_again() -> None:
@@ -124,6 +140,9 @@ def test_fail_on_documented_does_not_gate_profile_readings(
     assert reading.code == 0
     assert reading.clause("CD-HDR-2")["status"] == "fail"
     assert reading.clause("CD-HDR-2")["gates"] is False
+    assert reading.clause("CD-HDR-2")["outcome"] == "not-gating"
+    assert "NO-GATE" in reading.out
+    _assert_green_in_junit(reading, {"CD-HDR-2"}, "not-gating")
     documented = run_cli(
         "run",
         "--api",

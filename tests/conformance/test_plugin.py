@@ -117,7 +117,7 @@ def test_the_suite_runs_through_pytest_in_that_environment(
     result.assert_outcomes(passed=20)
     result.stdout.fnmatch_lines(
         [
-            "conformance: cardclan=embedded reference server; seed=None; profile=ci; "
+            "conformance: cardclan=embedded reference server; seed=None; depth=ci; "
             "read_only=False"
         ]
     )

@@ -15,9 +15,9 @@ import yaml
 
 from errcontract import conventions, derive
 from errcontract.document import load_document
-from errcontract.exceptions import Violation
 from errcontract.profile import load_profile_at, schemas_root
 from errcontract.reference import cardclan, cardda
+from errcontract.results import Violation
 
 if TYPE_CHECKING:
     from conftest import CliRun

@@ -19,7 +19,7 @@ _RENAMED = {
     "faults": "fault",
     "tolerances": "tolerance",
     "paths": "path",
-    "hypothesis_profile": "profile",
+    "hypothesis_profile": "depth",
 }
 
 
@@ -300,11 +300,21 @@ def test_unset_numbers_take_their_defaults():
     assert settings.timeout_s == 10.0
 
 
-def test_an_unknown_hypothesis_profile_is_an_error_with_the_near_miss():
+def test_an_unknown_depth_is_an_error_with_the_near_miss():
     message = _error(_cardda(hypothesis_profile="thorogh"))
-    assert "profile must be 'ci' or 'thorough'" in message
+    assert "depth must be 'ci' or 'thorough'" in message
     assert "did you mean 'thorough'?" in message
-    assert "(from --profile)" in message
+    assert "(from --depth)" in message
+
+
+def test_the_former_profile_names_still_set_the_depth(tmp_path):
+    """``--profile`` and ``CONFORMANCE_PROFILE`` were the depth's names: kept."""
+    from errcontract.cli import _parser
+
+    parsed = _parser().parse_args(["run", "--api", "cardda", "--profile", "thorough"])
+    assert parsed.depth == "thorough"
+    settings = resolve(_flags(api="cardda"), env={"CONFORMANCE_PROFILE": "thorough"})
+    assert settings.depth == "thorough"
 
 
 # -- precedence and sources: flag > environment > ini > default ------------------------

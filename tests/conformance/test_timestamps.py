@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from errcontract.checks.timestamps import parse_rfc3339
-from errcontract.exceptions import Violation
+from errcontract.results import Violation
 
 ARRIVED = datetime(2024, 1, 15, 10, 30, 0, tzinfo=UTC)
 MAX_OFFSET_MIN = 23 * 60 + 59

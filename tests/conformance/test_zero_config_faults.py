@@ -38,7 +38,7 @@ OVERLAP = {
 # One keyword of one optional field among four: the coverage phase sends one example
 # of each defect kind per operation, so this one is the fuzz phase's to find.
 THOROUGH_ONLY = {"PD-VAL-1:out-of-range"}
-THOROUGH = ("--profile", "thorough", "--seed", "1")
+THOROUGH = ("--depth", "thorough", "--seed", "1")
 
 
 def test_the_embedded_run_derives_a_clause_for_every_fault(

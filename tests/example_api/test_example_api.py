@@ -134,7 +134,7 @@ def test_every_tolerance_at_once_passes(
     assert set(statuses.values()) == {"pass"}, statuses
 
 
-THOROUGH = ("--profile", "thorough", "--seed", "1")
+THOROUGH = ("--depth", "thorough", "--seed", "1")
 
 
 def test_every_tolerance_at_once_passes_under_thorough(

@@ -13,13 +13,12 @@ import time
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
-from errcontract.exceptions import Violation
 from errcontract.exchange import Exchange, Received, SentRequest
 from errcontract.probe import Credential, Probe
 from errcontract.redact import curl_line
 from errcontract.reports import write_html, write_reports
 from errcontract.reports.html import FAMILY_ORDER, TIMES
-from errcontract.results import ApiResult, ClauseResult, RunResult
+from errcontract.results import ApiResult, ClauseResult, RunResult, Violation
 
 URL = "https://api.cardda.example/v1/companies"
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'

@@ -9,12 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from errcontract.exceptions import Violation
 from errcontract.exchange import Exchange, Received, SentRequest
 from errcontract.probe import Credential, Probe
 from errcontract.redact import curl_line
 from errcontract.reports import summary_lines, write_json, write_junit, write_reports
-from errcontract.results import ApiResult, ClauseResult, RunResult
+from errcontract.results import ApiResult, ClauseResult, RunResult, Violation
 
 URL = "https://api.cardda.example/v1/companies"
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
+
+from errcontract.near import closest
 
 
 class Fault(StrEnum):
@@ -78,10 +79,10 @@ def _checked(kind: str, names: Collection[str], known: frozenset[str]) -> list[s
     for name in checked:
         if name in known:
             continue
-        near = difflib.get_close_matches(str(name), sorted(known), n=1)
+        near = closest(name, sorted(known))
         hint = (
-            f"did you mean {near[0]!r}?"
-            if near
+            f"did you mean {near!r}?"
+            if near is not None
             else f"expected one of {sorted(known)}."
         )
         raise ValueError(f"Unknown CardClan {kind} {name!r}; {hint}")
