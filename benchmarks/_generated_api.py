@@ -34,7 +34,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from errcontract.profile import schemas_root
+from errcontract._contract.profile import schemas_root
 
 API = "genapi"
 PREFIX = "GN"

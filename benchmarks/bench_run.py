@@ -29,9 +29,9 @@ from typing import Any
 
 import httpx
 
+from errcontract._config.embedded import create_reference_app
+from errcontract._contract.profile import load_profile
 from errcontract.cli import main as conformance_main
-from errcontract.embedded import create_reference_app
-from errcontract.profile import load_profile
 from errcontract.reference._serve import serve
 
 BARE_REQUESTS = 500

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from errcontract import __version__
-from errcontract.options import BY_DEST, add_cli_options, describe
+from errcontract._config.front_doors import add_cli_options, describe
+from errcontract._config.options import BY_DEST
 
 EXIT_OK, EXIT_BROKEN, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
@@ -147,10 +148,11 @@ def _plugin_args() -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from errcontract._config.front_doors import from_namespace
+    from errcontract._config.options import collect
+    from errcontract._config.resolve import resolve
+    from errcontract._engine.run import Run
     from errcontract.exceptions import ClientError, ConfigError
-    from errcontract.options import collect, from_namespace
-    from errcontract.run import Run
-    from errcontract.settings import resolve
 
     try:
         run = Run(resolve(collect(from_namespace(args))))
@@ -221,7 +223,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _rate_arg(raw: str | None) -> float | None:
     """``--rate-limit`` of ``serve``: a number, or none/off/absent."""
-    from errcontract.options import parse_number
+    from errcontract._config.parsers import parse_number
 
     if raw is None or raw.lower() in {"none", "off"}:
         return None
@@ -231,9 +233,9 @@ def _rate_arg(raw: str | None) -> float | None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from errcontract.embedded import create_reference_app
+    from errcontract._config.embedded import create_reference_app
+    from errcontract._contract.profile import load_profile
     from errcontract.exceptions import ConfigError, ProfileError
-    from errcontract.profile import load_profile
 
     try:
         profile = load_profile(args.api)
@@ -258,7 +260,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _baseline(args: argparse.Namespace) -> int:
-    from errcontract.baseline import (
+    from errcontract._contract.baseline import (
         baseline_from_results,
         parse_date,
         read_results,
@@ -286,7 +288,7 @@ def _baseline(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from errcontract.baseline import diff_results, read_results, summarize
+    from errcontract._contract.baseline import diff_results, read_results, summarize
     from errcontract.exceptions import ConfigError
 
     try:
@@ -301,8 +303,8 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _check_profile(args: argparse.Namespace) -> int:
-    from errcontract.lint import check_profile
-    from errcontract.profile import profiles_in
+    from errcontract._config.lint import check_profile
+    from errcontract._contract.profile import profiles_in
 
     bad = 0
     for raw in args.directories:
@@ -327,9 +329,11 @@ def _check_profile(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from errcontract import derive, zeroconfig
+    from errcontract._config import zero_config as zeroconfig
+    from errcontract._config.front_doors import from_namespace
+    from errcontract._config.options import collect
+    from errcontract._derive import derive
     from errcontract.exceptions import ConfigError
-    from errcontract.options import collect, from_namespace
 
     target = Path(args.directory)
     try:
@@ -342,7 +346,7 @@ def _init(args: argparse.Namespace) -> int:
             )
         options = collect(from_namespace(args))
         derived = zeroconfig.from_options(
-            options, options.rate_limit(), embedded_allowed=False
+            options, options.value("rate_limit"), embedded_allowed=False
         )
     except ConfigError as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)

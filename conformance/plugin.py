@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
-from errcontract.options import OPTIONS, Option, Value, argparse_kwargs, describe
+from errcontract._config.front_doors import argparse_kwargs, describe
+from errcontract._config.options import OPTIONS
+from errcontract._config.row import Option, Value
 
 SUITE = "errcontract.suite"
 
@@ -75,7 +77,7 @@ def _ini(config: pytest.Config, key: str) -> Any:
 
 
 def _ini_values(config: pytest.Config) -> dict[str, tuple[Value, str]]:
-    from errcontract.options import parse_bool
+    from errcontract._config.parsers import parse_bool
 
     found: dict[str, tuple[Value, str]] = {}
     for option in OPTIONS:
@@ -115,7 +117,7 @@ def _base_url_flag(config: pytest.Config) -> tuple[str | None, str]:
 
 def options_from(config: pytest.Config) -> Any:
     """The raw options from flags, environment and ini, each with its source."""
-    from errcontract.options import collect
+    from errcontract._config.options import collect
 
     flags: dict[str, Value] = {}
     names: dict[str, str] = {}
@@ -165,8 +167,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if run_key in config.stash or not _active(config):
         return
+    from errcontract._config.resolve import resolve
     from errcontract.exceptions import ConfigError
-    from errcontract.settings import resolve
 
     _refuse_workers(config)
     try:
@@ -182,7 +184,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     settings = config.stash.get(settings_key, None)
     if settings is None or run_key in config.stash:
         return
-    from errcontract.run import Run
+    from errcontract._engine.run import Run
 
     config.stash[run_key] = Run(settings)
 

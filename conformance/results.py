@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
-    from errcontract.exchange import Exchange
+    from errcontract._http.exchange import Exchange
 
 Status = Literal["pass", "fail", "not-run"]
 Outcome = Literal["pass", "fail", "known", "not-gating", "not-run", "error"]
@@ -207,7 +207,8 @@ class ApiResult:
     clauses: list[ClauseResult] = field(default_factory=list)
     requests: int = 0
     notes: list[str] = field(default_factory=list)
-    coverage: list[dict[str, Any]] = field(default_factory=list)
+    # Operation x status: documented or not, provoked how often, with violations.
+    status_matrix: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def verdict(self) -> Literal["pass", "fail"]:
@@ -230,7 +231,7 @@ class ApiResult:
             "requests": self.requests,
             "notes": list(self.notes),
             "clauses": [c.to_dict(limit) for c in self.clauses],
-            "coverage": list(self.coverage),
+            "status_matrix": list(self.status_matrix),
         }
 
 
@@ -278,7 +279,7 @@ class RunResult:
         }
         if len(self.apis) == 1:
             only = doc["apis"][0]
-            flat = ("api", "title", "base_url", "clauses", "coverage", "broken")
+            flat = ("api", "title", "base_url", "clauses", "status_matrix", "broken")
             doc.update({k: only[k] for k in flat})
             doc["notes"] = only["notes"]
         else:

@@ -28,7 +28,6 @@ import os
 import sys
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,14 +35,14 @@ import httpx
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup, Severity
 
-from errcontract.clauses import Clause
+from errcontract._contract.clauses import Clause
+from errcontract._contract.profile import Profile, load_profile, load_profile_at
+from errcontract._engine.judge import Crash, ResponseJudge
+from errcontract._http.exchange import Exchange, Received
+from errcontract._http.probe import Probe
+from errcontract._http.redact import ENV_PREFIX, Redactor
+from errcontract._near import near_miss
 from errcontract.exceptions import ConformanceError
-from errcontract.exchange import Exchange, Received, SentRequest
-from errcontract.judge import Crash, ResponseJudge
-from errcontract.near import near_miss
-from errcontract.probe import Probe
-from errcontract.profile import Profile, load_profile, load_profile_at
-from errcontract.redact import ENV_PREFIX, Redactor
 from errcontract.results import Violation
 
 if TYPE_CHECKING:
@@ -110,7 +109,7 @@ class ErrorContract:
         self._secrets: set[str] = set()
         self._redactor_now: Redactor | None = None
         if convention is not None:
-            from errcontract import conventions
+            from errcontract._contract import conventions
 
             try:
                 known = conventions.load_convention(convention, f"{_WHERE} convention")
@@ -133,7 +132,7 @@ class ErrorContract:
         try:
             if self._convention is not None:
                 assert document is not None
-                from errcontract import zeroconfig
+                from errcontract._config import zero_config as zeroconfig
 
                 profile = zeroconfig.for_hooks(
                     self._convention,
@@ -144,7 +143,7 @@ class ErrorContract:
             elif self._api is not None:
                 profile = load_profile(self._api)
             else:
-                from errcontract.profile import profiles_in
+                from errcontract._contract.profile import profiles_in
 
                 found = profiles_in(Path(str(self._dir)).expanduser().resolve())
                 if not found:
@@ -252,8 +251,9 @@ def _operation_id(case: Case[Any]) -> str:
 def _exchange(
     case: Case[Any], response: Response, seq: int, redactor: Redactor
 ) -> Exchange:
-    """Schemathesis' case and response as the suite's evidence, redacted at creation
-    by the same redactor and header list as every other exchange."""
+    """Schemathesis' case and response as the suite's evidence: the raw parts handed
+    to ``Received.redacted`` and ``Exchange.redacted``, as the client does, so the
+    hooks keep no redaction of their own."""
     from schemathesis.generation import GenerationMode
 
     negative = case.meta is not None and (
@@ -262,38 +262,46 @@ def _exchange(
     request = response.request
     body = request.body
     raw = body.encode("utf-8") if isinstance(body, str) else body
+    method = _text(request.method)
     probe = Probe(
         operation=_operation_id(case),
-        method=str(request.method),
+        method=method,
         path=case.formatted_path,
         defect="Schemathesis negative case" if negative else "",
         defect_kind="invalid" if negative else "",
     )
-    received = Received(
+    received = Received.redacted(
+        redactor,
         status=response.status_code,
-        headers=redactor.headers(
+        headers=[
             (name, value)
             for name, values in response.headers.items()
             for value in values
-        ),
-        body=redactor.data(response.content or b""),
-        truncated=False,
-        received_at=datetime.now(UTC),
+        ],
+        body=response.content or b"",
+        # Schemathesis may keep only the leading bytes of a long body.
+        truncated=response.is_truncated,
         elapsed_s=float(response.elapsed),
     )
-    return Exchange(
+    return Exchange.redacted(
+        redactor,
         seq=seq,
         probe=probe,
-        request=SentRequest.redacted(
-            redactor,
-            str(request.method),
-            str(request.url),
-            [(str(k), str(v)) for k, v in request.headers.items()],
-            raw if isinstance(raw, bytes) else None,
-        ),
-        curl="",
+        method=method,
+        url=_text(request.url),
+        headers=[(_text(k), _text(v)) for k, v in request.headers.items()],
+        body=raw if isinstance(raw, bytes) else None,
         response=received,
     )
+
+
+def _text(value: object) -> str:
+    """A request part as text: requests may keep a header value as bytes, and
+    ``str(b"...")`` would record ``b'...'`` with non-ASCII bytes escaped, where the
+    redactor's patterns (and the reader) expect the value as sent."""
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return "" if value is None else str(value)
 
 
 def _skew(value: Any) -> float:

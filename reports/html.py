@@ -88,7 +88,7 @@ class Clipped:
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell of the coverage matrix."""
+    """One cell of a matrix (the status matrix, a clause's coverage phase)."""
 
     kind: str  # held, broke, unreached, undocumented, none
     label: str
@@ -96,8 +96,8 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class CoverageRow:
-    """One operation of the coverage matrix, a cell per status column."""
+class StatusRow:
+    """One operation of the status matrix, a cell per status column."""
 
     operation: str
     method: str
@@ -106,11 +106,11 @@ class CoverageRow:
 
 
 @dataclass(frozen=True)
-class Coverage:
+class StatusMatrix:
     """The operation x status matrix of one profile, with its totals."""
 
     statuses: tuple[str, ...]
-    rows: tuple[CoverageRow, ...]
+    rows: tuple[StatusRow, ...]
     documented_errors: int
     reached_errors: int
 
@@ -235,11 +235,11 @@ def families(clauses: Iterable[ClauseResult]) -> list[tuple[str, list[ClauseResu
     return sorted(groups.items(), key=lambda kv: rank.get(kv[0], len(rank)))
 
 
-def coverage(api: ApiResult) -> Coverage:
-    """The coverage rows of ``api`` as a matrix: operations x statuses."""
-    statuses = sorted({str(row["status"]) for row in api.coverage})
+def status_matrix(api: ApiResult) -> StatusMatrix:
+    """The status-matrix rows of ``api`` as a table: operations x statuses."""
+    statuses = sorted({str(row["status"]) for row in api.status_matrix})
     operations: dict[str, dict[str, Any]] = {}
-    for row in api.coverage:
+    for row in api.status_matrix:
         entry = operations.setdefault(
             row["operation"], {"method": row["method"], "path": row["path"]}
         )
@@ -253,8 +253,8 @@ def coverage(api: ApiResult) -> Coverage:
             if status >= "400" and entry.get(status, {}).get("documented"):
                 documented += 1
                 reached += bool(entry[status]["provoked"])
-        rows.append(CoverageRow(op, entry["method"], entry["path"], tuple(cells)))
-    return Coverage(tuple(statuses), tuple(rows), documented, reached)
+        rows.append(StatusRow(op, entry["method"], entry["path"], tuple(cells)))
+    return StatusMatrix(tuple(statuses), tuple(rows), documented, reached)
 
 
 def _cell(row: dict[str, Any] | None) -> Cell:
@@ -329,7 +329,7 @@ def _environment() -> Environment:
     )
     env.globals.update(
         families=families,
-        coverage=coverage,
+        status_matrix=status_matrix,
         kind_matrix=kind_matrix,
         OUTCOME_ORDER=OUTCOME_ORDER,
         OUTCOME_LABEL=OUTCOME_LABEL,

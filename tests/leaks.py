@@ -1,6 +1,6 @@
 """The tests' own leak scanner: is a secret anywhere a person or a CI system can read?
 
-Written apart from ``conformance/redact.py`` on purpose (it imports nothing of the
+Written apart from ``conformance/_http/redact.py`` on purpose (it imports nothing of the
 product): a test that used the product's list of encodings could never catch the
 product missing one. ``encodings`` names every form a secret is written in where it
 could end up (as sent, URL-encoded, Base64, escaped for JSON, Python, HTML and XML);

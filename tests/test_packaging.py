@@ -85,3 +85,49 @@ def test_the_wheel_is_one_namespace_with_its_data(tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_public_names_are_all_there_and_nothing_private_is_public() -> None:
+    import errcontract
+
+    where = errcontract._WHERE
+    assert where, "the package names no public API"
+    assert set(errcontract.__all__) == {"__version__", *where}
+    for name in errcontract.__all__:
+        assert getattr(errcontract, name) is not None, name
+    # A public name is defined in a module one may read; the private modules
+    # (``_``-prefixed, or under a ``_``-prefixed subpackage) are where most live.
+    private = [
+        m for m in where.values() if any(p.startswith("_") for p in m.split("."))
+    ]
+    assert private, "no private module behind the public names"
+
+
+def test_importing_the_package_loads_none_of_the_engine() -> None:
+    """The pytest plugin imports ``errcontract`` in every pytest session of the
+    environment: importing the package must not pull the engine or its libraries."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, errcontract; "
+            "print(','.join(m for m in sys.modules if m.startswith(('errcontract.', "
+            "'schemathesis', 'hypothesis', 'jinja2'))))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "", done.stdout
+
+
+def test_the_modules_keep_to_their_size() -> None:
+    """A module a newcomer can read in one sitting: under about 400 lines."""
+    sizes = {
+        path.relative_to(ROOT).as_posix(): len(path.read_text().splitlines())
+        for folder in ("conformance", "strategies", "reports")
+        for path in (ROOT / folder).rglob("*.py")
+    }
+    assert sizes, "no module found"
+    big = {path: n for path, n in sizes.items() if n > 420}
+    assert not big, big

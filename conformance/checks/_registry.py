@@ -6,15 +6,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from errcontract.exchange import Exchange
-from errcontract.near import near_miss
+from errcontract._http.exchange import Exchange
+from errcontract._near import near_miss
 from errcontract.results import Violation
 
 if TYPE_CHECKING:
     # Only named in annotations: the checks sit below the profile, which reads each
     # clause's mode from this registry.
-    from errcontract.clauses import Clause
-    from errcontract.profile import Profile
+    from errcontract._contract.clauses import Clause
+    from errcontract._contract.profile import Profile
 
 Scope = Literal["exchange", "scenario", "run", "burst"]
 

@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
+from errcontract._http.exchange import Exchange
+from errcontract._http.probe import Answer
+from errcontract._input.refs import pointer_tokens
 from errcontract.checks._registry import REGISTRY, CheckContext
-from errcontract.exchange import Exchange
-from errcontract.probe import Answer
-from errcontract.refs import pointer_tokens
 
 
 def _describe_actual(ctx: CheckContext, exchange: Exchange) -> str:

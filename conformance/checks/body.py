@@ -7,8 +7,8 @@ from functools import cache
 from http import HTTPStatus
 from typing import Any
 
+from errcontract._http.exchange import Exchange
 from errcontract.checks._registry import REGISTRY, CheckContext, Inapplicable
-from errcontract.exchange import Exchange
 
 
 def _json_or_fail(ctx: CheckContext, exchange: Exchange) -> Any:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from errcontract._http.exchange import Exchange
 from errcontract.checks._registry import REGISTRY, CheckContext
-from errcontract.exchange import Exchange
 from errcontract.results import Violation
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from errcontract._http.exchange import Exchange
+from errcontract._http.retries import retry_after_seconds
 from errcontract.checks._registry import REGISTRY, CheckContext
-from errcontract.exchange import Exchange
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,6 @@ class Burst:
                 start += 1
             best = max(best, end - start + 1)
         return best
-
-
-def retry_after_seconds(value: str | None) -> int | None:
-    """``Retry-After`` as a positive integer of seconds, else ``None``."""
-    if value is None or not re.fullmatch(r"[0-9]+", value.strip()):
-        return None
-    seconds = int(value.strip())
-    return seconds if seconds > 0 else None
 
 
 @REGISTRY.register(

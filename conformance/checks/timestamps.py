@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from errcontract._http.exchange import Exchange
 from errcontract.checks._registry import REGISTRY, CheckContext
 from errcontract.checks.body import body_field
-from errcontract.exchange import Exchange
 
 # RFC 3339 section 5.6 date-time: full-date "T" partial-time time-offset. The "T" and
 # "Z" may be lowercase (RFC 3339 5.6 note); the zone is required (our reading of

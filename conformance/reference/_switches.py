@@ -7,7 +7,7 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from errcontract.near import closest
+from errcontract._near import closest
 
 
 def checked_names(

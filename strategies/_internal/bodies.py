@@ -12,9 +12,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from errcontract._contract.surface import ProbeContext
+from errcontract._http.probe import json_body
 from errcontract.exceptions import BadArgument
-from errcontract.probe import json_body
-from errcontract.surface import ProbeContext
 
 from .common import (
     Scenario,

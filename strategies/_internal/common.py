@@ -20,10 +20,10 @@ from typing import Any, Protocol, TypeVar
 
 from hypothesis import strategies as st
 
+from errcontract._contract.surface import Operation, ProbeContext
+from errcontract._http.probe import Probe
+from errcontract._near import near_miss
 from errcontract.exceptions import BadArgument, MissingValue, NothingToProbe
-from errcontract.near import near_miss
-from errcontract.probe import Probe
-from errcontract.surface import Operation, ProbeContext
 
 Scenario = tuple[Probe, ...]
 """Probes sent in order; ``role="setup"`` ones precede the judged ones."""

@@ -12,9 +12,9 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
+from errcontract._contract.surface import Operation, ProbeContext
+from errcontract._http.probe import Credential
 from errcontract.exceptions import BadArgument
-from errcontract.probe import Credential
-from errcontract.surface import Operation, ProbeContext
 
 from .common import (
     Scenario,

@@ -18,7 +18,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from errcontract.refs import Local
+from errcontract._input.refs import Local
 
 MAX_NESTING = 6
 """Object and array levels kept below a request body (deeper: any value)."""

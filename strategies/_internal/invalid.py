@@ -32,10 +32,10 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from errcontract._contract.surface import Operation, ProbeContext
+from errcontract._http.probe import DefectKind, json_body
+from errcontract._near import near_miss
 from errcontract.exceptions import BadArgument, NothingToProbe
-from errcontract.near import near_miss
-from errcontract.probe import DefectKind, json_body
-from errcontract.surface import Operation, ProbeContext
 
 from .common import (
     Scenario,

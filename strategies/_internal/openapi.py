@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 
+from errcontract._contract.surface import Operation
+from errcontract._input.refs import pointer_tokens
 from errcontract.exceptions import BadArgument
-from errcontract.refs import pointer_tokens
-from errcontract.surface import Operation
 
 from .generation import bounded_document
 

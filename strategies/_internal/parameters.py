@@ -7,9 +7,9 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
+from errcontract._contract.surface import Operation, ProbeContext
+from errcontract._near import near_miss
 from errcontract.exceptions import BadArgument
-from errcontract.near import near_miss
-from errcontract.surface import Operation, ProbeContext
 
 from .common import (
     Scenario,

@@ -15,9 +15,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from errcontract._contract.surface import ProbeContext
+from errcontract._near import near_miss
 from errcontract.exceptions import BadArgument
-from errcontract.near import near_miss
-from errcontract.surface import ProbeContext
 
 from .common import Scenario
 

@@ -12,9 +12,9 @@ from typing import Any
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
+from errcontract._contract.surface import Operation, ProbeContext
+from errcontract._http.probe import Probe, json_body
 from errcontract.exceptions import BadArgument
-from errcontract.probe import Probe, json_body
-from errcontract.surface import Operation, ProbeContext
 
 from .common import Scenario, operation_ids, plan, text_argument, uniques
 

@@ -21,9 +21,9 @@ from urllib.parse import quote
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from errcontract._contract.surface import UNIQUE_DIGITS, Operation, ProbeContext
+from errcontract._http.probe import json_body
 from errcontract.exceptions import BadArgument
-from errcontract.probe import json_body
-from errcontract.surface import UNIQUE_DIGITS, Operation, ProbeContext
 
 from .common import Scenario, choose_many, operation_ids, plan, uniques, with_header
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from errcontract.surface import ProbeContext
+from errcontract._contract.surface import ProbeContext
 
 from .common import Scenario, operation_ids, plan, uniques
 

@@ -10,8 +10,8 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
+from errcontract._contract.surface import ProbeContext
 from errcontract.exceptions import BadArgument, NothingToProbe
-from errcontract.surface import ProbeContext
 
 from .common import (
     Scenario,

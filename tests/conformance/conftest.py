@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from _clock import FakeClock
 
+from errcontract._contract.profile import load_profile
+from errcontract._http.exchange import Exchange, Received, SentRequest
+from errcontract._http.probe import Probe
+from errcontract._http.redact import curl_line
 from errcontract.checks import REGISTRY, CheckContext
-from errcontract.exchange import Exchange, Received, SentRequest
-from errcontract.probe import Probe
-from errcontract.profile import load_profile
-from errcontract.redact import curl_line
 
 BASE = "https://api.example.test"
 ARRIVED = datetime(2024, 1, 15, 10, 30, 0, tzinfo=UTC)
@@ -118,5 +118,5 @@ def judge(check_ctx: Callable[..., CheckContext]) -> Callable[..., Any]:
 
 @pytest.fixture
 def fake_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], FakeClock]:
-    """``fake_clock("errcontract.pacing")``: that module's clock, faked."""
+    """``fake_clock("errcontract._http.pacing")``: that module's clock, faked."""
     return lambda module: FakeClock().install(monkeypatch, module)

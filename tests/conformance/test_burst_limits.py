@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from errcontract.burst import MAX_BURST
+from errcontract._engine.burst import MAX_BURST
 
 if TYPE_CHECKING:
     from conftest import CliRun

@@ -26,7 +26,8 @@ def test_second_run_finds_the_existing_configuration_by_card(
     assert first.code == 0, first.out[-2000:]
     assert second.code == 0, second.out[-2000:]
     coverage = {
-        (c["operation"], c["status"]): c["provoked"] for c in second.results["coverage"]
+        (c["operation"], c["status"]): c["provoked"]
+        for c in second.results["status_matrix"]
     }
     assert coverage.get(("getConfigByCard", "200"), 0) >= 1
     assert {c["status"] for c in second.results["clauses"]} == {"pass"}

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from errcontract.probe import Probe
-from errcontract.profile import load_profile
+from errcontract._contract.profile import load_profile
+from errcontract._http.probe import Probe
 from errcontract.results import Violation
 
 CARDCLAN_BODY = {

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from errcontract._contract.profile import load_profile
 from errcontract.checks import Inapplicable
-from errcontract.profile import load_profile
 from errcontract.results import Violation
 
 SHAPE_B_EXAMPLE = {

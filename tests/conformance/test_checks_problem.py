@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
+from errcontract._contract.clauses import Clause
+from errcontract._contract.profile import load_profile
+from errcontract._http.probe import Answer, Probe
 from errcontract.checks import REGISTRY, CheckContext
 from errcontract.checks.answers import answer_matches, named_fields
-from errcontract.clauses import Clause
-from errcontract.probe import Answer, Probe
-from errcontract.profile import load_profile
 from errcontract.results import Violation
 
 PROBLEM = {"type": "about:blank", "title": "Not Found", "status": 404}

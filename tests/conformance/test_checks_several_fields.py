@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from errcontract.probe import Probe
-from errcontract.profile import load_profile
+from errcontract._contract.profile import load_profile
+from errcontract._http.probe import Probe
 from errcontract.results import Violation
 
 FIELDS = ("name", "rut", "account_type")

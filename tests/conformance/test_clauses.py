@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from errcontract.clauses import Clause, Mode, Scope
-from errcontract.exchange import Exchange, Received, SentRequest
-from errcontract.probe import Probe
-from errcontract.profile import load_profile
+from errcontract._contract.clauses import Clause, Mode, Scope
+from errcontract._contract.profile import load_profile
+from errcontract._http.exchange import Exchange, Received, SentRequest
+from errcontract._http.probe import Probe
 
 BASE = {"id": "X-1", "text": "t", "kind": "documented", "family": "f"}
 
@@ -41,7 +41,7 @@ def test_the_mode_follows_from_scope_probes_and_the_check(
 
 
 def test_the_shipped_profiles_judge_over_responses_last() -> None:
-    from errcontract.run import clause_order
+    from errcontract._engine.run import clause_order
 
     for api in ("cardda", "cardclan"):
         ordered = clause_order(load_profile(api).clauses)

@@ -21,10 +21,10 @@ from typing import Any
 import httpx
 import pytest
 
-from errcontract.client import Client, ClientSettings
+from errcontract._http.client import Client, ClientSettings
+from errcontract._http.exchange import Exchange
+from errcontract._http.probe import Credential, Probe
 from errcontract.exceptions import BudgetExhausted
-from errcontract.exchange import Exchange
-from errcontract.probe import Credential, Probe
 
 BASE = "https://staging.example.test"
 SECRET = "sk_live_7Qv2pX9mR4tK8wZ1"
@@ -90,7 +90,7 @@ def make_client() -> Iterator[Callable[..., Client]]:
 
 @pytest.fixture
 def clock(fake_clock: Callable[[str], Any]) -> Any:
-    return fake_clock("errcontract.client")
+    return fake_clock("errcontract._http.client")
 
 
 def evidence(exchange: Exchange) -> str:

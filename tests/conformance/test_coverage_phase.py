@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from errcontract.profile import load_profile
+from errcontract._contract.profile import load_profile
 from errcontract.reference import cardda
 from errcontract.strategies import FAMILIES
 

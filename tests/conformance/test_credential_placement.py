@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 import yaml
 
-from errcontract.profile import schemas_root
+from errcontract._contract.profile import schemas_root
 from errcontract.reference import cardclan
 
 if TYPE_CHECKING:

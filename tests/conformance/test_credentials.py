@@ -6,9 +6,9 @@ import base64
 
 import pytest
 
-from errcontract.credentials import CredentialRenderer, Placement
-from errcontract.probe import Credential
-from errcontract.redact import curl_line
+from errcontract._http.credentials import CredentialRenderer, Placement
+from errcontract._http.probe import Credential
+from errcontract._http.redact import curl_line
 
 SECRET = "sk_live_7Qv2pX9mR4tK8wZ1"
 

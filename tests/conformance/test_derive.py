@@ -12,9 +12,10 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from errcontract import conventions, derive
+from errcontract._contract import conventions
+from errcontract._contract.surface import UNIQUE_DIGITS, parse_operations
+from errcontract._derive import derive
 from errcontract.exceptions import ConfigError
-from errcontract.surface import UNIQUE_DIGITS, parse_operations
 
 if TYPE_CHECKING:
     from conftest import CliRun
@@ -262,7 +263,7 @@ def test_the_credential_goes_where_the_scheme_says(
 
 
 def test_the_written_profile_lints_clean(tmp_path: Path) -> None:
-    from errcontract.lint import check_profile
+    from errcontract._config.lint import check_profile
 
     derive.write(derived(rate_limit=3.0), tmp_path)
     assert (tmp_path / "problem.schema.json").is_file()

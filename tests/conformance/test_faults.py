@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from errcontract._contract.profile import load_profile
 from errcontract.checks import REGISTRY
-from errcontract.profile import load_profile
 from errcontract.reference import cardclan, cardda
 
 # Raised limits (server and suite alike): a full run takes seconds. The documented

@@ -287,7 +287,7 @@ def test_recipients_the_run_creates_are_deleted_at_the_end(
     assert run.code == 0
     created = [
         c
-        for c in run.results["coverage"]
+        for c in run.results["status_matrix"]
         if c["operation"] == "createRecipient" and c["status"] in {"200", "201"}
     ]
     assert created

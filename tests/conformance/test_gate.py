@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 import yaml
 
-from errcontract.baseline import (
+from errcontract._contract.baseline import (
     Baseline,
     Entry,
     apply_gate,

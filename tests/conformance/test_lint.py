@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
+from errcontract._config.lint import check_profile
+from errcontract._contract.profile import schemas_root
 from errcontract.checks import REGISTRY
-from errcontract.lint import check_profile
-from errcontract.profile import schemas_root
 
 if TYPE_CHECKING:
     from conftest import CliRun

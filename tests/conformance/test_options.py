@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from errcontract.cli import _parser
-from errcontract.exceptions import ConfigError
-from errcontract.options import (
-    OPTIONS,
+from errcontract._config.front_doors import (
     add_cli_options,
-    collect,
     from_namespace,
     markdown_table,
 )
+from errcontract._config.options import OPTIONS, collect
+from errcontract.cli import _parser
+from errcontract.exceptions import ConfigError
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

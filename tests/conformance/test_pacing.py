@@ -21,14 +21,14 @@ from _clock import FakeClock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from errcontract.client import Client, ClientSettings
-from errcontract.pacing import Pacer, bucket_of
-from errcontract.probe import Probe
+from errcontract._http.client import Client, ClientSettings
+from errcontract._http.pacing import Pacer, bucket_of
+from errcontract._http.probe import Probe
 
 
 @pytest.fixture
 def clock(fake_clock: Callable[[str], FakeClock]) -> FakeClock:
-    return fake_clock("errcontract.pacing")
+    return fake_clock("errcontract._http.pacing")
 
 
 def send(pacer: Pacer, clock: Any, bucket: str = "b", latency: float = 0.0):
@@ -134,7 +134,7 @@ def test_a_request_in_flight_holds_its_place_until_answered(clock, monkeypatch):
         if held.answered_at is None and clock.now >= held.sent_at + 0.5:
             held.answered_at = clock.now
 
-    monkeypatch.setattr("errcontract.pacing.time.sleep", answered_while_waiting)
+    monkeypatch.setattr("errcontract._http.pacing.time.sleep", answered_while_waiting)
     second = send(pacer, clock)[0]
 
     # Sent at 1000, answered when the pacer woke at 1001 (its token was due then):
@@ -189,7 +189,7 @@ def test_no_window_ever_holds_more_than_the_limit(limit, steps):
     bucket, so wherever the target saw each one between send and answer, no window
     of its clock holds more than ``capacity``."""
     with pytest.MonkeyPatch.context() as mp:
-        clock = FakeClock().install(mp, "errcontract.pacing")
+        clock = FakeClock().install(mp, "errcontract._http.pacing")
         pacer = Pacer(limit=limit, fraction=1.0)
         seen: dict[str, list[tuple[float, float]]] = {"a": [], "b": []}
         for bucket, think, latency in steps:

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from errcontract.profile import load_profile
+from errcontract._contract.profile import load_profile
+from errcontract._engine.run import clause_order
 from errcontract.reference import cardda
-from errcontract.run import clause_order
 
 pytest_plugins = ["pytester"]
 

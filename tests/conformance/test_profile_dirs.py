@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from errcontract.profile import schemas_root
+from errcontract._contract.profile import schemas_root
 from errcontract.reference import cardclan
 
 if TYPE_CHECKING:

@@ -11,11 +11,11 @@ import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
+from errcontract._config.lint import refuse_unsound
+from errcontract._contract.clauses import Mode
+from errcontract._contract.profile import Profile, available_apis, schemas_root
 from errcontract.checks import REGISTRY
-from errcontract.clauses import Mode
 from errcontract.exceptions import ProfileError
-from errcontract.lint import refuse_unsound
-from errcontract.profile import Profile, available_apis, schemas_root
 from errcontract.strategies import FAMILIES
 
 SCHEMA_FILES = sorted(schemas_root().rglob("*.schema.json"))

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from errcontract.redact import REDACTED, Redactor, curl_line
+from errcontract._http.redact import REDACTED, Redactor, curl_line
 
 KEY = "3f1c9a7e-2b44-4d0e-9c1a-8f6b2d4e7a10"
 

@@ -7,9 +7,9 @@ import difflib
 import re
 from pathlib import Path
 
-from errcontract.checks import REGISTRY
-from errcontract.profile import meta_schema, schemas_root
-from errcontract.reference_docs import (
+from errcontract._contract.profile import meta_schema, schemas_root
+from errcontract._contract.surface import UNIQUE_DIGITS
+from errcontract._reference_docs import (
     EXTENSIONS,
     META_SCHEMAS,
     PLACEHOLDERS,
@@ -18,8 +18,8 @@ from errcontract.reference_docs import (
     reference_markdown,
     undescribed,
 )
+from errcontract.checks import REGISTRY
 from errcontract.strategies import FAMILIES
-from errcontract.surface import UNIQUE_DIGITS
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs" / "reference.md"

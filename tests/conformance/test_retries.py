@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from errcontract.exchange import Exchange, Received, SentRequest
-from errcontract.probe import Probe
-from errcontract.retries import REFUSED_BACKOFF_S, RetryLimits, RetryPolicy
+from errcontract._http.exchange import Exchange, Received, SentRequest
+from errcontract._http.probe import Probe
+from errcontract._http.retries import REFUSED_BACKOFF_S, RetryLimits, RetryPolicy
 
 LIMITS = RetryLimits(
     retry_429=2,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from errcontract.profile import load_profile
+from errcontract._contract.profile import load_profile
 from errcontract.reference import problem
 from errcontract.reference._serve import serve
 

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from errcontract import conventions, derive
-from errcontract.document import load_document
-from errcontract.profile import load_profile_at, schemas_root
+from errcontract._contract import conventions
+from errcontract._contract.document import load_document
+from errcontract._contract.profile import load_profile_at, schemas_root
+from errcontract._derive import derive
 from errcontract.reference import cardclan, cardda
 from errcontract.results import Violation
 
@@ -170,10 +171,10 @@ def test_cardda_style_catches_the_shape_faults(
 
 
 def test_cardda_style_judges_the_cardda_shapes(tmp_path: Path) -> None:
+    from errcontract._http.exchange import Exchange, Received, SentRequest
+    from errcontract._http.probe import Probe
     from errcontract.checks import REGISTRY
     from errcontract.checks._registry import CheckContext
-    from errcontract.exchange import Exchange, Received, SentRequest
-    from errcontract.probe import Probe
 
     document = load_document(CARDDA_DOCUMENT)
     result = derive.derive(conventions.load_convention("cardda-style"), document)

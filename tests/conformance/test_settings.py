@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from errcontract._config.options import collect
+from errcontract._config.resolve import resolve as _resolve_options
 from errcontract.exceptions import ConfigError
-from errcontract.options import collect
-from errcontract.settings import resolve as _resolve_options
 
 SECRET = "sk-7Q2vX9pL4mN8rT1wZ6yB"
 COMPANY = "2b1f0c7e-5d3a-4e8b-9f61-0a2c4e6d8b10"
@@ -450,13 +450,13 @@ def test_a_fixture_named_like_a_setting_is_a_profile_error(monkeypatch):
     """A fixture ``timeout`` would be read from CONFORMANCE_TIMEOUT, the setting's."""
     import copy
 
-    from errcontract import settings as settings_module
-    from errcontract.profile import Fixture, load_profile
+    from errcontract._config import resolve as resolve_module
+    from errcontract._contract.profile import Fixture, load_profile
 
     real = load_profile("cardda")
     clash = copy.copy(real)
     clash.fixtures = (*real.fixtures, Fixture(name="timeout"))
-    monkeypatch.setattr(settings_module, "load_profile", lambda name, dirs=(): clash)
+    monkeypatch.setattr(resolve_module, "load_profile", lambda name, dirs=(): clash)
     message = _error(_cardda())
     assert "fixture 'timeout'" in message
     assert "CONFORMANCE_TIMEOUT is the setting --timeout's" in message

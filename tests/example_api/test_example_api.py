@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from apps.widgets import FAULTS, PROFILE, TOLERANCES, create_app
-from errcontract.profile import schemas_root
+from errcontract._contract.profile import schemas_root
 
 if TYPE_CHECKING:
     from conftest import CliRun

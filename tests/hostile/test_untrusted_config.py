@@ -25,7 +25,7 @@ import pytest
 from _child import VERDICT_BOUNDS, clean_env, run
 from _docserver import DocServer
 
-from errcontract.profile import schemas_root
+from errcontract._contract.profile import schemas_root
 from errcontract.reference import cardclan, problem
 
 ST = Path(sys.executable).with_name("st")

@@ -1,5 +1,5 @@
 """``report.html`` read without a browser: the verdict banner names what broke, the
-clause and coverage matrices say what held, evidence carries a curl line, and nothing
+clause and status matrices say what held, evidence carries a curl line, and nothing
 the target sent (or a secret) can get into the page as markup."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import time
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
-from errcontract.exchange import Exchange, Received, SentRequest
-from errcontract.probe import Credential, Probe
-from errcontract.redact import curl_line
+from errcontract._http.exchange import Exchange, Received, SentRequest
+from errcontract._http.probe import Credential, Probe
+from errcontract._http.redact import curl_line
 from errcontract.reports import write_html, write_reports
 from errcontract.reports.html import FAMILY_ORDER, TIMES
 from errcontract.results import ApiResult, ClauseResult, RunResult, Violation
@@ -112,7 +112,7 @@ def _api(api: str = "cardda") -> ApiResult:
             _clause(f"{prefix}-BODY-1", "body", kind="reading"),
             _clause(f"{prefix}-RATE-1", "rate limit"),
         ],
-        coverage=[
+        status_matrix=[
             _row("listCompanies", "401", provoked=3, violations=1),
             _row("listCompanies", "404", provoked=2),
             _row("listCompanies", "429", provoked=0),
@@ -351,12 +351,12 @@ def test_a_clause_the_baseline_covers_is_known_and_does_not_fail_the_run(tmp_pat
     assert "1 known" in page.text("p.counts")
 
 
-# -- coverage ------------------------------------------------------------------------
+# -- the status matrix -----------------------------------------------------------------
 
 
-def test_coverage_matrix_has_operations_by_status_with_labelled_cells(tmp_path):
+def test_status_matrix_has_operations_by_status_with_labelled_cells(tmp_path):
     _, page = _page(_run(), tmp_path)
-    table = page.text("#coverage")
+    table = page.text("#status-matrix")
     assert "401 404 429 500" in table
     row = "listCompanies GET /v1/listCompanies broke x1 held x2 not reached seen x1"
     assert row.replace(" x", " " + TIMES) in table
@@ -489,7 +489,7 @@ def test_write_reports_writes_the_html_report_too(tmp_path):
 
 
 def test_no_credential_reaches_the_report(served, run_cli):
-    from errcontract.profile import load_profile
+    from errcontract._contract.profile import load_profile
     from errcontract.reference.cardda import create_app
 
     base, app = served(create_app(faults=["CD-AUTH-2"], rate_limit=50))

@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from errcontract.baseline import Baseline, Entry, apply_gate
+from errcontract._contract.baseline import Baseline, Entry, apply_gate
 from errcontract.reports import summary_lines, write_html, write_json, write_junit
 from errcontract.results import OUTCOMES, ApiResult, ClauseResult, RunResult, Violation
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from errcontract.exchange import Exchange, Received, SentRequest
-from errcontract.probe import Credential, Probe
-from errcontract.redact import curl_line
+from errcontract._http.exchange import Exchange, Received, SentRequest
+from errcontract._http.probe import Credential, Probe
+from errcontract._http.redact import curl_line
 from errcontract.reports import summary_lines, write_json, write_junit, write_reports
 from errcontract.results import ApiResult, ClauseResult, RunResult, Violation
 

@@ -16,8 +16,8 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
-from errcontract.probe import Credential, Probe
-from errcontract.surface import ProbeContext, parse_operations
+from errcontract._contract.surface import ProbeContext, parse_operations
+from errcontract._http.probe import Credential, Probe
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = frozenset({"api_key", "unverified_api_key", "limited_api_key"})

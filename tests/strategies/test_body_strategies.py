@@ -524,7 +524,7 @@ def test_fuzzed_values_keep_odd_characters_to_the_robustness_probes():
 
 _POOL_DIGEST = """
 import hashlib, json
-from errcontract.profile import load_profile
+from errcontract._contract.profile import load_profile
 from errcontract.strategies._internal.openapi import fuzzed_body_defects
 profile = load_profile("cardda")
 pool = [

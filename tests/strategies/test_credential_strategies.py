@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from errcontract.probe import Credential
+from errcontract._http.probe import Credential
 from errcontract.strategies import (
     CREDENTIAL_KINDS,
     FAMILIES,

@@ -121,8 +121,8 @@ def test_invalid_parameters_break_one_query_parameter_at_its_keyword():
     from hypothesis import find, given, settings
     from jsonschema import Draft202012Validator
 
+    from errcontract._contract.surface import ProbeContext, parse_operations
     from errcontract.strategies import PARAMETER_DEFECTS, invalid_parameters
-    from errcontract.surface import ProbeContext, parse_operations
 
     document = yaml.safe_load(
         (Path(__file__).parents[1] / "apps/widgets/profile/openapi.yaml").read_text()

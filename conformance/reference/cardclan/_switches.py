@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
-from errcontract.near import closest
+from errcontract._near import closest
 
 
 class Fault(StrEnum):

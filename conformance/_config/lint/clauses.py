@@ -1,0 +1,230 @@
+"""The checks on the catalog's clauses against everything they name: registered
+checks and their parameters, schema files and pointers, leak patterns, fixtures,
+operations and probe strategies."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from errcontract._config.lint.finding import Problem, schema_errors
+from errcontract._contract.clauses import Clause
+from errcontract._contract.profile import Profile
+from errcontract._input.folder import Folder
+from errcontract._input.refs import pointer_tokens
+from errcontract._near import near_miss
+from errcontract.checks import REGISTRY
+from errcontract.exceptions import ProfileError
+from errcontract.strategies import FAMILIES
+
+# Parameters that name a body member of the profile's error shapes.
+_FIELD_PARAMS = {"field", "body_field"}
+_SCOPES_NEEDING = {"scenario": "probes", "burst": "probes", "run": "scope"}
+
+
+def clause_problems(profile: Profile, path: Path) -> Iterator[Problem]:
+    """Every problem of the clauses of ``profile``, its catalog at ``path``."""
+    checks = sorted(REGISTRY.names())
+    for clause in profile.clauses:
+        at = f"clause {clause.id}"
+        if clause.check not in REGISTRY.names():
+            yield Problem(
+                path,
+                at,
+                f"unknown check {clause.check!r}{near_miss(clause.check, checks)}",
+            )
+        else:
+            yield from _check_params(profile, clause, path, at)
+        yield from _probes(profile, clause, path, at)
+
+
+@cache
+def _member_names(folder: Folder) -> frozenset[str]:
+    """Every property name any error-shape schema of the profile declares."""
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            names.update((node.get("properties") or {}).keys())
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for name in folder.glob("*.schema.json"):
+        walk(folder.load(name, json_only=True, fail=_profile_error(folder.path(name))))
+    return frozenset(names)
+
+
+def _profile_error(path: Path) -> Callable[[str], ProfileError]:
+    return lambda problem: ProfileError(f"{path} {problem}")
+
+
+def _check_params(
+    profile: Profile, clause: Clause, path: Path, at: str
+) -> Iterator[Problem]:
+    spec = REGISTRY.get(clause.check)
+    needs = _SCOPES_NEEDING.get(spec.scope)
+    if needs == "probes" and clause.probes is None:
+        yield Problem(path, at, f"check {spec.name} judges probes: give 'probes'")
+    if needs == "scope" and clause.scope is None:
+        yield Problem(path, at, f"check {spec.name} judges the whole run: give 'scope'")
+    errors = list(schema_errors(dict(clause.params), spec.params, path))
+    for err in errors:
+        yield Problem(path, f"{at}: with/{err.where}", f"{spec.name}: {err.message}")
+    if errors:
+        return
+    params = clause.params
+    if "schema" in params:
+        yield from _schema_reference(profile, str(params["schema"]), path, at)
+    if "patterns" in params:
+        try:
+            target = profile.data_path(str(params["patterns"]))
+        except ProfileError as exc:
+            yield Problem(path, f"{at}: with/patterns", str(exc))
+            return
+        if profile.folder.exists(str(params["patterns"])):
+            yield from _patterns(profile, str(params["patterns"]), path, at)
+        else:
+            yield Problem(
+                path,
+                f"{at}: with/patterns",
+                f"no file {params['patterns']!r} ({target})",
+            )
+    members = _member_names(profile.folder)
+    for name in _FIELD_PARAMS & set(params):
+        value = str(params[name])
+        if members and value not in members:
+            yield Problem(
+                path,
+                f"{at}: with/{name}",
+                f"{value!r} is a member of no error shape of the profile"
+                f"{near_miss(value, members)}",
+            )
+
+
+def _patterns(
+    profile: Profile, relative: str, path: Path, at: str
+) -> Iterator[Problem]:
+    """A patterns file, as ``no_internals`` reads it: JSON, ``{"patterns": [{"name",
+    "regex"}, ...]}``, each regex a valid Python regular expression."""
+    where = f"{at}: with/patterns"
+    try:
+        data = profile.data_file(relative)
+    except ProfileError as exc:
+        yield Problem(path, where, str(exc))
+        return
+    found = data.get("patterns") if isinstance(data, Mapping) else None
+    if not isinstance(found, list) or not found:
+        yield Problem(path, where, f"{relative} has no list under 'patterns'")
+        return
+    for index, item in enumerate(found):
+        if not isinstance(item, Mapping) or not all(
+            isinstance(item.get(k), str) for k in ("name", "regex")
+        ):
+            yield Problem(
+                path, where, f"{relative} pattern {index}: needs a name and a regex"
+            )
+            continue
+        try:
+            re.compile(item["regex"])
+        except re.error as exc:
+            yield Problem(path, where, f"{relative} pattern {index}: {exc}")
+
+
+def _schema_reference(
+    profile: Profile, reference: str, path: Path, at: str
+) -> Iterator[Problem]:
+    name, _, pointer = reference.partition("#")
+    files = profile.folder.glob("*.schema.json")
+    if name not in files:
+        yield Problem(
+            path,
+            f"{at}: with/schema",
+            f"no schema file {name!r}{near_miss(name, files)}",
+        )
+        return
+    if pointer:
+        node: Any = profile.schema_registry.contents(name)
+        for part in pointer_tokens(pointer):
+            if not isinstance(node, dict) or part not in node:
+                known = list(node) if isinstance(node, dict) else []
+                yield Problem(
+                    path,
+                    f"{at}: with/schema",
+                    f"{reference!r}: no {part!r} in {name}{near_miss(part, known)}",
+                )
+                return
+            node = node[part]
+
+
+def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[Problem]:
+    probes = clause.probes
+    fixtures = [f.name for f in profile.fixtures]
+    for need in clause.needs:
+        if need not in fixtures:
+            yield Problem(
+                path,
+                f"{at}: needs",
+                f"unknown fixture {need!r}{near_miss(need, fixtures)}",
+            )
+    operations = sorted(profile.operations)
+    scoped = clause.scope.operations if clause.scope else None
+    for where, named in (
+        ("probes/operations", probes.operations if probes else ()),
+        ("scope/operations", sorted(scoped or ())),
+    ):
+        for op in named:
+            if op not in profile.operations:
+                yield Problem(
+                    path,
+                    f"{at}: {where}",
+                    f"unknown operation {op!r}{near_miss(op, operations)}",
+                )
+    strategy = probes.strategy if probes else None
+    if probes is None or strategy is None:
+        return
+    if strategy not in FAMILIES:
+        yield Problem(
+            path,
+            f"{at}: probes/strategy",
+            f"unknown strategy {strategy!r}{near_miss(strategy, sorted(FAMILIES))}",
+        )
+        return
+    family = FAMILIES[strategy]
+    given = dict(probes.params)
+    for key in given:
+        if key not in family.params:
+            takes = ", ".join(family.params) or "no parameters"
+            yield Problem(
+                path,
+                f"{at}: probes/with/{key}",
+                f"{strategy} takes no {key!r}{near_miss(key, family.params)}; it takes "
+                f"{takes}",
+            )
+    for key in family.required:
+        if key not in given:
+            yield Problem(path, f"{at}: probes/with", f"{strategy} needs {key!r}")
+    kinds = given.get("kinds")
+    declared = family.accepted_kinds
+    if isinstance(kinds, list) and declared:
+        for kind in kinds:
+            if kind not in declared:
+                yield Problem(
+                    path,
+                    f"{at}: probes/with/kinds",
+                    f"{strategy} has no kind {kind!r}{near_miss(kind, declared)}; "
+                    f"it has {', '.join(declared)}",
+                )
+    fixture = given.get("fixture")
+    names = [f.name for f in profile.fixtures]
+    if isinstance(fixture, str) and fixture not in names:
+        yield Problem(
+            path,
+            f"{at}: probes/with/fixture",
+            f"unknown fixture {fixture!r}{near_miss(fixture, names)}",
+        )

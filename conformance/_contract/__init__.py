@@ -1,0 +1,1 @@
+"""The contract model: a profile's operations, clauses, conventions and baseline."""

@@ -1,0 +1,216 @@
+"""The surface of an API, read from its OpenAPI document, and valid requests over it.
+
+Strategies start from a valid request and break one thing; this module says what a
+valid request is: the credential, the tenant header, path and query values, and a body
+from the operation's example with ``${name}`` placeholders filled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from errcontract._http.probe import (
+    Credential,
+    Probe,
+    json_body,
+    placeholders,
+    substitute,
+)
+from errcontract._input.refs import Local
+from errcontract.exceptions import MissingValue
+
+UNIQUE_DIGITS = "unique_digits"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A path, query or header parameter of an operation."""
+
+    name: str
+    location: str
+    required: bool
+    schema: Mapping[str, Any]
+    var: str | None = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented operation, as the suite needs it."""
+
+    id: str
+    method: str
+    path: str
+    summary: str = ""
+    parameters: tuple[Parameter, ...] = ()
+    body_schema: Mapping[str, Any] | None = None
+    body_example: Any = None
+    writes: bool = False
+    cleanup: Mapping[str, Any] | None = None
+    statuses: tuple[str, ...] = ()
+    document: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    """The OpenAPI document the operation is read from, for Schemathesis to load."""
+
+    def params(self, location: str) -> tuple[Parameter, ...]:
+        """Parameters in ``location`` (path, query, header)."""
+        return tuple(p for p in self.parameters if p.location == location)
+
+    def needs_header(self, name: str) -> bool:
+        """Whether a required header parameter ``name`` is declared."""
+        lowered = name.lower()
+        return any(
+            p.required and p.name.lower() == lowered for p in self.params("header")
+        )
+
+    def needed_vars(self) -> set[str]:
+        """Discovered values a valid request to this operation needs."""
+        found = {p.var for p in self.parameters if p.var and p.required}
+        if self.body_example is not None:
+            found |= placeholders(self.body_example)
+        found.discard(UNIQUE_DIGITS)
+        return {v for v in found if v}
+
+
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def json_media(content: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The JSON media type object of a request body (``application/json``, with or
+    without parameters such as ``charset``), or an empty one."""
+    for media_type, media in content.items():
+        if media_type.split(";")[0].strip().lower() == "application/json":
+            return media if isinstance(media, Mapping) else {}
+    return {}
+
+
+def parse_operations(document: Mapping[str, Any]) -> dict[str, Operation]:
+    """Operations of a self-contained OpenAPI 3.0 or 3.1 document (``refs.bundle``),
+    keyed by operationId; references inlined, recursive schemas cut open."""
+    operations: dict[str, Operation] = {}
+    local = Local(document)
+    for path, item in (document.get("paths") or {}).items():
+        item = local.inline(item)
+        if not isinstance(item, Mapping):
+            continue
+        shared = item.get("parameters", [])
+        for method in _METHODS:
+            spec = item.get(method)
+            if spec is None:
+                continue
+            op_id = spec.get("operationId") or f"{method.upper()} {path}"
+            params = tuple(
+                Parameter(
+                    name=p["name"],
+                    location=p["in"],
+                    required=bool(p.get("required", p["in"] == "path")),
+                    schema=p.get("schema", {}),
+                    var=p.get("x-conformance-var"),
+                )
+                for p in [*shared, *spec.get("parameters", [])]
+            )
+            media = json_media((spec.get("requestBody") or {}).get("content") or {})
+            operations[op_id] = Operation(
+                id=op_id,
+                method=method.upper(),
+                path=path,
+                summary=spec.get("summary", ""),
+                parameters=params,
+                body_schema=media.get("schema"),
+                body_example=media.get("example"),
+                writes=bool(spec.get("x-conformance-writes", False)),
+                cleanup=spec.get("x-conformance-cleanup"),
+                statuses=tuple(str(s) for s in spec.get("responses", {})),
+                document=document,
+            )
+    return operations
+
+
+@dataclass(frozen=True)
+class ProbeContext:
+    """What strategies build from: the operations and the values a valid request uses.
+
+    ``values`` holds non-secret fixtures and discovered values; secrets are only ever
+    named (``credential``), never held.
+    """
+
+    operations: Mapping[str, Operation]
+    credential: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    tenant_header: str | None = None
+    tenant_fixture: str | None = None
+    secret_fixtures: frozenset[str] = frozenset()
+    credential_template: str = "Bearer {token}"
+
+    def operation(self, op_id: str) -> Operation:
+        """The operation ``op_id``, with a clear error for a catalog typo."""
+        try:
+            return self.operations[op_id]
+        except KeyError:
+            known = ", ".join(sorted(self.operations))
+            raise KeyError(f"unknown operation {op_id!r}; known: {known}") from None
+
+    def tenant_scoped(self, op_id: str) -> bool:
+        """Whether ``op_id`` requires the tenant header."""
+        header = self.tenant_header
+        return bool(header) and self.operation(op_id).needs_header(header or "")
+
+    def can_build(self, op_id: str) -> bool:
+        """Whether every value a valid request to ``op_id`` needs is known."""
+        return self.operation(op_id).needed_vars() <= set(self.values)
+
+    def with_values(self, **values: Any) -> ProbeContext:
+        """A copy with more known values."""
+        return replace(self, values={**self.values, **values})
+
+    def valid_body(self, op_id: str, unique: int = 0) -> Any:
+        """The operation's example body with placeholders filled (``None`` if none)."""
+        op = self.operation(op_id)
+        if op.body_example is None:
+            return None
+        values = {**self.values, UNIQUE_DIGITS: f"{unique:012d}"}
+        try:
+            return substitute(op.body_example, values)
+        except KeyError as exc:
+            raise MissingValue(op_id, str(exc.args[0])) from None
+
+    def valid_probe(self, op_id: str, *, unique: int = 0) -> Probe:
+        """A request to ``op_id`` that keeps every rule: the start of every probe."""
+        op = self.operation(op_id)
+        path = op.path
+        query: list[tuple[str, str]] = []
+        for param in op.params("path"):
+            value = self._param_value(op, param)
+            path = path.replace("{" + param.name + "}", str(value))
+        for param in op.params("query"):
+            if param.required:
+                query.append((param.name, str(self._param_value(op, param))))
+        headers: list[tuple[str, str]] = []
+        if self.tenant_scoped(op_id) and self.tenant_header:
+            headers.append((self.tenant_header, str(self._value(op, self._tenant()))))
+        body = self.valid_body(op_id, unique)
+        if body is not None:
+            headers.append(("Content-Type", "application/json"))
+        return Probe(
+            operation=op_id,
+            method=op.method,
+            path=path,
+            query=tuple(query),
+            headers=tuple(headers),
+            credential=Credential.of(self.credential, self.credential_template),
+            body=None if body is None else json_body(body),
+            writes=op.writes,
+        )
+
+    def _tenant(self) -> str:
+        return self.tenant_fixture or ""
+
+    def _param_value(self, op: Operation, param: Parameter) -> Any:
+        return self._value(op, param.var or param.name)
+
+    def _value(self, op: Operation, name: str) -> Any:
+        if name in self.secret_fixtures:
+            raise ValueError(f"{op.id}: secret {name!r} may only be a credential")
+        if name not in self.values:
+            raise MissingValue(op.id, name)
+        return self.values[name]

@@ -1,0 +1,1 @@
+"""Zero-config: a profile derived from an OpenAPI document and a convention."""

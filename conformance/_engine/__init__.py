@@ -1,0 +1,1 @@
+"""The engine: from resolved settings to a run result (probe, judge, tally)."""

@@ -1,0 +1,164 @@
+"""Sending one example of a targeted clause and judging it, for both phases.
+
+The coverage phase and the fuzz phase send their examples the same way: each probe
+tagged with the clause's expected answers, replays answered from the client's cache
+(or, for unanswered requests, from the clause's own), within a request budget, and
+not at all once the target has gone silent. A judged example goes to the clause's
+check; its violations go to the clause's tally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from errcontract._contract.clauses import Clause
+from errcontract._engine.session import ApiSession
+from errcontract._engine.tally import ClauseTally
+from errcontract._http.exchange import Exchange
+from errcontract._http.probe import Probe
+from errcontract.checks import REGISTRY
+
+
+@dataclass
+class Budget:
+    """Requests one phase may still send for a clause (replays are free)."""
+
+    left: int
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One example as sent: its exchanges, the judged ones, whether it was throttled
+    or went unanswered (neither is judged: a 429 is the rate limit's business, no
+    answer the target's slowness or outage, not a wrong documented answer)."""
+
+    exchanges: tuple[Exchange, ...]
+    judged: tuple[Exchange, ...]
+    new: int
+    throttled: bool
+    unanswered: bool = False
+
+    @property
+    def skipped(self) -> bool:
+        """Whether the example is not judged."""
+        return self.throttled or self.unanswered
+
+
+def _slow(exchange: Exchange) -> bool:
+    """Whether the request went unanswered for time (a timeout, a stall)."""
+    return "within" in (exchange.failure or "")
+
+
+def _unanswered(exchange: Exchange) -> bool:
+    """Whether the target was not taking connections (down, restarting): no
+    verdict on the request at all. A request that got no answer in time is the
+    target's slowness, judged as such (once asked twice); an answer cut short, a
+    reset or a malformed one is the target's answer, and is judged."""
+    failure = exchange.failure or ""
+    return exchange.response is None and (
+        "ConnectError" in failure or "refused" in failure.lower()
+    )
+
+
+class ClauseSender:
+    """Sends a clause's examples and hands them to its check.
+
+    A clause judged over every response in its scope that also sends probes of its
+    own (``scope`` and ``probes``) is judged by the session as each exchange is
+    logged: its sender only sends, and reads the verdict off the tally.
+    """
+
+    def __init__(self, session: ApiSession, clause: Clause, tally: ClauseTally) -> None:
+        self.session = session
+        self.clause = clause
+        self.tally = tally
+        self.spec = REGISTRY.get(clause.check)
+        self.ctx = session.check_context(clause)
+        self.unanswered: dict[tuple[object, ...], Exchange] = {}
+        self.judges = not clause.mode.over_responses
+        self._seen: set[int] = set()
+
+    @property
+    def silent(self) -> bool:
+        """The target answered none of the last requests, this clause's among them."""
+        return self.session.client.silent and bool(self.unanswered)
+
+    def send(self, probe: Probe, budget: Budget) -> Exchange | None:
+        """The exchange of ``probe``; ``None`` when the budget is spent or the target
+        is silent (nothing was sent)."""
+        client = self.session.client
+        op = self.session.ctx.operations.get(probe.operation)
+        probe = probe.with_expectation(
+            self.clause.id,
+            self.clause.answers(probe.defect_kind, None if op is None else op.statuses),
+        )
+        cached = client.cached(probe)
+        if cached is not None:
+            return cached
+        key = client.key(probe)
+        if key in self.unanswered:  # replayed while shrinking: no second wait
+            return replace(self.unanswered[key], probe=probe)
+        if budget.left <= 0 or self.silent:
+            return None
+        budget.left -= 1
+        exchange = client.send(probe)
+        if (
+            exchange.response is None
+            and _slow(exchange)
+            and not probe.writes
+            and budget.left > 0
+            and not client.silent
+        ):
+            # One slow answer is not a broken contract: an idempotent probe is
+            # asked once more before its silence counts.
+            budget.left -= 1
+            exchange = client.send(probe)
+        if exchange.response is None:
+            self.unanswered[key] = exchange
+        return exchange
+
+    def send_all(self, scenario: Sequence[Probe], budget: Budget) -> Trial | None:
+        """Send a scenario's probes in order; ``None`` when one could not be sent."""
+        exchanges = []
+        for probe in scenario:
+            exchange = self.send(probe, budget)
+            if exchange is None:
+                return None
+            exchanges.append(exchange)
+        judged = tuple(e for e in exchanges if e.probe.role == "probe")
+        silent = next((e for e in exchanges if _unanswered(e)), None)
+        if silent is not None:
+            self.tally.unanswered_by(silent)
+            return Trial(tuple(exchanges), judged, 0, False, unanswered=True)
+        if any(e.status == 429 for e in judged):
+            # Honoured by the client and noted; not this clause's business.
+            self.tally.throttled += 1
+            return Trial(tuple(exchanges), judged, 0, True)
+        if self.judges:
+            return Trial(tuple(exchanges), judged, self.tally.judge(judged), False)
+        new = {e.seq for e in judged} - self._seen
+        self._seen |= new
+        return Trial(tuple(exchanges), judged, len(new), False)
+
+    def check(self, trial: Trial) -> None:
+        """Judge a sent example with the clause's check (raises its ``Violation``);
+        a scope clause's examples were judged as they were logged."""
+        if trial.skipped or not self.judges:
+            return
+        slow = next((e for e in trial.judged if e.response is None and _slow(e)), None)
+        if slow is not None:
+            # Asked twice and unanswered both times: reported as what it is, the
+            # target's slowness on this request, not a wrong documented answer.
+            raise self.ctx.violation(
+                "no answer in time (the target's slowness)",
+                expected=f"an answer within {self.session.settings.timeout_s:g} s "
+                "(asked twice)",
+                actual=slow.failure or "no answer",
+                exchanges=(slow,),
+            )
+        if self.spec.scope == "scenario":
+            self.spec.fn(self.ctx, list(trial.exchanges))
+        else:
+            for exchange in trial.judged:
+                self.spec.fn(self.ctx, exchange)

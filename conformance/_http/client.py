@@ -1,0 +1,326 @@
+"""The HTTP client: a well-behaved guest on someone's staging.
+
+The facade over small modules, one concern each: ``pacing`` (each rate-limit bucket
+within the target's limit, the run under ``max_rps``), ``retries`` (an unexpected 429
+honoured, a restarting target waited for, both bounded), ``wire`` (one request within
+bounds: the watchdog, the byte limit, no redirects), ``credentials`` (where a probe's
+credential goes) and ``redact``. Here: the request cap and time budget, the replay
+cache, and every exchange built redacted. It raises ``BudgetExhausted`` when the run's
+request cap or time budget is spent (the tree of the suite's errors is in
+``conformance.exceptions``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
+import httpx
+
+from errcontract._http.credentials import CredentialRenderer, Placement
+from errcontract._http.exchange import Exchange, Received, Replay
+from errcontract._http.pacing import Pacer, bucket_of
+from errcontract._http.probe import Probe
+from errcontract._http.redact import Redactor
+from errcontract._http.retries import RetryLimits, RetryPolicy
+from errcontract._http.wire import WATCHDOG_GRACE_S, Wire
+from errcontract.exceptions import BudgetExhausted
+
+# After this many requests in a row got no answer, the target is treated as silent:
+# each clause then spends one request finding out, not one per example.
+SILENT_AFTER = 3
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """Limits the client keeps; defaults are those of a polite guest."""
+
+    base_url: str
+    timeout_s: float = 10.0
+    max_body_bytes: int = 256 << 10
+    max_requests: int = 1000
+    max_duration_s: float = 600.0
+    rate_limit: float | None = None
+    # Steady traffic in a bucket at this share of the limit; the pacer's window
+    # guard, not this margin, is what keeps every window within the limit.
+    pace_fraction: float = 0.95
+    max_rps: float = 25.0
+    buckets: tuple[str, ...] = ("client",)
+    retry_429: int = 2
+    max_retry_wait_s: float = 5.0
+    # All waiting for unexpected 429s in a run; past it, a storm is declared and
+    # no 429 is retried any more (each is reported, none judged).
+    max_429_wait_s: float = 20.0
+    # A target that refuses connections mid-run is asked again after a pause.
+    retry_refused: int = 3
+    max_refused_wait_s: float = 15.0
+    credential_header: str = "Authorization"
+    credential_query: str | None = None
+    retry_header: str = "Retry-After"
+
+
+class Client:
+    """Sends probes and returns redacted exchanges; holds the only copy of secrets."""
+
+    def __init__(
+        self,
+        settings: ClientSettings,
+        secrets: Mapping[str, str],
+        *,
+        env_names: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        on_exchange: Callable[[Exchange], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.redactor = Redactor(secrets.values(), headers=[settings.credential_header])
+        self._credentials = CredentialRenderer(
+            Placement(
+                header=settings.credential_header, query=settings.credential_query
+            ),
+            secrets,
+            env_names,
+        )
+        self._wire = Wire(
+            timeout_s=settings.timeout_s,
+            max_body_bytes=settings.max_body_bytes,
+            redactor=self.redactor,
+            transport=transport,
+        )
+        self._pacer = Pacer(
+            limit=settings.rate_limit,
+            fraction=settings.pace_fraction,
+            max_rps=settings.max_rps,
+            max_in_flight_s=settings.timeout_s + WATCHDOG_GRACE_S + 1.0,
+        )
+        self.notes: list[str] = []
+        self.retries = RetryPolicy(
+            RetryLimits(
+                retry_429=settings.retry_429,
+                max_retry_wait_s=settings.max_retry_wait_s,
+                max_429_wait_s=settings.max_429_wait_s,
+                retry_refused=settings.retry_refused,
+                max_refused_wait_s=settings.max_refused_wait_s,
+                retry_header=settings.retry_header,
+            ),
+            self.notes,
+        )
+        self._cache: dict[tuple[object, ...], Exchange] = {}
+        self._on_exchange = on_exchange
+        self.silent_streak = 0
+        # The first request of the current run of unanswered ones, and the last
+        # answered one: the evidence when the target stops answering.
+        self.streak_start: Exchange | None = None
+        self.last_answered: Exchange | None = None
+        self.sent = 0
+        self.started = time.monotonic()
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the connection pool; stuck requests are not waited for."""
+        self._wire.close()
+
+    def last_before_silence(self) -> Exchange | None:
+        """The request after which the target stopped answering: the first one that
+        got no answer, unless the target was already gone (refused) by then; then
+        the last one it answered, which it handled and then went down."""
+        first = self.streak_start
+        if first is None:
+            return None
+        if "refused" in (first.failure or "").lower() and self.last_answered:
+            return self.last_answered
+        return first
+
+    def stopped_answering(self) -> str | None:
+        """Why the target looks down (the last requests all unanswered), naming the
+        request after which it went silent; ``None`` while it answers."""
+        first = self.streak_start
+        if not self.silent or first is None:
+            return None
+        last = self.last_answered.seq if self.last_answered else 0
+        return (
+            f"the target stopped answering after request {last} "
+            f"(request {first.seq}, {first.probe.method} {first.request.url}, got no "
+            f"answer: {first.failure}; nor did the {self.silent_streak - 1} after it)"
+        )
+
+    @property
+    def silent(self) -> bool:
+        """Whether the target has answered none of the last few requests."""
+        return self.silent_streak >= SILENT_AFTER
+
+    def key(self, probe: Probe) -> tuple[object, ...]:
+        """What makes two probes the same request on the wire."""
+        return (probe.method, self.url(probe), tuple(self._headers(probe)), probe.body)
+
+    # -- building -------------------------------------------------------------------
+
+    def url(self, probe: Probe) -> str:
+        """The absolute URL of a probe (base URL path kept as a prefix)."""
+        base = self.settings.base_url.rstrip("/")
+        url = base + probe.path
+        query = [*probe.query, *self._credentials.query(probe.credential)]
+        if query:
+            url += "?" + urlencode(query)
+        return url
+
+    def _headers(self, probe: Probe) -> list[tuple[str, str]]:
+        # RFC 9110 5.5: no leading or trailing whitespace in a field value.
+        headers = [(k, v.strip()) for k, v in probe.headers]
+        return headers + self._credentials.wire(probe.credential)
+
+    def bucket(self, probe: Probe, headers: Sequence[tuple[str, str]]) -> str:
+        """The rate-limit bucket the target puts this request in (documented rule)."""
+        return bucket_of(self.settings.buckets, headers)
+
+    # -- sending --------------------------------------------------------------------
+
+    def cached(self, probe: Probe) -> Exchange | None:
+        """The exchange an identical earlier probe got, if it was cached."""
+        hit = self._cache.get(self.key(probe))
+        # The same request may serve another clause: judge it with this probe's tags.
+        return None if hit is None else replace(hit, probe=probe)
+
+    def send(
+        self,
+        probe: Probe,
+        *,
+        paced: bool = True,
+        cache: bool = True,
+        budget: bool = True,
+    ) -> Exchange:
+        """Send ``probe`` and return its redacted exchange.
+
+        Probes that do not write are cached by request: Hypothesis replays an example
+        while shrinking, and the target need not answer the same question twice.
+        """
+        headers = self._headers(probe)
+        url = self.url(probe)
+        key = self.key(probe)
+        use_cache = cache and not probe.writes and probe.role == "probe"
+        if use_cache and key in self._cache:
+            return replace(self._cache[key], probe=probe)
+        exchange = self._send_with_retries(probe, url, headers, paced, budget)
+        # A failure or a 429 says nothing about the request: ask again next time.
+        if exchange.response is None or exchange.status == 429:
+            use_cache = False
+        if use_cache:
+            self._cache[key] = exchange
+        if self._on_exchange is not None:
+            self._on_exchange(exchange)
+        return exchange
+
+    def _send_with_retries(
+        self,
+        probe: Probe,
+        url: str,
+        headers: list[tuple[str, str]],
+        paced: bool,
+        budget: bool,
+    ) -> Exchange:
+        tries = {"refused": 0, "throttled": 0}
+        # Each retry spends one of the bounded tries of its kind, so this ends.
+        settings = self.settings
+        attempts = 1 + max(0, settings.retry_refused) + max(0, settings.retry_429)
+        exchange = None
+        for _ in range(attempts):
+            exchange = self._send_once(probe, url, headers, paced, budget)
+            decision = self.retries.wait_before_retry(
+                exchange,
+                refused=tries["refused"],
+                throttled=tries["throttled"],
+                paced=paced,
+            )
+            if decision is None:
+                return exchange
+            kind, wait = decision
+            tries[kind] += 1
+            self._sleep_within_budget(wait)
+        assert exchange is not None  # the last attempt is never retried
+        return exchange
+
+    def _sleep_within_budget(self, seconds: float) -> None:
+        remaining = self.settings.max_duration_s - (time.monotonic() - self.started)
+        if seconds >= remaining:
+            raise BudgetExhausted(
+                f"the time budget of {self.settings.max_duration_s:g} s is spent"
+            )
+        time.sleep(seconds)
+
+    def _check_budget(self) -> None:
+        if self.sent >= self.settings.max_requests:
+            raise BudgetExhausted(
+                f"the request cap of {self.settings.max_requests} is reached"
+            )
+        if time.monotonic() - self.started > self.settings.max_duration_s:
+            raise BudgetExhausted(
+                f"the time budget of {self.settings.max_duration_s:g} s is spent"
+            )
+
+    def _send_once(
+        self,
+        probe: Probe,
+        url: str,
+        headers: list[tuple[str, str]],
+        paced: bool,
+        budget: bool = True,
+    ) -> Exchange:
+        if budget:
+            self._check_budget()
+        with self._pacer.sending(self.bucket(probe, headers), wait=paced):
+            with self._lock:
+                self.sent += 1
+                self._seq += 1
+                seq = self._seq
+            received, failure = self._wire.send(probe.method, url, headers, probe.body)
+        exchange = self._exchange_for(seq, probe, url, headers, received, failure)
+        with self._lock:
+            if failure is None:
+                self.silent_streak = 0
+                self.streak_start = None
+                self.last_answered = exchange
+            else:
+                if self.silent_streak == 0:
+                    self.streak_start = exchange
+                self.silent_streak += 1
+        return exchange
+
+    def _exchange_for(
+        self,
+        seq: int,
+        probe: Probe,
+        url: str,
+        headers: list[tuple[str, str]],
+        received: Received | None,
+        failure: str | None,
+    ) -> Exchange:
+        """The exchange, redacted by ``Exchange.redacted``; its ``curl`` line names a
+        fixture credential by its environment variable, so it reproduces."""
+        shown, from_env = self._credentials.shown(probe.credential)
+        curl_url, query_from_env = url, None
+        in_query = self._credentials.shown_query(probe.credential)
+        if in_query is not None:  # the URL names the variable, as a header would
+            curl_url = self.settings.base_url.rstrip("/") + probe.path
+            if probe.query:
+                curl_url += "?" + urlencode(list(probe.query))
+            query_from_env = "=".join(in_query)
+        return Exchange.redacted(
+            self.redactor,
+            seq=seq,
+            probe=probe,
+            method=probe.method,
+            url=url,
+            headers=headers,
+            body=probe.body,
+            response=received,
+            failure=failure,
+            replay=Replay(
+                url=curl_url,
+                headers=(*probe.headers, *shown),
+                from_env=from_env,
+                query_from_env=query_from_env,
+            ),
+        )

@@ -1,0 +1,111 @@
+"""Rendering a probe's credential: the one place that knows where a credential goes.
+
+A probe names its credential (a fixture, a literal, or none) and a template over the
+token (``Bearer {token}``, ``{token}`` for ``X-API-Key``, ``Basic {token_base64}``
+with a ``user:password`` fixture); this module turns it into what goes on the wire and
+into what a ``curl`` line shows, with a secret replaced by the environment variable
+that holds it. Where it goes is the profile's ``Placement``: a header, or a query
+parameter.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from errcontract._http.probe import Credential
+from errcontract._http.redact import ENV_PREFIX
+
+
+def render(template: str, token: str) -> str:
+    """``template`` with the token in place (``{token_base64}``: Basic auth)."""
+    encoded = base64.b64encode(token.encode("utf-8")).decode("ascii")
+    return template.replace("{token_base64}", encoded).replace("{token}", token)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a rendered credential goes on the wire: a header, or, with ``query``
+    set, a query parameter of that name."""
+
+    header: str = "Authorization"
+    query: str | None = None
+
+
+class CredentialRenderer:
+    """Renders credentials into headers; holds the secrets it resolves them from."""
+
+    def __init__(
+        self,
+        placement: Placement,
+        secrets: Mapping[str, str],
+        env_names: Mapping[str, str] | None = None,
+    ) -> None:
+        self.placement = placement
+        self._secrets = dict(secrets)
+        self._env_names = dict(env_names or {})
+
+    def _value(self, credential: Credential) -> str:
+        if credential.fixture is not None:
+            token = self._secrets.get(credential.fixture)
+            if token is None:
+                raise KeyError(f"no value for fixture {credential.fixture!r}")
+        else:
+            token = credential.literal or ""
+        return render(credential.template, token)
+
+    def wire(self, credential: Credential) -> list[tuple[str, str]]:
+        """The headers that carry ``credential`` on the wire (secrets resolved).
+
+        RFC 9110 5.5: a field value has no leading or trailing whitespace; servers
+        strip it and h11 refuses to send it. "Bearer   " goes out as "Bearer".
+        """
+        if credential.absent or self.placement.query:
+            return []
+        return [(self.placement.header, self._value(credential).strip())]
+
+    def query(self, credential: Credential) -> list[tuple[str, str]]:
+        """The query parameters that carry ``credential`` (a query placement)."""
+        if credential.absent or not self.placement.query:
+            return []
+        return [(self.placement.query, self._value(credential))]
+
+    def shown_query(self, credential: Credential) -> tuple[str, str] | None:
+        """A query credential as a ``curl`` line shows it: the parameter naming the
+        environment variable (``api_key=$CONFORMANCE_API_KEY``); ``None`` otherwise."""
+        if credential.absent or not self.placement.query:
+            return None
+        if credential.fixture is None:
+            literal = render(credential.template, credential.literal or "")
+            return (self.placement.query, quote(literal, safe=""))
+        return (self.placement.query, self._from_env(credential))
+
+    def _from_env(self, credential: Credential) -> str:
+        assert credential.fixture is not None
+        env = self._env_names.get(
+            credential.fixture, ENV_PREFIX + credential.fixture.upper()
+        )
+        # Basic auth: the shell encodes the variable, so the line still reproduces.
+        encoded = f"$(printf %s ${env} | base64 -w0)"
+        return credential.template.replace("{token_base64}", encoded).replace(
+            "{token}", "$" + env
+        )
+
+    def shown(
+        self, credential: Credential
+    ) -> tuple[list[tuple[str, str]], dict[str, str]]:
+        """How a ``curl`` line shows ``credential``: (plain headers, from-environment).
+
+        A fixture is named by its environment variable (``Bearer $CONFORMANCE_API_KEY``)
+        so the line reproduces without showing it; a literal token is generated junk,
+        not a secret, and is shown as sent.
+        """
+        if credential.absent or self.placement.query:
+            return [], {}
+        header = self.placement.header
+        if credential.fixture is not None:
+            return [], {header: self._from_env(credential)}
+        value = render(credential.template, credential.literal or "")
+        return [(header, value.strip())], {}

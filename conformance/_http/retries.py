@@ -1,0 +1,113 @@
+"""When to ask again: an unexpected 429 honoured, a restarting target waited for.
+
+Both are bounded (tries per request, the longest wait, all waiting in a run) and
+each one leaves a note, since a retry is something the report must show. Past the
+run's 429 waiting budget a *storm* is declared and no 429 is retried any more.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from errcontract._http.exchange import Exchange
+
+REFUSED_BACKOFF_S = 1.0
+
+
+def retry_after_seconds(value: str | None) -> int | None:
+    """``Retry-After`` as a positive integer of seconds, else ``None``."""
+    if value is None or not re.fullmatch(r"[0-9]+", value.strip()):
+        return None
+    seconds = int(value.strip())
+    return seconds if seconds > 0 else None
+
+
+@dataclass(frozen=True)
+class RetryLimits:
+    """How much retrying one request and the whole run may do (``ClientSettings``)."""
+
+    retry_429: int
+    max_retry_wait_s: float
+    max_429_wait_s: float
+    retry_refused: int
+    max_refused_wait_s: float
+    # The header a 429 names its delay in (the profile's ``rate_limit.retry_header``).
+    retry_header: str = "Retry-After"
+
+
+class RetryPolicy:
+    """Decides, after each attempt, whether to wait and send again, and for how long.
+
+    One per client: the run's waiting totals, the storm, and whether the target ever
+    answered (only a target that answered before is waited for when it refuses).
+    """
+
+    def __init__(self, limits: RetryLimits, notes: list[str]) -> None:
+        self.limits = limits
+        self.notes = notes
+        self.waited_429_s = 0.0
+        self.waited_refused_s = 0.0
+        self.storm = False
+        self.answered = False
+
+    def wait_before_retry(
+        self, exchange: Exchange, *, refused: int, throttled: int, paced: bool
+    ) -> tuple[str, float] | None:
+        """``("refused" | "throttled", seconds)`` to wait and retry, or ``None``.
+
+        ``refused`` and ``throttled`` count this request's earlier retries of each
+        kind; an unpaced request (the rate-limit burst) wants its 429 as it is.
+        """
+        operation = exchange.probe.operation
+        response = exchange.response
+        if response is None:
+            if not self._went_away(exchange, refused):
+                return None
+            # The target answered before and now refuses connections: it may be
+            # restarting. Wait a little and ask again (bounded), then report.
+            self.waited_refused_s += REFUSED_BACKOFF_S
+            self.notes.append(
+                f"{operation}: connection refused after the target had "
+                f"answered; waited {REFUSED_BACKOFF_S:g} s and retried"
+            )
+            return "refused", REFUSED_BACKOFF_S
+        self.answered = True
+        if response.status != 429 or not paced or self.storm:
+            return None
+        wait = retry_after_seconds(response.header(self.limits.retry_header)) or 1
+        limits = self.limits
+        if throttled >= limits.retry_429:
+            self.notes.append(
+                f"{operation}: still 429 after {throttled} retries; "
+                "the exchange is kept but not judged by its clause"
+            )
+            return None
+        if wait > limits.max_retry_wait_s:
+            self.notes.append(
+                f"{operation}: 429 asked to wait {wait} s, more than the "
+                f"{limits.max_retry_wait_s:g} s the suite waits; not retried"
+            )
+            return None
+        if self.waited_429_s + wait > limits.max_429_wait_s:
+            self.storm = True
+            self.notes.append(
+                "429 storm: the target kept answering 429; after waiting "
+                f"{self.waited_429_s:g} s in all the suite stopped retrying, and "
+                "clauses whose probes were all throttled are reported not-run"
+            )
+            return None
+        self.waited_429_s += wait
+        self.notes.append(
+            f"{operation}: unexpected 429 outside the rate-limit probe; "
+            f"waited {wait} s (Retry-After) and retried"
+        )
+        return "throttled", wait
+
+    def _went_away(self, exchange: Exchange, refused: int) -> bool:
+        return (
+            self.answered
+            and refused < self.limits.retry_refused
+            and self.waited_refused_s < self.limits.max_refused_wait_s
+            and "ConnectError" in (exchange.failure or "")
+        )

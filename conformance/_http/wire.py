@@ -1,0 +1,209 @@
+"""One request within bounds: the whole-request watchdog, size, time, decompression.
+
+Kept apart from the client because a hostile target attacks exactly here: a body of
+hundreds of megabytes, a gzip bomb, a byte a second, headers dripped forever. Every
+read stops at the byte limit (counted after decompression) and at the request's
+deadline, and a watchdog ends a request that never gets that far. What comes back is
+redacted as it is built.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import zlib
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+import httpx
+
+from errcontract._http.exchange import Received
+from errcontract._http.redact import Redactor
+from errcontract.exceptions import Stalled
+
+USER_AGENT = "errcontract-conformance/0.1 (+error-contract conformance suite)"
+# How long past the timeout the watchdog waits for a request to end by itself.
+WATCHDOG_GRACE_S = 0.5
+
+# Content encodings the suite inflates itself, in bounded steps (zlib's wbits: 47
+# accepts a gzip or zlib header, -15 raw deflate).
+_WBITS = {"gzip": 47, "x-gzip": 47, "deflate": 47}
+_CHUNK = 64 << 10
+
+
+@dataclass(frozen=True)
+class Body:
+    """What was read of a body: the bytes kept and why reading stopped early."""
+
+    data: bytes
+    truncated: bool
+    note: str = ""
+
+
+def _inflated(
+    raw: Iterator[bytes], encoding: str, limit: int
+) -> Iterator[tuple[bytes, bool]]:
+    """Decompress ``raw`` never producing more than ``limit`` + 1 bytes in all."""
+    inflater = zlib.decompressobj(_WBITS[encoding])
+    produced = 0
+    for chunk in raw:
+        data = chunk
+        while data:
+            room = limit + 1 - produced
+            if room <= 0:
+                yield b"", True
+                return
+            out = inflater.decompress(data, room)
+            produced += len(out)
+            yield out, produced > limit
+            data = inflater.unconsumed_tail
+        if produced > limit:
+            return
+
+
+def read_body(response: httpx.Response, *, limit: int, deadline: float) -> Body:
+    """Read at most ``limit`` bytes of ``response`` (decoded) before ``deadline``.
+
+    Raw bytes are read and inflated here in bounded steps, so a small compressed body
+    cannot expand into gigabytes in memory before the limit is checked.
+    """
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    note = ""
+    pieces: Iterator[tuple[bytes, bool]]
+    if response.is_stream_consumed:
+        # Already in memory and decoded (a transport that reads eagerly, as
+        # httpx's MockTransport does): only the limit is left to apply.
+        pieces = iter([(response.content, False)])
+    elif encoding in _WBITS:
+        raw = response.iter_raw(_CHUNK)
+        pieces = _inflated(raw, encoding, limit)
+    else:
+        if encoding and encoding != "identity":
+            note = f"content encoding {encoding!r} kept as sent (not decoded)"
+        pieces = ((chunk, False) for chunk in response.iter_raw(_CHUNK))
+    kept: list[bytes] = []
+    size = 0
+    truncated = False
+    try:
+        for piece, over in pieces:
+            kept.append(piece)
+            size += len(piece)
+            if over or size > limit:
+                truncated = True
+                break
+            if time.monotonic() > deadline:
+                raise Stalled("the answer did not complete in time")
+    except zlib.error as exc:
+        note = f"{encoding} body could not be decoded: {exc}"
+    data = b"".join(kept)
+    return Body(data[:limit], truncated, note)
+
+
+class Wire:
+    """Sends one request and reads its answer, both bounded; redirects never followed.
+
+    httpx's timeout applies to each read, and a target dripping its headers a byte a
+    second never trips it: the request runs on a worker and a watchdog waits for it
+    at most ``timeout_s`` (plus a grace), then abandons its connection pool.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout_s: float,
+        max_body_bytes: int,
+        redactor: Redactor,
+        transport: httpx.BaseTransport | None = None,
+        proxy: str | None = None,
+    ) -> None:
+        self.timeout_s = timeout_s
+        self._proxy = proxy
+        self.max_body_bytes = max_body_bytes
+        self.redactor = redactor
+        self._transport = transport
+        self._http = self._new_http()
+        self._workers = ThreadPoolExecutor(max_workers=64, thread_name_prefix="probe")
+        self._lock = threading.Lock()
+
+    def _new_http(self) -> httpx.Client:
+        return httpx.Client(
+            base_url="",
+            timeout=httpx.Timeout(self.timeout_s),
+            follow_redirects=False,
+            # No proxy, .netrc or certificate settings from the environment: a
+            # proxy is used only when the user names one.
+            trust_env=False,
+            proxy=self._proxy,
+            transport=self._transport,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
+
+    def close(self) -> None:
+        """Close the connection pool; stuck requests are not waited for."""
+        self._http.close()
+        self._workers.shutdown(wait=False, cancel_futures=True)
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[str, str]],
+        body: bytes | None,
+    ) -> tuple[Received | None, str | None]:
+        """``(received, None)``, or ``(None, why)`` when no complete answer came."""
+        started = time.monotonic()
+        timeout = self.timeout_s
+        future = self._workers.submit(
+            self._exchange, method, url, headers, body, started
+        )
+        try:
+            return future.result(timeout=timeout + WATCHDOG_GRACE_S), None
+        except FutureTimeout:
+            self._abandon_connections()
+            return None, f"no complete answer within {timeout:g} s (stalled or dripped)"
+        except Stalled:
+            return None, f"no complete answer within {timeout:g} s (stalled or dripped)"
+        except httpx.TimeoutException:
+            return None, f"no answer within {timeout:g} s (timeout)"
+        except httpx.TransportError as exc:
+            why = f"transport error: {type(exc).__name__}: {exc}"
+            return None, self.redactor.text(why)
+
+    def _abandon_connections(self) -> None:
+        """Drop the pool a stuck request holds; later requests get a fresh one."""
+        with self._lock:
+            stuck, self._http = self._http, self._new_http()
+        # Closing may wait on the stuck connection: do it off the request path.
+        threading.Thread(target=stuck.close, daemon=True).start()
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[str, str]],
+        content: bytes | None,
+        started: float,
+    ) -> Received:
+        with self._http.stream(
+            method, url, headers=list(headers), content=content
+        ) as response:
+            body = read_body(
+                response,
+                limit=self.max_body_bytes,
+                deadline=started + self.timeout_s,
+            )
+            raw_headers = [
+                (k.decode("latin-1"), v.decode("latin-1"))
+                for k, v in response.headers.raw
+            ]
+        return Received.redacted(
+            self.redactor,
+            status=response.status_code,
+            headers=raw_headers,
+            body=body.data,
+            truncated=body.truncated,
+            elapsed_s=time.monotonic() - started,
+            note=body.note,
+        )

@@ -1,0 +1,1 @@
+"""Untrusted input: every document, file and $ref the suite reads, bounded."""
