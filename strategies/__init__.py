@@ -68,6 +68,12 @@ from errcontract.strategies._internal.robustness import (
     ROBUSTNESS_KINDS,
     robustness_probes,
 )
+from errcontract.strategies._internal.routes import (
+    ROUTE_KINDS,
+    UNSERVED_METHODS,
+    unknown_routes,
+    unserved_methods,
+)
 from errcontract.strategies._internal.state import duplicate_creates, repeated_actions
 from errcontract.strategies._internal.tenants import (
     absent_tenants,
@@ -96,6 +102,8 @@ FAMILIES: Mapping[str, Family] = registry(
         duplicate_creates,
         repeated_actions,
         Family.of(robustness_probes, kinds=ROBUSTNESS_KINDS),
+        Family.of(unserved_methods, kinds=UNSERVED_METHODS),
+        Family.of(unknown_routes, kinds=ROUTE_KINDS),
     )
 )
 """Family name (as catalogs write it) -> family; the one registry the suite uses.
@@ -110,6 +118,8 @@ __all__ = [
     "MEDIA_TYPES",
     "PARAMETER_DEFECTS",
     "ROBUSTNESS_KINDS",
+    "ROUTE_KINDS",
+    "UNSERVED_METHODS",
     "BadArgument",
     "Family",
     "NothingToProbe",
@@ -129,6 +139,8 @@ __all__ = [
     "repeated_actions",
     "robustness_probes",
     "unknown_resources",
+    "unknown_routes",
     "unknown_tenants",
+    "unserved_methods",
     "unsupported_media_types",
 ]

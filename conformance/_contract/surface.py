@@ -7,6 +7,8 @@ from the operation's example with ``${name}`` placeholders filled.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -75,6 +77,47 @@ class Operation:
 _METHODS = ("get", "post", "put", "patch", "delete")
 
 
+HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
+"""The methods a path item may declare (OpenAPI 3.0 and 3.1 fixed fields), as they
+go on the wire."""
+
+
+def served_methods(document: Mapping[str, Any], template: str) -> frozenset[str]:
+    """The methods the document declares for path ``template`` (upper case); empty
+    for a path it does not have."""
+    item = (document.get("paths") or {}).get(template)
+    if isinstance(item, Mapping) and "$ref" in item:
+        item = Local(document).inline(item)
+    if not isinstance(item, Mapping):
+        return frozenset()
+    return frozenset(
+        m for m in HTTP_METHODS if isinstance(item.get(m.lower()), Mapping)
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _template_pattern(template: str) -> re.Pattern[str]:
+    # re.split with a group alternates literal text and parameters (odd indices).
+    parts = re.split(r"(\{[^{}/]*\})", template)
+    return re.compile(
+        "".join("[^/]+" if i % 2 else re.escape(p) for i, p in enumerate(parts))
+    )
+
+
+def route_of(document: Mapping[str, Any], path: str) -> str | None:
+    """The path of the document that routes the request path ``path`` (no query), or
+    ``None``: a path without templating wins over one with (OpenAPI 3.1, Paths
+    Object), then the one with more literal characters."""
+    found = [
+        t
+        for t in (document.get("paths") or {})
+        if isinstance(t, str) and _template_pattern(t).fullmatch(path)
+    ]
+    if not found:
+        return None
+    return max(found, key=lambda t: ("{" not in t, len(re.sub(r"\{[^}]*\}", "", t))))
+
+
 def json_media(content: Mapping[str, Any]) -> Mapping[str, Any]:
     """The JSON media type object of a request body (``application/json``, with or
     without parameters such as ``charset``), or an empty one."""
@@ -131,7 +174,8 @@ class ProbeContext:
     """What strategies build from: the operations and the values a valid request uses.
 
     ``values`` holds non-secret fixtures and discovered values; secrets are only ever
-    named (``credential``), never held.
+    named (``credential``), never held. ``underivable`` says, by derivation
+    (``swapcase``), why this run's key derives no other key: a fact about the key.
     """
 
     operations: Mapping[str, Operation]
@@ -141,6 +185,7 @@ class ProbeContext:
     tenant_fixture: str | None = None
     secret_fixtures: frozenset[str] = frozenset()
     credential_template: str = "Bearer {token}"
+    underivable: Mapping[str, str] = field(default_factory=dict)
 
     def operation(self, op_id: str) -> Operation:
         """The operation ``op_id``, with a clear error for a catalog typo."""

@@ -139,10 +139,34 @@ class Facts:
             ]
         if name == "secured_writes":
             return [o for o in ops if self.secured(o) and ops[o].method in WRITES]
+        if name == "paths":
+            return self.per_path()
+        if name == "routes":
+            # One listing for an unknown path under the base (more would send the
+            # same probe again) and each item path for a segment after it.
+            by_path = self.per_path()
+            flat = [o for o in by_path if not ops[o].params("path")][:1]
+            items = [
+                o
+                for o in by_path
+                if ops[o].params("path") and ops[o].path.endswith("}")
+            ]
+            return [*flat, *items]
         if name == "robustness":
             queried = [o for o in self.listings() if ops[o].params("query")]
             return _ordered([*bodies, *self.selection("items", bodies), *queried])
         raise ValueError(f"unknown selection {name!r}")
+
+    def per_path(self) -> list[str]:
+        """One operation per path of the document, in its order: the GET where
+        there is one (a read stands for its path), else the first declared."""
+        ops = self.operations
+        chosen: dict[str, str] = {}
+        for op_id, op in ops.items():
+            current = chosen.get(op.path)
+            if current is None or (op.method == "GET" and ops[current].method != "GET"):
+                chosen[op.path] = op_id
+        return list(chosen.values())
 
     def listings(self) -> list[str]:
         """GET operations a valid request needs nothing discovered for."""
@@ -183,5 +207,7 @@ SELECTIONS: Mapping[str, str] = {
     "owned_items": "acts on one secured resource by id (its path ends in one)",
     "secured_writes": "is a secured write (POST, PUT, PATCH or DELETE)",
     "robustness": "takes a body, an id or a query",
+    "paths": "stands for its path (its GET, else its first operation)",
+    "routes": "is a listing or an item read whose path ends in an id",
 }
 """What each template ``select`` picks, as the notes say it."""

@@ -23,6 +23,7 @@ from errcontract._contract.surface import ProbeContext
 from errcontract._derive.producers import HEADER_PICK
 from errcontract._engine.judge import Crash, ResponseJudge
 from errcontract._engine.tally import ClauseTally
+from errcontract._http import derived
 from errcontract._http.client import Client, ClientSettings
 from errcontract._http.exchange import Exchange, Received
 from errcontract._http.probe import Probe
@@ -91,14 +92,16 @@ class ApiSession:
             for k, v in target.fixtures.items()
             if k not in self.profile.secret_fixtures
         }
+        credential = self.profile.meta["credential"]
         self.ctx = ProbeContext(
             operations=self._operations(),
-            credential=self.profile.meta["credential"],
+            credential=credential,
             credential_template=template,
             values=non_secret,
             tenant_header=tenant.get("header"),
             tenant_fixture=tenant.get("fixture"),
             secret_fixtures=self.profile.secret_fixtures,
+            underivable=derived.reasons(target.secrets().get(credential, "")),
         )
         # The verdicts of the checks over every response (scope), one tally each.
         self.judge = ResponseJudge(self.profile, clock_skew_s=settings.clock_skew_s)

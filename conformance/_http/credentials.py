@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from errcontract._http.derived import derive, shell
 from errcontract._http.probe import Credential
 from errcontract._http.redact import ENV_PREFIX
 
@@ -52,6 +53,8 @@ class CredentialRenderer:
             token = self._secrets.get(credential.fixture)
             if token is None:
                 raise KeyError(f"no value for fixture {credential.fixture!r}")
+            if credential.derived is not None:
+                token = derive(token, credential.derived)
         else:
             token = credential.literal or ""
         return render(credential.template, token)
@@ -87,10 +90,12 @@ class CredentialRenderer:
         env = self._env_names.get(
             credential.fixture, ENV_PREFIX + credential.fixture.upper()
         )
-        # Basic auth: the shell encodes the variable, so the line still reproduces.
-        encoded = f"$(printf %s ${env} | base64 -w0)"
+        # A derived key and Basic auth are made by the shell from the variable, so
+        # the line still reproduces.
+        value = shell(env, credential.derived)
+        encoded = f"$(printf %s {value} | base64 -w0)"
         return credential.template.replace("{token_base64}", encoded).replace(
-            "{token}", "$" + env
+            "{token}", value
         )
 
     def shown(

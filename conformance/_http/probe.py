@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from errcontract._http.derived import SHOWN, Derivation
+
 DefectKind = Literal[
     "",
     "credential",
@@ -25,6 +27,8 @@ DefectKind = Literal[
     "parameter",
     "state",
     "robustness",
+    "method",
+    "route",
 ]
 
 
@@ -34,13 +38,15 @@ class Credential:
 
     ``template`` is rendered with ``{token}``; the token is a fixture (a secret resolved
     at send time) or a literal that is not a secret (random junk, empty strings).
-    ``absent`` means no credential header at all.
+    ``absent`` means no credential header at all. ``derived`` changes the fixture's
+    value at send time (``truncated``: a near miss of the key, itself a secret).
     """
 
     template: str = "Bearer {token}"
     fixture: str | None = None
     literal: str | None = None
     absent: bool = False
+    derived: Derivation | None = None
 
     @classmethod
     def none(cls) -> Credential:
@@ -48,15 +54,24 @@ class Credential:
         return cls(absent=True)
 
     @classmethod
-    def of(cls, fixture: str, template: str = "Bearer {token}") -> Credential:
-        """The named fixture's value in ``template``."""
-        return cls(template=template, fixture=fixture)
+    def of(
+        cls,
+        fixture: str,
+        template: str = "Bearer {token}",
+        *,
+        derived: Derivation | None = None,
+    ) -> Credential:
+        """The named fixture's value in ``template`` (changed as ``derived`` says)."""
+        return cls(template=template, fixture=fixture, derived=derived)
 
     def describe(self) -> str:
         """A secret-free description for evidence and Hypothesis output."""
         if self.absent:
             return "no credential header"
-        token = f"<{self.fixture}>" if self.fixture else repr(self.literal)
+        if self.fixture and self.derived:
+            token = f"<{self.fixture}, {SHOWN[self.derived]}>"
+        else:
+            token = f"<{self.fixture}>" if self.fixture else repr(self.literal)
         return self.template.replace("{token}", token)
 
 

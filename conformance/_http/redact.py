@@ -2,7 +2,8 @@
 
 Two layers, after Schemathesis: header names that carry credentials are masked whatever
 their value, and every secret fixture value is masked wherever it appears (a target that
-echoes the key back in a body must not get it into a report).
+echoes the key back in a body must not get it into a report), and so is every key
+derived from it (``derived``: the key with its case swapped shows all of it).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import re
 import shlex
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, quote_plus, urlsplit
+
+from errcontract._http.derived import derived_keys
 
 REDACTED = "[redacted]"
 # Secrets are named in output by the environment variable that holds them.
@@ -89,8 +92,9 @@ class Redactor:
     ) -> None:
         forms: set[str] = set()
         for secret in secrets:
-            if secret and secret.strip():
-                forms |= _forms(secret)
+            for value in {secret, *derived_keys(secret)}:
+                if value and value.strip():
+                    forms |= _forms(value)
         # Longest first, so a secret that contains another is masked whole.
         ordered = sorted(forms, key=len, reverse=True)
         self._secrets = ordered

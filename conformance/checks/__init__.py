@@ -14,7 +14,14 @@ Scopes, by what a check is given:
 
 from __future__ import annotations
 
-from errcontract.checks import answers, body, headers, rate, timestamps  # noqa: F401
+from errcontract.checks import (  # noqa: F401
+    answers,
+    body,
+    headers,
+    methods,
+    rate,
+    timestamps,
+)
 from errcontract.checks._registry import (
     REGISTRY,
     CheckContext,

@@ -4,7 +4,7 @@ names one app runs with, checked when the app is built, and its rate-limit argum
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from errcontract._near import closest
@@ -58,3 +58,20 @@ def checked_rate(rate_limit: float | None) -> float | None:
             f"to disable, got {rate_limit!r}."
         )
     return rate_limit
+
+
+def lenient_key(
+    token: str, keys: Iterable[str], broken: Callable[[str], bool], clause: str
+) -> str | None:
+    """The key a lenient comparison takes ``token`` for, under ``clause``'s variant
+    faults: ``:case-insensitive`` (keys case-folded), ``:prefix-match`` (a token a key
+    starts with, as ``LIKE 'token%'``), ``:extra-ignored`` (a token that starts with a
+    key: only the key's length compared); ``None`` when none is on or matches."""
+    for key in keys:
+        if (
+            (broken(f"{clause}:case-insensitive") and token.lower() == key.lower())
+            or (broken(f"{clause}:prefix-match") and key.startswith(token))
+            or (broken(f"{clause}:extra-ignored") and token.startswith(key))
+        ):
+            return key
+    return None

@@ -13,8 +13,9 @@ from dataclasses import replace
 from hypothesis import strategies as st
 
 from errcontract._contract.surface import Operation, ProbeContext
+from errcontract._http.derived import SHOWN, Derivation
 from errcontract._http.probe import Credential
-from errcontract.exceptions import BadArgument
+from errcontract.exceptions import BadArgument, NothingToProbe
 
 from .common import (
     Scenario,
@@ -33,13 +34,32 @@ CREDENTIAL_KINDS = (
     "whitespace-token",
     "random-token",
     "unknown-uuid",
+    "case-changed",
+    "truncated",
+    "extended",
 )
-"""The ``kinds`` of ``malformed_credentials``."""
+"""The ``kinds`` of ``malformed_credentials``.
 
-_CARRY_KEY = frozenset({"bare-key", "other-scheme"})
-_NEED_SCHEME = _CARRY_KEY
+The last three are built from the valid key (a server that case-folds, trims or
+prefix-matches keys takes them for it): its ASCII letter case swapped (another key
+unless the contract says keys are case-insensitive), its last character cut, its last
+character repeated. No "padded" kind: RFC 9110 section 5.5 strips whitespace around a
+field value, so ``Bearer <key> `` is the valid header on the wire, and between the
+scheme and the token it allows ``1*SP`` (section 11.4; RFC 6750 section 2.1 too), so
+``Bearer  <key>`` is valid; a tab there breaks only the grammar, on the valid key, and
+no careful team would promise a 401 for it."""
+
+_DERIVED: dict[str, Derivation] = {
+    "case-changed": "swapcase",
+    "truncated": "truncated",
+    "extended": "extended",
+}
+"""Kinds sending the valid key changed at send time (the probe names the change)."""
+_NEED_SCHEME = frozenset({"bare-key", "other-scheme"})
 """Kinds that only mean something when the template has a scheme (``Bearer``)."""
-"""Kinds that send the valid key: a target ignoring the defect would act on them."""
+_CARRY_KEY = _NEED_SCHEME | frozenset(_DERIVED)
+"""Kinds that send the valid key, or one a lenient target takes for it: a target
+ignoring the defect would act on them."""
 
 _OTHER_SCHEMES = ("Token {token}", "Basic {token}", "Bearer: {token}", "ApiKey {token}")
 _VISIBLE = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
@@ -63,6 +83,10 @@ def _credentials(
 ) -> st.SearchStrategy[tuple[Credential, str]]:
     """Credentials of ``kind`` with their defect text (secret-free)."""
     scheme = _scheme(ctx)
+    if kind in _DERIVED:
+        how = _DERIVED[kind]
+        credential = Credential.of(ctx.credential, ctx.credential_template, derived=how)
+        return st.just((credential, f"the valid key with {SHOWN[how]}"))
     if kind == "bare-key":
         return st.just((Credential.of(ctx.credential, "{token}"), "key without scheme"))
     if kind == "other-scheme":
@@ -154,11 +178,21 @@ def malformed_credentials(
                 f"kinds={sorted(_NEED_SCHEME & set(chosen))!r} need a scheme word, "
                 f"and the credential template is {ctx.credential_template!r}"
             )
+    # This run's key may derive no other key (no letter to change the case of).
+    underivable = {
+        k: ctx.underivable[h] for k, h in _DERIVED.items() if h in ctx.underivable
+    }
+    kept = tuple(k for k in chosen if k not in underivable)
+    if not kept:
+        raise NothingToProbe(
+            "malformed_credentials: nothing to probe: "
+            + "; ".join(f"{k}: {underivable[k]}" for k in chosen)
+        )
     cases = plan(
         ctx,
         "malformed_credentials",
         operation_ids(ctx, "malformed_credentials", operations),
-        lambda op: chosen,
+        lambda op: kept,
         allow_writes=allow_writes,
         writes=_writes,
     )

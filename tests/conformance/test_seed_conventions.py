@@ -67,6 +67,14 @@ def _zero_config(
     return run
 
 
+CARDCLAN_OVERRIDES = {
+    "clauses": {
+        "CL-AUTH-2": {"expect": [{"status": 401}, {"status": 404}]},
+        "CL-METHOD-1": {"expect": [{"status": 404}]},
+    }
+}
+
+
 @pytest.fixture
 def cardclan_style(
     run_cli: Callable[..., CliRun],
@@ -74,14 +82,11 @@ def cardclan_style(
     export_fixtures: Callable[[dict[str, str]], None],
     tmp_path: Path,
 ) -> Callable[..., CliRun]:
-    # CardClan documents a 404 for an unknown token (its seed), not RFC 9110's 401:
-    # the overrides file is how a team says so.
+    # CardClan documents a 404 for an unknown token (its seed), not RFC 9110's 401,
+    # and its router (NestJS's) answers a method a path does not serve as an
+    # unknown route, 404: the overrides file is how a team says so.
     overrides = tmp_path / "overrides.yaml"
-    expect = [{"status": 401}, {"status": 404}]
-    overrides.write_text(
-        yaml.safe_dump({"clauses": {"CL-AUTH-2": {"expect": expect}}}),
-        encoding="utf-8",
-    )
+    overrides.write_text(yaml.safe_dump(CARDCLAN_OVERRIDES), encoding="utf-8")
     fixtures = (run_cli, served, export_fixtures)
     return _zero_config(
         fixtures, cardclan, CARDCLAN_DOCUMENT, "cardclan-style", overrides
@@ -97,6 +102,28 @@ def test_cardclan_style_passes_the_cardclan_reference(
     shape = {"CL-BODY-1", "CL-BODY-2", "CL-BODY-3", "CL-TS-1", "CL-TS-2", "CL-HDR-1"}
     assert shape <= set(statuses)
     assert {statuses[i] for i in shape} == {"pass"}, statuses
+
+
+def test_cardclan_style_finds_the_nestjs_404_for_an_unserved_method(
+    run_cli: Callable[..., CliRun],
+    served: Callable[..., tuple[str, Any]],
+    export_fixtures: Callable[[dict[str, str]], None],
+    tmp_path: Path,
+) -> None:
+    """Without the team's word for it, the router's `404 Cannot DELETE /path` for a
+    method the path does not serve breaks RFC 9110's 405 (CL-METHOD-1)."""
+    overrides = tmp_path / "overrides.yaml"
+    clauses = {"CL-AUTH-2": CARDCLAN_OVERRIDES["clauses"]["CL-AUTH-2"]}
+    overrides.write_text(yaml.safe_dump({"clauses": clauses}), encoding="utf-8")
+    fixtures = (run_cli, served, export_fixtures)
+    run = _zero_config(
+        fixtures, cardclan, CARDCLAN_DOCUMENT, "cardclan-style", overrides
+    )()
+    assert run.code == 1, run.out[-3000:]
+    assert run.failing() == {"CL-METHOD-1"}, run.failing()
+    violation = run.clause("CL-METHOD-1")["violations"][0]
+    assert violation["expected"] == "405"
+    assert violation["actual"].startswith("404 with message 'Cannot "), violation
 
 
 @pytest.mark.parametrize(

@@ -80,6 +80,22 @@ def _defects(run: CliRun, clause: str) -> list[str]:
     ]
 
 
+def _allow_evidence(run: CliRun) -> list[str]:
+    """What PD-METHOD-1 saw: each violation's answer, with its Allow."""
+    return [v["actual"] for v in run.clause("PD-METHOD-1")["violations"]]
+
+
+def _incomplete_allow(run: CliRun, listed: set[str]) -> None:
+    """PD-METHOD-1 fails because each 405's Allow lists ``listed`` only (any order),
+    leaving out a method the path declares; the status itself was the 405."""
+    evidence = _allow_evidence(run)
+    assert evidence, run.clause("PD-METHOD-1")
+    for actual in evidence:
+        allow, _, missing = actual.removeprefix("405 with Allow ").partition(": ")
+        assert {m.strip() for m in allow.strip("'").split(",")} == listed, actual
+        assert missing in ("missing POST", "missing DELETE"), actual
+
+
 def _judged_or_said_why(run: CliRun) -> None:
     """Every clause ran, or says why not; a missing id is never the reason."""
     for clause in run.results["clauses"]:
@@ -98,8 +114,13 @@ def test_the_careful_rfc9457_api_passes_every_clause(
     assert run.code == 0, run.out[-3000:]
     statuses = _statuses(run)
     assert set(statuses.values()) == {"pass"}, statuses
-    for clause in ("PD-RES-1", "PD-VAL-1", "PD-AUTH-3", *ROLES):
+    for clause in ("PD-RES-1", "PD-VAL-1", "PD-AUTH-3", "PD-METHOD-1", *ROLES):
         assert statuses[clause] == "pass"
+    # Every path was sent a method it does not serve, and every unknown route kind.
+    for clause, least in (("PD-METHOD-1", 4), ("PD-ROUTE-1", 2)):
+        sent = run.clause(clause)["coverage"]["sent"]
+        assert len(sent) >= least, run.clause(clause)
+        assert {s["outcome"] for s in sent} == {"held"}, sent
     # The item paths were reached with ids the run discovered or created.
     assert run.clause("PD-RES-1")["coverage"]["sent"], run.clause("PD-RES-1")
 
@@ -123,7 +144,12 @@ def test_connexion_s_defects_are_found_on_their_clauses(
     run = zero_config("connexion", str(CONNEXION_OPENAPI))
     assert run.code == 1, run.out[-3000:]
     _judged_or_said_why(run)
-    assert run.failing() == {"PD-AUTH-3", "PD-REQ-1", "PD-5XX-1"}, run.failing()
+    assert run.failing() == {*("PD-AUTH-3", "PD-REQ-1", "PD-5XX-1", "PD-METHOD-1")}, (
+        run.failing()
+    )
+    # 405 with `Allow: HEAD, GET` where the path also takes POST or DELETE (RFC 9110
+    # section 15.5.6: Allow lists the resource's methods).
+    _incomplete_allow(run, {"HEAD", "GET"})
     # No WWW-Authenticate on its 401s (RFC 9110 section 11.6.1).
     missing = run.clause("PD-AUTH-3")["violations"]
     assert all(v["actual"] == "401 without it" for v in missing)
@@ -149,7 +175,9 @@ def test_fastapi_problem_is_judged_by_the_naming_its_document_declares(
     _judged_or_said_why(run)
     statuses = _statuses(run)
     assert statuses["PD-VAL-1"] == "pass", run.clause("PD-VAL-1")
-    assert run.failing() == {"PD-REQ-1", "PD-5XX-1"}, run.failing()
+    assert run.failing() == {"PD-REQ-1", "PD-5XX-1", "PD-METHOD-1"}, run.failing()
+    # 405 with `Allow: GET` where the path also takes POST or DELETE.
+    _incomplete_allow(run, {"GET"})
     assert all(d.startswith("non-finite") for d in _defects(run, "PD-5XX-1"))
     # Malformed syntax is 400 (RFC 9110 15.5.1); a well-formed non-object may be its
     # declared 422 (15.5.21): only the former are violations.
@@ -165,7 +193,8 @@ def test_stock_fastapi_is_no_rfc9457_api_but_its_422s_are_not_false_alarms(
     assert run.code == 1, run.out[-3000:]
     _judged_or_said_why(run)
     # Not problem details at all: the shape clauses say so.
-    assert {"PD-BODY-1", "PD-HDR-1", "PD-5XX-1"} <= run.failing()
+    assert {"PD-BODY-1", "PD-HDR-1", "PD-5XX-1", "PD-METHOD-1"} <= run.failing()
+    _incomplete_allow(run, {"GET"})
     assert all(d.startswith("non-finite") for d in _defects(run, "PD-5XX-1"))
     defects = _defects(run, "PD-REQ-1")
     assert not any(d.split(":")[0] in ("bare-scalar", "array") for d in defects)
@@ -188,7 +217,9 @@ def test_prism_s_mock_is_judged_as_any_api(
         *FAST,
     )
     assert run.code in (1, 3), run.out[-3000:]
-    assert {"PD-AUTH-2", "PD-AUTH-3", "PD-RES-1"} <= run.failing(), run.failing()
+    assert {"PD-AUTH-2", "PD-AUTH-3", "PD-RES-1", "PD-METHOD-1"} <= run.failing()
+    # Its 405s carry no Allow at all.
+    assert set(_allow_evidence(run)) == {"405 without Allow"}
     assert "Traceback" not in run.out + run.err
 
 

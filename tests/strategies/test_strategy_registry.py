@@ -44,6 +44,8 @@ NAMES = {
     "repeated_actions",
     "robustness_probes",
     "unsupported_media_types",
+    "unserved_methods",
+    "unknown_routes",
 }
 
 

@@ -48,6 +48,12 @@ def authenticate(header: str | None, store: Store, switches: Switches) -> User:
             msg.AUTH_REQUIRED if switches.broken(Fault.AUTH_3) else msg.TOKEN_EMPTY
         )
     user = store.user_for_key(token)
+    if user is None and switches.broken(Fault.AUTH_4_CASE):
+        # Keys compared case-folded: the valid key in upper case passes.
+        folded = token.lower()
+        user = next(
+            (u for u in store.users.values() if u.api_key.lower() == folded), None
+        )
     if user is None:
         if switches.broken(Fault.AUTH_4):
             raise _unauthorized(msg.USER_NOT_FOUND)

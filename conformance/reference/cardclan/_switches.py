@@ -24,6 +24,7 @@ class Fault(StrEnum):
     AUTH_2 = "CC-AUTH-2"
     AUTH_3 = "CC-AUTH-3"
     AUTH_4 = "CC-AUTH-4"
+    AUTH_4_CASE = "CC-AUTH-4:case-insensitive"
     VAL_1 = "CC-VAL-1"
     VAL_2 = "CC-VAL-2"
     VAL_3 = "CC-VAL-3"

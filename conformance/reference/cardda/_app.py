@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._switches import Switches, checked_names, checked_rate
+from .._switches import Switches, checked_names, checked_rate, lenient_key
 from . import _contract as c
 from ._body import (
     RECIPIENT_PATCH_RULES,
@@ -98,6 +98,10 @@ class _Api:
         if token == header or not token or any(ch.isspace() for ch in token):
             raise self._pick("CD-AUTH-2", c.UNAUTHENTICATED)
         user = self.store.users.get(token)
+        if user is None and (
+            key := lenient_key(token, self.store.users, self.broken, "CD-AUTH-2")
+        ):
+            user = self.store.users[key]
         if (
             user is None
             and self.broken("CD-AUTH-2:any-token")

@@ -23,6 +23,9 @@ FAULTS: Final = frozenset(
         "CD-AUTH-1",
         "CD-AUTH-2",
         "CD-AUTH-2:any-token",
+        "CD-AUTH-2:case-insensitive",  # keys compared case-folded
+        "CD-AUTH-2:prefix-match",  # a token a key starts with is taken for it
+        "CD-AUTH-2:extra-ignored",  # a token starting with a key is taken for it
         "CD-AUTH-3",
         "CD-TENANT-1",
         "CD-TENANT-2",

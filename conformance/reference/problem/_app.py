@@ -27,7 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .._switches import Switches, checked_names, checked_rate
+from .._switches import Switches, checked_names, checked_rate, lenient_key
 from . import _contract as c
 from ._body import (
     crash_if_faulty,
@@ -38,6 +38,7 @@ from ._body import (
 )
 from ._ratelimit import TokenBucketLimiter, bucket_key
 from ._render import Problem, Renderer, SimulatedCrash
+from ._routes import http_problem, routes
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -180,7 +181,10 @@ class FrontDoor:
             # Header values are latin-1 text; compare bytes, in constant time.
             if hmac.compare_digest(sent, key.encode("ascii")):
                 return caller
-        return ANYONE if self.broken("PD-AUTH-2") else None
+        if self.broken("PD-AUTH-2"):
+            return ANYONE
+        lenient = lenient_key(token, CALLERS, self.broken, "PD-AUTH-2")
+        return None if lenient is None else CALLERS[lenient]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request through the rate limit, authentication and the app."""
@@ -321,18 +325,10 @@ class _Api:
     async def on_http(self, request: Request, exc: Exception) -> Response:
         """Render the router's 404 and 405 (and any other HTTPException) as problems."""
         assert isinstance(exc, HTTPException)
-        status = exc.status_code
-        if status == 404:
-            kind = c.NO_ROUTE
-        elif status == 405:
-            kind = c.METHOD_NOT_ALLOWED
-        else:
-            kind = c.Kind(status, f"http-{status}", str(exc.detail), str(exc.detail))
-        problem = Problem(kind, headers=exc.headers)
-        return self.render.problem(problem, instance_of(request.scope))
+        return http_problem(self.render, exc, instance_of(request.scope))
 
     def routes(self) -> list[Route]:
-        """One route per path, each dispatching on method so 405 lists every method."""
+        """One route per path, each dispatching on method (``_routes``)."""
         table: dict[str, dict[str, Endpoint]] = {
             "/projects": {"GET": self.list_projects, "POST": self.create_project},
             "/projects/{projectId}": {
@@ -340,18 +336,7 @@ class _Api:
                 "DELETE": self.delete_project,
             },
         }
-        return [
-            Route(path, _by_method(handlers), methods=list(handlers))
-            for path, handlers in table.items()
-        ]
-
-
-def _by_method(handlers: Mapping[str, Endpoint]) -> Endpoint:
-    async def endpoint(request: Request) -> Response:
-        method = "GET" if request.method == "HEAD" else request.method
-        return await handlers[method](request)
-
-    return endpoint
+        return routes(table, self.switches)
 
 
 def _limiter(rate_limit: float | None, switches: Switches) -> TokenBucketLimiter | None:

@@ -25,6 +25,9 @@ FAULTS: Final = frozenset(
         "PD-HEADER-LOCATION",  # 201 lacks Location
         "PD-AUTH-1",  # no Authorization header is served as if authenticated
         "PD-AUTH-2",  # any well-formed `Bearer <token>` is accepted
+        "PD-AUTH-2:case-insensitive",  # tokens compared case-folded
+        "PD-AUTH-2:prefix-match",  # a token a key starts with is taken for it
+        "PD-AUTH-2:extra-ignored",  # a token starting with a key is taken for it
         "PD-AUTH-3",  # 401s lack WWW-Authenticate
         "PD-VAL-1:out-of-range",  # a priority outside 1..5 is accepted
         "PD-VAL-1",  # a body without `name` is created, named "untitled"
@@ -43,6 +46,10 @@ FAULTS: Final = frozenset(
         "PD-RATE-1",  # no rate limit at all
         "PD-RATE-1:retry-after",  # Retry-After is `soon`
         "PD-RATE-2",  # limited 30 s after a 429, whatever Retry-After says
+        "PD-METHOD-1",  # a 405's Allow names one of the path's methods only
+        "PD-METHOD-1:no-allow",  # a 405 without Allow
+        "PD-ROUTE-1",  # an unknown path answers 403, as a gateway's missing route
+        "PD-ROUTE-1:prefix",  # an item path with more segments is served as the item
     }
 )
 """Fault switches, named by the clause each breaks (``<clause>:<variant>`` where a
@@ -58,6 +65,10 @@ TOLERANCES: Final = frozenset(
         "charset",  # application/problem+json; charset=utf-8
         "header-case",  # header names in lower case (names are case-insensitive)
         "no-status",  # the advisory `status` member omitted (section 3.1.2)
+        # RFC 9110 section 10.2.1 (Allow) and 5.3 (field lines combined):
+        "allow-lines",  # one Allow field line per method, in another order
+        "allow-lower-case",  # Allow's methods in lower case (a lenient reading)
+        "allow-options",  # OPTIONS served and listed, HEAD not listed
     }
 )
 """Variations RFC 9457 allows: a server showing them stays conformant."""
@@ -144,6 +155,13 @@ READ_ONLY = Kind(
 )
 NOT_FOUND = Kind(404, "not-found", "Not found", "No project with that id exists.")
 NO_ROUTE = NOT_FOUND._replace(detail="No resource lives at this path.")
+GATEWAY_NO_ROUTE = Kind(
+    403,
+    "missing-authentication-token",
+    "Missing authentication token",
+    "No route here (a gateway's answer to a path it does not know).",
+)
+"""PD-ROUTE-1's answer to a path nothing serves (an API gateway's habit)."""
 METHOD_NOT_ALLOWED = Kind(
     405,
     "method-not-allowed",

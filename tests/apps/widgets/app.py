@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -359,6 +360,26 @@ class WidgetsApi:
             del self.store.owners[widget_id]
         return Response(status_code=204)
 
+    def by_method(self, handlers: dict[str, Any]) -> Any:
+        """One endpoint for a path: each method's handler (HEAD as GET)."""
+        endpoints = {m: self.endpoint(h) for m, h in handlers.items()}
+
+        async def run(request: Request) -> Response:
+            method = "GET" if request.method == "HEAD" else request.method
+            response: Response = await endpoints[method](request)
+            return response
+
+        return run
+
+    async def router_problem(self, request: Request, exc: Exception) -> Response:
+        """The router's 404 (no such path) and 405 (with its Allow) as problems."""
+        assert isinstance(exc, HTTPException)
+        slug = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
+        problem = Problem(
+            exc.status_code, slug, f"{exc.detail}.", headers=dict(exc.headers or {})
+        )
+        return self.problem(request, problem)
+
     def endpoint(self, handler: Any) -> Any:
         async def run(request: Request) -> Response:
             try:
@@ -419,14 +440,18 @@ def create_app(
         _checked("tolerance", tolerances, TOLERANCES),
         rate_limit,
     )
-    item = "/v1/widgets/{widget_id}"
+    # One route per path, dispatching on method, so a 405's Allow lists every method
+    # of the path (a route per method would name its own only).
+    table = {
+        "/v1/widgets": {"GET": api.list_widgets, "POST": api.create_widget},
+        "/v1/widgets/{widget_id}": {"GET": api.get_widget, "DELETE": api.delete_widget},
+    }
     app = Starlette(
         routes=[
-            Route("/v1/widgets", api.endpoint(api.list_widgets), methods=["GET"]),
-            Route("/v1/widgets", api.endpoint(api.create_widget), methods=["POST"]),
-            Route(item, api.endpoint(api.get_widget), methods=["GET"]),
-            Route(item, api.endpoint(api.delete_widget), methods=["DELETE"]),
-        ]
+            Route(path, api.by_method(handlers), methods=list(handlers))
+            for path, handlers in table.items()
+        ],
+        exception_handlers={HTTPException: api.router_problem},
     )
     app.state.fixtures = dict(api.fixtures)
     wrapped = RequestIds(app, api)

@@ -724,8 +724,10 @@ def probe_auth_3(api: Api) -> None:
 
 
 def probe_auth_4(api: Api) -> None:
-    headers = {"Authorization": f"Bearer {uuid.uuid4()}"}
-    _expect(api.get("/auth/validate", headers=headers), 404, msg.USER_NOT_FOUND)
+    # The valid key upper-cased is a well-formed key too (keys are case-sensitive).
+    for token in (uuid.uuid4(), api.fixtures["api_key"].upper()):
+        headers = {"Authorization": f"Bearer {token}"}
+        _expect(api.get("/auth/validate", headers=headers), 404, msg.USER_NOT_FOUND)
 
 
 def probe_val_1(api: Api) -> None:
@@ -968,6 +970,12 @@ def symptom_res_1(api: Api) -> None:
     assert_error(_unknown_card(api), 404, msg.CARD_NOT_FOUND)
 
 
+def symptom_auth_4_case(api: Api) -> None:
+    headers = {"Authorization": f"Bearer {api.fixtures['api_key'].upper()}"}
+    response = api.get("/auth/validate", headers=headers)
+    assert response.status_code == 200, response.text
+
+
 def symptom_res_1_reason(api: Api) -> None:
     foreign = api.post(
         "/send-card", json=api.card_body(card=api.fixtures["foreign_card_id"])
@@ -1029,6 +1037,7 @@ FAULT_SYMPTOMS: dict[str, Callable[[Api], None]] = {
     "CC-AUTH-2": symptom_auth_2,
     "CC-AUTH-3": symptom_auth_3,
     "CC-AUTH-4": symptom_auth_4,
+    "CC-AUTH-4:case-insensitive": symptom_auth_4_case,
     "CC-VAL-1": symptom_val_1,
     "CC-VAL-2": symptom_val_2,
     "CC-VAL-3": symptom_val_3,

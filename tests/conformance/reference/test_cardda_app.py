@@ -770,6 +770,26 @@ def _random_tokens(c: TestClient, fx: Fixtures) -> Responses:
     ]
 
 
+def _near_misses(c: TestClient, fx: Fixtures) -> Responses:
+    """The valid key with its case swapped, its last character cut, one more."""
+    key, company = fx["api_key"], {"company-id": fx["company_id"]}
+    tokens = (key.swapcase(), key[:-1], key + "x")
+    return [
+        c.get(RECIPIENTS, headers={**company, "Authorization": f"Bearer {t}"})
+        for t in tokens
+    ]
+
+
+def _only_passes(index: int) -> Check:
+    """Of the near misses, only the one at ``index`` is taken for the key."""
+
+    def check(rs: Responses) -> None:
+        expected = [200 if i == index else 401 for i in range(len(rs))]
+        assert [r.status_code for r in rs] == expected, [r.text for r in rs]
+
+    return check
+
+
 def _arrays(c: TestClient, fx: Fixtures) -> Responses:
     return [
         c.post(RECIPIENTS, headers=auth(fx), content=raw) for raw in (b"[]", b"[1]")
@@ -861,6 +881,15 @@ FAULT_CASES: dict[str, FaultCase] = {
         _equal(*[(401, "unauthenticated")] * 3),
         # A UUID-shaped unknown key is still refused: only a random token passes.
         lambda rs: [r.status_code for r in rs] == [200, 200, 401] or _fail(rs),
+    ),
+    "CD-AUTH-2:case-insensitive": FaultCase(
+        _near_misses, _equal(*[(401, "unauthenticated")] * 3), _only_passes(0)
+    ),
+    "CD-AUTH-2:prefix-match": FaultCase(
+        _near_misses, _equal(*[(401, "unauthenticated")] * 3), _only_passes(1)
+    ),
+    "CD-AUTH-2:extra-ignored": FaultCase(
+        _near_misses, _equal(*[(401, "unauthenticated")] * 3), _only_passes(2)
     ),
     "CD-REQ-1:array-as-object": FaultCase(
         _arrays, _equal(*[(400, "bad_request")] * 2), _all_422

@@ -353,10 +353,14 @@ def test_switch_sets_are_exactly_the_named_ones() -> None:
         *("PD-RES-1", "PD-5XX-1", "PD-5XX-1:control", "PD-LEAK-1", "PD-CONFLICT-1"),
         *("PD-TENANT-1", "PD-TENANT-1:exists", "PD-ROLE-1"),
         *("PD-RATE-1", "PD-RATE-1:retry-after", "PD-RATE-2"),
+        *("PD-AUTH-2:case-insensitive", "PD-AUTH-2:prefix-match"),
+        "PD-AUTH-2:extra-ignored",
+        *("PD-METHOD-1", "PD-METHOD-1:no-allow", "PD-ROUTE-1", "PD-ROUTE-1:prefix"),
     } == FAULTS
     assert {
         *("extra-members", "about-blank", "no-type", "no-detail", "relative-type"),
         *("charset", "header-case", "no-status"),
+        *("allow-lines", "allow-lower-case", "allow-options"),
     } == TOLERANCES
     assert DOCUMENTED_RATE_LIMIT is None
 
@@ -937,6 +941,42 @@ def _read_only_write(s: Server) -> int:
     return r.status_code
 
 
+def _near_miss(s: Server, change: Callable[[str], str]) -> int:
+    """The status of a read under the valid key changed by ``change``."""
+    token = change(s.fx["api_key"])
+    auth = {"Authorization": f"Bearer {token}"}
+    return int(s.client.get(PROJECTS, headers=auth).status_code)
+
+
+def _unserved(s: Server) -> httpx.Response:
+    """DELETE on the collection, which the document does not declare."""
+    r: httpx.Response = s.client.delete(PROJECTS, headers=s.auth)
+    assert r.status_code == 405
+    return r
+
+
+def _allow(s: Server) -> tuple[str, ...]:
+    """The methods a 405's ``Allow`` lists, as RFC 9110 reads them: field lines
+    combined, order aside; HEAD and OPTIONS left out (either way is allowed).
+    Letter case aside too: the ``allow-lower-case`` tolerance is the suite's lenient
+    reading, and this probe must say what the clause says."""
+    listed = {
+        m.strip().upper()
+        for line in _unserved(s).headers.get_list("allow")
+        for m in line.split(",")
+        if m.strip()
+    }
+    return tuple(sorted(listed - {"HEAD", "OPTIONS"}))
+
+
+def _unknown_route(s: Server) -> int:
+    return s.get(f"/{unknown_id()}-nowhere").status_code
+
+
+def _item_with_more(s: Server) -> int:
+    return s.get(f"/projects/{s.first_id()}/more").status_code
+
+
 def _two_ids_differ(s: Server) -> bool:
     a, b = request_id(s.get(PROJECTS)), request_id(s.get(PROJECTS))
     assert a is not None
@@ -968,6 +1008,9 @@ PROBES: dict[str, tuple[Probe, Any, Any]] = {
         401,
         200,
     ),
+    "PD-AUTH-2:case-insensitive": (lambda m: _near_miss(m(), str.swapcase), 401, 200),
+    "PD-AUTH-2:prefix-match": (lambda m: _near_miss(m(), lambda k: k[:-1]), 401, 200),
+    "PD-AUTH-2:extra-ignored": (lambda m: _near_miss(m(), lambda k: k + "x"), 401, 200),
     "PD-AUTH-3": (
         lambda m: _malformed_401(m()).headers.get("WWW-Authenticate"),
         REALM,
@@ -1019,8 +1062,18 @@ PROBES: dict[str, tuple[Probe, Any, Any]] = {
     "PD-RATE-1": (lambda m: _rate_limited(m(rate_limit=5.0)), True, False),
     "PD-RATE-1:retry-after": (lambda m: _retry_after(m(rate_limit=5.0)), "1", "soon"),
     "PD-RATE-2": (lambda m: _after_waiting(m(rate_limit=5.0)), 200, 429),
+    "PD-METHOD-1": (lambda m: _allow(m()), ("GET", "POST"), ("GET",)),
+    "PD-METHOD-1:no-allow": (lambda m: "allow" in _unserved(m()).headers, True, False),
+    "PD-ROUTE-1": (lambda m: _unknown_route(m()), 404, 403),
+    "PD-ROUTE-1:prefix": (lambda m: _item_with_more(m()), 404, 200),
 }
 ALSO_CHANGES = {
+    # Any token is accepted: keys built from the valid one too.
+    "PD-AUTH-2": {
+        "PD-AUTH-2:case-insensitive",
+        "PD-AUTH-2:prefix-match",
+        "PD-AUTH-2:extra-ignored",
+    },
     # Another account's project is not found, as an id nobody has: the unknown-id
     # fault answers both with 403.
     "PD-RES-1": {"PD-HDR-1:framework-default", "PD-TENANT-1", "PD-TENANT-1:exists"},
@@ -1028,6 +1081,11 @@ ALSO_CHANGES = {
     "PD-TENANT-1:exists": {"PD-TENANT-1"},
     "PD-RATE-1": {"PD-RATE-1:retry-after", "PD-RATE-2"},
     "PD-BODY-3": {"PD-VAL-1:unnamed-field"},
+    # Without Allow, nothing is listed either.
+    "PD-METHOD-1:no-allow": {"PD-METHOD-1"},
+    # A gateway's 403 for every path nothing serves: the framework-answers probe and
+    # an item path with more segments see it too.
+    "PD-ROUTE-1": {"PD-HDR-1:framework-default", "PD-ROUTE-1:prefix"},
     "PD-VAL-1:unnamed-field": {"PD-BODY-3"},
 }
 """Probes a fault changes besides its own: with no limit, nothing to bend; the two
