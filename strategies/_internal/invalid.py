@@ -9,6 +9,9 @@ The kinds (``BODY_DEFECTS``, and ``SEVERAL``):
   ``null`` for a field that is not required: see ``_kept``);
 * ``invalid``: a value of an allowed type breaking one other keyword (``enum``,
   ``pattern``, ``minLength``, ``exclusiveMinimum``...);
+* the lenient-parser kinds (``LENIENT``: ``numeric-string``, ``boolean-string``,
+  ``object-for-array``, ``one-item-array``): wrong types a framework may coerce into
+  the valid value, answered as a wrong type; what each is and why is in ``lenient``;
 * ``several``: the one documented exception to one defect per request. A clause that
   promises an answer naming *every* broken field (CD-VAL-1) cannot be tested by a probe
   that breaks one, so it also gets probes breaking two or three fields at once, each the
@@ -37,6 +40,7 @@ from errcontract._http.probe import DefectKind, json_body
 from errcontract._near import near_miss
 from errcontract.exceptions import BadArgument, NothingToProbe
 
+from . import lenient
 from .common import (
     Scenario,
     choose_many,
@@ -45,9 +49,10 @@ from .common import (
     uniques,
     with_header,
 )
+from .lenient import LENIENT
 from .openapi import BodyDefect, body_defects, fuzzed_body_defects
 
-BODY_DEFECTS = ("missing", "invalid", "wrong-type")
+BODY_DEFECTS = ("missing", "invalid", "wrong-type", *LENIENT)
 """The kinds of ``invalid_bodies``, each breaking one field: the default ``kinds``."""
 SEVERAL = "several"
 """The opt-in kind that breaks several fields at once (see the module docstring)."""
@@ -61,6 +66,9 @@ _KIND: Mapping[str, DefectKind] = {
     "missing": "missing",
     "invalid": "invalid",
     "wrong-type": "wrong-type",
+    # A digit string where the schema says integer is a wrong type: the answers a
+    # clause documents for one apply (CD-VAL-1's 400 `bad_request`, VAL-1's 400/422).
+    **{kind: "wrong-type" for kind in LENIENT},
 }
 
 
@@ -79,7 +87,7 @@ class _Break:
     def defect_kind(self) -> DefectKind:
         # A several-defect probe may get any answer documented for its defects: with a
         # wrong type among them, what a wrong type may answer; else a validation answer.
-        kinds = {d.kind for d in self.defects}
+        kinds = {_KIND[d.kind] for d in self.defects}
         for kind in ("wrong-type", "invalid", "missing"):
             if kind in kinds:
                 return _KIND[kind]
@@ -167,7 +175,7 @@ def _kept(schema: Mapping[str, Any], defect: BodyDefect) -> bool:
 
 def _fuzzed(op: Operation, kinds: Sequence[str]) -> tuple[BodyDefect, ...]:
     """Negative fuzzing's defects, where a chosen kind can use them."""
-    if not {"invalid", "wrong-type"} & set(kinds):
+    if not {"invalid", "wrong-type", *LENIENT} & set(kinds):
         return ()
     return fuzzed_body_defects(op)
 
@@ -184,9 +192,17 @@ def _unique(*groups: Sequence[BodyDefect]) -> list[BodyDefect]:
     return out
 
 
-def _possible(defects: Sequence[BodyDefect], kinds: Sequence[str]) -> set[str]:
-    """The kinds Schemathesis' cases allow at all (whatever this run's values)."""
-    found = {d.kind for d in defects} & set(kinds)
+def _possible(
+    schema: Mapping[str, Any],
+    defects: Sequence[BodyDefect],
+    kinds: Sequence[str],
+    names: Sequence[str] | None,
+) -> set[str]:
+    """The kinds Schemathesis' cases and the fields' types allow at all (whatever
+    this run's values)."""
+    found: set[str] = (
+        {d.kind for d in defects} | lenient.possible(schema, names)
+    ) & set(kinds)
     if SEVERAL in kinds and len({d.field for d in defects}) >= min(_HOW_MANY):
         found.add(SEVERAL)
     return found
@@ -196,11 +212,14 @@ def _breaks(
     ctx: ProbeContext,
     op: Operation,
     schema: Mapping[str, Any],
-    defects: Sequence[BodyDefect],
+    found: Sequence[BodyDefect],
     kinds: Sequence[str],
+    names: Sequence[str] | None,
 ) -> list[_Break]:
     """Every break of ``kinds`` that holds on this run's valid body, in fixed order."""
     body = ctx.valid_body(op.id, 0)
+    extra = lenient.built(op.id, schema, body, found, kinds)
+    defects = [*found, *(d for d in extra if names is None or d.field in names)]
     single = [_Break(d.kind, (d,)) for d in defects if d.kind in kinds]
     out = [b for b in single if _fits(schema, body, b)]
     if SEVERAL not in kinds:
@@ -209,7 +228,7 @@ def _breaks(
     # has one (so the answer must be a 422 naming them all), a wrong type otherwise.
     per_field: dict[str, BodyDefect] = {}
     fitting = [d for d in defects if _fits(schema, body, _Break(d.kind, (d,)))]
-    for defect in sorted(fitting, key=lambda d: d.kind == "wrong-type"):
+    for defect in sorted(fitting, key=lambda d: _KIND[d.kind] == "wrong-type"):
         per_field.setdefault(defect.field, defect)
     order = [n for n in _names(schema) if n in per_field]
     combos = itertools.chain.from_iterable(
@@ -248,8 +267,9 @@ def _describe(schema: Mapping[str, Any], defect: BodyDefect) -> str:
     if defect.kind == "missing":
         return f"field {name!r} missing"
     value = _short(defect.value)
-    if defect.kind == "wrong-type":
-        return f"{name!r} = {value} is {_json_type(defect.value)}, not {sub['type']}"
+    if _KIND[defect.kind] == "wrong-type":
+        text = f"{name!r} = {value} is {_json_type(defect.value)}, not {sub['type']}"
+        return text if defect.kind == "wrong-type" else f"{text} ({defect.kind})"
     return f"{name!r} = {value} violates {defect.keyword} {sub.get(defect.keyword)!r}"
 
 
@@ -273,7 +293,7 @@ def invalid_bodies(
     names = _fields(fields, {n for s in schemas.values() for n in _names(s)})
     defects = {
         op_id: [
-            d
+            lenient.classified(schemas[op_id], d)
             # The coverage cases first (the simplest example of a kind is one of
             # them), then what negative fuzzing found, for the fuzz phase's depth.
             for d in _unique(
@@ -284,7 +304,10 @@ def invalid_bodies(
         ]
         for op_id in ids
     }
-    if not any(_possible(found, chosen) for found in defects.values()):
+    if not any(
+        _possible(schemas[op_id], found, chosen, names)
+        for op_id, found in defects.items()
+    ):
         # The document's schemas, not the call, leave nothing (a body declared
         # `type: object` with no properties): not probed, with the reason.
         raise NothingToProbe(
@@ -296,7 +319,7 @@ def invalid_bodies(
         ctx,
         "invalid_bodies",
         ids,
-        lambda op: _breaks(ctx, op, schemas[op.id], defects[op.id], chosen),
+        lambda op: _breaks(ctx, op, schemas[op.id], defects[op.id], chosen, names),
         allow_writes=allow_writes,
         writes=lambda op, brk: False,
     )
@@ -319,7 +342,10 @@ def invalid_bodies(
         if kind == SEVERAL:
             text = f"{len(texts)} fields broken at once: " + "; ".join(texts)
         else:
-            text = f"{texts[0]} (Schemathesis: {brk.defects[0].scenario})"
+            source = brk.defects[0].scenario
+            if source != lenient.BUILT:
+                source = f"Schemathesis: {source}"
+            text = f"{texts[0]} ({source})"
         return (
             replace(
                 with_header(probe, "Content-Type", "application/json"),

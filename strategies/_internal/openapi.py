@@ -51,11 +51,13 @@ class BodyDefect:
     """The broken value (``None`` and unused when the field is missing)."""
     scenario: str
     """Schemathesis' name for the case (``value_below_minimum``...)."""
+    named: str = ""
+    """A lenient-parser kind this wrong type is (``numeric-string``...: ``lenient``)."""
 
     @property
     def kind(self) -> str:
-        """``missing``, ``wrong-type`` or ``invalid``."""
-        return KINDS.get(self.keyword, "invalid")
+        """``missing``, ``wrong-type``, ``invalid`` or the lenient kind it is named."""
+        return self.named or KINDS.get(self.keyword, "invalid")
 
 
 def _schema(document: Mapping[str, Any]) -> OpenApiSchema:

@@ -21,6 +21,7 @@ from errcontract.strategies import (
 )
 from errcontract.strategies._internal.bodies import NOT_OBJECT
 from errcontract.strategies._internal.invalid import SEVERAL
+from errcontract.strategies._internal.lenient import BUILT, LENIENT, built
 from errcontract.strategies._internal.openapi import body_defects, fuzzed_body_defects
 
 SETTINGS = settings(max_examples=60, deadline=None, database=None)
@@ -255,13 +256,18 @@ def test_invalid_bodies_reach_every_keyword(synthetic, oracle):
 
 
 @pytest.mark.parametrize("kind", ALL_KINDS)
-def test_one_kind_draws_only_that_kind_from_a_fixed_list(cardda, oracle, kind):
+def test_one_kind_draws_only_that_kind_from_a_fixed_list(
+    cardda, synthetic, oracle, kind
+):
     """Restricted to one kind, the simplest example is the same on every call and
-    every example has that kind (what the coverage phase relies on)."""
-    op = "createRecipient"
+    every example has that kind (what the coverage phase relies on); a lenient kind
+    is answered as the wrong type it is."""
+    ctx, op = (
+        (synthetic, "kitchenSink") if kind in LENIENT else (cardda, "createRecipient")
+    )
 
     def first():
-        (probe,) = find(invalid_bodies(cardda, [op], kinds=[kind]), lambda s: True)
+        (probe,) = find(invalid_bodies(ctx, [op], kinds=[kind]), lambda s: True)
         return probe
 
     a, b = first(), first()
@@ -269,12 +275,15 @@ def test_one_kind_draws_only_that_kind_from_a_fixed_list(cardda, oracle, kind):
     assert json.loads(a.body).keys() == json.loads(b.body).keys()
 
     @settings(max_examples=25, deadline=None, database=None)
-    @given(invalid_bodies(cardda, [op], kinds=[kind]))
+    @given(invalid_bodies(ctx, [op], kinds=[kind]))
     def each(scenario):
         probe = scenario[0]
-        _check_invalid(cardda, oracle, probe)
+        _check_invalid(ctx, oracle, probe)
         assert bool(probe.fields) == (kind == SEVERAL)
-        if kind != SEVERAL:
+        if kind in LENIENT:
+            assert probe.defect_kind == "wrong-type"
+            assert probe.defect.split(" (", 2)[1] == f"{kind})"
+        elif kind != SEVERAL:
             assert probe.defect_kind == kind
 
     each()
@@ -588,3 +597,104 @@ def test_unsupported_media_types_label_the_valid_json_body_otherwise(cardda):
     assert ("Content-Type", "application/xml") in first.headers
     with pytest.raises(ValueError, match="take no JSON body"):
         unsupported_media_types(cardda, ["listBankAccounts"])
+
+
+# -- lenient-parser kinds -------------------------------------------------------------
+def _lenient_shape(kind, sub, value):
+    """Whether ``value`` is what a lenient parser turns into a value ``sub`` accepts."""
+    valid = Draft202012Validator(sub).is_valid
+    if kind in ("numeric-string", "boolean-string"):
+        return isinstance(value, str) and valid(json.loads(value))
+    if kind == "object-for-array":
+        return isinstance(value, dict) and "array" in sub["type"]
+    return isinstance(value, list) and len(value) == 1 and valid(value[0])
+
+
+@pytest.mark.parametrize("kind", LENIENT)
+def test_each_lenient_kind_breaks_one_field_with_a_coercible_value(
+    synthetic, oracle, kind
+):
+    """Drawn: exactly one field broken, its value failing the field's schema (a wrong
+    type), in the shape the kind names, which coerced would be valid."""
+    schema = synthetic.operation("kitchenSink").body_schema
+    fields = set()
+
+    @settings(max_examples=30, deadline=None, database=None, derandomize=True)
+    @given(invalid_bodies(synthetic, ["kitchenSink"], kinds=[kind]))
+    def each(scenario):
+        (probe,) = scenario
+        _check_invalid(synthetic, oracle, probe)
+        assert probe.defect_kind == "wrong-type"
+        sub = schema["properties"][probe.field]
+        value = json.loads(probe.body)[probe.field]
+        assert not Draft202012Validator(sub).is_valid(value), probe.defect
+        if kind != "object-for-array":  # Schemathesis' {}: only the shape is named
+            assert _lenient_shape(kind, sub, value), probe.defect
+        else:
+            assert isinstance(value, dict), probe.defect
+        fields.add(probe.field)
+
+    each()
+    expected = {
+        "numeric-string": {"qty", "ratio"},
+        "boolean-string": {"flag"},
+        "object-for-array": {"tags"},
+    }
+    assert fields <= expected.get(kind, set(schema["properties"]) - {"tags", "meta"})
+    assert fields
+
+
+def test_a_digit_string_is_built_for_an_integer_and_never_an_integral_float(synthetic):
+    """2020-12: 1.0 is an integer (a zero fractional part), so it is no defect; a digit
+    string is one, and Schemathesis' cases for an integer have none."""
+    assert Draft202012Validator({"type": "integer"}).is_valid(1.0)
+    integer = {"type": "integer", "minimum": 1, "maximum": 5}
+    schema = {"type": "object", "properties": {"p": integer}}
+    made = {d.named: d.value for d in built("op", schema, {"p": 3.0}, [], LENIENT)}
+    assert made == {"numeric-string": "3", "one-item-array": [3.0]}
+    # A field the example leaves out gets a value its own schema accepts.
+    made = {d.named: d.value for d in built("op", schema, {}, [], LENIENT)}
+    assert made == {"numeric-string": "1", "one-item-array": [1]}
+    offered = [
+        d.value
+        for d in body_defects(synthetic.operation("kitchenSink"))
+        if d.field == "qty"
+    ]
+    assert not any(isinstance(v, str) and v.isdigit() for v in offered), offered
+
+    @settings(max_examples=60, deadline=None, database=None)
+    @given(invalid_bodies(synthetic, ["kitchenSink"], fields=["qty"]))
+    def no_integral_float(scenario):
+        value = json.loads(scenario[0].body).get("qty")
+        assert not (isinstance(value, float) and value.is_integer()), value
+
+    no_integral_float()
+
+
+def test_schemathesis_object_for_an_array_is_named_not_copied(synthetic):
+    """Schemathesis already sends {} for an array: that case becomes the
+    object-for-array kind, and wrong-type no longer draws it."""
+    offered = [
+        d
+        for d in body_defects(synthetic.operation("kitchenSink"))
+        if d.field == "tags" and isinstance(d.value, dict)
+    ]
+    assert [d.value for d in offered] == [{}]
+    seen = set()
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
+    @given(
+        invalid_bodies(
+            synthetic, ["kitchenSink"], kinds=["wrong-type"], fields=["tags"]
+        ),
+        invalid_bodies(synthetic, ["kitchenSink"], kinds=["object-for-array"]),
+    )
+    def check(wrong, named):
+        assert not isinstance(json.loads(wrong[0].body)["tags"], dict)
+        seen.add((named[0].body, named[0].defect))
+
+    check()
+    ((body, defect),) = seen
+    assert json.loads(body)["tags"] == {}
+    assert defect.endswith("(Schemathesis: incorrect_type)")
+    assert BUILT not in defect

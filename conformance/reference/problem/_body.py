@@ -91,8 +91,15 @@ def crash_if_faulty(body: dict[str, Any], switches: Switches) -> None:
         raise SimulatedCrash("control character in input")
 
 
-def integer_value(value: Any) -> int | None:
-    """``value`` as a JSON Schema integer (``2.0`` counts, ``true`` does not)."""
+def integer_value(value: Any, *, coerce: bool = False) -> int | None:
+    """``value`` as a JSON Schema integer (``2.0`` counts, ``true`` does not).
+
+    2020-12 makes an integer "a number with a zero fractional part", so ``2.0`` is one;
+    a string never is: ``coerce`` (the ``PD-VAL-1:coerces`` fault) reads a digit string
+    as its integer, as a lenient framework would.
+    """
+    if coerce and isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value) if len(value) <= 18 else None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -113,7 +120,8 @@ def field_errors(body: dict[str, Any], switches: Switches) -> list[tuple[str, st
         if not isinstance(name, str) or not 1 <= len(name) <= c.NAME_MAX:
             errors.append(("name", _NAME_RULE))
     if "priority" in body:
-        priority = integer_value(body["priority"])
+        coerce = switches.broken("PD-VAL-1:coerces")
+        priority = integer_value(body["priority"], coerce=coerce)
         low, high = c.PRIORITY_RANGE
         in_range = priority is not None and low <= priority <= high
         if priority is None or not (
@@ -135,7 +143,8 @@ def field_errors(body: dict[str, Any], switches: Switches) -> list[tuple[str, st
 
 def project_values(body: dict[str, Any]) -> dict[str, Any]:
     """The stored fields of a valid body, defaults filled; unknown members dropped."""
-    priority = integer_value(body.get("priority", c.DEFAULT_PRIORITY))
+    # A digit string is here only under PD-VAL-1:coerces, which stores its integer.
+    priority = integer_value(body.get("priority", c.DEFAULT_PRIORITY), coerce=True)
     return {
         "name": body["name"],
         "priority": c.DEFAULT_PRIORITY if priority is None else priority,

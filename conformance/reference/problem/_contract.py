@@ -30,6 +30,7 @@ FAULTS: Final = frozenset(
         "PD-AUTH-2:extra-ignored",  # a token starting with a key is taken for it
         "PD-AUTH-3",  # 401s lack WWW-Authenticate
         "PD-VAL-1:out-of-range",  # a priority outside 1..5 is accepted
+        "PD-VAL-1:coerces",  # a digit string `priority` ("3") is read as the integer
         "PD-VAL-1",  # a body without `name` is created, named "untitled"
         "PD-VAL-1:unnamed-field",  # 422 items point at `#/body`, naming no field
         "PD-VAL-3",  # an out-of-range or non-integer `limit` is ignored (200)

@@ -344,6 +344,7 @@ def test_switch_sets_are_exactly_the_named_ones() -> None:
         *(
             "PD-AUTH-3",
             "PD-VAL-1:out-of-range",
+            "PD-VAL-1:coerces",
             "PD-VAL-1:unnamed-field",
             "PD-REQ-1",
             "PD-REQ-2",
@@ -977,6 +978,11 @@ def _item_with_more(s: Server) -> int:
     return s.get(f"/projects/{s.first_id()}/more").status_code
 
 
+def _created_priority(r: httpx.Response) -> tuple[int, Any]:
+    """The status and, on a success, the priority the project was stored with."""
+    return r.status_code, r.json().get("priority") if r.status_code == 201 else None
+
+
 def _two_ids_differ(s: Server) -> bool:
     a, b = request_id(s.get(PROJECTS)), request_id(s.get(PROJECTS))
     assert a is not None
@@ -1020,6 +1026,11 @@ PROBES: dict[str, tuple[Probe, Any, Any]] = {
         lambda m: m().create({"name": "p9", "priority": 9}).status_code,
         422,
         201,
+    ),
+    "PD-VAL-1:coerces": (
+        lambda m: _created_priority(m().create({"name": "p8", "priority": "3"})),
+        (422, None),
+        (201, 3),
     ),
     "PD-VAL-1": (
         lambda m: m().create({"priority": 2}).status_code,
@@ -1130,6 +1141,18 @@ def test_no_tolerance_breaks_a_promise(tolerance: str) -> None:
 
 
 # -- fault switches in detail ---------------------------------------------------------
+@pytest.mark.parametrize("priority", ["3.0", "x", "", " 3", "٣", True, [3]])
+def test_pd_val_1_coerces_digit_strings_only(priority: Any) -> None:
+    """The lenient-parser fault reads an ASCII digit string, nothing else."""
+    s = make(faults=("PD-VAL-1:coerces",))
+    r = s.create({"name": "ok", "priority": priority})
+    expect_problem(r, 422, "invalid-project")
+    assert pointers(r) == ["#/priority"]
+    created = s.create({"name": "ok", "priority": "4"})
+    assert created.status_code == 201, created.text
+    assert created.json()["priority"] == 4
+
+
 def test_pd_body_1_drops_title_from_404s_only() -> None:
     s = make(faults=("PD-BODY-1",))
     for r in (s.get(f"/projects/{unknown_id()}"), s.get("/nowhere")):
