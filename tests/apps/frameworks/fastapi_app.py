@@ -8,45 +8,16 @@ storage); ``app`` is one for ``uvicorn frameworks.fastapi_app:app``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from ._model import Caller, Store, Tokens
+from ._pydantic import ArchiveOptions, NewOrg, NewRepo, Org, Repo
 
 bearer = HTTPBearer(scheme_name="bearerAuth")
-
-
-class NewOrg(BaseModel):
-    name: str = Field(max_length=64)
-    plan: Literal["free", "team"] = "free"
-
-
-class Org(BaseModel):
-    id: str
-    name: str
-    plan: Literal["free", "team"]
-    archived: bool
-
-
-class NewRepo(BaseModel):
-    name: str = Field(max_length=64)
-    private: bool = False
-    stars: int = Field(default=0, ge=0)
-
-
-class Repo(BaseModel):
-    id: str
-    org_id: str
-    name: str
-    private: bool
-    stars: int
-
-
-class ArchiveOptions(BaseModel):
-    """Nothing to choose yet: any JSON object is accepted, and ignored."""
 
 
 class Message(BaseModel):

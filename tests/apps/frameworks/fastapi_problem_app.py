@@ -10,15 +10,15 @@ adds generic ``4XX``/``5XX`` problem responses to every operation of the documen
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi_problem.error import ForbiddenProblem, NotFoundProblem, UnauthorisedProblem
 from fastapi_problem.handler import add_exception_handler, new_exception_handler
-from pydantic import BaseModel, Field
 
 from ._model import Caller, Store, Tokens
+from ._pydantic import ArchiveOptions, NewOrg, NewRepo, Org, Repo
 
 bearer = HTTPBearer(scheme_name="bearerAuth")
 eh = new_exception_handler()
@@ -39,36 +39,6 @@ class OrgNotFoundError(NotFoundProblem):
 
 class RepoNotFoundError(NotFoundProblem):
     title = "Repository not found."
-
-
-class NewOrg(BaseModel):
-    name: str = Field(max_length=64)
-    plan: Literal["free", "team"] = "free"
-
-
-class Org(BaseModel):
-    id: str
-    name: str
-    plan: Literal["free", "team"]
-    archived: bool
-
-
-class NewRepo(BaseModel):
-    name: str = Field(max_length=64)
-    private: bool = False
-    stars: int = Field(default=0, ge=0)
-
-
-class Repo(BaseModel):
-    id: str
-    org_id: str
-    name: str
-    private: bool
-    stars: int
-
-
-class ArchiveOptions(BaseModel):
-    """Nothing to choose yet: any JSON object is accepted, and ignored."""
 
 
 def get_store(request: Request) -> Store:
