@@ -343,7 +343,15 @@ def _clauses(n: int) -> dict[str, Any]:
             "probes": {
                 "strategy": "invalid_bodies",
                 "operations": creates,
-                "with": {"kinds": ["missing", "invalid", "wrong-type", "several"]},
+                "with": {
+                    "kinds": [
+                        "missing",
+                        "invalid",
+                        "wrong-type",
+                        "numeric-string",
+                        "several",
+                    ]
+                },
             },
             "expect": [
                 {"status": 422, "name_field": True},
