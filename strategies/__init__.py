@@ -69,8 +69,10 @@ from errcontract.strategies._internal.robustness import (
     robustness_probes,
 )
 from errcontract.strategies._internal.routes import (
+    METHOD_PROBES,
     ROUTE_KINDS,
     UNSERVED_METHODS,
+    head_and_options,
     unknown_routes,
     unserved_methods,
 )
@@ -104,6 +106,7 @@ FAMILIES: Mapping[str, Family] = registry(
         Family.of(robustness_probes, kinds=ROBUSTNESS_KINDS),
         Family.of(unserved_methods, kinds=UNSERVED_METHODS),
         Family.of(unknown_routes, kinds=ROUTE_KINDS),
+        Family.of(head_and_options, kinds=METHOD_PROBES),
     )
 )
 """Family name (as catalogs write it) -> family; the one registry the suite uses.
@@ -116,6 +119,7 @@ __all__ = [
     "FAMILIES",
     "MALFORMED_KINDS",
     "MEDIA_TYPES",
+    "METHOD_PROBES",
     "PARAMETER_DEFECTS",
     "ROBUSTNESS_KINDS",
     "ROUTE_KINDS",
@@ -130,6 +134,7 @@ __all__ = [
     "duplicate_creates",
     "fixture_credentials",
     "foreign_credentials",
+    "head_and_options",
     "invalid_bodies",
     "invalid_parameters",
     "malformed_bodies",

@@ -30,11 +30,17 @@ Verdict = Violation | Inapplicable | Crash | None
 """What a check made of one exchange: broken, not its premise, crashed, or held."""
 
 
+NO_CONTENT = Inapplicable(
+    "a response to HEAD has no content to judge (RFC 9110 section 9.3.2)"
+)
+
+
 @dataclass(frozen=True)
 class _Bound:
     clause: Clause
     fn: Callable[..., Any]
     context: CheckContext
+    content: bool = False
 
 
 class ResponseJudge:
@@ -53,6 +59,7 @@ class ResponseJudge:
                 clause,
                 REGISTRY.get(clause.check).fn,
                 CheckContext(clause=clause, profile=profile, clock_skew_s=clock_skew_s),
+                REGISTRY.get(clause.check).content,
             )
             for clause in profile.clauses
             if clause.mode.over_responses and clause.id not in left_out
@@ -72,6 +79,9 @@ class ResponseJudge:
             if scope is None or not scope.holds(exchange):
                 continue
             verdict: Verdict
+            if bound.content and exchange.probe.method == "HEAD":
+                yield bound.clause, NO_CONTENT
+                continue
             try:
                 verdict = bound.fn(bound.context, exchange)
             except Violation as violation:

@@ -29,7 +29,13 @@ DefectKind = Literal[
     "robustness",
     "method",
     "route",
+    "head",
+    "options",
 ]
+VALID_KINDS: frozenset[str] = frozenset({"head", "options"})
+"""Kinds of probes that carry no defect: a valid request sent with HEAD or OPTIONS,
+which every path may take (RFC 9110 sections 9.3.2 and 9.3.7). They are tagged by
+kind so a clause can say what each is answered, but are not bad input."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,7 @@ class Probe:
     @property
     def defective(self) -> bool:
         """Whether the probe carries a defect on purpose (bad input of any kind)."""
-        return bool(self.defect_kind)
+        return bool(self.defect_kind) and self.defect_kind not in VALID_KINDS
 
     @property
     def broken_fields(self) -> tuple[str, ...]:

@@ -63,6 +63,10 @@ class CheckSpec:
     scope: Scope
     fn: Callable[..., Any]
     params: Mapping[str, Any] = field(default_factory=lambda: dict(NO_PARAMS))
+    content: bool = False
+    """Whether the check judges the response's content (its body or the media type
+    labelling it): a response to HEAD has none (RFC 9110 section 9.3.2), so such a
+    check does not judge it."""
 
 
 class Registry:
@@ -77,11 +81,12 @@ class Registry:
         scope: Scope,
         *,
         params: Mapping[str, Any] | None = None,
+        content: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register the decorated function as check ``name``.
 
         ``params`` maps each parameter to its JSON Schema, with ``required: True`` on
-        those a clause must give.
+        those a clause must give; ``content`` marks a check of the response's content.
         """
 
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -96,7 +101,7 @@ class Registry:
                 }
                 if required:
                     schema["required"] = required
-            self._checks[name] = CheckSpec(name, scope, fn, schema)
+            self._checks[name] = CheckSpec(name, scope, fn, schema, content)
             return fn
 
         return decorate

@@ -14,7 +14,8 @@ from errcontract._input.refs import pointer_tokens
 from errcontract.checks._registry import REGISTRY, CheckContext
 
 
-def _describe_actual(ctx: CheckContext, exchange: Exchange) -> str:
+def describe_actual(ctx: CheckContext, exchange: Exchange) -> str:
+    """The answer as evidence says it: status, code, message, named fields."""
     response = exchange.response
     if response is None:
         return f"no response ({exchange.failure})"
@@ -123,7 +124,7 @@ def expected_answer(ctx: CheckContext, exchange: Exchange) -> None:
     raise ctx.violation(
         "answer differs from the documented one",
         expected=probe.describe_expectation(),
-        actual=_describe_actual(ctx, exchange),
+        actual=describe_actual(ctx, exchange),
         exchanges=(exchange,),
     )
 
@@ -201,7 +202,7 @@ def indistinguishable(ctx: CheckContext, exchanges: Sequence[Exchange]) -> None:
             expected="the same status and body for "
             + " and ".join(e.probe.defect or e.probe.operation for e in judged)
             + (f" (apart from {', '.join(volatile)})" if volatile else ""),
-            actual="; ".join(_describe_actual(ctx, e) for e in judged)
+            actual="; ".join(describe_actual(ctx, e) for e in judged)
             + _differences(judged, volatile),
             exchanges=tuple(judged),
         )
@@ -215,6 +216,6 @@ def no_server_error(ctx: CheckContext, exchange: Exchange) -> None:
         raise ctx.violation(
             "bad input answered with a server error",
             expected="a 4xx answer to a request with a defect",
-            actual=_describe_actual(ctx, exchange),
+            actual=describe_actual(ctx, exchange),
             exchanges=(exchange,),
         )

@@ -47,6 +47,7 @@ def _json_or_fail(ctx: CheckContext, exchange: Exchange) -> Any:
             "clause's premise: `errors`, for a clause on the field-error list)",
         },
     },
+    content=True,
 )
 def body_schema(ctx: CheckContext, exchange: Exchange) -> Inapplicable | None:
     """The body validates against ``schema``; with ``by_status``, against the
@@ -103,6 +104,7 @@ def body_field(exchange: Exchange, name: str) -> Any:
     "status_field",
     "exchange",
     params={"field": {"type": "string", "minLength": 1, "required": True}},
+    content=True,
 )
 def status_field(ctx: CheckContext, exchange: Exchange) -> Inapplicable | None:
     """The body repeats the HTTP status in ``field`` (judged when it is a number:
@@ -149,6 +151,7 @@ def reason_phrases(status: int) -> frozenset[str]:
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
     },
+    content=True,
 )
 def reason_phrase(ctx: CheckContext, exchange: Exchange) -> None:
     """``field`` is the reason phrase of the status (judged when it is a string)."""
@@ -190,6 +193,7 @@ def _strings(value: Any) -> list[str]:
     "no_internals",
     "exchange",
     params={"patterns": {"type": "string", "minLength": 1, "required": True}},
+    content=True,
 )
 def no_internals(ctx: CheckContext, exchange: Exchange) -> None:
     """The body shows no stack trace, source path, SQL or exception class."""

@@ -103,7 +103,7 @@ def is_json_media_type(content_type: str | None) -> bool:
     return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
-@REGISTRY.register("json_content_type", "exchange")
+@REGISTRY.register("json_content_type", "exchange", content=True)
 def json_content_type(ctx: CheckContext, exchange: Exchange) -> None:
     """The response declares a JSON media type, and only one Content-Type."""
     assert exchange.response is not None
@@ -135,6 +135,7 @@ def media_type(content_type: str) -> str:
             "required": True,
         }
     },
+    content=True,
 )
 def exact_media_type(ctx: CheckContext, exchange: Exchange) -> None:
     """The response declares one of ``types`` exactly (``application/problem+json``

@@ -44,6 +44,7 @@ def _timestamp(ctx: CheckContext, exchange: Exchange) -> str | None:
     "timestamp_format",
     "exchange",
     params={"field": {"type": "string", "minLength": 1, "required": True}},
+    content=True,
 )
 def timestamp_format(ctx: CheckContext, exchange: Exchange) -> None:
     """``field`` is an RFC 3339 date-time with a zone (judged when it is a string)."""
@@ -61,6 +62,7 @@ def timestamp_format(ctx: CheckContext, exchange: Exchange) -> None:
     "timestamp_skew",
     "exchange",
     params={"field": {"type": "string", "minLength": 1, "required": True}},
+    content=True,
 )
 def timestamp_skew(ctx: CheckContext, exchange: Exchange) -> None:
     """``field`` lies within the allowed clock skew of the response's arrival."""

@@ -1,5 +1,5 @@
-"""Router probes: a valid request with a method its path does not serve, or to a path
-no operation of the document matches.
+"""Router probes: a valid request with a method its path does not serve, to a path
+no operation of the document matches, or sent as HEAD or OPTIONS.
 
 What a router answers is the error surface no document lists: the 405 of a method a
 path does not take (RFC 9110 section 15.5.6) and the 404 of a path nothing routes
@@ -48,6 +48,12 @@ ROUTE_KINDS: tuple[str, ...] = ("unknown-path", "extra-segment")
 """``unknown-path``: ``/<word>`` under the base; ``extra-segment``: a known item path
 with one more segment, ``/projects/<id>/<word>``."""
 _WORD = string.ascii_lowercase
+
+METHOD_PROBES: tuple[str, ...] = ("head", "options")
+"""``head``: a GET operation's valid request sent as HEAD, after the GET itself (RFC
+9110 section 9.3.2: HEAD is GET without content, so the two answers compare);
+``options``: the valid request's path and credential with OPTIONS (section 9.3.7).
+Neither is a defect: both are valid requests with a method every path may take."""
 
 
 @functools.cache
@@ -200,5 +206,74 @@ def unknown_routes(
             writes=False,
         )
         return (probe,)
+
+    return scenarios()
+
+
+def _method_kinds(op: Operation, kinds: Sequence[str]) -> list[str]:
+    """``head`` for a GET operation (HEAD is probed where the document declares GET,
+    and from the GET's own valid request), ``options`` for any operation."""
+    applies = {"head": op.method == "GET", "options": True}
+    return [k for k in kinds if applies[k]]
+
+
+def head_and_options(
+    ctx: ProbeContext,
+    operations: Sequence[str],
+    *,
+    allow_writes: bool = True,
+    kinds: Sequence[str] | None = None,
+) -> st.SearchStrategy[Scenario]:
+    """Each operation's valid request sent with HEAD or OPTIONS (``METHOD_PROBES``).
+
+    ``head`` is a scenario of two: the valid GET (a setup request the answer is
+    compared with) then the same request as HEAD. ``options`` is the valid request's
+    path, query, credential and tenant header with OPTIONS and no body. Neither
+    writes (RFC 9110 section 9.2.1: both are safe). The probe's operation is
+    ``"<METHOD> <path>"``.
+    """
+    wanted = choose_many("kinds", kinds, METHOD_PROBES, default=METHOD_PROBES)
+    ids = operation_ids(ctx, "head_and_options", operations)
+    for op_id in ids:
+        _check_document(ctx.operation(op_id), "head_and_options")
+    options = {o: _method_kinds(ctx.operation(o), wanted) for o in ids}
+    if not any(options.values()):
+        raise NothingToProbe(
+            f"head_and_options: kinds={list(wanted)} apply to none of "
+            f"{', '.join(ids)} (head is sent on a GET operation only)"
+        )
+    cases = plan(
+        ctx,
+        "head_and_options",
+        ids,
+        lambda op: options[op.id],
+        allow_writes=allow_writes,
+        writes=lambda op, kind: False,
+    )
+
+    @st.composite
+    def scenarios(draw: st.DrawFn) -> Scenario:
+        op_id, kind = draw(by_option(cases))
+        op = ctx.operation(op_id)
+        valid = without_header(ctx.valid_probe(op_id), "Content-Type")
+        method = kind.upper()
+        what = (
+            "the valid GET, answered without content"
+            if kind == "head"
+            else ("which methods the path takes")
+        )
+        probe = replace(
+            valid,
+            operation=f"{method} {op.path}",
+            method=method,
+            body=None,
+            defect=f"{kind}: {method} {op.path}, {what}",
+            defect_kind="head" if kind == "head" else "options",
+            writes=False,
+        )
+        if kind == "options":
+            return (probe,)
+        get = replace(valid, body=None, role="setup", writes=False)
+        return (get, probe)
 
     return scenarios()

@@ -1,9 +1,12 @@
 """allow_header (PD-METHOD-1, derived for the Projects API): a method a path does not
-serve answers 405, and its Allow lists exactly the path's declared methods."""
+serve answers 405, and its Allow lists exactly the path's declared methods;
+head_and_options (PD-METHOD-2): HEAD answers its GET's status without content,
+OPTIONS a 2xx or 405 with that Allow (or 501), neither a 401 nor another 5xx."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,8 +15,9 @@ from errcontract._contract import conventions
 from errcontract._contract.document import load_document
 from errcontract._contract.profile import Profile, load_profile_at
 from errcontract._derive import derive
+from errcontract._engine.judge import NO_CONTENT, ResponseJudge
 from errcontract._http.exchange import Exchange
-from errcontract._http.probe import Answer, Probe
+from errcontract._http.probe import Answer, Credential, Probe
 from errcontract.checks import REGISTRY
 from errcontract.checks._registry import CheckContext
 from errcontract.checks.methods import allowed
@@ -112,3 +116,122 @@ def test_another_status_than_405_fails_as_an_undocumented_answer(judge):
 
 def test_allow_lines_are_combined_in_order():
     assert allowed(["get, Post", "HEAD", " , "]) == ["GET", "POST", "HEAD"]
+
+
+KEY = Credential.of("api_key")
+
+
+@pytest.fixture
+def scenario(
+    profile: Profile, make_exchange: Callable[..., Exchange]
+) -> Callable[..., object]:
+    """``scenario(kind, status, *allow, get=200, body=b"")``: PD-METHOD-2's check on
+    a HEAD (after its GET, answered ``get``) or an OPTIONS to ``/projects``."""
+    ctx = CheckContext(profile.clause("PD-METHOD-2"), profile)
+
+    def run(
+        kind: str,
+        status: int,
+        *allow: str,
+        get: int = 200,
+        body: bytes = b"",
+        credential: Credential = KEY,
+    ) -> object:
+        method = kind.upper()
+        probe = Probe(
+            operation=f"{method} /projects",
+            method=method,
+            path="/projects",
+            credential=credential,
+            defect_kind="head" if kind == "head" else "options",
+        )
+        answers = ctx.clause.answers(probe.defect_kind)
+        probe = probe.with_expectation(ctx.clause.id, answers)
+        headers = [("Content-Type", "application/json")]
+        headers += [("Allow", line) for line in allow]
+        exchanges = [make_exchange(status, body, headers, probe)]
+        if kind == "head":
+            valid = Probe("listProjects", "GET", "/projects", credential=KEY)
+            valid = replace(valid, role="setup")
+            exchanges.insert(0, make_exchange(get, [], None, valid))
+        return REGISTRY.get(ctx.clause.check).fn(ctx, exchanges)
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "allow", "get"),
+    [
+        ("head", 200, (), 200),
+        ("head", 404, (), 404),  # whatever the GET answered, HEAD answers the same
+        ("options", 200, ("GET, POST",), 200),
+        ("options", 204, ("GET", "HEAD", "OPTIONS", "POST"), 200),
+        ("options", 405, ("POST, GET, HEAD",), 200),  # OPTIONS not served
+        ("options", 501, (), 200),  # OPTIONS implemented for no resource (9.1)
+    ],
+)
+def test_what_rfc_9110_allows_passes(scenario, kind, status, allow, get):
+    assert scenario(kind, status, *allow, get=get) is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "allow", "title"),
+    [
+        ("head", 405, (), "HEAD answers another status than GET"),
+        ("head", 204, (), "HEAD answers another status than GET"),
+        ("head", 401, (), "HEAD refused the valid credential"),
+        ("head", 500, (), "HEAD answered with a server error"),
+        ("options", 204, (), "204 without Allow"),
+        ("options", 200, ("GET",), "Allow does not list the path's methods"),
+        ("options", 405, (), "405 without Allow"),
+        ("options", 401, (), "OPTIONS refused the valid credential"),
+        ("options", 500, (), "OPTIONS answered with a server error"),
+        ("options", 404, ("GET, POST",), "answer differs from the documented one"),
+    ],
+)
+def test_what_it_does_not_allow_fails(scenario, kind, status, allow, title):
+    with pytest.raises(Violation) as info:
+        scenario(kind, status, *allow)
+    assert info.value.clause == "PD-METHOD-2"
+    assert info.value.title == title, info.value
+
+
+def test_a_head_with_content_fails(scenario):
+    """No HTTP client this suite uses can see it (h11 reads no content after a
+    HEAD, uvicorn sends none), but a transport that did would be judged."""
+    with pytest.raises(Violation) as info:
+        scenario("head", 200, body=b"{}")
+    assert info.value.title == "HEAD answered with content"
+    assert info.value.actual == "200 with 2 bytes of content"
+
+
+def test_the_head_evidence_shows_the_get_it_was_compared_with(scenario):
+    with pytest.raises(Violation) as info:
+        scenario("head", 405)
+    assert info.value.expected == "200, the status of the same GET"
+    assert [e.probe.method for e in info.value.exchanges] == ["GET", "HEAD"]
+
+
+def test_head_and_options_probes_carry_no_defect():
+    """They are valid requests: the no-5xx clause over defective requests leaves them
+    to PD-METHOD-2, which tolerates a 501 to OPTIONS."""
+    assert not Probe("x", "HEAD", "/", defect_kind="head").defective
+    assert not Probe("x", "OPTIONS", "/", defect_kind="options").defective
+    assert Probe("x", "PUT", "/", defect_kind="method").defective
+
+
+def test_no_check_of_content_judges_a_response_to_head(profile, make_exchange):
+    """A HEAD answer has no content (RFC 9110 section 9.3.2): the shape and media-type
+    clauses say so (not judged) rather than fail its empty body; the header clauses
+    still judge it."""
+    judge = ResponseJudge(profile)
+    probe = Probe("HEAD /projects", "HEAD", "/projects", credential=KEY)
+    exchange = make_exchange(405, b"", [("Allow", "GET")], probe)
+    verdicts = {c.id: v for c, v in judge.judge(exchange)}
+    for clause in ("PD-BODY-1", "PD-HDR-1", "PD-LEAK-1"):
+        assert verdicts[clause] == NO_CONTENT, verdicts
+    assert isinstance(verdicts["PD-HDR-2"], Violation)  # no Request-Id: still judged
+    as_get = make_exchange(405, b"", [("Allow", "GET")], Probe("x", "GET", "/projects"))
+    verdicts = {c.id: v for c, v in judge.judge(as_get)}
+    assert isinstance(verdicts["PD-BODY-1"], Violation)
+    assert isinstance(verdicts["PD-HDR-1"], Violation)

@@ -71,6 +71,7 @@ CARDCLAN_OVERRIDES = {
     "clauses": {
         "CL-AUTH-2": {"expect": [{"status": 401}, {"status": 404}]},
         "CL-METHOD-1": {"expect": [{"status": 404}]},
+        "CL-METHOD-2": {"expect": [{"status": 404, "when": "options"}]},
     }
 }
 
@@ -111,7 +112,9 @@ def test_cardclan_style_finds_the_nestjs_404_for_an_unserved_method(
     tmp_path: Path,
 ) -> None:
     """Without the team's word for it, the router's `404 Cannot DELETE /path` for a
-    method the path does not serve breaks RFC 9110's 405 (CL-METHOD-1)."""
+    method the path does not serve breaks RFC 9110's 405 (CL-METHOD-1), and its `404
+    Cannot OPTIONS /path` the 2xx or 405 OPTIONS is answered (CL-METHOD-2); HEAD is
+    served with GET (no HEAD violation)."""
     overrides = tmp_path / "overrides.yaml"
     clauses = {"CL-AUTH-2": CARDCLAN_OVERRIDES["clauses"]["CL-AUTH-2"]}
     overrides.write_text(yaml.safe_dump({"clauses": clauses}), encoding="utf-8")
@@ -120,10 +123,15 @@ def test_cardclan_style_finds_the_nestjs_404_for_an_unserved_method(
         fixtures, cardclan, CARDCLAN_DOCUMENT, "cardclan-style", overrides
     )()
     assert run.code == 1, run.out[-3000:]
-    assert run.failing() == {"CL-METHOD-1"}, run.failing()
+    assert run.failing() == {"CL-METHOD-1", "CL-METHOD-2"}, run.failing()
     violation = run.clause("CL-METHOD-1")["violations"][0]
     assert violation["expected"] == "405"
     assert violation["actual"].startswith("404 with message 'Cannot "), violation
+    for violation in run.clause("CL-METHOD-2")["violations"]:
+        assert violation["expected"] == "2XX or 405 or 501", violation
+        assert violation["actual"].startswith("404 with message 'Cannot OPTIONS ")
+    sent = run.clause("CL-METHOD-2")["coverage"]["sent"]
+    assert {s["outcome"] for s in sent if s["kind"] == "head"} == {"held"}, sent
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,10 @@ OVERLAP = {
     # so an unknown id's 403 is also another account's 403, which getProject does
     # not declare.
     "PD-RES-1": {"PD-TENANT-1"},
+    # OPTIONS, which the server does not serve, is answered by the same 405 with its
+    # faulty Allow: one router answer, broken for both clauses.
+    "PD-METHOD-1": {"PD-METHOD-2"},
+    "PD-METHOD-1:no-allow": {"PD-METHOD-2"},
 }
 # Faults only one defect kind of their clause can reveal, and that kind: a lenient
 # comparison of keys takes only a key built from the valid one for it.
@@ -44,6 +48,9 @@ BROKEN_KINDS = {
     # A digit string read as the integer it spells: only the lenient-parser kind
     # sends one (Schemathesis' wrong type for an integer is "AAA").
     "PD-VAL-1:coerces": {"numeric-string"},
+    # HEAD and OPTIONS are kinds of one clause: each fault is seen by its own.
+    "PD-METHOD-2": {"head"},
+    "PD-METHOD-2:options": {"options"},
 }
 # One keyword of one optional field among four: the coverage phase sends one example
 # of each defect kind per operation, so this one is the fuzz phase's to find.

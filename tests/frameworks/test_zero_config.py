@@ -80,6 +80,12 @@ def _defects(run: CliRun, clause: str) -> list[str]:
     ]
 
 
+FASTAPI_OPTIONS = {
+    "405 with Allow 'GET': missing POST",
+    "405 with Allow 'GET': missing DELETE",
+}
+"""FastAPI's 405 to OPTIONS, as to any method a path does not take."""
+
 LENIENT = ("numeric-string", "boolean-string", "object-for-array", "one-item-array")
 
 
@@ -112,6 +118,21 @@ def _incomplete_allow(run: CliRun, listed: set[str]) -> None:
         assert missing in ("missing POST", "missing DELETE"), actual
 
 
+def _head_and_options(run: CliRun, head: str | None, options: set[str]) -> None:
+    """PD-METHOD-2 fails, each violation shown on its kind: HEAD answered ``head``
+    (``None``: no HEAD broke) where the same GET answered 200; OPTIONS one of the
+    ``options`` answers."""
+    seen: dict[str, set[str]] = {"head": set(), "options": set()}
+    for violation in run.clause("PD-METHOD-2")["violations"]:
+        kind = violation["exchanges"][-1]["defect"].partition(":")[0]
+        seen[kind].add(violation["actual"])
+    assert seen["options"] == options, seen
+    assert seen["head"] == (set() if head is None else {head}), seen
+    sent = run.clause("PD-METHOD-2")["coverage"]["sent"]
+    held = {s["kind"] for s in sent if s["outcome"] == "held"}
+    assert ("head" in held) == (head is None), sent
+
+
 def _judged_or_said_why(run: CliRun) -> None:
     """Every clause ran, or says why not; a missing id is never the reason."""
     for clause in run.results["clauses"]:
@@ -132,8 +153,9 @@ def test_the_careful_rfc9457_api_passes_every_clause(
     assert set(statuses.values()) == {"pass"}, statuses
     for clause in ("PD-RES-1", "PD-VAL-1", "PD-AUTH-3", "PD-METHOD-1", *ROLES):
         assert statuses[clause] == "pass"
-    # Every path was sent a method it does not serve, and every unknown route kind.
-    for clause, least in (("PD-METHOD-1", 4), ("PD-ROUTE-1", 2)):
+    # Every path was sent a method it does not serve, every unknown route kind, HEAD
+    # on each GET and OPTIONS on each path.
+    for clause, least in (("PD-METHOD-1", 4), ("PD-ROUTE-1", 2), ("PD-METHOD-2", 9)):
         sent = run.clause(clause)["coverage"]["sent"]
         assert len(sent) >= least, run.clause(clause)
         assert {s["outcome"] for s in sent} == {"held"}, sent
@@ -160,12 +182,21 @@ def test_connexion_s_defects_are_found_on_their_clauses(
     run = zero_config("connexion", str(CONNEXION_OPENAPI))
     assert run.code == 1, run.out[-3000:]
     _judged_or_said_why(run)
-    assert run.failing() == {*("PD-AUTH-3", "PD-REQ-1", "PD-5XX-1", "PD-METHOD-1")}, (
-        run.failing()
-    )
+    assert run.failing() == {
+        *("PD-AUTH-3", "PD-REQ-1", "PD-5XX-1", "PD-METHOD-1", "PD-METHOD-2")
+    }, run.failing()
     # 405 with `Allow: HEAD, GET` where the path also takes POST or DELETE (RFC 9110
-    # section 15.5.6: Allow lists the resource's methods).
+    # section 15.5.6: Allow lists the resource's methods); OPTIONS, which it does not
+    # serve, gets the same 405. HEAD is served as GET (Starlette's routing).
     _incomplete_allow(run, {"HEAD", "GET"})
+    _head_and_options(
+        run,
+        None,
+        {
+            "405 with Allow 'HEAD, GET': missing POST",
+            "405 with Allow 'HEAD, GET': missing DELETE",
+        },
+    )
     # No WWW-Authenticate on its 401s (RFC 9110 section 11.6.1).
     missing = run.clause("PD-AUTH-3")["violations"]
     assert all(v["actual"] == "401 without it" for v in missing)
@@ -190,11 +221,14 @@ def test_fastapi_problem_is_judged_by_the_naming_its_document_declares(
     assert run.code == 1, run.out[-3000:]
     _judged_or_said_why(run)
     _coerces_and_names_the_rest(run)
-    assert run.failing() == {"PD-REQ-1", "PD-5XX-1", "PD-METHOD-1", "PD-VAL-1"}, (
-        run.failing()
-    )
-    # 405 with `Allow: GET` where the path also takes POST or DELETE.
+    assert run.failing() == {
+        *("PD-REQ-1", "PD-5XX-1", "PD-METHOD-1", "PD-METHOD-2", "PD-VAL-1")
+    }, run.failing()
+    # 405 with `Allow: GET` where the path also takes POST or DELETE; HEAD is not
+    # routed with GET (FastAPI's APIRoute takes the declared methods only: RFC 9110
+    # section 9.1 makes HEAD a MUST), and OPTIONS gets the same incomplete 405.
     _incomplete_allow(run, {"GET"})
+    _head_and_options(run, "405", FASTAPI_OPTIONS)
     assert all(d.startswith("non-finite") for d in _defects(run, "PD-5XX-1"))
     # Malformed syntax is 400 (RFC 9110 15.5.1); a well-formed non-object may be its
     # declared 422 (15.5.21): only the former are violations.
@@ -212,6 +246,8 @@ def test_stock_fastapi_is_no_rfc9457_api_but_its_422s_are_not_false_alarms(
     # Not problem details at all: the shape clauses say so.
     assert {"PD-BODY-1", "PD-HDR-1", "PD-5XX-1", "PD-METHOD-1"} <= run.failing()
     _incomplete_allow(run, {"GET"})
+    assert "PD-METHOD-2" in run.failing()
+    _head_and_options(run, "405", FASTAPI_OPTIONS)
     assert all(d.startswith("non-finite") for d in _defects(run, "PD-5XX-1"))
     defects = _defects(run, "PD-REQ-1")
     assert not any(d.split(":")[0] in ("bare-scalar", "array") for d in defects)
@@ -234,9 +270,13 @@ def test_prism_s_mock_is_judged_as_any_api(
         *FAST,
     )
     assert run.code in (1, 3), run.out[-3000:]
-    assert {"PD-AUTH-2", "PD-AUTH-3", "PD-RES-1", "PD-METHOD-1"} <= run.failing()
-    # Its 405s carry no Allow at all.
+    assert {
+        *("PD-AUTH-2", "PD-AUTH-3", "PD-RES-1", "PD-METHOD-1", "PD-METHOD-2")
+    } <= run.failing()
+    # Its 405s carry no Allow at all; it routes the declared methods only, so HEAD
+    # and OPTIONS get one too.
     assert set(_allow_evidence(run)) == {"405 without Allow"}
+    _head_and_options(run, "405", {"405 without Allow"})
     assert "Traceback" not in run.out + run.err
 
 

@@ -1,5 +1,6 @@
-"""unserved_methods and unknown_routes: the valid request with one thing changed, the
-method its path does not serve or a path no path of the document matches."""
+"""unserved_methods, unknown_routes and head_and_options: the valid request with one
+thing changed, the method its path does not serve, a path no path of the document
+matches, or HEAD or OPTIONS."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from errcontract._contract.surface import (
 from errcontract._engine.coverage import draw_one
 from errcontract.reference import problem
 from errcontract.strategies import (
+    METHOD_PROBES,
     NothingToProbe,
+    head_and_options,
     unknown_routes,
     unserved_methods,
 )
@@ -125,3 +128,54 @@ def test_route_of_prefers_a_literal_path_over_a_template():
     assert route_of(document, "/a/x.yaml") is None
     assert route_of(document, "/projects/7/more") is None
     assert route_of(document, "/projects/") is None
+
+
+@SETTINGS
+@given(data=st.data())
+def test_head_follows_the_valid_get_and_options_is_the_valid_request(data):
+    ctx = _ctx()
+    scenario = data.draw(head_and_options(ctx, OPS))
+    probe = scenario[-1]
+    method, _, template = probe.operation.partition(" ")
+    valid = ctx.valid_probe(next(o for o in OPS if ctx.operation(o).path == template))
+    assert probe.method == method
+    assert (probe.path, probe.query, probe.credential) == (
+        valid.path,
+        valid.query,
+        valid.credential,
+    )
+    assert (probe.body, probe.writes, probe.role) == (None, False, "probe")
+    assert probe.defect_kind == method.lower()
+    assert probe.defect.startswith(f"{method.lower()}: ")
+    assert not probe.defective
+    if method == "HEAD":
+        (get,) = scenario[:-1]
+        assert (get.method, get.path, get.role) == ("GET", valid.path, "setup")
+        assert get.credential == valid.credential
+    else:
+        assert len(scenario) == 1
+
+
+def test_each_kind_is_sent_where_it_applies():
+    """HEAD where the document declares GET (from the GET's valid request); OPTIONS
+    on any operation, a write's path included."""
+    ctx = _ctx()
+    assert METHOD_PROBES == ("head", "options")
+    for op_id in OPS:
+        for kind in METHOD_PROBES:
+            strategy = head_and_options(ctx, [op_id], kinds=[kind])
+            scenario = draw_one(strategy, at=1) or ()
+            assert scenario[-1].method == kind.upper()
+    (probe,) = draw_one(head_and_options(ctx, ["createProject"]), at=1) or ()
+    assert (probe.method, probe.path, probe.body) == ("OPTIONS", "/projects", None)
+    assert probe.header("Content-Type") is None
+    with pytest.raises(NothingToProbe, match="head is sent on a GET operation only"):
+        head_and_options(ctx, ["createProject"], kinds=["head"])
+
+
+def test_a_read_only_run_sends_head_and_options():
+    """Both are safe methods (RFC 9110 section 9.2.1)."""
+    ctx = _ctx()
+    scenario = draw_one(head_and_options(ctx, OPS, allow_writes=False), at=3)
+    assert scenario
+    assert not any(p.writes for p in scenario)

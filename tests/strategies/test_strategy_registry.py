@@ -46,6 +46,7 @@ NAMES = {
     "unsupported_media_types",
     "unserved_methods",
     "unknown_routes",
+    "head_and_options",
 }
 
 

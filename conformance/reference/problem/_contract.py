@@ -51,6 +51,8 @@ FAULTS: Final = frozenset(
         "PD-METHOD-1:no-allow",  # a 405 without Allow
         "PD-ROUTE-1",  # an unknown path answers 403, as a gateway's missing route
         "PD-ROUTE-1:prefix",  # an item path with more segments is served as the item
+        "PD-METHOD-2",  # HEAD answers 405, as a router that does not add it to GET
+        "PD-METHOD-2:options",  # OPTIONS answers 204 with CORS headers, no Allow
     }
 )
 """Fault switches, named by the clause each breaks (``<clause>:<variant>`` where a
@@ -70,6 +72,8 @@ TOLERANCES: Final = frozenset(
         "allow-lines",  # one Allow field line per method, in another order
         "allow-lower-case",  # Allow's methods in lower case (a lenient reading)
         "allow-options",  # OPTIONS served and listed, HEAD not listed
+        # RFC 9110 sections 9.1 and 15.6.2: OPTIONS implemented for no resource.
+        "options-501",  # OPTIONS answers 501, and no Allow lists it
     }
 )
 """Variations RFC 9457 allows: a server showing them stays conformant."""
@@ -184,6 +188,13 @@ INVALID = Kind(
 RATE_LIMITED = Kind(
     429, "rate-limited", "Too many requests", "Slow down; see Retry-After."
 )
+NOT_IMPLEMENTED = Kind(
+    501,
+    "not-implemented",
+    "Not implemented",
+    "This server implements that method for no resource.",
+)
+"""The answer to OPTIONS under the ``options-501`` tolerance."""
 INTERNAL = Kind(
     500, "internal-error", "Internal error", "Something went wrong on our side."
 )

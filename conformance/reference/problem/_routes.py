@@ -1,5 +1,6 @@
-"""The router's own answers: 405 with ``Allow`` and 404 for a path nothing serves,
-as problems, bent by the routing faults and tolerances.
+"""The router's own answers: 405 with ``Allow``, 404 for a path nothing serves, HEAD
+and OPTIONS, as problems where they are errors, bent by the routing faults and
+tolerances.
 
 Starlette's router answers a method a route does not take with an ``HTTPException``
 (405, its ``Allow`` built from the route's methods, HEAD added with GET) and a path
@@ -35,6 +36,8 @@ def allow_lines(methods: str, switches: Switches) -> list[str]:
         listed = sorted(listed)[:1]
     if switches.allows("allow-options"):
         listed = [m for m in listed if m != "HEAD"]  # HEAD may go unlisted
+    if switches.allows("options-501") or switches.broken("PD-METHOD-2:options"):
+        listed = [m for m in listed if m != "OPTIONS"]  # routed, not served
     if switches.allows("allow-lower-case"):
         listed = [m.lower() for m in listed]
     if switches.allows("allow-lines"):
@@ -51,6 +54,8 @@ def http_problem(renderer: Renderer, exc: HTTPException, instance: str) -> Respo
         kind = c.GATEWAY_NO_ROUTE if switches.broken("PD-ROUTE-1") else c.NO_ROUTE
     elif status == 405:
         kind = c.METHOD_NOT_ALLOWED
+    elif status == 501:
+        kind = c.NOT_IMPLEMENTED
     else:
         kind = c.Kind(status, f"http-{status}", str(exc.detail), str(exc.detail))
     response = renderer.problem(Problem(kind, headers=headers), instance)
@@ -61,11 +66,27 @@ def http_problem(renderer: Renderer, exc: HTTPException, instance: str) -> Respo
     return response
 
 
-def _by_method(handlers: Mapping[str, Endpoint]) -> Endpoint:
+def _options(handlers: Mapping[str, Endpoint], switches: Switches) -> Response:
+    """OPTIONS, routed only under allow-options, options-501 or PD-METHOD-2:options:
+    204 with Allow; 501 (implemented for no resource); or 204 with the CORS header
+    only, which tells a browser's preflight, not a client, the methods."""
+    if switches.allows("options-501"):
+        raise HTTPException(501)
+    methods = ", ".join([*handlers, "OPTIONS"])
+    if switches.broken("PD-METHOD-2:options"):
+        return Response(
+            status_code=204, headers={"access-control-allow-methods": methods}
+        )
+    return Response(status_code=204, headers={"allow": methods})
+
+
+def _by_method(handlers: Mapping[str, Endpoint], switches: Switches) -> Endpoint:
     async def endpoint(request: Request) -> Response:
-        if request.method == "OPTIONS":  # routed only under allow-options
-            allow = ", ".join([*handlers, "OPTIONS"])
-            return Response(status_code=204, headers={"allow": allow})
+        if request.method == "OPTIONS":
+            return _options(handlers, switches)
+        if request.method == "HEAD" and switches.broken("PD-METHOD-2"):
+            # A router that routes GET only, HEAD not added with it.
+            raise HTTPException(405, headers={"Allow": ", ".join(handlers)})
         method = "GET" if request.method == "HEAD" else request.method
         return await handlers[method](request)
 
@@ -76,15 +97,24 @@ def routes(
     table: Mapping[str, Mapping[str, Endpoint]], switches: Switches
 ) -> list[Route]:
     """One route per path, each dispatching on method so a 405 lists every method;
-    OPTIONS served too under allow-options, and under PD-ROUTE-1:prefix an item path
-    with more segments served as the item (a route matched by its prefix)."""
-    options = ["OPTIONS"] if switches.allows("allow-options") else []
+    OPTIONS routed too under allow-options, options-501 and PD-METHOD-2:options, and
+    under PD-ROUTE-1:prefix an item path with more segments served as the item (a
+    route matched by its prefix)."""
+    routed = [switches.allows(t) for t in ("allow-options", "options-501")]
+    served = any(routed) or switches.broken("PD-METHOD-2:options")
+    options = ["OPTIONS"] if served else []
     out = []
     for path, handlers in table.items():
-        out.append(Route(path, _by_method(handlers), methods=[*handlers, *options]))
+        out.append(
+            Route(path, _by_method(handlers, switches), methods=[*handlers, *options])
+        )
         if path.endswith("}") and switches.broken("PD-ROUTE-1:prefix"):
             reads = {m: h for m, h in handlers.items() if m == "GET"}
             out.append(
-                Route(f"{path}/{{rest:path}}", _by_method(reads), methods=["GET"])
+                Route(
+                    f"{path}/{{rest:path}}",
+                    _by_method(reads, switches),
+                    methods=["GET"],
+                )
             )
     return out

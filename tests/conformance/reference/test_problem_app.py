@@ -357,11 +357,12 @@ def test_switch_sets_are_exactly_the_named_ones() -> None:
         *("PD-AUTH-2:case-insensitive", "PD-AUTH-2:prefix-match"),
         "PD-AUTH-2:extra-ignored",
         *("PD-METHOD-1", "PD-METHOD-1:no-allow", "PD-ROUTE-1", "PD-ROUTE-1:prefix"),
+        *("PD-METHOD-2", "PD-METHOD-2:options"),
     } == FAULTS
     assert {
         *("extra-members", "about-blank", "no-type", "no-detail", "relative-type"),
         *("charset", "header-case", "no-status"),
-        *("allow-lines", "allow-lower-case", "allow-options"),
+        *("allow-lines", "allow-lower-case", "allow-options", "options-501"),
     } == TOLERANCES
     assert DOCUMENTED_RATE_LIMIT is None
 
@@ -970,6 +971,20 @@ def _allow(s: Server) -> tuple[str, ...]:
     return tuple(sorted(listed - {"HEAD", "OPTIONS"}))
 
 
+def _head(s: Server) -> tuple[int, int, int]:
+    """HEAD on the collection: its status, the GET's, the content's length."""
+    r = s.client.head(PROJECTS, headers=s.auth)
+    return r.status_code, s.get(PROJECTS).status_code, len(r.content)
+
+
+def _options(s: Server) -> bool:
+    """OPTIONS on the collection: whether it is a 2xx or 405 with Allow, or a 501
+    (the answers RFC 9110 allows, each shown by a tolerance)."""
+    r = s.client.options(PROJECTS, headers=s.auth)
+    listed = bool(r.headers.get_list("allow"))
+    return (r.status_code in (200, 204, 405) and listed) or r.status_code == 501
+
+
 def _unknown_route(s: Server) -> int:
     return s.get(f"/{unknown_id()}-nowhere").status_code
 
@@ -1076,6 +1091,8 @@ PROBES: dict[str, tuple[Probe, Any, Any]] = {
     "PD-METHOD-1": (lambda m: _allow(m()), ("GET", "POST"), ("GET",)),
     "PD-METHOD-1:no-allow": (lambda m: "allow" in _unserved(m()).headers, True, False),
     "PD-ROUTE-1": (lambda m: _unknown_route(m()), 404, 403),
+    "PD-METHOD-2": (lambda m: _head(m()), (200, 200, 0), (405, 200, 0)),
+    "PD-METHOD-2:options": (lambda m: _options(m()), True, False),
     "PD-ROUTE-1:prefix": (lambda m: _item_with_more(m()), 404, 200),
 }
 ALSO_CHANGES = {
@@ -1092,8 +1109,8 @@ ALSO_CHANGES = {
     "PD-TENANT-1:exists": {"PD-TENANT-1"},
     "PD-RATE-1": {"PD-RATE-1:retry-after", "PD-RATE-2"},
     "PD-BODY-3": {"PD-VAL-1:unnamed-field"},
-    # Without Allow, nothing is listed either.
-    "PD-METHOD-1:no-allow": {"PD-METHOD-1"},
+    # Without Allow, nothing is listed either; OPTIONS, not served, gets a 405 too.
+    "PD-METHOD-1:no-allow": {"PD-METHOD-1", "PD-METHOD-2:options"},
     # A gateway's 403 for every path nothing serves: the framework-answers probe and
     # an item path with more segments see it too.
     "PD-ROUTE-1": {"PD-HDR-1:framework-default", "PD-ROUTE-1:prefix"},
@@ -1475,3 +1492,35 @@ def test_tolerated_problems_still_match_the_document(tolerance: str) -> None:
     for r, path, method in zip(documented, paths, methods, strict=True):
         assert_documented(r, path, method)
         assert request_id(r) is not None
+
+
+@pytest.mark.parametrize(
+    ("tolerance", "status", "allow"),
+    [
+        ((), 405, ["GET", "HEAD", "POST"]),
+        (("allow-options",), 204, ["GET", "OPTIONS", "POST"]),
+        (("options-501",), 501, []),
+    ],
+)
+def test_options_is_answered_as_rfc_9110_allows(
+    tolerance: tuple[str, ...], status: int, allow: list[str]
+) -> None:
+    """Not served (405 with Allow, a problem), served (204 with Allow), or implemented
+    for no resource (501, a problem; no 405's Allow lists it then)."""
+    s = make(tolerances=tolerance)
+    r = s.client.options(PROJECTS, headers=s.auth)
+    lines = r.headers.get_list("allow")
+    listed = sorted(m.strip() for v in lines for m in v.split(","))
+    assert (r.status_code, listed) == (status, allow)
+    if status >= 400:
+        assert r.headers["content-type"].startswith("application/problem+json")
+    if tolerance == ("options-501",):
+        assert "OPTIONS" not in _unserved(s).headers["allow"]
+
+
+def test_pd_method_2_options_answers_with_the_cors_header_only() -> None:
+    s = make(faults=("PD-METHOD-2:options",))
+    r = s.client.options(f"/projects/{s.first_id()}", headers=s.auth)
+    assert r.status_code == 204
+    assert "allow" not in r.headers
+    assert r.headers["access-control-allow-methods"] == "GET, DELETE, OPTIONS"
