@@ -54,6 +54,16 @@ BROKEN_KINDS = {
     "CC-AUTH-4:case-insensitive": {"case-changed"},
 }
 
+# Faults of a shape clause that only the router's own answers show (a method a path
+# does not serve, a path nothing serves): the shape clauses judge those probes too.
+ROUTER_ONLY = {"CD-BODY-A:router", "CC-BODY-1:router"}
+
+# The router clauses of each profile (an unserved method, an unknown path).
+ROUTER_CLAUSES = {
+    "cardda": ("CD-METHOD-1", "CD-ROUTE-1"),
+    "cardclan": ("CC-METHOD-1", "CC-ROUTE-1"),
+}
+
 FAULT_CASES = [
     pytest.param(api, fault, id=fault)
     for api, module in REFERENCE.items()
@@ -99,6 +109,35 @@ def test_fault_fails_its_clause(
         sent = run.clause(clause_of(fault))["coverage"]["sent"]
         broken = {row["kind"] for row in sent if row["outcome"] == "broken"}
         assert broken == BROKEN_KINDS[fault], sent
+    if fault in ROUTER_ONLY:
+        # Every violating request is a router probe ("DELETE /path", "GET /{unknown}"),
+        # never one of the document's operations.
+        operations = run.clause(clause_of(fault))["violated_operations"]
+        assert operations, violation
+        assert all(" /" in op for op in operations), operations
+
+
+def _every_cell_judged(run: CliRun, clause_id: str) -> None:
+    """The clause passed, judging every cell its coverage phase sent: an answer the
+    document allows counts as judged, whichever of them it is."""
+    clause = run.clause(clause_id)
+    sent = clause["coverage"]["sent"]
+    assert clause["status"] == "pass", clause["reason"]
+    assert sent, clause
+    assert {row["outcome"] for row in sent} == {"held"}, sent
+    assert clause["exchanges"] >= len(sent), clause
+
+
+@pytest.mark.parametrize("api", sorted(REFERENCE))
+def test_the_conforming_servers_keep_the_router_clauses(
+    api: str, run_cli: Callable[..., CliRun]
+) -> None:
+    """CardClan's router answers every unserved method 404 (NestJS's), Cardda's 405
+    with Allow: both are answers their documents allow, judged, not set aside."""
+    run = run_cli("run", "--api", api, *FAST)
+    assert run.code == 0, run.out[-3000:]
+    for clause_id in ROUTER_CLAUSES[api]:
+        _every_cell_judged(run, clause_id)
 
 
 @pytest.mark.parametrize(("api", "tolerance"), TOLERANCE_CASES)
@@ -110,6 +149,8 @@ def test_tolerated_variation_passes(
     assert run.code == 0, run.out[-3000:]
     statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
     assert set(statuses.values()) == {"pass"}, statuses
+    for clause_id in ROUTER_CLAUSES[api]:
+        _every_cell_judged(run, clause_id)
 
 
 # Faults and tolerances of defect kinds a small random draw can miss (odd values in one
@@ -183,5 +224,5 @@ def test_every_tolerance_at_once_is_no_false_alarm_under_thorough(
     )
     assert run.code == 0, run.out[-3000:]
     statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
-    assert len(statuses) == 43
+    assert len(statuses) == 47
     assert set(statuses.values()) == {"pass"}, statuses

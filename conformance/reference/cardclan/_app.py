@@ -22,6 +22,7 @@ from ._render import (
     success_response,
     utc_now,
 )
+from ._router import methods, router_answer
 from ._store import Card, Configuration, Store, User, new_id
 from ._switches import Fault, Switches, Tolerance, switches_from
 
@@ -54,7 +55,7 @@ class _CardClanApi:
             ("POST", "/integration/get-card-url", self.get_card_url),
         ]
         return [
-            Route(path, self._endpoint(handler), methods=[method])
+            Route(path, self._endpoint(handler), methods=methods(method, self.switches))
             for method, path, handler in table
         ]
 
@@ -305,14 +306,11 @@ def create_app(
 
     async def routing_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
-        if status in (HTTPStatus.NOT_FOUND, HTTPStatus.METHOD_NOT_ALLOWED):
-            # As the NestJS router would: an unknown method is an unknown route.
-            message = msg.ROUTE_NOT_FOUND.format(
-                method=request.method, path=request.url.path
-            )
-            return error_response(
-                HTTPStatus.NOT_FOUND, message, switches=switches, path=request.url.path
-            )
+        if isinstance(exc, HTTPException) and status in (
+            HTTPStatus.NOT_FOUND,
+            HTTPStatus.METHOD_NOT_ALLOWED,
+        ):
+            return router_answer(request, exc, switches)
         if isinstance(exc, HTTPException) and status < 500:
             return error_response(
                 status, exc.detail, switches=switches, path=request.url.path

@@ -33,6 +33,7 @@ WORKSPACE_NOT_FOUND: Final = "Workspace not found"
 CARD_ID_QUERY_REQUIRED: Final = "cardId is required"
 CONFIG_NOT_FOUND: Final = "Integration configuration not found"
 ROUTE_NOT_FOUND: Final = "Cannot {method} {path}"
+METHOD_NOT_ALLOWED: Final = "{method} is not allowed on {path}"
 INTERNAL: Final = "Internal server error"
 
 # Success messages.
@@ -54,6 +55,11 @@ FAULT_EXISTENCE_MEMBER: Final = {"reason": "no_access"}
 FAULT_COLLATION: Final = "Illegal mix of collations (utf8mb3_general_ci,IMPLICIT)"
 """CC-5XX-1:astral-id: a card id with a non-BMP character breaks a utf8mb3 lookup."""
 FAULT_ERROR_PHRASE: Final = "Error"
+FAULT_SPA_PAGE: Final = (
+    "<!doctype html><html><head><title>CardClan</title></head>"
+    '<body><div id="root"></div></body></html>'
+)
+"""CC-ROUTE-1: the single-page app's index, served for any GET nothing else serves."""
 FAULT_TYPE_ERROR: Final = "Cannot read properties of undefined (reading 'length')"
 FAULT_STACK: Final = (
     "TypeError: Cannot read properties of undefined (reading 'id')\n"

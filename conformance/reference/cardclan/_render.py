@@ -151,6 +151,29 @@ def error_response(
     )
 
 
+def framework_error_response(
+    status: int,
+    message: str,
+    *,
+    switches: Switches,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """NestJS's own body for an exception no filter of the app caught:
+    ``statusCode``, ``message`` and ``error``, no ``timestamp`` (CC-BODY-1:router)."""
+    body = {
+        "statusCode": status,
+        "message": message,
+        "error": HTTPStatus(status).phrase,
+    }
+    return _response(
+        body,
+        status,
+        switches=switches,
+        content_type=_json_type(switches),
+        headers=headers,
+    )
+
+
 def success_response(payload: Any, status: int, *, switches: Switches) -> Response:
     """A success answer; extra-fields adds a field to each top-level object."""
     if switches.allows(Tolerance.EXTRA_FIELDS):

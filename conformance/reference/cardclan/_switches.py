@@ -37,6 +37,11 @@ class Fault(StrEnum):
     FIVEXX_1 = "CC-5XX-1"
     FIVEXX_1_ASTRAL = "CC-5XX-1:astral-id"
     LEAK_1 = "CC-LEAK-1"
+    # The router's own answers (no document lists them):
+    METHOD_1 = "CC-METHOD-1"  # any method reaches a path's handler (NestJS `@All()`)
+    METHOD_1_NO_ALLOW = "CC-METHOD-1:no-allow"  # 405 for an unserved method, no Allow
+    ROUTE_1 = "CC-ROUTE-1"  # a GET nothing serves gets a single-page app's index, 200
+    BODY_1_ROUTER = "CC-BODY-1:router"  # router answers in NestJS's default body
 
 
 class Tolerance(StrEnum):
@@ -48,6 +53,9 @@ class Tolerance(StrEnum):
     CHARSET = "charset"
     STATUS_200 = "status-200"
     HEADER_CASE = "header-case"
+    # An unserved method answers 405 with Allow (RFC 9110 section 15.5.6) in the error
+    # shape, instead of NestJS's 404.
+    METHOD_405 = "method-405"
 
 
 FAULTS: frozenset[str] = frozenset(fault.value for fault in Fault)

@@ -32,6 +32,7 @@ from ._body import (
 from ._frontdoor import FrontDoor
 from ._ratelimit import SlidingWindowLimiter
 from ._render import ApiError, Invalid, Renderer
+from ._router import router_answer, routes
 from ._store import Role, Store, User, now, public, seeded
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -304,10 +305,8 @@ class _Api:
             return self.render.problem(exc.problem, rid, extra=exc.extra)
         if isinstance(exc, Invalid):
             return self.render.invalid(exc.errors, rid)
-        if isinstance(exc, HTTPException) and exc.status_code == 404:
-            return self.render.problem(c.ROUTE_NOT_FOUND, rid)
-        if isinstance(exc, HTTPException) and exc.status_code == 405:
-            return self.render.problem(c.METHOD_NOT_ALLOWED, rid, headers=exc.headers)
+        if isinstance(exc, HTTPException) and exc.status_code in (404, 405):
+            return router_answer(self.render, exc, rid)
         if isinstance(exc, HTTPException):
             code = c.GENERIC_CODES.get(exc.status_code, c.GENERIC_FALLBACK)
             problem = c.Problem(exc.status_code, code, exc.detail)
@@ -315,7 +314,7 @@ class _Api:
         raise exc
 
     def routes(self) -> list[Route]:
-        """One route per path, each dispatching on method so 405 lists every method."""
+        """One route per path, each dispatching on method (``_router``)."""
         table: dict[str, dict[str, Endpoint]] = {
             "/v1/companies": {"GET": self.companies},
             "/v1/banking/banks": {"GET": self.banks},
@@ -338,18 +337,7 @@ class _Api:
                 "POST": self.authorize_transaction
             },
         }
-        return [
-            Route(path, _by_method(handlers), methods=list(handlers))
-            for path, handlers in table.items()
-        ]
-
-
-def _by_method(handlers: Mapping[str, Endpoint]) -> Endpoint:
-    async def endpoint(request: Request) -> Response:
-        method = "GET" if request.method == "HEAD" else request.method
-        return await handlers[method](request)
-
-    return endpoint
+        return routes(table, self.render.switches)
 
 
 def _limiter(

@@ -45,6 +45,11 @@ FAULTS: Final = frozenset(
         "CD-5XX-1:long-name",
         "CD-TENANT-3:reason-member",
         "CD-LEAK-1",
+        # The router's own answers (no document lists them):
+        "CD-METHOD-1",  # routed by path alone: a path's GET serves any method
+        "CD-METHOD-1:no-allow",  # a 405 without Allow
+        "CD-ROUTE-1",  # a path nothing serves answers 403 `forbidden`
+        "CD-BODY-A:router",  # the router's 404 and 405 as `{"message": ...}`
     }
 )
 """Fault switches: at least one per clause of the catalog, named by the clause id;
@@ -67,6 +72,9 @@ TOLERANCES: Final = frozenset(
         "status-200",
         "problem-json",
         "optional-description",
+        # A method a path does not serve answers 404 `not_found`, as Rails' router
+        # does (an unrouted method is an unknown route), not 405 with Allow.
+        "method-404",
     }
 )
 """Variations the contract allows, so the suite can prove it does not fail them."""
@@ -133,6 +141,8 @@ FAULTY: Final = {
     "CD-TENANT-3": Problem(403, "forbidden", "You do not have access to this company."),
     "CD-RES-1": Problem(400, "bad_request", "invalid id"),
     "CD-POLICY-1": Problem(401, "unauthorized", "You may not perform this action."),
+    # A gateway or policy layer that denies what it does not know.
+    "CD-ROUTE-1": Problem(403, "forbidden", "You do not have access to this path."),
 }
 FAULTY_CODE_403: Final = "access_denied"
 FAULTY_NOT_OBJECT_ERRORS: Final = {"base": ["must be an object"]}

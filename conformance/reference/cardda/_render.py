@@ -109,6 +109,14 @@ class Renderer:
             body.update(request_id=request_id, **c.EXTRA_FIELDS)
         return self._error(problem.status, body, headers)
 
+    def message_only(
+        self, problem: c.Problem, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        """``{"message": text}`` without a code: the shape an older page of Cardda's
+        docs shows, as a router outside the API's error renderer answers
+        (CD-BODY-A:router)."""
+        return self._error(problem.status, {"message": problem.message}, headers)
+
     def invalid(self, errors: Mapping[str, list[str]], request_id: str) -> Response:
         """Shape B: ``{"errors": {field: [message, ...]}}`` with status 422."""
         broken = self.switches.broken

@@ -148,7 +148,7 @@ CLAUSE_IDS = {
     "CC-BODY-1", "CC-BODY-2", "CC-BODY-3", "CC-TS-1", "CC-TS-2", "CC-HDR-1",
     "CC-AUTH-1", "CC-AUTH-2", "CC-AUTH-3", "CC-AUTH-4", "CC-VAL-1", "CC-VAL-2",
     "CC-VAL-3", "CC-VAL-4", "CC-VAL-5", "CC-RES-1", "CC-CONFLICT-1",
-    "CC-CONFLICT-2", "CC-5XX-1", "CC-LEAK-1",
+    "CC-CONFLICT-2", "CC-5XX-1", "CC-LEAK-1", "CC-METHOD-1", "CC-ROUTE-1",
 }  # fmt: skip
 
 
@@ -170,6 +170,7 @@ def test_tolerances_are_exactly_the_documented_variations():
         "charset",
         "status-200",
         "header-case",
+        "method-405",
     } == TOLERANCES
     assert all(type(name) is str for name in TOLERANCES)
 
@@ -664,8 +665,40 @@ def _unknown_card(api: Api) -> httpx.Response:
     return api.post("/send-card", json=api.card_body(card="0" * 24))
 
 
+def _unrouted(api: Api) -> httpx.Response:
+    """A router answer no other switch bends: no path matches (so no method does),
+    and the method is not GET (a single-page app's fallback answers GETs only)."""
+    return api.client.delete(BASE + "/nowhere", headers=api.auth)
+
+
+SERVED = {
+    "/auth/validate": {"GET", "HEAD"},
+    "/config": {"POST"},
+    "/send-card": {"POST"},
+}
+"""What each path of the method probes serves (HEAD with GET, as Starlette adds it)."""
+
+
+def _unserved(api: Api) -> list[httpx.Response]:
+    """A method each path does not serve: a read's DELETE, a write's GET and PUT."""
+    return [
+        api.client.request(method, BASE + path, headers=api.auth)
+        for method, path in zip(("DELETE", "GET", "PUT"), SERVED, strict=True)
+    ]
+
+
+def allow(response: httpx.Response) -> set[str]:
+    """The methods a 405's Allow field lines list, combined (RFC 9110 section 5.3)."""
+    return {
+        m.strip().upper()
+        for line in response.headers.get_list("allow")
+        for m in line.split(",")
+        if m.strip()
+    }
+
+
 def probe_body_1(api: Api) -> None:
-    for response in (_no_auth(api), _unknown_card(api)):
+    for response in (_no_auth(api), _unknown_card(api), _unrouted(api)):
         body = response.json()
         assert isinstance(body, dict)
         assert isinstance(body.get("error"), str)
@@ -788,6 +821,20 @@ def probe_5xx_1(api: Api) -> None:
         assert response.status_code < 500, (card[:8], response.text)
 
 
+def probe_method_1(api: Api) -> None:
+    """404 (NestJS's router), or 405 with Allow exactly the path's methods."""
+    for response, served in zip(_unserved(api), SERVED.values(), strict=True):
+        assert response.status_code in (404, 405), response.text
+        if response.status_code == 405:
+            assert allow(response) == served, response.headers
+
+
+def probe_route_1(api: Api) -> None:
+    for path in ("/api/nowhere", BASE + "/nowhere"):
+        response = api.client.get(path, headers=api.auth)
+        assert response.status_code == 404, response.text
+
+
 def probe_leak_1(api: Api) -> None:
     for response in (_no_auth(api), _unknown_card(api), api.post("/config")):
         for pattern in LEAK_PATTERNS:
@@ -815,6 +862,8 @@ CLAUSE_PROBES: dict[str, Callable[[Api], None]] = {
     "CC-CONFLICT-2": probe_conflict_2,
     "CC-5XX-1": probe_5xx_1,
     "CC-LEAK-1": probe_leak_1,
+    "CC-METHOD-1": probe_method_1,
+    "CC-ROUTE-1": probe_route_1,
 }
 
 
@@ -1026,6 +1075,38 @@ def symptom_leak_1(api: Api) -> None:
         assert set(body) == ERROR_KEYS | {"stack"}
 
 
+def symptom_method_1(api: Api) -> None:
+    """Every method reaches the handler (`@All()`): a read answers a DELETE."""
+    statuses = [r.status_code for r in _unserved(api)]
+    assert statuses[0] == 200, statuses
+    assert 404 not in statuses
+    assert 405 not in statuses
+
+
+def symptom_method_1_no_allow(api: Api) -> None:
+    responses = _unserved(api)
+    assert [r.status_code for r in responses] == [405] * 3
+    assert not any("allow" in r.headers for r in responses)
+
+
+def symptom_route_1(api: Api) -> None:
+    response = api.client.get(BASE + "/nowhere", headers=api.auth)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.text == msg.FAULT_SPA_PAGE
+
+
+def symptom_body_1_router(api: Api) -> None:
+    """NestJS's default body, outside the app's filter: no timestamp."""
+    response = _unrouted(api)
+    assert response.status_code == 404
+    assert response.json() == {
+        "statusCode": 404,
+        "message": f"Cannot DELETE {BASE}/nowhere",
+        "error": "Not Found",
+    }
+
+
 FAULT_SYMPTOMS: dict[str, Callable[[Api], None]] = {
     "CC-BODY-1": symptom_body_1,
     "CC-BODY-2": symptom_body_2,
@@ -1050,6 +1131,10 @@ FAULT_SYMPTOMS: dict[str, Callable[[Api], None]] = {
     "CC-5XX-1": symptom_5xx_1,
     "CC-5XX-1:astral-id": symptom_5xx_1_astral,
     "CC-LEAK-1": symptom_leak_1,
+    "CC-METHOD-1": symptom_method_1,
+    "CC-METHOD-1:no-allow": symptom_method_1_no_allow,
+    "CC-ROUTE-1": symptom_route_1,
+    "CC-BODY-1:router": symptom_body_1_router,
 }
 
 
@@ -1127,6 +1212,18 @@ def test_header_case_spells_content_type_oddly():
         assert b"content-type" not in names
         assert any(name.lower() == b"content-type" for name in names)
         assert response.headers["content-type"] == "application/json"
+
+
+def test_method_405_answers_with_allow_in_the_error_shape():
+    """The tolerated alternative to NestJS's 404: RFC 9110's 405, Allow exactly the
+    path's methods, the body in the documented shape."""
+    api = make_api(tolerances=["method-405"])
+    for response, served in zip(_unserved(api), SERVED.values(), strict=True):
+        body = assert_error(response, 405)
+        assert allow(response) == served
+        assert body["message"].startswith(response.request.method)
+    # A path nothing serves is still an unknown route.
+    assert_error(_unrouted(api), 404, f"Cannot DELETE {BASE}/nowhere")
 
 
 # --- over a real socket ---------------------------------------------------------

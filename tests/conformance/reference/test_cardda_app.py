@@ -119,16 +119,18 @@ def test_switch_sets_are_the_catalog_and_the_documented_variations():
     families += ["AUTH-1", "AUTH-2", "AUTH-3", "TENANT-1", "TENANT-2", "TENANT-3"]
     families += ["TENANT-4", "RES-1", "POLICY-1", "REQ-1", "VAL-1", "CONFLICT-1"]
     families += ["CONFLICT-2", "RATE-1", "RATE-2", "5XX-1", "LEAK-1"]
+    families += ["METHOD-1", "ROUTE-1"]
     clauses = {f"CD-{f}" for f in families}
     # One switch per clause id, and ``<clause id>:<variant>`` ones where a clause
     # covers several defect kinds.
     assert clauses <= FAULTS
     assert {f.partition(":")[0] for f in FAULTS} == clauses
     assert {"CD-5XX-1:long-name", "CD-TENANT-3:reason-member"} <= FAULTS - clauses
-    assert len(clauses) == 23
+    assert len(clauses) == 25
     assert {
         *("extra-fields", "omit-message", "charset"),
         *("header-case", "status-200", "problem-json", "optional-description"),
+        "method-404",
     } == TOLERANCES
     assert DOCUMENTED_RATE_LIMIT == 10.0
 
@@ -458,7 +460,18 @@ def test_unknown_routes_and_methods_answer_shape_a():
     expect(c.get("/", headers=auth(fx)), 404, "not_found")
     r = c.put(RECIPIENTS, headers=auth(fx))
     expect(r, 405, "method_not_allowed")
-    assert {"GET", "POST"} <= {m.strip() for m in r.headers["allow"].split(",")}
+    assert allow(r) == {"GET", "HEAD", "POST"}
+    assert request_id(r)
+
+
+def allow(r: httpx.Response) -> set[str]:
+    """The methods a 405's Allow field lines list, combined (RFC 9110 section 5.3)."""
+    return {
+        m.strip().upper()
+        for line in r.headers.get_list("allow")
+        for m in line.split(",")
+        if m.strip()
+    }
 
 
 def test_an_unexpected_error_is_a_bare_500(monkeypatch):
@@ -828,6 +841,77 @@ def _not_objects(c: TestClient, fx: Fixtures) -> Responses:
     return [c.post(RECIPIENTS, headers=auth(fx), content=raw) for raw in (b"[1]", b"{")]
 
 
+AUTHORIZE = TRANSACTIONS + "/{id}/authorize"
+SERVED = {
+    "/v1/companies": {"GET", "HEAD"},
+    RECIPIENTS: {"GET", "HEAD", "POST"},
+    AUTHORIZE: {"POST"},
+}
+"""What each path of the method probes serves (HEAD with GET, as Starlette adds it)."""
+
+
+def _unserved(c: TestClient, fx: Fixtures) -> Responses:
+    """Methods the documented paths do not serve: a read, a collection, an action."""
+    authorize = AUTHORIZE.format(id=uuid.uuid4())  # routed whatever the id
+    return [
+        c.delete("/v1/companies", headers=auth(fx, company=False)),
+        c.patch(RECIPIENTS, headers=auth(fx)),
+        c.get(authorize, headers=auth(fx)),
+    ]
+
+
+def _refused_as_documented(rs: Responses) -> None:
+    """404, or 405 with Allow listing exactly the path's methods (CD-METHOD-1)."""
+    for r, served in zip(rs, SERVED.values(), strict=True):
+        assert r.status_code in (404, 405), r.text
+        if r.status_code == 405:
+            assert allow(r) == served, r.headers
+
+
+def _served_by_get(rs: Responses) -> None:
+    """Routed by path alone: a path with a GET serves every method with it."""
+    assert [r.status_code for r in rs] == [200, 200, 405], [r.text for r in rs]
+
+
+def _no_allow(rs: Responses) -> None:
+    assert [r.status_code for r in rs] == [405] * 3
+    assert not any("allow" in r.headers for r in rs), [r.headers for r in rs]
+
+
+def _unknown_paths(c: TestClient, fx: Fixtures) -> Responses:
+    recipient = f"{RECIPIENTS}/{first_id(c, fx, RECIPIENTS)}"
+    return [
+        c.get("/nowhere", headers=auth(fx)),
+        c.get(f"{recipient}/more", headers=auth(fx)),
+    ]
+
+
+def _statuses(*expected: int) -> Check:
+    def check(rs: Responses) -> None:
+        assert [r.status_code for r in rs] == list(expected), [r.text for r in rs]
+
+    return check
+
+
+def _router_answers(c: TestClient, fx: Fixtures) -> Responses:
+    """A path nothing serves and a method the action path does not serve (it has no
+    GET, so no path-only routing serves it)."""
+    authorize = AUTHORIZE.format(id=uuid.uuid4())  # routed whatever the id
+    return [
+        c.get("/v1/nowhere", headers=auth(fx)),
+        c.delete(authorize, headers=auth(fx)),
+    ]
+
+
+def _codes_present(rs: Responses) -> None:
+    for r in rs:
+        assert isinstance(r.json().get("error"), str), r.text
+
+
+def _message_only(rs: Responses) -> None:
+    assert [set(r.json()) for r in rs] == [{"message"}] * 2, [r.text for r in rs]
+
+
 def _crashers(c: TestClient, fx: Fixtures) -> Responses:
     bodies = (nested(40), b'{"name": NaN}')
     return [c.post(RECIPIENTS, headers=auth(fx), content=raw) for raw in bodies]
@@ -914,6 +998,10 @@ FAULT_CASES: dict[str, FaultCase] = {
     "CD-5XX-1": FaultCase(_crashers, _no_5xx, _bare_500),
     "CD-5XX-1:long-name": FaultCase(_long_names, _no_5xx, _long_name_crashes),
     "CD-LEAK-1": FaultCase(_unknown_ids, _no_internals, _internals),
+    "CD-METHOD-1": FaultCase(_unserved, _refused_as_documented, _served_by_get),
+    "CD-METHOD-1:no-allow": FaultCase(_unserved, _refused_as_documented, _no_allow),
+    "CD-ROUTE-1": FaultCase(_unknown_paths, _statuses(404, 404), _statuses(403, 403)),
+    "CD-BODY-A:router": FaultCase(_router_answers, _codes_present, _message_only),
 }
 
 
@@ -974,11 +1062,13 @@ def _errors_and_create(c: TestClient, fx: Fixtures) -> Responses:
         new_transaction(c, fx),
         c.get("/v1/companies", headers=auth(fx, company=False)),
         new_transaction(c, fx, description=None),
+        c.put(RECIPIENTS, headers=auth(fx)),
     ]
 
 
 def _default_variation(rs: Responses) -> None:
-    route, unauthenticated, invalid, created, transaction, companies, bare = rs
+    route, unauthenticated, invalid, created, transaction, companies, bare, put = rs
+    assert (put.status_code, allow(put)) == (405, {"GET", "HEAD", "POST"})
     assert expect_invalid(bare) == {"description": ["can't be blank"]}
     assert set(route.json()) == {"error", "message"}
     assert set(invalid.json()) == {"errors"}
@@ -992,7 +1082,7 @@ def _default_variation(rs: Responses) -> None:
 
 
 def _extra_fields(rs: Responses) -> None:
-    route, _, invalid, _, _, companies, _ = rs
+    route, _, invalid, _, _, companies, _, _ = rs
     assert route.json()["request_id"] == request_id(route)
     assert route.json()["docs_url"].startswith("https://")
     assert invalid.json()["request_id"] == request_id(invalid)
@@ -1024,7 +1114,7 @@ def _status_200(rs: Responses) -> None:
 
 
 def _problem_json(rs: Responses) -> None:
-    for r in (*rs[:3], rs[6]):
+    for r in (*rs[:3], *rs[6:]):
         assert r.headers["content-type"] == "application/problem+json"
     for r in rs[3:6]:
         assert r.headers["content-type"] == "application/json"
@@ -1037,6 +1127,13 @@ def _optional_description(rs: Responses) -> None:
     assert bare.json().get("description") is None
 
 
+def _method_404(rs: Responses) -> None:
+    """Rails' router: an unserved method is an unknown route, 404 without Allow."""
+    put = rs[7]
+    assert expect(put, 404, "not_found")
+    assert "allow" not in put.headers
+
+
 TOLERANCE_CASES: dict[str, Check] = {
     "extra-fields": _extra_fields,
     "omit-message": _omit_message,
@@ -1045,6 +1142,7 @@ TOLERANCE_CASES: dict[str, Check] = {
     "status-200": _status_200,
     "problem-json": _problem_json,
     "optional-description": _optional_description,
+    "method-404": _method_404,
 }
 
 
