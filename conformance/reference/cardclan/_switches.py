@@ -36,6 +36,7 @@ class Fault(StrEnum):
     CONFLICT_2 = "CC-CONFLICT-2"
     FIVEXX_1 = "CC-5XX-1"
     FIVEXX_1_ASTRAL = "CC-5XX-1:astral-id"
+    FIVEXX_1_DEEP = "CC-5XX-1:deep-nesting"
     LEAK_1 = "CC-LEAK-1"
 
 
