@@ -176,6 +176,8 @@ class ProbeContext:
     ``values`` holds non-secret fixtures and discovered values; secrets are only ever
     named (``credential``), never held. ``underivable`` says, by derivation
     (``swapcase``), why this run's key derives no other key: a fact about the key.
+    ``credential_query`` names the query parameter that carries the key, where the
+    profile puts it there (``None``: a header).
     """
 
     operations: Mapping[str, Operation]
@@ -186,6 +188,7 @@ class ProbeContext:
     secret_fixtures: frozenset[str] = frozenset()
     credential_template: str = "Bearer {token}"
     underivable: Mapping[str, str] = field(default_factory=dict)
+    credential_query: str | None = None
 
     def operation(self, op_id: str) -> Operation:
         """The operation ``op_id``, with a clear error for a catalog typo."""

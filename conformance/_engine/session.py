@@ -102,6 +102,7 @@ class ApiSession:
             tenant_fixture=tenant.get("fixture"),
             secret_fixtures=self.profile.secret_fixtures,
             underivable=derived.reasons(target.secrets().get(credential, "")),
+            credential_query=query,
         )
         # The verdicts of the checks over every response (scope), one tally each.
         self.judge = ResponseJudge(self.profile, clock_skew_s=settings.clock_skew_s)

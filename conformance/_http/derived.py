@@ -1,4 +1,5 @@
-"""Keys derived from a valid key: its letter case swapped, one character less or more.
+"""Keys derived from a valid key: its letter case swapped, one character less or more,
+or spaces around it (sent in a query only: see ``padded``).
 
 A server that case-folds keys, matches a prefix or compares only the key's length of
 the token takes them for the key, so "an invalid key answers 401" breaks without any
@@ -13,7 +14,7 @@ from __future__ import annotations
 import string
 from typing import Final, Literal, get_args
 
-Derivation = Literal["swapcase", "truncated", "extended"]
+Derivation = Literal["swapcase", "truncated", "extended", "padded"]
 DERIVATIONS: Final[tuple[Derivation, ...]] = get_args(Derivation)
 
 # ASCII only, as ``tr a-zA-Z A-Za-z`` in the curl line: ``str.swapcase`` would turn
@@ -26,6 +27,7 @@ SHOWN: Final[dict[Derivation, str]] = {
     "swapcase": "its letter case swapped",
     "truncated": "its last character cut",
     "extended": "its last character repeated",
+    "padded": "a space on either side",
 }
 """How evidence describes a derived key (``<api_key, its last character cut>``)."""
 
@@ -40,6 +42,10 @@ def derive(key: str, how: Derivation) -> str:
         return key.translate(_SWAP)
     if how == "truncated":
         return key[:-1]
+    if how == "padded":
+        # Another key only where whitespace is data: a query parameter, not a header
+        # field (RFC 9110 section 5.5), so the probe family sends it in a query only.
+        return f" {key} "
     return key + key[-1:]
 
 
@@ -75,4 +81,6 @@ def shell(variable: str, how: Derivation | None) -> str:
         return f"${{{variable}%?}}"
     if how == "extended":
         return f"${variable}$(printf %s ${variable} | tail -c 1)"
+    if how == "padded":  # in a query string (its only place): a space is %20
+        return f"%20${variable}%20"
     return f"${variable}"

@@ -179,14 +179,20 @@ def _compile(patterns: tuple[tuple[str, str], ...]) -> tuple[tuple[str, Any], ..
 
 
 def _strings(value: Any) -> list[str]:
-    """Every string (keys included) in a JSON value."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for k, v in value.items() for s in [k, *_strings(v)]]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
+    """Every string (keys included) in a JSON value, in order; no recursion, as an
+    answer may nest as deep as Python's parser reads (a body echoed back)."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, dict):
+            for key, item in reversed(node.items()):
+                stack.extend((item, key))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+    return found
 
 
 @REGISTRY.register(

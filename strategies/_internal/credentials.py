@@ -37,22 +37,28 @@ CREDENTIAL_KINDS = (
     "case-changed",
     "truncated",
     "extended",
+    "padded",
 )
 """The ``kinds`` of ``malformed_credentials``.
 
-The last three are built from the valid key (a server that case-folds, trims or
+The last four are built from the valid key (a server that case-folds, trims or
 prefix-matches keys takes them for it): its ASCII letter case swapped (another key
 unless the contract says keys are case-insensitive), its last character cut, its last
-character repeated. No "padded" kind: RFC 9110 section 5.5 strips whitespace around a
-field value, so ``Bearer <key> `` is the valid header on the wire, and between the
-scheme and the token it allows ``1*SP`` (section 11.4; RFC 6750 section 2.1 too), so
-``Bearer  <key>`` is valid; a tab there breaks only the grammar, on the valid key, and
-no careful team would promise a 401 for it."""
+character repeated, and ``padded``: a space on either side, where the key is a query
+parameter only (``?key=%20<key>%20``). A query value is data to the last byte (RFC
+3986 section 3.4 strips nothing), so it is another key: 401, as any invalid key. In a
+header it is no defect at all: RFC 9110 section 5.5 strips whitespace around a field
+value, so ``Bearer <key> `` is the valid header on the wire, and between the scheme and
+the token it allows ``1*SP`` (section 11.4; RFC 6750 section 2.1 too), so ``Bearer
+<key>`` with two spaces is valid; ``padded`` does not apply there (a tab between the
+scheme and the key breaks only the grammar, on the valid key, and no careful team
+would promise a 401 for it)."""
 
 _DERIVED: dict[str, Derivation] = {
     "case-changed": "swapcase",
     "truncated": "truncated",
     "extended": "extended",
+    "padded": "padded",
 }
 """Kinds sending the valid key changed at send time (the probe names the change)."""
 _NEED_SCHEME = frozenset({"bare-key", "other-scheme"})
@@ -168,6 +174,16 @@ def malformed_credentials(
 ) -> st.SearchStrategy[Scenario]:
     """The valid request with a malformed credential of one of ``kinds`` (or any)."""
     chosen = choose_many("kinds", kinds, CREDENTIAL_KINDS, default=CREDENTIAL_KINDS)
+    if ctx.credential_query is None:
+        # In a header the padded key is the key (RFC 9110 section 5.5).
+        if kinds is None:
+            chosen = tuple(k for k in chosen if k != "padded")
+        elif "padded" in chosen:
+            raise BadArgument(
+                "kinds=['padded'] needs a key in a query parameter: in a header, "
+                "whitespace around the value is not part of it (RFC 9110 section "
+                "5.5), so the padded key is the valid key"
+            )
     if not _scheme(ctx):
         # A template without a scheme word (``X-API-Key: {token}``, a query key):
         # "no scheme" is the valid form and there is no other scheme to try.

@@ -10,8 +10,9 @@ The kinds (``BODY_DEFECTS``, and ``SEVERAL``):
 * ``invalid``: a value of an allowed type breaking one other keyword (``enum``,
   ``pattern``, ``minLength``, ``exclusiveMinimum``...);
 * the lenient-parser kinds (``LENIENT``: ``numeric-string``, ``boolean-string``,
-  ``object-for-array``, ``one-item-array``): wrong types a framework may coerce into
-  the valid value, answered as a wrong type; what each is and why is in ``lenient``;
+  ``object-for-array``, ``one-item-array``, ``zero-for-boolean``): wrong types a
+  framework may coerce into the valid value, answered as a wrong type; what each is
+  and why is in ``lenient``;
 * ``several``: the one documented exception to one defect per request. A clause that
   promises an answer naming *every* broken field (CD-VAL-1) cannot be tested by a probe
   that breaks one, so it also gets probes breaking two or three fields at once, each the

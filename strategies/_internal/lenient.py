@@ -21,10 +21,16 @@ that coerces answers a success, and nothing else in the body can be what it refu
   case): that case is named this kind, not copied.
 * ``one-item-array``: ``[value]`` where it says a scalar type (string, integer, number,
   boolean): decoders that unwrap one-element lists accept it.
+* ``zero-for-boolean``: ``0`` where it says ``boolean`` (JSON Schema keeps the two
+  types apart: 2020-12 Validation, section 6.1.1; Python's ``bool(0)``, pydantic's lax
+  mode and form decoders read it as ``false``). Schemathesis' coverage phase already
+  sends it (its ``type`` case for a boolean in a body, from ``st.integers()``): that
+  case is named this kind, not copied, and ``false`` is valid wherever a plain boolean
+  is, so a coercing server answers a success.
 
-Schemathesis' other ``type`` cases (``"AAA"`` for an integer, ``[null, null]``, ``0``
-for a boolean...) stay ``wrong-type``; one of its cases, or of negative fuzzing, that
-has the shape of a lenient kind is named that kind (``classified``).
+Schemathesis' other ``type`` cases (``"AAA"`` for an integer, ``[null, null]``...)
+stay ``wrong-type``; one of its cases, or of negative fuzzing, that has the shape of a
+lenient kind is named that kind (``classified``).
 """
 
 from __future__ import annotations
@@ -40,7 +46,13 @@ from jsonschema import Draft202012Validator
 
 from .openapi import BodyDefect
 
-LENIENT = ("numeric-string", "boolean-string", "object-for-array", "one-item-array")
+LENIENT = (
+    "numeric-string",
+    "boolean-string",
+    "object-for-array",
+    "one-item-array",
+    "zero-for-boolean",
+)
 """The lenient-parser kinds, each a wrong type a framework may coerce."""
 
 _SCALARS = frozenset({"string", "integer", "number", "boolean"})
@@ -48,7 +60,6 @@ _DIGITS = re.compile(r"-?[0-9]+")
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 BUILT = "built by the suite from the valid value"
 """The scenario of a lenient defect the suite builds (no case of Schemathesis' is)."""
-"""The scenario of a lenient defect the suite builds (none of Schemathesis' has it)."""
 
 
 def _types(sub: Mapping[str, Any]) -> frozenset[str]:
@@ -83,6 +94,13 @@ def _kind_of(sub: Mapping[str, Any], value: Any) -> str | None:
         return "boolean-string"
     if "array" in types and "object" not in types and isinstance(value, dict):
         return "object-for-array"
+    if (
+        "boolean" in types
+        and not types & {"integer", "number"}
+        and type(value) is int
+        and value == 0
+    ):
+        return "zero-for-boolean"
     if (
         types & _SCALARS
         and not types & {"array"}
@@ -166,6 +184,8 @@ def possible(schema: Mapping[str, Any], names: Collection[str] | None) -> set[st
             found.add("numeric-string")
         if "boolean" in types and "string" not in types:
             found.add("boolean-string")
+        if "boolean" in types and not types & {"integer", "number"}:
+            found.add("zero-for-boolean")
         if "array" in types and "object" not in types:
             found.add("object-for-array")
         if types & _SCALARS and "array" not in types:

@@ -1,12 +1,25 @@
-"""Robustness probes: the valid request with one odd value in one string or number
-field (of the body, or a path or query parameter): a very long string, a control,
-zero-width, right-to-left or astral character, a very large, negative or fractional
-number, or a few hundred levels of nesting.
+"""Robustness probes: the valid request with one odd value in one field (of the body,
+or a path or query parameter): a very long string, a control, zero-width,
+right-to-left or astral character, a very large, negative or fractional number,
+``1e400`` or ``-0``, a value nested 1,000 or 10,000 levels deep, a member written twice.
 
 Whether such a value must be refused is the contract's business, and most contracts
 say nothing about it; what every contract says is that bad input never gets a 5xx and
 no answer leaks internals. So these probes expect no particular answer: the clauses
-judging every defective request (``*-5XX-1``, ``*-LEAK-1``) judge them.
+judging every defective request (``*-5XX-1``, ``*-LEAK-1``) judge them. In particular:
+
+* ``huge-exponent`` (``1e400``) and ``negative-zero`` (``-0``): RFC 8259 section 6 lets
+  an implementation limit the range of numbers; refusing them (400/422) or reading
+  them as a double or 0 are fine, a 500 because ``inf`` cannot be written back (a
+  strict encoder echoing the value, as pydantic's 422 ``input`` does) is not.
+* ``deep-nesting`` (1,000 to 1,200 levels) and ``deeper-nesting`` (10,000 to 10,400,
+  arrays, ~21 KB): RFC 8259 section 9 lets a parser limit nesting, so 400, 413 or 422
+  are fine; a 500 from a parser's or a handler's recursion is not.
+* ``duplicate-keys``: RFC 8259 section 4 says names SHOULD be unique and leaves a
+  duplicate's meaning to the implementation (last wins, first wins, an error); the
+  member is written twice with the same valid value, so any of them is fine.
+
+The last four go as JSON text (``spliced``): a careful encoder cannot write them.
 """
 
 from __future__ import annotations
@@ -25,7 +38,9 @@ from errcontract._contract.surface import UNIQUE_DIGITS, Operation, ProbeContext
 from errcontract._http.probe import json_body
 from errcontract.exceptions import BadArgument
 
+from . import spliced
 from .common import Scenario, choose_many, operation_ids, plan, uniques, with_header
+from .spliced import DEEP, DEEPER, Raw
 
 ROBUSTNESS_KINDS = (
     "long-string",
@@ -37,23 +52,23 @@ ROBUSTNESS_KINDS = (
     "negative-number",
     "fractional-number",
     "deep-nesting",
+    "huge-exponent",
+    "negative-zero",
+    "deeper-nesting",
+    "duplicate-keys",
 )
 """The ``kinds`` of ``robustness_probes``, in the order the simplest example takes."""
 
 STRING_KINDS = frozenset(ROBUSTNESS_KINDS[:5])
-NUMBER_KINDS = frozenset(ROBUSTNESS_KINDS[5:8])
+NUMBER_KINDS = frozenset({*ROBUSTNESS_KINDS[5:8], "huge-exponent", "negative-zero"})
+BODY_KINDS = frozenset({"deep-nesting", "deeper-nesting", "duplicate-keys"})
+"""Kinds only a JSON body can carry."""
 
 LONG_BODY = 10_000
 """Characters of a long string where no ``maxLength`` is declared (in a body)."""
 LONG_URL = 2_000
 """The same in a path or query parameter: proxies commonly refuse URLs past 8 KiB
 before the application sees them, which would probe the proxy, not the API."""
-DEPTH = (200, 300)
-"""Levels of nesting a deep value has: far past common parser limits (32, 64, 100),
-well within any recursion limit, and a few KiB on the wire."""
-
-SHALLOW = 8
-"""Levels of a deep value that are validated against the body schema."""
 
 _FILLER = st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=8)
 _INSERTS: Mapping[str, st.SearchStrategy[str]] = {
@@ -165,7 +180,13 @@ def _slots(op: Operation) -> list[Slot]:
 
 def _applies(kind: str, slot: Slot, raw: Any) -> bool:
     types = _types(slot.schema, raw)
-    if kind == "deep-nesting":
+    if kind == "duplicate-keys":  # a member the example has, in an object
+        return (
+            slot.location == "body"
+            and isinstance(slot.path[-1], str)
+            and raw is not _MISSING
+        )
+    if kind in BODY_KINDS:
         return slot.location == "body"
     if kind in STRING_KINDS:
         return "string" in types
@@ -215,40 +236,11 @@ def _inserted(kind: str, base: str) -> st.SearchStrategy[tuple[str, str]]:
     )
 
 
-@dataclass(frozen=True)
-class Nested:
-    """A value nested ``depth`` levels deep around ``inner``, kept as its JSON text:
-    encoding, ``repr`` and validation of the real thing would recurse that deep."""
-
-    depth: int
-    objects: bool
-    inner: Any
-
-    def json(self) -> bytes:
-        """The value's JSON text, built without recursion."""
-        opening, closing = (b'{"a":', b"}") if self.objects else (b"[", b"]")
-        return opening * self.depth + json_body(self.inner) + closing * self.depth
-
-    def truncated(self, depth: int) -> Any:
-        """The same value cut at ``depth`` levels, as a Python value."""
-        value = self.inner
-        for _ in range(min(depth, self.depth)):
-            value = {"a": value} if self.objects else [value]
-        return value
-
-    def __repr__(self) -> str:
-        return self.json()[:40].decode() + "..."
-
-
-def _nested(slot: Slot, base: Any) -> st.SearchStrategy[tuple[Any, str]]:
-    objects = "object" in _types(slot.schema, base)
+def _nested(kind: str, slot: Slot, base: Any) -> st.SearchStrategy[tuple[Any, str]]:
+    # 10,000 levels are arrays whatever the slot holds: two bytes a level.
+    objects = kind == "deep-nesting" and "object" in _types(slot.schema, base)
     inner = None if base is _MISSING or isinstance(base, dict | list) else base
-
-    def build(depth: int) -> tuple[Any, str]:
-        what = "objects" if objects else "arrays"
-        return Nested(depth, objects, inner), f"{what} nested {depth} deep"
-
-    return st.builds(build, st.integers(*DEPTH))
+    return spliced.nested(DEEP if kind == "deep-nesting" else DEEPER, objects, inner)
 
 
 def _values(kind: str, slot: Slot, base: Any) -> st.SearchStrategy[tuple[Any, str]]:
@@ -265,8 +257,14 @@ def _values(kind: str, slot: Slot, base: Any) -> st.SearchStrategy[tuple[Any, st
         return _long(slot, text)
     if kind in _INSERTS:
         return _inserted(kind, text)
-    if kind == "deep-nesting":
-        return _nested(slot, base)
+    if kind in ("deep-nesting", "deeper-nesting"):
+        return _nested(kind, slot, base)
+    if kind == "duplicate-keys":
+        return spliced.duplicated(str(slot.path[-1]), base)
+    if kind == "huge-exponent":
+        return spliced.huge_exponent()
+    if kind == "negative-zero":
+        return spliced.negative_zero(slot.schema, base)
     return _NUMBERS[kind].map(lambda n: (n, f"{n!r}"))
 
 
@@ -290,7 +288,7 @@ def _set(body: Any, path: tuple[str | int, ...], value: Any) -> Any:
 
 
 def _short(value: Any) -> str:
-    text = repr(value) if isinstance(value, Nested) else ascii(value)
+    text = repr(value) if isinstance(value, Raw) else ascii(value)
     return text if len(text) <= 48 else text[:45] + "..."
 
 
@@ -329,10 +327,11 @@ def robustness_probes(
     }
 
     def may_write(op: Operation, option: tuple[str, Any]) -> bool:
-        # Only an odd value the schema allows, in a body member that is no id, can
-        # leave the request valid enough to change state on a conforming target.
+        # Only an odd value the schema allows, in a body member that is no id (or an
+        # id written twice), can leave the request valid enough to change state.
         slot = by_key[op.id][option[1]]
-        return op.writes and slot.location == "body" and not slot.reference
+        same = not slot.reference or option[0] == "duplicate-keys"
+        return op.writes and slot.location == "body" and same
 
     cases = plan(
         ctx,
@@ -358,21 +357,19 @@ def robustness_probes(
         if slot.location == "body":
             body = ctx.valid_body(op_id, unique)
             value, odd = draw(_values(kind, slot, _at(body, slot.path)))
-            if isinstance(value, Nested):
-                # A marker in its place, swapped for the nested text once encoded.
-                # Validating the deep value would recurse as deep; its first levels
-                # decide, as no body schema nests anywhere near SHALLOW levels.
-                marker = f"<nested-{unique}>"
+            if isinstance(value, Raw):
+                # A marker in its place, swapped for the value's text once encoded.
+                # Validity is judged on what a reader gets (a deep value cut at a
+                # few levels: no body schema nests anywhere near that deep).
+                marker = f"<spliced-{unique}>"
                 raw = json_body(_set(body, slot.path, marker))
                 raw = raw.replace(json_body(marker), value.json(), 1)
-                shallow = _set(body, slot.path, value.truncated(SHALLOW))
-                valid = Draft202012Validator(op.body_schema or {}).is_valid(shallow)
-                writes = may_write(op, (kind, key)) and bool(valid)
+                body = _set(body, slot.path, value.shallow())
             else:
                 body = _set(body, slot.path, value)
                 raw = json_body(body)
-                valid = Draft202012Validator(op.body_schema or {}).is_valid(body)
-                writes = may_write(op, (kind, key)) and bool(valid)
+            valid = Draft202012Validator(op.body_schema or {}).is_valid(body)
+            writes = may_write(op, (kind, key)) and bool(valid)
             probe = replace(
                 with_header(probe, "Content-Type", "application/json"), body=raw
             )

@@ -28,8 +28,11 @@ if TYPE_CHECKING:
 FAST = ("--rate-limit", "none", "--max-rps", "1000")
 
 
-def _front(app: Any, mode: str, seen: list[dict[bytes, bytes]]) -> Any:
-    """CardClan behind a front that reads the credential the profile's way only."""
+def _front(
+    app: Any, mode: str, seen: list[dict[bytes, bytes]], *, trims: bool = False
+) -> Any:
+    """CardClan behind a front that reads the credential the profile's way only
+    (``trims``: a lenient one that strips spaces around a query key)."""
 
     async def front(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -51,6 +54,10 @@ def _front(app: Any, mode: str, seen: list[dict[bytes, bytes]]) -> Any:
         else:
             pairs = parse_qsl(query.decode(), keep_blank_values=True)
             token = next((v.encode() for k, v in pairs if k == "key"), None)
+            if token is not None and token.strip() and token.strip() != token:
+                # Strict: a key with spaces around it is no key (the header it is
+                # handed on in would lose them); lenient: the spaces are trimmed.
+                token = token.strip() if trims else b"no-such-key"
             query = urlencode([(k, v) for k, v in pairs if k != "key"]).encode()
         kept = [(k, v) for k, v in scope["headers"] if k not in (b"authorization",)]
         if token is not None:
@@ -61,7 +68,11 @@ def _front(app: Any, mode: str, seen: list[dict[bytes, bytes]]) -> Any:
     return front
 
 
-def _profile(tmp_path: Path, placement: dict[str, str]) -> Path:
+def _profile(
+    tmp_path: Path,
+    placement: dict[str, str],
+    invalid_key_kinds: list[str] | None = None,
+) -> Path:
     root = tmp_path / "profiles"
     target = root / "keyed"
     shutil.copytree(schemas_root() / "cardclan", target)
@@ -73,6 +84,9 @@ def _profile(tmp_path: Path, placement: dict[str, str]) -> Path:
     catalog = yaml.safe_load((target / "clauses.yaml").read_text())
     # The scheme clause is about the Bearer scheme: a keyed API has none.
     catalog["clauses"] = [c for c in catalog["clauses"] if c["id"] != "CC-AUTH-2"]
+    for clause in catalog["clauses"]:
+        if clause["id"] == "CC-AUTH-4" and invalid_key_kinds:
+            clause["probes"]["with"]["kinds"] = invalid_key_kinds
     (target / "clauses.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
     return target
 
@@ -128,3 +142,37 @@ def test_a_malformed_credential_placement_is_a_profile_error(
     check = run_cli("check-profile", str(directory))
     assert check.code == 2
     assert "credential_header" in check.out
+
+
+@pytest.mark.parametrize("trims", [False, True], ids=["strict", "trims"])
+def test_a_padded_query_key_is_another_key(
+    run_cli: Callable[..., CliRun],
+    served: Callable[..., tuple[str, Any]],
+    export_fixtures: Callable[[dict[str, str]], None],
+    tmp_path: Path,
+    trims: bool,
+) -> None:
+    """Where the key is a query parameter, the key with a space on either side is
+    another key (a query value is data to the last byte): a front that strips it
+    fails the invalid-key clause through ``padded`` only, a strict one passes; no
+    output shows the key in any form."""
+    seen: list[dict[bytes, bytes]] = []
+    inner = cardclan.create_app(rate_limit=None)
+    base, app = served(_front(inner, "query", seen, trims=trims))
+    export_fixtures(app.state.fixtures)
+    key = app.state.fixtures["api_key"]
+    kinds = ["unknown-uuid", "case-changed", "padded"]
+    directory = _profile(tmp_path, {"credential_query": "key"}, kinds)
+    run = run_cli("run", "--profile-dir", str(directory), "--base-url", base, *FAST)
+    sent = run.clause("CC-AUTH-4")["coverage"]["sent"]
+    assert {row["kind"] for row in sent} == set(kinds)
+    if trims:
+        assert run.code == 1, run.out[-3000:]
+        assert run.failing() == {"CC-AUTH-4"}
+        broken = {row["kind"] for row in sent if row["outcome"] == "broken"}
+        assert broken == {"padded"}, sent
+        # The evidence's curl line rebuilds the padded key from the variable.
+        assert "%20$CONFORMANCE_API_KEY%20" in run.everything()
+    else:
+        assert run.code == 0, run.out[-3000:]
+    assert not run.leaks(key, f" {key} ")

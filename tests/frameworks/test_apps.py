@@ -355,8 +355,9 @@ def test_careful_405_allows_every_method_the_path_takes(
         (b'{"name": NaN}', "The body is not well-formed JSON: NaN is not JSON."),
         (b'{"name": "a", "name": "b"}', "an object has a member twice"),
         (b'{"name": "\\ud800"}', "unpaired surrogate"),
+        (b'{"name": ' + b"[" * 10_000 + b"]" * 10_000 + b"}", "nests deeper"),
     ],
-    ids=["utf8", "nan", "duplicate", "surrogate"],
+    ids=["utf8", "nan", "duplicate", "surrogate", "deep"],
 )
 def test_careful_rejects_what_is_not_i_json_with_400(
     careful: httpx.Client, content: bytes, detail: str

@@ -607,6 +607,8 @@ def _lenient_shape(kind, sub, value):
         return isinstance(value, str) and valid(json.loads(value))
     if kind == "object-for-array":
         return isinstance(value, dict) and "array" in sub["type"]
+    if kind == "zero-for-boolean":  # read as false by bool(0) and lax parsers
+        return type(value) is int and value == 0 and valid(False)
     return isinstance(value, list) and len(value) == 1 and valid(value[0])
 
 
@@ -639,6 +641,7 @@ def test_each_lenient_kind_breaks_one_field_with_a_coercible_value(
         "numeric-string": {"qty", "ratio"},
         "boolean-string": {"flag"},
         "object-for-array": {"tags"},
+        "zero-for-boolean": {"flag"},
     }
     assert fields <= expected.get(kind, set(schema["properties"]) - {"tags", "meta"})
     assert fields
@@ -698,3 +701,34 @@ def test_schemathesis_object_for_an_array_is_named_not_copied(synthetic):
     assert json.loads(body)["tags"] == {}
     assert defect.endswith("(Schemathesis: incorrect_type)")
     assert BUILT not in defect
+
+
+def test_schemathesis_zero_for_a_boolean_is_named_not_copied(synthetic):
+    """Schemathesis' coverage phase sends 0 where a body field is a boolean (its
+    ``type`` case, from ``st.integers()``): that case becomes the zero-for-boolean
+    kind, answered as the wrong type it is, and wrong-type no longer draws it."""
+    offered = [
+        d.value
+        for d in body_defects(synthetic.operation("kitchenSink"))
+        if d.field == "flag" and type(d.value) is int
+    ]
+    assert offered == [0]
+    seen = set()
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
+    @given(
+        invalid_bodies(
+            synthetic, ["kitchenSink"], kinds=["wrong-type"], fields=["flag"]
+        ),
+        invalid_bodies(synthetic, ["kitchenSink"], kinds=["zero-for-boolean"]),
+    )
+    def check(wrong, named):
+        flag = json.loads(wrong[0].body)["flag"]
+        assert not (type(flag) is int and flag == 0), flag
+        assert named[0].defect_kind == "wrong-type"
+        seen.add((named[0].body, named[0].defect))
+
+    check()
+    ((body, defect),) = seen
+    assert json.loads(body)["flag"] == 0
+    assert defect.endswith("(zero-for-boolean) (Schemathesis: incorrect_type)")

@@ -30,6 +30,8 @@ SYNTHETIC_OPS = ["sendCard", "getCardUrl", "listCards", "getConfigByCard", "getT
 ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
 BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u200e", "\u200f"}
 BIDI |= {"\u061c", "\u2066", "\u2067", "\u2068", "\u2069"}
+NESTING = {"deep-nesting": (1_000, 1_200), "deeper-nesting": (10_000, 10_400)}
+"""Levels each nesting kind reaches: at least 1,000 and 10,000 (issue 19)."""
 
 
 def _path(field: str) -> tuple[Any, ...]:
@@ -107,6 +109,10 @@ def _is_odd(kind: str, value: Any) -> bool:
         return number < 0
     if kind == "fractional-number":
         return isinstance(number, float) and not math.isclose(number % 1, 0)
+    if kind == "huge-exponent":  # past a double's range: Python reads it as inf
+        return isinstance(number, float) and math.isinf(number)
+    if kind == "negative-zero":  # the sign is checked on the text (-0 reads as 0)
+        return number == 0
     raise AssertionError(f"not a value kind: {kind}")  # deep nesting is judged apart
 
 
@@ -131,14 +137,30 @@ def _check_one_defect(ctx, oracle, probe) -> Any:
         changed = _changed(body, ctx.valid_body(probe.operation, 0)) - unique
         # Everything that differs lies at (or under) the one slot named.
         assert all(path[: len(slot)] == slot for path in changed), changed
-        assert changed or slot in unique
+        assert changed or slot in unique or kind in {"duplicate-keys", "negative-zero"}
         assert probe.path == valid.path
         assert sorted(probe.query) == sorted(valid.query)
         value = _at(body, slot)
-        if kind == "deep-nesting":
-            assert 200 <= _depth(value) <= 301, _depth(value)
-            assert len(probe.body) < 8 * 1024
+        if kind in NESTING:
+            levels, objects = oracle.deep_run(probe.body) or (0, False)
+            low, high = NESTING[kind]
+            assert low <= levels <= high, levels
+            assert not (objects and kind == "deeper-nesting"), "arrays: 2 bytes a level"
+            assert len(probe.body) <= (3 if kind == "deeper-nesting" else 1) * 8 * 1024
             return value
+        if kind == "duplicate-keys":
+            # The member twice with the same value; read last-wins it is the valid body.
+            assert not changed, changed
+            pairs = json.loads(probe.body, object_pairs_hook=lambda p: p)
+            node = pairs
+            for part in slot[:-1]:
+                node = dict(node)[part] if isinstance(part, str) else node[part]
+            twice = [v for k, v in node if k == slot[-1]]
+            assert len(twice) == 2, node
+            assert twice[0] == twice[1]
+            return value
+        if kind == "negative-zero":
+            assert re.search(rb'":-0(\.0|e0)?[,}\]]', probe.body), probe.body
     else:
         assert (probe.body is None) == (valid.body is None)
         if probe.body is not None:
@@ -158,6 +180,8 @@ def _check_one_defect(ctx, oracle, probe) -> Any:
             others = {k: v for k, v in query.items() if k != probe.field}
             assert others == {k: v for k, v in valid.query if k != probe.field}
             value = query[probe.field]
+        if kind == "negative-zero":
+            assert str(value).startswith("-0"), value
     assert _is_odd(kind, value), (kind, value)
     return value
 
@@ -170,19 +194,14 @@ def _expected_writes(ctx, oracle, probe) -> bool:
     if dict(probe.query) != dict(ctx.valid_probe(op.id).query):
         return False
     top = _path(probe.field)[0]
-    valid = Draft202012Validator(op.body_schema).is_valid(json.loads(probe.body))
-    if probe.defect.startswith("deep-nesting:"):
-        # Judged on the value cut at a few levels (the schemas are shallow).
-        body = json.loads(probe.body)
-        slot = _path(probe.field)
-        node = _at(body, slot[:-1])
-        cut = _at(body, slot)
-        for _ in range(8):
-            cut = next(iter(cut.values())) if isinstance(cut, dict) else cut[0]
-        node[slot[-1]] = cut
-        valid = Draft202012Validator(op.body_schema).is_valid(body)
+    # A deep value is read cut at a few levels (the schemas are shallow), 1e400 as inf.
+    valid = Draft202012Validator(op.body_schema).is_valid(
+        oracle.strict_json(probe.body)
+    )
     plain = top in oracle.literal_fields(ctx, op.id) or top not in op.body_example
-    return valid and plain
+    # An id written twice with its own value still names what it names.
+    twice = probe.defect.startswith("duplicate-keys:")
+    return valid and (plain or twice)
 
 
 @SETTINGS
@@ -351,3 +370,48 @@ def test_bad_arguments_fail_eagerly_naming_them(cardda, operations, params, word
     with pytest.raises(ValueError, match=re.escape(words[0])) as info:
         robustness_probes(cardda, operations, **params)
     assert all(w in str(info.value) for w in words), str(info.value)
+
+
+@pytest.mark.parametrize(("kind", "levels"), sorted(NESTING.items()))
+def test_the_coverage_example_of_nesting_reaches_the_issue_depth(
+    cardda, oracle, kind, levels
+):
+    """The example the coverage phase sends: at least 1,000 and 10,000 levels (past
+    where Python's own parser gives up), arrays around a string field, and bounded
+    in bytes (two a level)."""
+    scenario = draw_one(robustness_probes(cardda, ["createRecipient"], kinds=[kind]), 7)
+    assert scenario is not None
+    (probe,) = scenario
+    assert probe.field == "name"
+    assert oracle.deep_run(probe.body) == (levels[0], False)
+    assert len(probe.body) <= 2 * levels[0] + 512
+    with pytest.raises(RecursionError):
+        json.loads(probe.body)
+
+
+@pytest.mark.parametrize(
+    ("op", "kind", "text"),
+    [
+        ("createTransaction", "huge-exponent", b'"amount":1e400,'),
+        ("createTransaction", "negative-zero", b'"amount":-0,'),
+        ("createRecipient", "duplicate-keys", b'"name":"Conformance Suite Vendor",'),
+    ],
+)
+def test_what_no_encoder_writes_goes_as_its_text(cardda, oracle, op, kind, text):
+    """1e400, -0 and a member written twice are spliced in as JSON text: a careful
+    encoder writes inf as an error, -0 as 0, and a dict holds a key once."""
+    scenario = draw_one(robustness_probes(cardda, [op], kinds=[kind]), 7)
+    assert scenario is not None
+    (probe,) = scenario
+    count = 2 if kind == "duplicate-keys" else 1
+    assert probe.body.count(text) == count, probe.body
+    _check_one_defect(cardda, oracle, probe)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"), [("huge-exponent", "1e400"), ("negative-zero", "-0")]
+)
+def test_odd_number_texts_go_in_an_integer_query_parameter(cardda, kind, value):
+    scenario = draw_one(robustness_probes(cardda, ["listRecipients"], kinds=[kind]), 7)
+    assert scenario is not None
+    assert ("_start", value) in scenario[0].query

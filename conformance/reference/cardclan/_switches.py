@@ -36,6 +36,7 @@ class Fault(StrEnum):
     CONFLICT_2 = "CC-CONFLICT-2"
     FIVEXX_1 = "CC-5XX-1"
     FIVEXX_1_ASTRAL = "CC-5XX-1:astral-id"
+    FIVEXX_1_DEEP = "CC-5XX-1:deep-nesting"
     LEAK_1 = "CC-LEAK-1"
     # The router's own answers (no document lists them):
     METHOD_1 = "CC-METHOD-1"  # any method reaches a path's handler (NestJS `@All()`)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from .._nesting import text_depth
 from .._switches import Switches
 from . import _contract as c
 from ._render import ApiError, Invalid
@@ -74,6 +75,12 @@ def depth(value: Any) -> int:
 def parse_object(raw: bytes, switches: Switches) -> dict[str, Any]:
     """The JSON object in ``raw``, or the contract's refusal (or a fault's crash)."""
     crash = switches.broken("CD-5XX-1")
+    if (
+        switches.broken("CD-5XX-1:deep-nesting")
+        and raw.lstrip()[:1] == b"{"
+        and text_depth(raw) > c.FAULTY_DEEP_NESTING
+    ):
+        raise SimulatedCrash("RecursionError: maximum recursion depth exceeded")
     try:
         value = json.loads(
             raw.removeprefix(_BOM).decode("utf-8"),

@@ -43,6 +43,10 @@ FAULTS: Final = frozenset(
         "CD-RATE-2",
         "CD-5XX-1",
         "CD-5XX-1:long-name",
+        # An object body nesting past FAULTY_DEEP_NESTING levels crashes: the depth
+        # guard sits after a recursive walk over the members (the old 200 to 300
+        # levels of the probes passed it)
+        "CD-5XX-1:deep-nesting",
         "CD-TENANT-3:reason-member",
         "CD-LEAK-1",
         # The router's own answers (no document lists them):
@@ -149,6 +153,8 @@ FAULTY_NOT_OBJECT_ERRORS: Final = {"base": ["must be an object"]}
 FAULTY_DUPLICATE_ERRORS: Final = {"rut": ["has already been taken"]}
 FAULTY_VALIDATION_FIELD: Final = "base"
 FAULTY_MAX_DEPTH: Final = 32
+FAULTY_DEEP_NESTING: Final = 500
+"""CD-5XX-1:deep-nesting: object bodies nesting deeper than this crash."""
 FAULTY_NAME_LIMIT: Final = 255
 """CD-5XX-1:long-name: a recipient name longer than this crashes (a varchar(255))."""
 FAULTY_EXISTENCE_MEMBER: Final = {"reason": "not_a_member"}

@@ -35,6 +35,7 @@ from ._body import (
     is_json_media_type,
     parse_object,
     project_values,
+    read_leniently,
 )
 from ._ratelimit import TokenBucketLimiter, bucket_key
 from ._render import Problem, Renderer, SimulatedCrash
@@ -110,7 +111,8 @@ def seeded() -> Store:
     ):
         for name, priority, visibility in seeds:
             values = {"name": name, "priority": priority, "visibility": visibility}
-            store.add({**values, "tags": ["seed"]}, account)
+            seed = {"tags": ["seed"], "archived": c.DEFAULT_ARCHIVED}
+            store.add({**values, **seed}, account)
     return store
 
 
@@ -284,6 +286,7 @@ class _Api:
             raise Problem(c.UNSUPPORTED_MEDIA_TYPE)
         body = parse_object(await request.body(), self.switches)
         crash_if_faulty(body, self.switches)
+        body = read_leniently(body, self.switches)
         errors = field_errors(body, self.switches)
         if errors:
             raise Problem(c.INVALID, errors=errors)

@@ -2,7 +2,10 @@
 
 A Content-Type other than JSON is 415; a body that is not JSON, or JSON but not an
 object, is 400; an object breaking the schema is 422 naming every broken field.
-Nothing a client can send (any string, number or nesting) escapes as an exception.
+Nothing a client can send (any string, number or nesting) escapes as an exception:
+Python's ``json`` gives up near 1,000 levels with a ``RecursionError``, caught here
+(Starlette's ``request.json()`` would let it through as a 500), and ``1e400`` reads as
+``inf``, refused as out of range, never stored or written back.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import math
 import unicodedata
 from typing import Any
 
+from .._nesting import text_depth
 from .._switches import Switches
 from . import _contract as c
 from ._render import Problem, SimulatedCrash
@@ -22,6 +26,7 @@ _PRIORITY_RULE = (
 )
 _VISIBILITY_RULE = f"must be one of {', '.join(c.VISIBILITIES)}"
 _TAGS_RULE = f"must be an array of at most {c.TAGS_MAX} strings"
+_ARCHIVED_RULE = "must be a boolean"
 
 
 def is_json_media_type(header: str | None) -> bool:
@@ -44,11 +49,45 @@ def _integer(text: str) -> int | float:
         return float(text)
 
 
+def _strict_integer(text: str) -> int | float:
+    if text == "-0":  # PD-5XX-1:negative-zero: canonical JSON has no -0
+        raise SimulatedCrash("NonCanonicalNumber: -0")
+    return _integer(text)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names):  # PD-5XX-1:duplicate-keys
+        raise SimulatedCrash("DuplicateKeyError")
+    return dict(pairs)
+
+
+def _crash_if_too_deep(raw: bytes, switches: Switches) -> None:
+    """The nesting faults: an object body past their depth crashes (a recursive
+    walk over its members); other bodies go on to the parser's own refusal."""
+    deep, deeper = c.FAULTY_DEPTH
+    limit = (
+        deep
+        if switches.broken("PD-5XX-1:deep-nesting")
+        else deeper
+        if switches.broken("PD-5XX-1:deeper-nesting")
+        else None
+    )
+    if limit is not None and raw.lstrip()[:1] == b"{" and text_depth(raw) > limit:
+        raise SimulatedCrash("RecursionError: maximum recursion depth exceeded")
+
+
 def parse_object(raw: bytes, switches: Switches) -> dict[str, Any]:
     """The body as a JSON object, or the 400 problem it deserves."""
+    _crash_if_too_deep(raw, switches)
+    strict = switches.broken("PD-5XX-1:negative-zero")
+    hook = _no_duplicates if switches.broken("PD-5XX-1:duplicate-keys") else None
     try:
         value = json.loads(
-            raw.decode("utf-8"), parse_constant=_refuse_constant, parse_int=_integer
+            raw.decode("utf-8"),
+            parse_constant=_refuse_constant,
+            parse_int=_strict_integer if strict else _integer,
+            object_pairs_hook=hook,
         )
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         # Under the fault, malformed syntax gets the 422 of a body that parsed (as
@@ -89,6 +128,44 @@ def crash_if_faulty(body: dict[str, Any], switches: Switches) -> None:
         raise SimulatedCrash("value too long for column name")
     if switches.broken("PD-5XX-1:control") and _has_control_character(body):
         raise SimulatedCrash("control character in input")
+    if switches.broken("PD-5XX-1:overflow") and not _all_finite(body):
+        raise SimulatedCrash("ValueError: Out of range float values are not JSON")
+
+
+def _all_finite(value: Any) -> bool:
+    """Whether every number in ``value`` is finite (``1e400`` reads as ``inf``)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, float) and not math.isfinite(node):
+            return False
+    return True
+
+
+def read_leniently(body: dict[str, Any], switches: Switches) -> dict[str, Any]:
+    """``body`` as a lenient framework reads it under the PD-VAL-1 coercion faults
+    (unchanged without them): each turns one wrong type into a valid value."""
+    out = dict(body)
+    if switches.broken("PD-VAL-1:unwraps"):  # ["x"] for a scalar: its item
+        for name in ("name", "priority", "visibility", "archived"):
+            value = out.get(name)
+            if isinstance(value, list) and len(value) == 1:
+                out[name] = value[0]
+    if switches.broken("PD-VAL-1:object-as-array") and isinstance(
+        out.get("tags"), dict
+    ):  # a form decoder's {"0": "a"} for ["a"]: the values, in order
+        out["tags"] = list(out["tags"].values())
+    archived = out.get("archived")
+    if switches.broken("PD-VAL-1:coerces-boolean") and archived in ("true", "false"):
+        out["archived"] = archived == "true"
+    zero_or_one = type(archived) is int and archived in (0, 1)
+    if switches.broken("PD-VAL-1:zero-for-boolean") and zero_or_one:
+        out["archived"] = bool(archived)
+    return out
 
 
 def integer_value(value: Any, *, coerce: bool = False) -> int | None:
@@ -138,6 +215,8 @@ def field_errors(body: dict[str, Any], switches: Switches) -> list[tuple[str, st
             or not all(isinstance(tag, str) for tag in tags)
         ):
             errors.append(("tags", _TAGS_RULE))
+    if "archived" in body and not isinstance(body["archived"], bool):
+        errors.append(("archived", _ARCHIVED_RULE))
     return errors
 
 
@@ -150,4 +229,5 @@ def project_values(body: dict[str, Any]) -> dict[str, Any]:
         "priority": c.DEFAULT_PRIORITY if priority is None else priority,
         "visibility": body.get("visibility", c.DEFAULT_VISIBILITY),
         "tags": list(body.get("tags", [])),
+        "archived": body.get("archived", c.DEFAULT_ARCHIVED),
     }

@@ -31,6 +31,10 @@ FAULTS: Final = frozenset(
         "PD-AUTH-3",  # 401s lack WWW-Authenticate
         "PD-VAL-1:out-of-range",  # a priority outside 1..5 is accepted
         "PD-VAL-1:coerces",  # a digit string `priority` ("3") is read as the integer
+        "PD-VAL-1:coerces-boolean",  # "true"/"false" for `archived` read as booleans
+        "PD-VAL-1:zero-for-boolean",  # 0/1 for `archived` read as false/true
+        "PD-VAL-1:object-as-array",  # an object for `tags` read as its values' list
+        "PD-VAL-1:unwraps",  # a one-item array for a scalar field read as its item
         "PD-VAL-1",  # a body without `name` is created, named "untitled"
         "PD-VAL-1:unnamed-field",  # 422 items point at `#/body`, naming no field
         "PD-VAL-3",  # an out-of-range or non-integer `limit` is ignored (200)
@@ -42,6 +46,19 @@ FAULTS: Final = frozenset(
         "PD-ROLE-1",  # the read-only key may create and delete
         "PD-5XX-1",  # a name longer than 1000 characters crashes
         "PD-5XX-1:control",  # a control character in any body string crashes
+        # an object body nesting past FAULTY_DEPTH[0] levels crashes (a recursive walk
+        # over its members at the default recursion limit)
+        "PD-5XX-1:deep-nesting",
+        # past FAULTY_DEPTH[1] levels only: the recursion limit raised, still finite
+        "PD-5XX-1:deeper-nesting",
+        # a number past a double's range (1e400, read as inf) crashes when written back
+        # (a strict encoder echoing the value, as pydantic's 422 `input` does)
+        "PD-5XX-1:overflow",
+        # an integer written -0 crashes (a canonical-JSON reader refuses it with an
+        # error of its own that no handler maps)
+        "PD-5XX-1:negative-zero",
+        # a member written twice crashes (a strict object hook's error, unmapped)
+        "PD-5XX-1:duplicate-keys",
         "PD-LEAK-1",  # 404 details carry a Python traceback
         "PD-CONFLICT-1",  # a duplicate name is created again
         "PD-RATE-1",  # no rate limit at all
@@ -114,10 +131,14 @@ DEFAULT_PRIORITY: Final = 3
 VISIBILITIES: Final = ("private", "team", "public")
 DEFAULT_VISIBILITY: Final = "private"
 TAGS_MAX: Final = 10
+DEFAULT_ARCHIVED: Final = False
 SEED_PROJECTS: Final = (("Apollo", 2, "team"), ("Borealis", 4, "private"))
 
 FAULTY_NAME_LIMIT: Final = 1000
 """Names longer than this crash the handler under PD-5XX-1."""
+FAULTY_DEPTH: Final = (500, 5_000)
+"""Object bodies nesting deeper crash under PD-5XX-1:deep-nesting and
+PD-5XX-1:deeper-nesting: past the 200 to 300 levels probes used to send."""
 FAULTY_PENALTY_S: Final = 30.0
 """How long PD-RATE-2 keeps a credential limited after its first 429."""
 FAULTY_RETRY_AFTER: Final = "soon"

@@ -819,6 +819,9 @@ def probe_5xx_1(api: Api) -> None:
     for card in ("\U0001f600" + api.fixtures["card_id"], "x" * 10_000):
         response = api.post("/get-card-url", json=api.card_body(card=card))
         assert response.status_code < 500, (card[:8], response.text)
+    for levels in (300, 1_000, 10_000):
+        response = _post_json(api, "/send-card", _deep_tags(api, levels))
+        assert response.status_code < 500, (levels, response.text)
 
 
 def probe_method_1(api: Api) -> None:
@@ -1047,6 +1050,26 @@ def symptom_5xx_1_astral(api: Api) -> None:
         assert_error(response, 404, msg.CARD_NOT_FOUND)
 
 
+def _post_json(api: Api, path: str, raw: bytes) -> httpx.Response:
+    headers = {**api.auth, "Content-Type": "application/json"}
+    return api.post(path, headers=headers, content=raw)
+
+
+def _deep_tags(api: Api, levels: int) -> bytes:
+    """A card body whose mergeTags nest ``levels`` arrays deep."""
+    body = json.dumps(api.card_body(mergeTags="<deep>")).encode()
+    return body.replace(b'"<deep>"', b"[" * levels + b"]" * levels)
+
+
+def symptom_5xx_1_deep(api: Api) -> None:
+    # 300 levels parse and are refused as before; deeper object bodies crash.
+    response = _post_json(api, "/send-card", _deep_tags(api, 300))
+    assert response.status_code == 400, response.text
+    for levels in (1_000, 10_000):
+        response = _post_json(api, "/send-card", _deep_tags(api, levels))
+        assert_error(response, 500, msg.INTERNAL)
+
+
 def symptom_conflict_1(api: Api) -> None:
     first = api.post("/config", json=api.config_body())
     assert first.status_code == 201
@@ -1130,6 +1153,7 @@ FAULT_SYMPTOMS: dict[str, Callable[[Api], None]] = {
     "CC-CONFLICT-2": symptom_conflict_2,
     "CC-5XX-1": symptom_5xx_1,
     "CC-5XX-1:astral-id": symptom_5xx_1_astral,
+    "CC-5XX-1:deep-nesting": symptom_5xx_1_deep,
     "CC-LEAK-1": symptom_leak_1,
     "CC-METHOD-1": symptom_method_1,
     "CC-METHOD-1:no-allow": symptom_method_1_no_allow,

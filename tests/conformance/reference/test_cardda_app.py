@@ -912,6 +912,23 @@ def _message_only(rs: Responses) -> None:
     assert [set(r.json()) for r in rs] == [{"message"}] * 2, [r.text for r in rs]
 
 
+def _deep_members(c: TestClient, fx: Fixtures) -> Responses:
+    """A recipient whose name nests 300, 1,000 and 10,000 levels, and a top-level
+    array nesting 10,000: refused (400) by the conforming server."""
+    arrays = {n: b"[" * n + b"]" * n for n in (300, 1_000, 10_000)}
+    bodies = [b'{"name": ' + arrays[n] + b', "rut": "1"}' for n in sorted(arrays)]
+    bodies.append(arrays[10_000])
+    return [c.post(RECIPIENTS, headers=auth(fx), content=raw) for raw in bodies]
+
+
+def _deep_member_crashes(rs: Responses) -> None:
+    """300 levels pass the faulty walk; a deeper object crashes; a deep array is
+    refused by the parser as before."""
+    assert rs[0].status_code == 400, rs[0].text
+    _bare_500(rs[1:3])
+    assert rs[3].status_code == 400, rs[3].text
+
+
 def _crashers(c: TestClient, fx: Fixtures) -> Responses:
     bodies = (nested(40), b'{"name": NaN}')
     return [c.post(RECIPIENTS, headers=auth(fx), content=raw) for raw in bodies]
@@ -997,6 +1014,7 @@ FAULT_CASES: dict[str, FaultCase] = {
     ),
     "CD-5XX-1": FaultCase(_crashers, _no_5xx, _bare_500),
     "CD-5XX-1:long-name": FaultCase(_long_names, _no_5xx, _long_name_crashes),
+    "CD-5XX-1:deep-nesting": FaultCase(_deep_members, _no_5xx, _deep_member_crashes),
     "CD-LEAK-1": FaultCase(_unknown_ids, _no_internals, _internals),
     "CD-METHOD-1": FaultCase(_unserved, _refused_as_documented, _served_by_get),
     "CD-METHOD-1:no-allow": FaultCase(_unserved, _refused_as_documented, _no_allow),

@@ -260,10 +260,11 @@ def test_the_document_declares_the_create_schema_exactly() -> None:
         "priority": {"type": "integer", "minimum": 1, "maximum": 5},
         "visibility": {"type": "string", "enum": ["private", "team", "public"]},
         "tags": {"type": "array", "maxItems": 10, "items": {"type": "string"}},
+        "archived": {"type": "boolean", "default": False},
     }
     project = DOC["components"]["schemas"]["Project"]
     assert set(project["properties"]) == {
-        *("id", "name", "priority", "visibility", "tags", "created_at")
+        *("id", "name", "priority", "visibility", "tags", "archived", "created_at")
     }
     assert project["properties"]["id"] == {"type": "string", "format": "uuid"}
     assert project["properties"]["created_at"]["format"] == "date-time"
@@ -345,6 +346,10 @@ def test_switch_sets_are_exactly_the_named_ones() -> None:
             "PD-AUTH-3",
             "PD-VAL-1:out-of-range",
             "PD-VAL-1:coerces",
+            "PD-VAL-1:coerces-boolean",
+            "PD-VAL-1:zero-for-boolean",
+            "PD-VAL-1:object-as-array",
+            "PD-VAL-1:unwraps",
             "PD-VAL-1:unnamed-field",
             "PD-REQ-1",
             "PD-REQ-2",
@@ -352,6 +357,8 @@ def test_switch_sets_are_exactly_the_named_ones() -> None:
         "PD-VAL-1",
         "PD-VAL-3",
         *("PD-RES-1", "PD-5XX-1", "PD-5XX-1:control", "PD-LEAK-1", "PD-CONFLICT-1"),
+        *("PD-5XX-1:deep-nesting", "PD-5XX-1:deeper-nesting", "PD-5XX-1:overflow"),
+        *("PD-5XX-1:negative-zero", "PD-5XX-1:duplicate-keys"),
         *("PD-TENANT-1", "PD-TENANT-1:exists", "PD-ROLE-1"),
         *("PD-RATE-1", "PD-RATE-1:retry-after", "PD-RATE-2"),
         *("PD-AUTH-2:case-insensitive", "PD-AUTH-2:prefix-match"),
@@ -421,7 +428,9 @@ def test_list_answers_the_seeded_projects_in_one_page() -> None:
     assert [p["name"] for p in body["data"]] == list(SEED_NAMES)
     first = body["data"][0]
     assert str(uuid.UUID(first["id"])) == first["id"]
-    assert set(first) == {"id", "name", "priority", "visibility", "tags", "created_at"}
+    assert set(first) == {
+        *("id", "name", "priority", "visibility", "tags", "archived", "created_at")
+    }
     assert_documented(r, PROJECTS, "get")
 
 
@@ -998,6 +1007,15 @@ def _created_priority(r: httpx.Response) -> tuple[int, Any]:
     return r.status_code, r.json().get("priority") if r.status_code == 201 else None
 
 
+def _deep(levels: int) -> bytes:
+    """A project whose extra member nests ``levels`` deep."""
+    return b'{"name": "deep", "x": ' + nested(levels) + b"}"
+
+
+def _crashes(s: Server, content: bytes) -> bool:
+    return s.post_raw(content).status_code >= 500
+
+
 def _two_ids_differ(s: Server) -> bool:
     a, b = request_id(s.get(PROJECTS)), request_id(s.get(PROJECTS))
     assert a is not None
@@ -1047,6 +1065,26 @@ PROBES: dict[str, tuple[Probe, Any, Any]] = {
         (422, None),
         (201, 3),
     ),
+    "PD-VAL-1:coerces-boolean": (
+        lambda m: m().create({"name": "p7", "archived": "true"}).status_code,
+        422,
+        201,
+    ),
+    "PD-VAL-1:zero-for-boolean": (
+        lambda m: m().create({"name": "p6", "archived": 0}).status_code,
+        422,
+        201,
+    ),
+    "PD-VAL-1:object-as-array": (
+        lambda m: m().create({"name": "p5", "tags": {}}).status_code,
+        422,
+        201,
+    ),
+    "PD-VAL-1:unwraps": (
+        lambda m: _created_priority(m().create({"name": "p4", "priority": [2]})),
+        (422, None),
+        (201, 2),
+    ),
     "PD-VAL-1": (
         lambda m: m().create({"priority": 2}).status_code,
         422,
@@ -1083,6 +1121,24 @@ PROBES: dict[str, tuple[Probe, Any, Any]] = {
         201,
         500,
     ),
+    # Refused or not is the server's choice (400 here, 422 under PD-REQ-1): no 500.
+    "PD-5XX-1:deep-nesting": (lambda m: _crashes(m(), _deep(1_000)), False, True),
+    "PD-5XX-1:deeper-nesting": (lambda m: _crashes(m(), _deep(10_000)), False, True),
+    "PD-5XX-1:overflow": (
+        lambda m: m().post_raw(b'{"name": "o", "priority": 1e400}').status_code,
+        422,
+        500,
+    ),
+    "PD-5XX-1:negative-zero": (
+        lambda m: m().post_raw(b'{"name": "z", "tags": 1, "priority": -0}').status_code,
+        422,
+        500,
+    ),
+    "PD-5XX-1:duplicate-keys": (
+        lambda m: m().post_raw(b'{"name": "k", "name": "k"}').status_code,
+        201,
+        500,
+    ),
     "PD-LEAK-1": (lambda m: "Traceback" in _route_404(m()).text, False, True),
     "PD-CONFLICT-1": (lambda m: m().create({"name": "Apollo"}).status_code, 409, 201),
     "PD-RATE-1": (lambda m: _rate_limited(m(rate_limit=5.0)), True, False),
@@ -1115,6 +1171,8 @@ ALSO_CHANGES = {
     # an item path with more segments see it too.
     "PD-ROUTE-1": {"PD-HDR-1:framework-default", "PD-ROUTE-1:prefix"},
     "PD-VAL-1:unnamed-field": {"PD-BODY-3"},
+    # Past 500 levels is past 5,000 too.
+    "PD-5XX-1:deep-nesting": {"PD-5XX-1:deeper-nesting"},
 }
 """Probes a fault changes besides its own: with no limit, nothing to bend; the two
 pointer faults both change what the pointers say (the suite's clauses tell a bare

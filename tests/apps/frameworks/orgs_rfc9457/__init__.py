@@ -220,6 +220,12 @@ async def _json_body(request: Request, *, required: bool) -> Any:
         raise Problem(
             400, REASONS[400], f"The body is not well-formed JSON: {exc}."
         ) from exc
+    except RecursionError as exc:  # Python's parser gives up near 1,000 levels
+        raise Problem(
+            400,
+            REASONS[400],
+            "The body nests deeper than this API reads (RFC 8259, 9).",
+        ) from exc
     if not all(map(_encodable, _strings(value))):
         raise Problem(
             400,
