@@ -57,6 +57,10 @@ from errcontract.strategies._internal.invalid import (
     SEVERAL,
     invalid_bodies,
 )
+from errcontract.strategies._internal.negotiation import (
+    ACCEPT_KINDS,
+    unacceptable_accepts,
+)
 from errcontract.strategies._internal.parameters import (
     PARAMETER_DEFECTS,
     invalid_parameters,
@@ -74,6 +78,7 @@ from errcontract.strategies._internal.routes import (
     unknown_routes,
     unserved_methods,
 )
+from errcontract.strategies._internal.sizes import SIZE_KINDS, oversized_bodies
 from errcontract.strategies._internal.state import duplicate_creates, repeated_actions
 from errcontract.strategies._internal.tenants import (
     absent_tenants,
@@ -104,6 +109,8 @@ FAMILIES: Mapping[str, Family] = registry(
         Family.of(robustness_probes, kinds=ROBUSTNESS_KINDS),
         Family.of(unserved_methods, kinds=UNSERVED_METHODS),
         Family.of(unknown_routes, kinds=ROUTE_KINDS),
+        Family.of(unacceptable_accepts, kinds=ACCEPT_KINDS),
+        Family.of(oversized_bodies, kinds=SIZE_KINDS),
     )
 )
 """Family name (as catalogs write it) -> family; the one registry the suite uses.
@@ -111,6 +118,7 @@ FAMILIES: Mapping[str, Family] = registry(
 One entry per family: a bare factory, or ``Family.of(factory, kinds=KINDS)``."""
 
 __all__ = [
+    "ACCEPT_KINDS",
     "BODY_DEFECTS",
     "CREDENTIAL_KINDS",
     "FAMILIES",
@@ -119,6 +127,7 @@ __all__ = [
     "PARAMETER_DEFECTS",
     "ROBUSTNESS_KINDS",
     "ROUTE_KINDS",
+    "SIZE_KINDS",
     "UNSERVED_METHODS",
     "BadArgument",
     "Family",
@@ -135,9 +144,11 @@ __all__ = [
     "malformed_bodies",
     "malformed_credentials",
     "missing_parameters",
+    "oversized_bodies",
     "paired_tenants",
     "repeated_actions",
     "robustness_probes",
+    "unacceptable_accepts",
     "unknown_resources",
     "unknown_routes",
     "unknown_tenants",

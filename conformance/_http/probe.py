@@ -29,6 +29,8 @@ DefectKind = Literal[
     "robustness",
     "method",
     "route",
+    "accept",
+    "size",
 ]
 
 

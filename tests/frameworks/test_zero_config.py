@@ -112,6 +112,24 @@ def _incomplete_allow(run: CliRun, listed: set[str]) -> None:
         assert missing in ("missing POST", "missing DELETE"), actual
 
 
+def _no_body_limit(run: CliRun) -> None:
+    """PD-SIZE-1 fails only because a valid 1 MiB body padded by a member no keyword
+    bounds is taken (a 2xx: no request-body limit by default); a body grown through
+    maxLength is still refused for its value, the echo of it read whole."""
+    sent = run.clause("PD-SIZE-1")["coverage"]["sent"]
+    assert {r["kind"] for r in sent if r["outcome"] == "broken"} == {"over-limit"}
+    assert {r["outcome"] for r in sent if r["kind"] == "over-max-length"} == {"held"}
+    for violation in run.clause("PD-SIZE-1")["violations"]:
+        assert violation["actual"].startswith("20"), violation
+
+
+def _accept_disregarded_or_406(run: CliRun) -> None:
+    """PD-ACCEPT-1 holds on every operation (RFC 9110 section 12.5.1)."""
+    sent = run.clause("PD-ACCEPT-1")["coverage"]["sent"]
+    assert sent, run.clause("PD-ACCEPT-1")
+    assert {r["outcome"] for r in sent} == {"held"}, sent
+
+
 def _judged_or_said_why(run: CliRun) -> None:
     """Every clause ran, or says why not; a missing id is never the reason."""
     for clause in run.results["clauses"]:
@@ -133,7 +151,10 @@ def test_the_careful_rfc9457_api_passes_every_clause(
     for clause in ("PD-RES-1", "PD-VAL-1", "PD-AUTH-3", "PD-METHOD-1", *ROLES):
         assert statuses[clause] == "pass"
     # Every path was sent a method it does not serve, and every unknown route kind.
-    for clause, least in (("PD-METHOD-1", 4), ("PD-ROUTE-1", 2)):
+    for clause, least in (
+        *(("PD-METHOD-1", 4), ("PD-ROUTE-1", 2)),
+        *(("PD-ACCEPT-1", 7), ("PD-SIZE-1", 5)),
+    ):
         sent = run.clause(clause)["coverage"]["sent"]
         assert len(sent) >= least, run.clause(clause)
         assert {s["outcome"] for s in sent} == {"held"}, sent
@@ -160,9 +181,11 @@ def test_connexion_s_defects_are_found_on_their_clauses(
     run = zero_config("connexion", str(CONNEXION_OPENAPI))
     assert run.code == 1, run.out[-3000:]
     _judged_or_said_why(run)
-    assert run.failing() == {*("PD-AUTH-3", "PD-REQ-1", "PD-5XX-1", "PD-METHOD-1")}, (
-        run.failing()
-    )
+    assert run.failing() == {
+        *("PD-AUTH-3", "PD-REQ-1", "PD-5XX-1", "PD-METHOD-1", "PD-SIZE-1")
+    }, run.failing()
+    _no_body_limit(run)
+    _accept_disregarded_or_406(run)
     # 405 with `Allow: HEAD, GET` where the path also takes POST or DELETE (RFC 9110
     # section 15.5.6: Allow lists the resource's methods).
     _incomplete_allow(run, {"HEAD", "GET"})
@@ -190,9 +213,11 @@ def test_fastapi_problem_is_judged_by_the_naming_its_document_declares(
     assert run.code == 1, run.out[-3000:]
     _judged_or_said_why(run)
     _coerces_and_names_the_rest(run)
-    assert run.failing() == {"PD-REQ-1", "PD-5XX-1", "PD-METHOD-1", "PD-VAL-1"}, (
-        run.failing()
-    )
+    assert run.failing() == {
+        *("PD-REQ-1", "PD-5XX-1", "PD-METHOD-1", "PD-VAL-1", "PD-SIZE-1")
+    }, run.failing()
+    _no_body_limit(run)
+    _accept_disregarded_or_406(run)
     # 405 with `Allow: GET` where the path also takes POST or DELETE.
     _incomplete_allow(run, {"GET"})
     assert all(d.startswith("non-finite") for d in _defects(run, "PD-5XX-1"))
@@ -212,6 +237,8 @@ def test_stock_fastapi_is_no_rfc9457_api_but_its_422s_are_not_false_alarms(
     # Not problem details at all: the shape clauses say so.
     assert {"PD-BODY-1", "PD-HDR-1", "PD-5XX-1", "PD-METHOD-1"} <= run.failing()
     _incomplete_allow(run, {"GET"})
+    _no_body_limit(run)
+    _accept_disregarded_or_406(run)
     assert all(d.startswith("non-finite") for d in _defects(run, "PD-5XX-1"))
     defects = _defects(run, "PD-REQ-1")
     assert not any(d.split(":")[0] in ("bare-scalar", "array") for d in defects)
@@ -235,6 +262,10 @@ def test_prism_s_mock_is_judged_as_any_api(
     )
     assert run.code in (1, 3), run.out[-3000:]
     assert {"PD-AUTH-2", "PD-AUTH-3", "PD-RES-1", "PD-METHOD-1"} <= run.failing()
+    # A mock has no body limit: a padded 1 MiB create is answered from its examples.
+    assert "PD-SIZE-1" in run.failing()
+    _no_body_limit(run)
+    _accept_disregarded_or_406(run)  # it answers 406
     # Its 405s carry no Allow at all.
     assert set(_allow_evidence(run)) == {"405 without Allow"}
     assert "Traceback" not in run.out + run.err

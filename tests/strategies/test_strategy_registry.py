@@ -46,6 +46,8 @@ NAMES = {
     "unsupported_media_types",
     "unserved_methods",
     "unknown_routes",
+    "unacceptable_accepts",
+    "oversized_bodies",
 }
 
 
