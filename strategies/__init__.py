@@ -57,6 +57,10 @@ from errcontract.strategies._internal.invalid import (
     SEVERAL,
     invalid_bodies,
 )
+from errcontract.strategies._internal.negotiation import (
+    ACCEPT_KINDS,
+    unacceptable_accepts,
+)
 from errcontract.strategies._internal.parameters import (
     PARAMETER_DEFECTS,
     invalid_parameters,
@@ -76,6 +80,7 @@ from errcontract.strategies._internal.routes import (
     unknown_routes,
     unserved_methods,
 )
+from errcontract.strategies._internal.sizes import SIZE_KINDS, oversized_bodies
 from errcontract.strategies._internal.state import duplicate_creates, repeated_actions
 from errcontract.strategies._internal.tenants import (
     absent_tenants,
@@ -107,6 +112,8 @@ FAMILIES: Mapping[str, Family] = registry(
         Family.of(unserved_methods, kinds=UNSERVED_METHODS),
         Family.of(unknown_routes, kinds=ROUTE_KINDS),
         Family.of(head_and_options, kinds=METHOD_PROBES),
+        Family.of(unacceptable_accepts, kinds=ACCEPT_KINDS),
+        Family.of(oversized_bodies, kinds=SIZE_KINDS),
     )
 )
 """Family name (as catalogs write it) -> family; the one registry the suite uses.
@@ -114,6 +121,7 @@ FAMILIES: Mapping[str, Family] = registry(
 One entry per family: a bare factory, or ``Family.of(factory, kinds=KINDS)``."""
 
 __all__ = [
+    "ACCEPT_KINDS",
     "BODY_DEFECTS",
     "CREDENTIAL_KINDS",
     "FAMILIES",
@@ -123,6 +131,7 @@ __all__ = [
     "PARAMETER_DEFECTS",
     "ROBUSTNESS_KINDS",
     "ROUTE_KINDS",
+    "SIZE_KINDS",
     "UNSERVED_METHODS",
     "BadArgument",
     "Family",
@@ -140,9 +149,11 @@ __all__ = [
     "malformed_bodies",
     "malformed_credentials",
     "missing_parameters",
+    "oversized_bodies",
     "paired_tenants",
     "repeated_actions",
     "robustness_probes",
+    "unacceptable_accepts",
     "unknown_resources",
     "unknown_routes",
     "unknown_tenants",

@@ -50,6 +50,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "errcontract.schemathesis",
         "errcontract.suite",
         "errcontract._reference_docs",
+        "errcontract._reference_text",
     ),
 )
 

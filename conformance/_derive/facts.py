@@ -152,6 +152,8 @@ class Facts:
                 if ops[o].params("path") and ops[o].path.endswith("}")
             ]
             return [*flat, *items]
+        if name == "negotiable":
+            return [o for o in ops if self.negotiable(o)]
         if name == "robustness":
             queried = [o for o in self.listings() if ops[o].params("query")]
             return _ordered([*bodies, *self.selection("items", bodies), *queried])
@@ -167,6 +169,12 @@ class Facts:
             if current is None or (op.method == "GET" and ops[current].method != "GET"):
                 chosen[op.path] = op_id
         return list(chosen.values())
+
+    def negotiable(self, op_id: str) -> bool:
+        """Whether ``op_id`` is probed with an ``Accept`` it cannot satisfy: every
+        operation but a DELETE, whose valid request would remove what the run's
+        other probes use (and whose success rarely has content to negotiate)."""
+        return self.operations[op_id].method != "DELETE"
 
     def listings(self) -> list[str]:
         """GET operations a valid request needs nothing discovered for."""
@@ -209,5 +217,6 @@ SELECTIONS: Mapping[str, str] = {
     "robustness": "takes a body, an id or a query",
     "paths": "stands for its path (its GET, else its first operation)",
     "routes": "is a listing or an item read whose path ends in an id",
+    "negotiable": "is not a DELETE",
 }
 """What each template ``select`` picks, as the notes say it."""

@@ -20,6 +20,22 @@ from errcontract._http.redact import Redactor, curl_line
 
 _NOT_JSON = object()
 
+EVIDENCE_BODY_BYTES = 64 << 10
+"""A request body larger than this (an oversized-body probe) is kept in the evidence
+cut to this many bytes, saying how many were sent: a report holds a few of them."""
+
+
+def _evidence(body: bytes) -> tuple[bytes, int]:
+    """``body`` as evidence keeps it (already redacted), cut past
+    ``EVIDENCE_BODY_BYTES``, and how many bytes were left out."""
+    if len(body) <= EVIDENCE_BODY_BYTES:
+        return body, 0
+    return body[:EVIDENCE_BODY_BYTES], len(body) - EVIDENCE_BODY_BYTES
+
+
+def _cut_note(left_out: int, sent: int) -> str:
+    return f"… [{left_out:,} more bytes: {sent:,} sent]"
+
 
 @dataclass(frozen=True)
 class SentRequest:
@@ -40,14 +56,19 @@ class SentRequest:
         body: bytes | None,
     ) -> SentRequest:
         """The request as evidence: URL (query string), headers (by name and by
-        value) and body through the redactor. Called by ``Exchange.redacted``."""
+        value) and body through the redactor, a very large body cut
+        (``EVIDENCE_BODY_BYTES``). Called by ``Exchange.redacted``."""
+        text = None
+        if body is not None:
+            kept, left_out = _evidence(redactor.data(body))
+            text = kept.decode("utf-8", errors="replace")
+            if left_out:
+                text += _cut_note(left_out, len(body))
         return cls(
             method=method,
             url=redactor.text(url),
             headers=redactor.headers(headers),
-            body=None
-            if body is None
-            else redactor.data(body).decode("utf-8", errors="replace"),
+            body=text,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -193,17 +214,23 @@ class Exchange:
         """The one way evidence is made (client and Schemathesis hooks alike): the
         request and the ``curl`` line built from the raw parts through ``redactor``;
         ``response`` comes from ``Received.redacted``. Without ``replay`` the line
-        shows the request as recorded, credential headers masked by name."""
+        shows the request as recorded, credential headers masked by name. A body
+        past ``EVIDENCE_BODY_BYTES`` is not on the line (a comment says how large
+        it was): the probe's defect says how it was built."""
         request = SentRequest.redacted(redactor, method, url, headers, body)
         shown = replay or Replay(url=url, headers=request.headers)
+        data = None if body is None else redactor.data(body)
+        cut = data is not None and _evidence(data)[1] > 0
         curl = curl_line(
             method,
             redactor.text(shown.url),
             [(k, redactor.text(v)) for k, v in shown.headers],
-            None if body is None else redactor.data(body),
+            None if cut else data,
             from_env=shown.from_env,
             query_from_env=shown.query_from_env,
         )
+        if cut and body is not None:
+            curl += f" --data-binary @body  # the {len(body):,}-byte body, not shown"
         return cls(
             seq=seq,
             probe=probe,

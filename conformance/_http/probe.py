@@ -31,6 +31,8 @@ DefectKind = Literal[
     "route",
     "head",
     "options",
+    "accept",
+    "size",
 ]
 VALID_KINDS: frozenset[str] = frozenset({"head", "options"})
 """Kinds of probes that carry no defect: a valid request sent with HEAD or OPTIONS,

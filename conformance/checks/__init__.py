@@ -19,6 +19,7 @@ from errcontract.checks import (  # noqa: F401
     body,
     headers,
     methods,
+    negotiation,
     rate,
     timestamps,
 )

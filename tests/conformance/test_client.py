@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -286,6 +286,23 @@ def test_body_is_cut_at_the_limit_and_flagged(make_client, size, truncated):
     assert response is not None
     assert response.truncated is truncated
     assert response.body == body[:1000]
+
+
+@pytest.mark.parametrize(("answer", "truncated"), [(3000, False), (3001, True)])
+def test_an_answer_may_echo_three_times_the_request_body(
+    make_client, answer, truncated
+):
+    """A validation error quoting a too-long value is read whole: the limit grows to
+    ECHO_FACTOR times the body sent (bounded by it), never below the setting."""
+    client = make_client(
+        lambda request: httpx.Response(422, content=b"e" * answer), max_body_bytes=1000
+    )
+    probe = replace(make_probe(), method="POST", body=b"x" * 1000)
+    response = client.send(probe).response
+
+    assert response is not None
+    assert response.truncated is truncated
+    assert len(response.body) == min(answer, 3000)
 
 
 def test_streamed_body_is_not_read_past_the_limit(make_client):

@@ -162,10 +162,11 @@ def cardda_style(
     tmp_path: Path,
 ) -> Callable[..., CliRun]:
     # Cardda's contract sends no WWW-Authenticate on its 401s (RFC 9110 says it
-    # should): the team's overrides file says so. The request id is named, as the
-    # document declares no response headers.
+    # should), and states no body limit (its reference server stores a 1 MiB
+    # recipient: DA-SIZE-1's reading, pinned below): the team's overrides file says
+    # so. The request id is named, as the document declares no response headers.
     overrides = tmp_path / "overrides.yaml"
-    overrides.write_text("skip: [DA-AUTH-3]\n", encoding="utf-8")
+    overrides.write_text("skip: [DA-AUTH-3, DA-SIZE-1]\n", encoding="utf-8")
     fixtures = (run_cli, served, export_fixtures)
     return _zero_config(
         fixtures,
@@ -186,6 +187,38 @@ def test_cardda_style_passes_the_cardda_reference(
     statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
     judged = {"DA-BODY-A", "DA-HDR-1", "DA-HDR-2", "DA-AUTH-1", "DA-RES-1"}
     assert {statuses[i] for i in judged} == {"pass"}, statuses
+
+
+def test_cardda_style_finds_no_body_limit_on_the_cardda_reference(
+    run_cli: Callable[..., CliRun],
+    served: Callable[..., tuple[str, Any]],
+    export_fixtures: Callable[[dict[str, str]], None],
+    tmp_path: Path,
+) -> None:
+    """Without the team's word for it, a 1 MiB valid body (padded by a member no
+    keyword bounds) is stored: DA-SIZE-1's reading (OWASP API4) fails it; a body
+    grown through maxLength is still refused for its value, and nothing is a 5xx."""
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("skip: [DA-AUTH-3]\n", encoding="utf-8")
+    fixtures = (run_cli, served, export_fixtures)
+    run = _zero_config(
+        fixtures,
+        cardda,
+        CARDDA_DOCUMENT,
+        "cardda-style",
+        overrides,
+        *("--request-id-header", "X-Request-Id"),
+    )()
+    assert run.code == 1, run.out[-3000:]
+    assert run.failing() == {"DA-SIZE-1"}, run.failing()
+    sent = run.clause("DA-SIZE-1")["coverage"]["sent"]
+    broken = {row["kind"] for row in sent if row["outcome"] == "broken"}
+    assert broken == {"over-limit"}, sent
+    for violation in run.clause("DA-SIZE-1")["violations"]:
+        assert violation["actual"].startswith("20"), violation
+        (exchange,) = violation["exchanges"]
+        assert exchange["curl"].endswith("-byte body, not shown")
+        assert len(exchange["request"]["body"]) < 70_000
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,13 @@ OVERLAP = {
     # faulty Allow: one router answer, broken for both clauses.
     "PD-METHOD-1": {"PD-METHOD-2"},
     "PD-METHOD-1:no-allow": {"PD-METHOD-2"},
+    # A crash for a body above the limit is a 5xx for a defective request too.
+    "PD-SIZE-1": {"PD-5XX-1"},
 }
+# Faults whose answer the clause they are named after allows, and the clauses that
+# judge it instead: a framework's HTML 406 page is an allowed status (RFC 9110
+# section 12.5.1) in the wrong media type and shape.
+JUDGED_BY = {"PD-ACCEPT-1:html": {"PD-HDR-1", "PD-BODY-1"}}
 # Faults only one defect kind of their clause can reveal, and that kind: a lenient
 # comparison of keys takes only a key built from the valid one for it.
 BROKEN_KINDS = {
@@ -63,6 +69,9 @@ BROKEN_KINDS = {
     "PD-5XX-1:overflow": {"huge-exponent"},
     "PD-5XX-1:negative-zero": {"negative-zero"},
     "PD-5XX-1:duplicate-keys": {"duplicate-keys"},
+    # Without a limit, a body grown through maxLength or maxItems is still refused
+    # (422) for its value: only the padding member no keyword bounds gets through.
+    "PD-SIZE-1:accepts": {"over-limit"},
 }
 # One keyword of one optional field among four: the coverage phase sends one example
 # of each defect kind per operation, so this one is the fuzz phase's to find.
@@ -88,8 +97,10 @@ def test_fault_fails_its_derived_clause(
     extra = THOROUGH if fault in THOROUGH_ONLY else ()
     run = run_cli("run", *ZERO_CONFIG, *extra, "--fault", fault)
     assert run.code == 1, run.out[-3000:]
-    assert run.failing() == {clause_of(fault), *OVERLAP.get(fault, ())}
-    violation = run.clause(clause_of(fault))["violations"][0]
+    failing = JUDGED_BY.get(fault, {clause_of(fault), *OVERLAP.get(fault, ())})
+    assert run.failing() == failing
+    judged_by = sorted(failing)[0] if fault in JUDGED_BY else clause_of(fault)
+    violation = run.clause(judged_by)["violations"][0]
     assert violation["expected"]
     assert violation["actual"]
     assert violation["exchanges"][0]["curl"].startswith("curl ")
@@ -98,6 +109,23 @@ def test_fault_fails_its_derived_clause(
         sent = run.clause(clause_of(fault))["coverage"]["sent"]
         broken = {row["kind"] for row in sent if row["outcome"] == "broken"}
         assert broken == BROKEN_KINDS[fault], sent
+
+
+def test_an_html_406_passes_accept_1_and_fails_the_media_type_and_shape(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    """PD-ACCEPT-1 allows the 406; PD-HDR-1 and PD-BODY-1 refuse its HTML page, and
+    every answer they refuse is one to the unacceptable Accept."""
+    run = run_cli("run", *ZERO_CONFIG, "--fault", "PD-ACCEPT-1:html")
+    assert run.clause("PD-ACCEPT-1")["status"] == "pass"
+    for clause in JUDGED_BY["PD-ACCEPT-1:html"]:
+        violations = run.clause(clause)["violations"]
+        assert violations, clause
+        for violation in violations:
+            (exchange,) = violation["exchanges"]
+            headers = {k.lower(): v for k, v in exchange["request"]["headers"]}
+            assert headers["accept"] == "image/png", exchange
+            assert exchange["response"]["status"] == 406
 
 
 # A variation that takes away a clause's premise leaves it with nothing to judge:

@@ -139,6 +139,24 @@ def _head_and_options(run: CliRun, head: str | None, options: set[str]) -> None:
     assert ("head" in held) == (head is None), sent
 
 
+def _no_body_limit(run: CliRun) -> None:
+    """PD-SIZE-1 fails only because a valid 1 MiB body padded by a member no keyword
+    bounds is taken (a 2xx: no request-body limit by default); a body grown through
+    maxLength is still refused for its value, the echo of it read whole."""
+    sent = run.clause("PD-SIZE-1")["coverage"]["sent"]
+    assert {r["kind"] for r in sent if r["outcome"] == "broken"} == {"over-limit"}
+    assert {r["outcome"] for r in sent if r["kind"] == "over-max-length"} == {"held"}
+    for violation in run.clause("PD-SIZE-1")["violations"]:
+        assert violation["actual"].startswith("20"), violation
+
+
+def _accept_disregarded_or_406(run: CliRun) -> None:
+    """PD-ACCEPT-1 holds on every operation (RFC 9110 section 12.5.1)."""
+    sent = run.clause("PD-ACCEPT-1")["coverage"]["sent"]
+    assert sent, run.clause("PD-ACCEPT-1")
+    assert {r["outcome"] for r in sent} == {"held"}, sent
+
+
 def _judged_or_said_why(run: CliRun) -> None:
     """Every clause ran, or says why not; a missing id is never the reason."""
     for clause in run.results["clauses"]:
@@ -160,8 +178,11 @@ def test_the_careful_rfc9457_api_passes_every_clause(
     for clause in ("PD-RES-1", "PD-VAL-1", "PD-AUTH-3", "PD-METHOD-1", *ROLES):
         assert statuses[clause] == "pass"
     # Every path was sent a method it does not serve, every unknown route kind, HEAD
-    # on each GET and OPTIONS on each path.
-    for clause, least in (("PD-METHOD-1", 4), ("PD-ROUTE-1", 2), ("PD-METHOD-2", 9)):
+    # on each GET and OPTIONS on each path, the unacceptable Accept and the big body.
+    for clause, least in (
+        *(("PD-METHOD-1", 4), ("PD-ROUTE-1", 2), ("PD-METHOD-2", 9)),
+        *(("PD-ACCEPT-1", 7), ("PD-SIZE-1", 5)),
+    ):
         sent = run.clause(clause)["coverage"]["sent"]
         assert len(sent) >= least, run.clause(clause)
         assert {s["outcome"] for s in sent} == {"held"}, sent
@@ -189,8 +210,11 @@ def test_connexion_s_defects_are_found_on_their_clauses(
     assert run.code == 1, run.out[-3000:]
     _judged_or_said_why(run)
     assert run.failing() == {
-        *("PD-AUTH-3", "PD-REQ-1", "PD-5XX-1", "PD-METHOD-1", "PD-METHOD-2")
+        *("PD-AUTH-3", "PD-REQ-1", "PD-5XX-1", "PD-METHOD-1", "PD-METHOD-2"),
+        "PD-SIZE-1",
     }, run.failing()
+    _no_body_limit(run)
+    _accept_disregarded_or_406(run)
     # 405 with `Allow: HEAD, GET` where the path also takes POST or DELETE (RFC 9110
     # section 15.5.6: Allow lists the resource's methods); OPTIONS, which it does not
     # serve, gets the same 405. HEAD is served as GET (Starlette's routing).
@@ -231,8 +255,11 @@ def test_fastapi_problem_is_judged_by_the_naming_its_document_declares(
     _judged_or_said_why(run)
     _coerces_and_names_the_rest(run)
     assert run.failing() == {
-        *("PD-REQ-1", "PD-5XX-1", "PD-METHOD-1", "PD-METHOD-2", "PD-VAL-1")
+        *("PD-REQ-1", "PD-5XX-1", "PD-METHOD-1", "PD-METHOD-2", "PD-VAL-1"),
+        "PD-SIZE-1",
     }, run.failing()
+    _no_body_limit(run)
+    _accept_disregarded_or_406(run)
     # 405 with `Allow: GET` where the path also takes POST or DELETE; HEAD is not
     # routed with GET (FastAPI's APIRoute takes the declared methods only: RFC 9110
     # section 9.1 makes HEAD a MUST), and OPTIONS gets the same incomplete 405.
@@ -260,6 +287,8 @@ def test_stock_fastapi_is_no_rfc9457_api_but_its_422s_are_not_false_alarms(
     _incomplete_allow(run, {"GET"})
     assert "PD-METHOD-2" in run.failing()
     _head_and_options(run, "405", FASTAPI_OPTIONS)
+    _no_body_limit(run)
+    _accept_disregarded_or_406(run)
     # A 500 for NaN, and for 1e400: pydantic reads it as inf, refuses it, and the
     # 422 echoing the value as `input` cannot be written as JSON.
     found = {d.split(":")[0] for d in _defects(run, "PD-5XX-1")}
@@ -288,6 +317,10 @@ def test_prism_s_mock_is_judged_as_any_api(
     assert {
         *("PD-AUTH-2", "PD-AUTH-3", "PD-RES-1", "PD-METHOD-1", "PD-METHOD-2")
     } <= run.failing()
+    # A mock has no body limit: a padded 1 MiB create is answered from its examples.
+    assert "PD-SIZE-1" in run.failing()
+    _no_body_limit(run)
+    _accept_disregarded_or_406(run)  # it answers 406
     # Its 405s carry no Allow at all; it routes the declared methods only, so HEAD
     # and OPTIONS get one too.
     assert set(_allow_evidence(run)) == {"405 without Allow"}

@@ -47,6 +47,8 @@ NAMES = {
     "unserved_methods",
     "unknown_routes",
     "head_and_options",
+    "unacceptable_accepts",
+    "oversized_bodies",
 }
 
 

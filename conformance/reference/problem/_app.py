@@ -37,6 +37,7 @@ from ._body import (
     project_values,
     read_leniently,
 )
+from ._limits import Limits
 from ._ratelimit import TokenBucketLimiter, bucket_key
 from ._render import Problem, Renderer, SimulatedCrash
 from ._routes import http_problem, routes
@@ -371,7 +372,10 @@ def create_app(
         handlers[HTTPException] = api.on_http
     app = Starlette(
         routes=api.routes(),
-        middleware=[Middleware(FrontDoor, renderer=renderer, limiter=limiter)],
+        middleware=[
+            Middleware(FrontDoor, renderer=renderer, limiter=limiter),
+            Middleware(Limits, renderer=renderer, instance=instance_of),
+        ],
         exception_handlers=handlers,
     )
     app.router.redirect_slashes = False  # `/projects/` is an unknown route, not a 307

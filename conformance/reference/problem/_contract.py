@@ -70,6 +70,10 @@ FAULTS: Final = frozenset(
         "PD-ROUTE-1:prefix",  # an item path with more segments is served as the item
         "PD-METHOD-2",  # HEAD answers 405, as a router that does not add it to GET
         "PD-METHOD-2:options",  # OPTIONS answers 204 with CORS headers, no Allow
+        "PD-ACCEPT-1",  # an unacceptable Accept answers 415, read as the body's label
+        "PD-ACCEPT-1:html",  # 406 as a framework's text/html page (fails PD-HDR-1)
+        "PD-SIZE-1",  # a body above the limit crashes the reader (500)
+        "PD-SIZE-1:accepts",  # no body limit: a valid body of any size is created
     }
 )
 """Fault switches, named by the clause each breaks (``<clause>:<variant>`` where a
@@ -91,6 +95,9 @@ TOLERANCES: Final = frozenset(
         "allow-options",  # OPTIONS served and listed, HEAD not listed
         # RFC 9110 sections 9.1 and 15.6.2: OPTIONS implemented for no resource.
         "options-501",  # OPTIONS answers 501, and no Allow lists it
+        # RFC 9110 section 12.5.1 (406 or Accept disregarded), 15.5.14 and 15.5.1:
+        "accept-406",  # an Accept naming no JSON type answers a 406 problem
+        "size-400",  # a body above the limit answers a 400 problem, not 413
     }
 )
 """Variations RFC 9457 allows: a server showing them stays conformant."""
@@ -125,6 +132,17 @@ CANONICAL_HEADERS: Final = {
 CONSTANT_REQUEST_ID: Final = "00000000-0000-4000-8000-000000000000"
 """The one id every response carries under PD-HDR-3."""
 
+BODY_LIMIT: Final = 65_536
+"""Bytes of a request body the server reads; the document states it
+(``x-conformance-max-body``) and a larger body answers 413."""
+ACCEPTABLE: Final = ("application/json", "application/problem+json")
+"""What the server produces: an Accept naming neither (nor a range of them) is
+answered 406 under ``accept-406``, and disregarded otherwise."""
+HTML_406: Final = (
+    b"<html><head><title>406 Not Acceptable</title></head>"
+    b"<body><h1>Not Acceptable</h1></body></html>"
+)
+"""PD-ACCEPT-1:html's answer: a framework's default error page."""
 NAME_MAX: Final = 80
 PRIORITY_RANGE: Final = (1, 5)
 DEFAULT_PRIORITY: Final = 3
@@ -188,6 +206,27 @@ GATEWAY_NO_ROUTE = Kind(
     "No route here (a gateway's answer to a path it does not know).",
 )
 """PD-ROUTE-1's answer to a path nothing serves (an API gateway's habit)."""
+NOT_ACCEPTABLE = Kind(
+    406,
+    "not-acceptable",
+    "Not acceptable",
+    "This API answers application/json (and its errors application/problem+json).",
+)
+TOO_LARGE = Kind(
+    413,
+    "body-too-large",
+    "Body too large",
+    f"A request body may have at most {BODY_LIMIT} bytes.",
+)
+TOO_LARGE_AS_BAD = TOO_LARGE._replace(status=400)
+"""``size-400``'s answer to a body above the limit: a 400 problem."""
+ACCEPT_AS_CONTENT_TYPE = Kind(
+    415,
+    "unsupported-media-type",
+    "Unsupported media type",
+    "This media type is not supported.",
+)
+"""PD-ACCEPT-1's answer to an unacceptable Accept: a 415, as if it labelled a body."""
 METHOD_NOT_ALLOWED = Kind(
     405,
     "method-not-allowed",

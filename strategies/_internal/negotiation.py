@@ -1,0 +1,126 @@
+"""Content negotiation probes: the valid request with an ``Accept`` naming only a
+media type the API does not produce.
+
+RFC 9110 section 12.5.1 lets a server answer such a request with 406 (Not
+Acceptable) or disregard ``Accept`` and answer as usual; which one is the server's
+choice. What is answered is often framework code (its negotiation, or a 406 page)
+that the API's own error handler does not cover, so the answer's shape and media type
+are worth judging, by the clauses over every error response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from hypothesis import strategies as st
+
+from errcontract._contract.surface import Operation, ProbeContext
+from errcontract.exceptions import BadArgument, NothingToProbe
+
+from .common import Scenario, by_option, choose_many, operation_ids, plan, uniques
+
+ACCEPT_KINDS: tuple[str, ...] = ("unavailable-type",)
+"""``unavailable-type``: ``Accept`` names one media type, one no response of the
+document declares (the first of ``UNAVAILABLE`` that none does)."""
+
+UNAVAILABLE: tuple[str, ...] = ("image/png", "application/pdf", "text/csv")
+"""Media types no JSON API produces unless its document says so; the first one the
+document declares nowhere (nor a range covering it, ``image/*``) is sent."""
+
+
+def _declared(value: Any) -> Iterator[str]:
+    """Every media type the document names: the keys of each ``content`` map."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            content = node.get("content")
+            if isinstance(content, Mapping):
+                yield from (str(k).split(";")[0].strip().lower() for k in content)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _covers(declared: str, candidate: str) -> bool:
+    kind, _, sub = declared.partition("/")
+    want_kind, _, want_sub = candidate.partition("/")
+    return declared == candidate or (
+        kind in ("*", want_kind) and sub in ("*", want_sub) and "*" in declared
+    )
+
+
+def unavailable_type(document: Mapping[str, Any]) -> str | None:
+    """The first of ``UNAVAILABLE`` that ``document`` declares nowhere, or
+    ``None`` when it declares them all."""
+    declared = set(_declared(document))
+    return next(
+        (c for c in UNAVAILABLE if not any(_covers(d, c) for d in declared)), None
+    )
+
+
+def unacceptable_accepts(
+    ctx: ProbeContext,
+    operations: Sequence[str],
+    *,
+    allow_writes: bool = True,
+    kinds: Sequence[str] | None = None,
+) -> st.SearchStrategy[Scenario]:
+    """The valid request to each operation with ``Accept`` set to a media type its
+    document declares nowhere (``ACCEPT_KINDS``).
+
+    Each scenario sends the valid request first (``role="setup"``, the answer a
+    server that disregards ``Accept`` gives), then the same request with the
+    ``Accept``. A probe to a write operation is a write (left out of read-only
+    runs), and each request's body draws its own ``unique`` number like any create.
+    """
+    choose_many("kinds", kinds, ACCEPT_KINDS, default=ACCEPT_KINDS)
+    ids = operation_ids(ctx, "unacceptable_accepts", operations)
+    types: dict[str, str] = {}
+    for op_id in ids:
+        op = ctx.operation(op_id)
+        if op.document is None:
+            raise BadArgument(
+                f"unacceptable_accepts: operation {op_id!r} has no OpenAPI document "
+                "(read it with parse_operations)"
+            )
+        found = unavailable_type(op.document)
+        if found is not None:
+            types[op_id] = found
+    if not types:
+        raise NothingToProbe(
+            "unacceptable_accepts: the document declares every media type the "
+            f"family would send ({', '.join(UNAVAILABLE)})"
+        )
+
+    def options(op: Operation) -> list[str]:
+        return ["unavailable-type"] if op.id in types else []
+
+    cases = plan(
+        ctx,
+        "unacceptable_accepts",
+        ids,
+        options,
+        allow_writes=allow_writes,
+        writes=lambda op, kind: op.writes,
+    )
+
+    @st.composite
+    def scenarios(draw: st.DrawFn) -> Scenario:
+        op_id, _ = draw(by_option(cases))
+        usual = ctx.valid_probe(op_id, unique=draw(uniques()))
+        valid = ctx.valid_probe(op_id, unique=draw(uniques()))
+        kept = tuple((k, v) for k, v in valid.headers if k.lower() != "accept")
+        accept = types[op_id]
+        probe = replace(
+            valid,
+            headers=(*kept, ("Accept", accept)),
+            defect=f"unavailable-type: Accept: {accept}, a type the document "
+            "declares for no response",
+            defect_kind="accept",
+        )
+        return (replace(usual, role="setup"), probe)
+
+    return scenarios()
