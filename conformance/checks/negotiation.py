@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from errcontract._http.exchange import Exchange
 from errcontract.checks._registry import REGISTRY, CheckContext
-from errcontract.checks.answers import _describe_actual, answer_matches
+from errcontract.checks.answers import answer_matches, describe_actual
 
 
 @REGISTRY.register("accept_answer", "scenario")
@@ -42,6 +42,6 @@ def accept_answer(ctx: CheckContext, exchanges: Sequence[Exchange]) -> None:
         raise ctx.violation(
             "an unacceptable Accept changed the answer",
             expected=expected,
-            actual=_describe_actual(ctx, exchange),
+            actual=describe_actual(ctx, exchange),
             exchanges=tuple(exchanges),
         )
