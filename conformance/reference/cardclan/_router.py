@@ -7,6 +7,12 @@ CC-METHOD-1:no-allow without the header), a single-page app's index for a GET no
 serves (CC-ROUTE-1), NestJS's default body where the filter does not reach
 (CC-BODY-1:router). CC-METHOD-1 itself is a route table taking every method
 (``methods``).
+
+OPTIONS, which no route takes, is such an unserved method: NestJS registers its
+not-found handler as a middleware after the routes (``app.use``), so Express's own
+OPTIONS answer (sent only when its route stack is exhausted) never comes, and OPTIONS
+answers 404 ``Cannot OPTIONS <path>``. The ``options-express`` tolerance gives that
+Express answer; CC-METHOD-2:options is ``app.enableCors()``'s preflight answer.
 """
 
 from __future__ import annotations
@@ -22,6 +28,12 @@ from ._render import HTML_TYPE, error_response, framework_error_response
 from ._switches import Fault, Switches, Tolerance
 
 _ANY_METHOD = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_CORS_PREFLIGHT = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET,HEAD,PUT,PATCH,POST,DELETE",
+    "Vary": "Access-Control-Request-Headers",
+}
+"""What the cors package answers any OPTIONS with, by default (CC-METHOD-2:options)."""
 
 
 def methods(method: str, switches: Switches) -> list[str]:
@@ -35,10 +47,15 @@ def router_answer(request: Request, exc: HTTPException, switches: Switches) -> R
     405 (the path matched, not the method), as the switches have it."""
     method, path = request.method, request.url.path
     headers: dict[str, str] = {}
+    if method == "OPTIONS" and switches.broken(Fault.METHOD_2_OPTIONS):
+        # The cors middleware runs before any route: every OPTIONS is a preflight.
+        return Response(status_code=HTTPStatus.NO_CONTENT, headers=_CORS_PREFLIGHT)
     if exc.status_code == HTTPStatus.NOT_FOUND:
         if method == "GET" and switches.broken(Fault.ROUTE_1):
             return Response(msg.FAULT_SPA_PAGE, HTTPStatus.OK, media_type=HTML_TYPE)
         status, text = HTTPStatus.NOT_FOUND, msg.ROUTE_NOT_FOUND
+    elif method == "OPTIONS" and switches.allows(Tolerance.OPTIONS_EXPRESS):
+        return _express_options((exc.headers or {}).get("Allow", ""))
     elif switches.allows(Tolerance.METHOD_405) or switches.broken(
         Fault.METHOD_1_NO_ALLOW
     ):
@@ -56,4 +73,13 @@ def router_answer(request: Request, exc: HTTPException, switches: Switches) -> R
         )
     return error_response(
         status, message, switches=switches, path=path, headers=headers
+    )
+
+
+def _express_options(allow: str) -> Response:
+    """Express's answer to an OPTIONS no route handles (``sendOptionsResponse``):
+    200, ``Allow`` the path's methods joined by commas, the same text as the body."""
+    listed = ",".join(m.strip() for m in allow.split(",") if m.strip())
+    return Response(
+        listed, HTTPStatus.OK, headers={"Allow": listed}, media_type=HTML_TYPE
     )

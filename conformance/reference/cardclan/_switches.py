@@ -43,6 +43,11 @@ class Fault(StrEnum):
     METHOD_1_NO_ALLOW = "CC-METHOD-1:no-allow"  # 405 for an unserved method, no Allow
     ROUTE_1 = "CC-ROUTE-1"  # a GET nothing serves gets a single-page app's index, 200
     BODY_1_ROUTER = "CC-BODY-1:router"  # router answers in NestJS's default body
+    # HEAD not routed with GET (NestJS on Fastify before v4's exposeHeadRoutes): 404.
+    METHOD_2 = "CC-METHOD-2"
+    # `app.enableCors()`: the cors middleware answers every OPTIONS as a preflight,
+    # 204 with Access-Control-Allow-Methods and no Allow.
+    METHOD_2_OPTIONS = "CC-METHOD-2:options"
 
 
 class Tolerance(StrEnum):
@@ -57,6 +62,9 @@ class Tolerance(StrEnum):
     # An unserved method answers 405 with Allow (RFC 9110 section 15.5.6) in the error
     # shape, instead of NestJS's 404.
     METHOD_405 = "method-405"
+    # OPTIONS answered as plain Express does when no route handles it: 200, Allow
+    # listing the path's methods (HEAD with GET), the list again as a text body.
+    OPTIONS_EXPRESS = "options-express"
 
 
 FAULTS: frozenset[str] = frozenset(fault.value for fault in Fault)

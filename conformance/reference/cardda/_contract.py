@@ -54,6 +54,8 @@ FAULTS: Final = frozenset(
         "CD-METHOD-1:no-allow",  # a 405 without Allow
         "CD-ROUTE-1",  # a path nothing serves answers 403 `forbidden`
         "CD-BODY-A:router",  # the router's 404 and 405 as `{"message": ...}`
+        "CD-METHOD-2",  # HEAD routed as no route: 404 `not_found` where GET answers
+        "CD-METHOD-2:options",  # a catch-all preflight route: OPTIONS 200, no Allow
     }
 )
 """Fault switches: at least one per clause of the catalog, named by the clause id;
@@ -148,6 +150,12 @@ FAULTY: Final = {
     # A gateway or policy layer that denies what it does not know.
     "CD-ROUTE-1": Problem(403, "forbidden", "You do not have access to this path."),
 }
+FAULTY_PREFLIGHT_HEADERS: Final = {
+    "access-control-allow-origin": "*",
+    "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+}
+"""CD-METHOD-2:options: what a Rails catch-all preflight route (``match '*path',
+via: :options``, answering ``head :ok``) sends on every path: CORS headers, no Allow."""
 FAULTY_CODE_403: Final = "access_denied"
 FAULTY_NOT_OBJECT_ERRORS: Final = {"base": ["must be an object"]}
 FAULTY_DUPLICATE_ERRORS: Final = {"rut": ["has already been taken"]}

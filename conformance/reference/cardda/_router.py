@@ -3,8 +3,9 @@
 
 Starlette's router answers a method a route does not take with an ``HTTPException``
 (405, its ``Allow`` built from the route's methods, HEAD added with GET) and a path no
-route matches with a 404; both are rendered here. Neither answer is in Cardda's
-documents; the profile's readings are CD-METHOD-1 and CD-ROUTE-1.
+route matches with a 404; both are rendered here. HEAD is served by the GET, OPTIONS
+routed nowhere (so answered as any unserved method). None of these answers is in
+Cardda's documents; the profile's readings are CD-METHOD-1, CD-METHOD-2 and CD-ROUTE-1.
 """
 
 from __future__ import annotations
@@ -25,8 +26,13 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 _ANY_METHOD = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-def _by_method(handlers: Mapping[str, Endpoint]) -> Endpoint:
+def _by_method(handlers: Mapping[str, Endpoint], switches: Switches) -> Endpoint:
     async def endpoint(request: Request) -> Response:
+        if request.method == "OPTIONS":  # routed only under CD-METHOD-2:options
+            return Response(status_code=200, headers=c.FAULTY_PREFLIGHT_HEADERS)
+        if request.method == "HEAD" and switches.broken("CD-METHOD-2"):
+            # A router that does not route HEAD with GET: an unknown route.
+            raise HTTPException(404)
         method = "GET" if request.method == "HEAD" else request.method
         # A method the path lacks reaches here only under CD-METHOD-1: its GET.
         handler = handlers.get(method) or handlers["GET"]
@@ -40,13 +46,16 @@ def routes(
 ) -> list[Route]:
     """One route per path, each dispatching on method so a 405 lists every method;
     under CD-METHOD-1 a path with a GET is routed by path alone (Rails' ``match
-    ..., via: :all``), its GET serving every method."""
+    ..., via: :all``), its GET serving every method; under CD-METHOD-2:options every
+    path takes OPTIONS (a catch-all preflight route)."""
+    preflight = ["OPTIONS"] if switches.broken("CD-METHOD-2:options") else []
     out = []
     for path, handlers in table.items():
         methods = list(handlers)
         if switches.broken("CD-METHOD-1") and "GET" in handlers:
             methods = list(_ANY_METHOD)
-        out.append(Route(path, _by_method(handlers), methods=methods))
+        endpoint = _by_method(handlers, switches)
+        out.append(Route(path, endpoint, methods=[*methods, *preflight]))
     return out
 
 

@@ -149,6 +149,7 @@ CLAUSE_IDS = {
     "CC-AUTH-1", "CC-AUTH-2", "CC-AUTH-3", "CC-AUTH-4", "CC-VAL-1", "CC-VAL-2",
     "CC-VAL-3", "CC-VAL-4", "CC-VAL-5", "CC-RES-1", "CC-CONFLICT-1",
     "CC-CONFLICT-2", "CC-5XX-1", "CC-LEAK-1", "CC-METHOD-1", "CC-ROUTE-1",
+    "CC-METHOD-2",
 }  # fmt: skip
 
 
@@ -171,6 +172,7 @@ def test_tolerances_are_exactly_the_documented_variations():
         "status-200",
         "header-case",
         "method-405",
+        "options-express",
     } == TOLERANCES
     assert all(type(name) is str for name in TOLERANCES)
 
@@ -231,6 +233,9 @@ def test_rate_limit_is_accepted_and_ignored():
         ("GET", "/api/integration/workspaces/"),
         ("POST", "/api/integration/workspaces"),
         ("DELETE", "/api/integration/config"),
+        # NestJS's not-found handler follows the routes: Express's own OPTIONS answer
+        # never comes.
+        ("OPTIONS", "/api/integration/config"),
     ],
 )
 def test_unrouted_requests_answer_404_in_the_error_shape(api, method, path):
@@ -832,6 +837,29 @@ def probe_method_1(api: Api) -> None:
             assert allow(response) == served, response.headers
 
 
+def _head(api: Api) -> tuple[httpx.Response, httpx.Response]:
+    """The same valid read as GET, then as HEAD."""
+    return api.get("/auth/validate"), api.client.head(
+        BASE + "/auth/validate", headers=api.auth
+    )
+
+
+def _options(api: Api) -> list[httpx.Response]:
+    return [api.client.options(BASE + path, headers=api.auth) for path in SERVED]
+
+
+def probe_method_2(api: Api) -> None:
+    """HEAD answers the GET's status, no content; OPTIONS 404 (NestJS), 501, or a 2xx
+    or 405 with Allow exactly the path's methods (OPTIONS listed or not)."""
+    get, head = _head(api)
+    assert (head.status_code, head.content) == (get.status_code, b""), head.text
+    for response, served in zip(_options(api), SERVED.values(), strict=True):
+        status = response.status_code
+        assert status in (404, 405, 501) or 200 <= status < 300, response.text
+        if status == 405 or 200 <= status < 300:
+            assert allow(response) - {"OPTIONS"} == served, response.headers
+
+
 def probe_route_1(api: Api) -> None:
     for path in ("/api/nowhere", BASE + "/nowhere"):
         response = api.client.get(path, headers=api.auth)
@@ -867,6 +895,7 @@ CLAUSE_PROBES: dict[str, Callable[[Api], None]] = {
     "CC-LEAK-1": probe_leak_1,
     "CC-METHOD-1": probe_method_1,
     "CC-ROUTE-1": probe_route_1,
+    "CC-METHOD-2": probe_method_2,
 }
 
 
@@ -890,7 +919,11 @@ def test_conforming_server_keeps_every_clause():
 
 # Clauses that overlap by nature: a non-array mergeTags answering 500 (CC-5XX-1) is
 # also not the documented 400 for a non-array mergeTags (CC-VAL-3).
-ALSO_BROKEN = {"CC-5XX-1": {"CC-VAL-3"}}
+ALSO_BROKEN = {
+    "CC-5XX-1": {"CC-VAL-3"},
+    # OPTIONS, which no route takes, is an unserved method: its 405 has no Allow too.
+    "CC-METHOD-1:no-allow": {"CC-METHOD-2"},
+}
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
@@ -1130,6 +1163,21 @@ def symptom_body_1_router(api: Api) -> None:
     }
 
 
+def symptom_method_2(api: Api) -> None:
+    """HEAD is not routed with GET: 404 where the GET answers 200."""
+    get, head = _head(api)
+    assert (get.status_code, head.status_code) == (200, 404)
+
+
+def symptom_method_2_options(api: Api) -> None:
+    """`app.enableCors()`: 204 with the CORS methods, no Allow, on every path."""
+    for response in _options(api):
+        assert response.status_code == 204
+        assert "allow" not in response.headers
+        methods = response.headers["access-control-allow-methods"]
+        assert methods == "GET,HEAD,PUT,PATCH,POST,DELETE"
+
+
 FAULT_SYMPTOMS: dict[str, Callable[[Api], None]] = {
     "CC-BODY-1": symptom_body_1,
     "CC-BODY-2": symptom_body_2,
@@ -1159,6 +1207,8 @@ FAULT_SYMPTOMS: dict[str, Callable[[Api], None]] = {
     "CC-METHOD-1:no-allow": symptom_method_1_no_allow,
     "CC-ROUTE-1": symptom_route_1,
     "CC-BODY-1:router": symptom_body_1_router,
+    "CC-METHOD-2": symptom_method_2,
+    "CC-METHOD-2:options": symptom_method_2_options,
 }
 
 
@@ -1248,6 +1298,21 @@ def test_method_405_answers_with_allow_in_the_error_shape():
         assert body["message"].startswith(response.request.method)
     # A path nothing serves is still an unknown route.
     assert_error(_unrouted(api), 404, f"Cannot DELETE {BASE}/nowhere")
+
+
+def test_options_express_answers_as_plain_express_does():
+    """The tolerated alternative to NestJS's 404 for OPTIONS: Express's automatic
+    answer, 200 with Allow the path's methods and the same list as a text body."""
+    api = make_api(tolerances=["options-express"])
+    for response, served in zip(_options(api), SERVED.values(), strict=True):
+        assert response.status_code == 200
+        assert allow(response) == served
+        assert set(response.text.split(",")) == served
+        assert response.headers["content-type"].startswith("text/html")
+    # Another unserved method is still NestJS's 404; so is OPTIONS on no path.
+    assert_error(_unrouted(api), 404, f"Cannot DELETE {BASE}/nowhere")
+    nowhere = api.client.options(BASE + "/nowhere", headers=api.auth)
+    assert_error(nowhere, 404, f"Cannot OPTIONS {BASE}/nowhere")
 
 
 # --- over a real socket ---------------------------------------------------------

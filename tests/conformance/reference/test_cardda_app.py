@@ -119,14 +119,14 @@ def test_switch_sets_are_the_catalog_and_the_documented_variations():
     families += ["AUTH-1", "AUTH-2", "AUTH-3", "TENANT-1", "TENANT-2", "TENANT-3"]
     families += ["TENANT-4", "RES-1", "POLICY-1", "REQ-1", "VAL-1", "CONFLICT-1"]
     families += ["CONFLICT-2", "RATE-1", "RATE-2", "5XX-1", "LEAK-1"]
-    families += ["METHOD-1", "ROUTE-1"]
+    families += ["METHOD-1", "ROUTE-1", "METHOD-2"]
     clauses = {f"CD-{f}" for f in families}
     # One switch per clause id, and ``<clause id>:<variant>`` ones where a clause
     # covers several defect kinds.
     assert clauses <= FAULTS
     assert {f.partition(":")[0] for f in FAULTS} == clauses
     assert {"CD-5XX-1:long-name", "CD-TENANT-3:reason-member"} <= FAULTS - clauses
-    assert len(clauses) == 25
+    assert len(clauses) == 26
     assert {
         *("extra-fields", "omit-message", "charset"),
         *("header-case", "status-200", "problem-json", "optional-description"),
@@ -472,6 +472,27 @@ def allow(r: httpx.Response) -> set[str]:
         for m in line.split(",")
         if m.strip()
     }
+
+
+@pytest.mark.parametrize(
+    ("tolerances", "status", "code", "allowed"),
+    [
+        ((), 405, "method_not_allowed", {"GET", "HEAD", "POST"}),
+        (("method-404",), 404, "not_found", set()),
+    ],
+)
+def test_options_is_an_unserved_method(
+    tolerances: tuple[str, ...], status: int, code: str, allowed: set[str]
+) -> None:
+    """OPTIONS is routed nowhere: 405 with Allow in shape A, or Rails' router's 404
+    under method-404; HEAD is the GET without content."""
+    c, fx = make(tolerances=tolerances)
+    r = c.options(RECIPIENTS, headers=auth(fx))
+    expect(r, status, code)
+    assert allow(r) == allowed
+    head = c.head(RECIPIENTS, headers=auth(fx))
+    assert (head.status_code, head.content) == (200, b"")
+    assert request_id(head)
 
 
 def test_an_unexpected_error_is_a_bare_500(monkeypatch):
@@ -861,11 +882,12 @@ def _unserved(c: TestClient, fx: Fixtures) -> Responses:
 
 
 def _refused_as_documented(rs: Responses) -> None:
-    """404, or 405 with Allow listing exactly the path's methods (CD-METHOD-1)."""
+    """404, or 405 with Allow listing exactly the path's methods, OPTIONS listed or
+    not (CD-METHOD-1)."""
     for r, served in zip(rs, SERVED.values(), strict=True):
         assert r.status_code in (404, 405), r.text
         if r.status_code == 405:
-            assert allow(r) == served, r.headers
+            assert allow(r) - {"OPTIONS"} == served, r.headers
 
 
 def _served_by_get(rs: Responses) -> None:
@@ -927,6 +949,46 @@ def _deep_member_crashes(rs: Responses) -> None:
     assert rs[0].status_code == 400, rs[0].text
     _bare_500(rs[1:3])
     assert rs[3].status_code == 400, rs[3].text
+
+
+def _head_and_options(c: TestClient, fx: Fixtures) -> Responses:
+    """GET then HEAD of the companies read, then OPTIONS on each method-probe path."""
+    authorize = AUTHORIZE.format(id=uuid.uuid4())  # routed whatever the id
+    companies = auth(fx, company=False)
+    return [
+        c.get("/v1/companies", headers=companies),
+        c.head("/v1/companies", headers=companies),
+        c.options("/v1/companies", headers=companies),
+        c.options(RECIPIENTS, headers=auth(fx)),
+        c.options(authorize, headers=auth(fx)),
+    ]
+
+
+def _head_and_options_as_documented(rs: Responses) -> None:
+    """HEAD answers the GET's status, no content; OPTIONS 404 (Rails' router), 501,
+    or a 2xx or 405 with Allow exactly the path's methods (CD-METHOD-2)."""
+    get, head, *options = rs
+    assert (head.status_code, head.content) == (get.status_code, b""), head.text
+    for r, served in zip(options, SERVED.values(), strict=True):
+        status = r.status_code
+        assert status in (404, 405, 501) or 200 <= status < 300, r.text
+        if status == 405 or 200 <= status < 300:
+            assert allow(r) - {"OPTIONS"} == served, r.headers
+
+
+def _head_unrouted(rs: Responses) -> None:
+    """HEAD is not routed with GET: an unknown route where the GET answers 200."""
+    get, head = rs[:2]
+    assert (get.status_code, head.status_code) == (200, 404), head.headers
+
+
+def _preflight_only(rs: Responses) -> None:
+    """A catch-all preflight route: 200 with CORS headers on every path, no Allow."""
+    for r in rs[2:]:
+        assert r.status_code == 200, r.text
+        assert "allow" not in r.headers
+        assert "OPTIONS" in r.headers["access-control-allow-methods"]
+        assert request_id(r)
 
 
 def _crashers(c: TestClient, fx: Fixtures) -> Responses:
@@ -1020,6 +1082,12 @@ FAULT_CASES: dict[str, FaultCase] = {
     "CD-METHOD-1:no-allow": FaultCase(_unserved, _refused_as_documented, _no_allow),
     "CD-ROUTE-1": FaultCase(_unknown_paths, _statuses(404, 404), _statuses(403, 403)),
     "CD-BODY-A:router": FaultCase(_router_answers, _codes_present, _message_only),
+    "CD-METHOD-2": FaultCase(
+        _head_and_options, _head_and_options_as_documented, _head_unrouted
+    ),
+    "CD-METHOD-2:options": FaultCase(
+        _head_and_options, _head_and_options_as_documented, _preflight_only
+    ),
 }
 
 
@@ -1043,6 +1111,13 @@ ENTANGLED = {
     ("CD-TENANT-3", "CD-TENANT-2"),  # the foreign company is also a non-member UUID
     # The shape case provokes its 401 with an unknown token, which that fault lets in.
     ("CD-AUTH-2:any-token", "CD-BODY-A"),
+    # OPTIONS, which no route takes, is an unserved method: answered by the same
+    # router 405, whose Allow those faults bend.
+    *(
+        (method_1, method_2)
+        for method_1 in ("CD-METHOD-1", "CD-METHOD-1:no-allow")
+        for method_2 in ("CD-METHOD-2", "CD-METHOD-2:options")
+    ),
 }
 
 
