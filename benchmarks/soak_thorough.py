@@ -1,13 +1,16 @@
 """Soak: ``--depth thorough`` with several seeds against the conforming reference
-servers and every tolerance switch of both profiles must give zero failures.
+servers and every tolerance switch must give zero failures.
 
-A gate that cries wolf in its deeper mode cannot gate: this runs, per seed, the
-conforming servers once and then each tolerance switch alone (``--api all``, so every
-switch goes to the profiles that know it), each in a subprocess with a time limit,
-and prints one line per run. Loopback only (the embedded servers); every run bounded.
+A gate that cries wolf in its deeper mode cannot gate: this runs, per seed and per
+target, the conforming server once and then each tolerance switch alone, each in a
+subprocess with a time limit, and prints one line per run. The targets: ``profiles``
+(``--api all``, so every switch goes to the profiles that know it) and ``rfc9457``
+(the zero-config run of the convention against its embedded Projects API). Loopback
+only (the embedded servers); every run bounded.
 
     python benchmarks/soak_thorough.py [--seeds 1,2,3] [--rate-limit 200]
     python benchmarks/soak_thorough.py --together   # all switches in one run per seed
+    python benchmarks/soak_thorough.py --targets rfc9457
 
 Exit status 1 when any run failed a clause (or did not finish), else 0.
 """
@@ -22,26 +25,35 @@ import tempfile
 import time
 from pathlib import Path
 
-from errcontract.reference import cardclan, cardda
+from errcontract.reference import cardclan, cardda, problem
 
 RUN_TIMEOUT_S = 600.0
 
+TARGETS: dict[str, tuple[str, ...]] = {
+    "profiles": ("--api", "all"),
+    "rfc9457": ("--convention", "rfc9457"),
+}
+"""What each target runs: both shipped profiles, or the zero-config convention."""
 
-def tolerances() -> list[str]:
-    """Every tolerance switch of the shipped reference servers."""
+
+def tolerances(target: str) -> list[str]:
+    """Every tolerance switch of the target's embedded reference servers."""
+    if target == "rfc9457":
+        return sorted(problem.TOLERANCES)
     return sorted(set(cardda.TOLERANCES) | set(cardclan.TOLERANCES))
 
 
-def one_run(seed: str, switches: list[str], rate_limit: str) -> dict[str, object]:
-    """One thorough run of both profiles; its verdict, failures and figures."""
+def one_run(
+    target: str, seed: str, switches: list[str], rate_limit: str
+) -> dict[str, object]:
+    """One thorough run of the target; its verdict, failures and figures."""
     with tempfile.TemporaryDirectory() as tmp:
         args = [
             sys.executable,
             "-m",
             "errcontract.cli",
             "run",
-            "--api",
-            "all",
+            *TARGETS[target],
             "--depth",
             "thorough",
             "--seed",
@@ -65,13 +77,10 @@ def one_run(seed: str, switches: list[str], rate_limit: str) -> dict[str, object
         wall = time.perf_counter() - started
         path = Path(tmp) / "results.json"
         results = json.loads(path.read_text()) if path.is_file() else {"apis": []}
-    failing = [
-        c["id"]
-        for api in results.get("apis", [])
-        for c in api["clauses"]
-        if c["status"] == "fail"
-    ]
-    requests = sum(int(api.get("requests", 0)) for api in results.get("apis", []))
+    # A run of several APIs lists them under `apis`; a run of one is that API.
+    apis = results.get("apis", [results] if "clauses" in results else [])
+    failing = [c["id"] for api in apis for c in api["clauses"] if c["status"] == "fail"]
+    requests = sum(int(api.get("requests", 0)) for api in apis)
     if proc.returncode not in (0, 1) and not failing:
         failing = [f"(exit {proc.returncode}: {proc.stderr.strip()[-200:]})"]
     return {
@@ -90,29 +99,43 @@ def main() -> int:
     parser.add_argument(
         "--together", action="store_true", help="all switches in one run per seed"
     )
+    parser.add_argument(
+        "--targets", default="profiles,rfc9457", help=f"of {', '.join(TARGETS)}"
+    )
     args = parser.parse_args()
-    plans: list[list[str]] = [[]]
-    plans += [tolerances()] if args.together else [[t] for t in tolerances()]
-    header = ("seed", "switches", "exit", "requests", "wall s")
-    print("{:>4}  {:<28} {:>4} {:>8} {:>7}  failing".format(*header))
+    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    unknown = sorted(set(targets) - set(TARGETS))
+    if unknown:
+        parser.error(
+            f"--targets: unknown {', '.join(unknown)} (of {', '.join(TARGETS)})"
+        )
+    header = ("target", "seed", "switches", "exit", "requests", "wall s")
+    print("{:<8} {:>4}  {:<28} {:>4} {:>8} {:>7}  failing".format(*header))
     bad = 0
     total_requests, total_wall = 0, 0.0
-    for seed in args.seeds.split(","):
-        for switches in plans:
-            run = one_run(seed.strip(), switches, args.rate_limit)
-            label = ",".join(switches) or "(conforming)"
-            if len(label) > 28:
-                label = label[:25] + "..."
-            failing = run["failing"]
-            assert isinstance(failing, list)
-            bad += bool(failing) or run["code"] != 0
-            total_requests += int(str(run["requests"]))
-            total_wall += float(str(run["wall"]))
-            print(
-                f"{seed:>4}  {label:<28} {run['code']!s:>4} {run['requests']!s:>8} "
-                f"{float(str(run['wall'])):7.1f}  {' '.join(failing) or '-'}",
-                flush=True,
-            )
+    for target in targets:
+        names = tolerances(target)
+        plans: list[list[str]] = [
+            [],
+            *([names] if args.together else [[t] for t in names]),
+        ]
+        for seed in args.seeds.split(","):
+            for switches in plans:
+                run = one_run(target, seed.strip(), switches, args.rate_limit)
+                label = ",".join(switches) or "(conforming)"
+                if len(label) > 28:
+                    label = label[:25] + "..."
+                failing = run["failing"]
+                assert isinstance(failing, list)
+                bad += bool(failing) or run["code"] != 0
+                total_requests += int(str(run["requests"]))
+                total_wall += float(str(run["wall"]))
+                print(
+                    f"{target:<8} {seed:>4}  {label:<28} {run['code']!s:>4} "
+                    f"{run['requests']!s:>8} {float(str(run['wall'])):7.1f}  "
+                    f"{' '.join(failing) or '-'}",
+                    flush=True,
+                )
     print(
         f"\n{bad} run(s) with a failure; {total_requests} requests in "
         f"{total_wall:.0f} s of runs"

@@ -23,6 +23,14 @@ BURST_TIME_S = 10.0
 MAX_BURST = 1000
 
 
+def admitted_at_most(limit: float, seconds: float) -> float:
+    """The most requests a limiter of ``limit`` per second may admit in ``seconds``:
+    a fixed window admits ``limit`` in each calendar second the burst touches, a
+    token bucket holding one second's worth ``limit`` at once and ``limit`` a second
+    after. Only a burst above this has exceeded the limit whatever the algorithm."""
+    return limit * (math.ceil(seconds) + 1)
+
+
 def burst(session: ApiSession, op_id: str) -> Burst:
     """Send a bounded burst above the limit in one bucket; then wait and retry once.
 
@@ -33,16 +41,16 @@ def burst(session: ApiSession, op_id: str) -> Burst:
         return cached
     limit = session.rate_limit or 0.0
     probe = replace(session.ctx.valid_probe(op_id), role="probe")
-    # Waves one above the limit, sent concurrently so latency cannot hide the burst;
-    # two waves at most (and never more than MAX_BURST requests).
+    # Waves one above the limit, sent concurrently so latency cannot hide the burst,
+    # until a 429 or until more were sent than any limiter of that rate admits
+    # (``admitted_at_most``), never more than MAX_BURST requests or BURST_TIME_S.
     wave = max(2, math.ceil(limit) + 2)
-    n_max = min(2 * wave, MAX_BURST)
     exchanges: list[Exchange] = []
     limited: Exchange | None = None
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=min(wave, 32)) as pool:
-        while len(exchanges) < n_max and time.monotonic() - started < BURST_TIME_S:
-            size = min(wave, n_max - len(exchanges))
+        while len(exchanges) < MAX_BURST and time.monotonic() - started < BURST_TIME_S:
+            size = min(wave, MAX_BURST - len(exchanges))
             batch = list(
                 pool.map(
                     lambda _: session.client.send(probe, paced=False, cache=False),
@@ -51,7 +59,8 @@ def burst(session: ApiSession, op_id: str) -> Burst:
             )
             exchanges.extend(batch)
             limited = next((e for e in batch if e.status == 429), None)
-            if limited is not None:
+            elapsed = time.monotonic() - started
+            if limited is not None or len(exchanges) > admitted_at_most(limit, elapsed):
                 break
     duration = time.monotonic() - started
     recovery = None
@@ -102,13 +111,15 @@ def run_burst_clause(session: ApiSession, clause: Clause, tally: ClauseTally) ->
         )
         return
     outcome = burst(session, op)
-    peak = outcome.most_in_one_second
-    if outcome.limited is None and peak <= outcome.limit_per_s:
-        # The suite could not exceed the limit within one window (slow target or
-        # link): no 429 is owed, so there is no verdict.
+    sent = len(outcome.exchanges)
+    most = admitted_at_most(outcome.limit_per_s, outcome.duration_s)
+    if outcome.limited is None and sent <= most:
+        # The suite could not send more than a limiter of that rate may admit (slow
+        # target or link, a token bucket's burst): no 429 is owed, so no verdict.
         tally.reason = (
-            f"the burst put at most {peak} requests in one second, not above the "
-            f"limit of {outcome.limit_per_s:g}/s, so the limit was not probed"
+            f"the burst sent {sent} requests in {outcome.duration_s:.2f} s, not more "
+            f"than a limit of {outcome.limit_per_s:g}/s may admit in that time "
+            f"({most:g}, a fixed window or a token bucket), so the limit was not probed"
         )
         return
     if spec.name == "rate_recovers":

@@ -26,22 +26,6 @@ class Burst:
         """How fast the burst actually went."""
         return len(self.exchanges) / self.duration_s if self.duration_s else 0.0
 
-    @property
-    def most_in_one_second(self) -> int:
-        """The most answers that arrived within one second of each other: the burst
-        exceeded a per-second limit only if this is above it."""
-        times = sorted(
-            e.response.received_at.timestamp()
-            for e in self.exchanges
-            if e.response is not None
-        )
-        best, start = 0, 0
-        for end, at in enumerate(times):
-            while at - times[start] > 1.0:
-                start += 1
-            best = max(best, end - start + 1)
-        return best
-
 
 @REGISTRY.register(
     "rate_limited",
