@@ -16,7 +16,7 @@ import shlex
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, quote_plus, urlsplit
 
-from errcontract._http.derived import derived_keys
+from errcontract._http.derived import derive, derived_keys
 
 REDACTED = "[redacted]"
 # Secrets are named in output by the environment variable that holds them.
@@ -92,9 +92,19 @@ class Redactor:
     ) -> None:
         forms: set[str] = set()
         for secret in secrets:
-            for value in {secret, *derived_keys(secret)}:
-                if value and value.strip():
-                    forms |= _forms(value)
+            if not secret.strip():
+                continue
+            own = _forms(secret)
+            forms |= own
+            padded = derive(secret, "padded")
+            for value in derived_keys(secret):
+                found = _forms(value)
+                if value == padded:
+                    # The key with spaces around it: a form holding the key's own is
+                    # masked by it, and masking it whole would eat the spaces beside
+                    # a key in any text; its other encodings (Base64) are kept.
+                    found = {f for f in found if not any(o in f for o in own)}
+                forms |= found
         # Longest first, so a secret that contains another is masked whole.
         ordered = sorted(forms, key=len, reverse=True)
         self._secrets = ordered

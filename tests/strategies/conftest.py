@@ -17,7 +17,10 @@ import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
 from errcontract._contract.surface import ProbeContext, parse_operations
-from errcontract._http.probe import Credential, Probe
+from errcontract._http.probe import VALID_KINDS, Credential, Probe
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+"""Methods that change state (RFC 9110 section 9.2.1: not safe)."""
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = frozenset({"api_key", "unverified_api_key", "limited_api_key"})
@@ -350,7 +353,14 @@ class Oracle:
         }
 
     def expected_writes(self, ctx: ProbeContext, probe: Probe) -> bool:
-        """The writes rule: valid body, real resources and a key or none, on a write."""
+        """The writes rule: valid body, real resources and a key or none, on a write.
+
+        A router probe (its operation ``"<METHOD> <path>"``, no operation of the
+        document) writes when its method would, were it served after all; an unknown
+        route, HEAD and OPTIONS never do."""
+        if probe.operation not in ctx.operations:
+            assert probe.defect_kind in ("method", "route", "head", "options"), probe
+            return probe.defect_kind == "method" and probe.method in WRITE_METHODS
         op = ctx.operation(probe.operation)
         known = {str(v) for v in ctx.values.values()}
         valid = ctx.valid_probe(probe.operation)
@@ -427,6 +437,7 @@ class Oracle:
                 or probe.defective
                 or probe.role == "setup"
                 or ("not required" in probe.defect)
+                or probe.defect_kind in VALID_KINDS  # HEAD, OPTIONS: no defect
             )
             assert probe.writes == self.expected_writes(ctx, probe), probe
 
