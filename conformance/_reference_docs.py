@@ -77,6 +77,9 @@ def schema_type(schema: Mapping[str, Any]) -> str:
     if "enum" in schema:
         return "one of " + ", ".join(_code(json.dumps(v)) for v in schema["enum"])
     kind = schema.get("type")
+    alternatives = schema.get("oneOf") or schema.get("anyOf")
+    if kind is None and isinstance(alternatives, list):
+        return " or ".join(schema_type(alt) for alt in alternatives)
     if isinstance(kind, list):
         return " or ".join(str(k) for k in kind)
     if kind == "array":

@@ -11,6 +11,8 @@ layers and the front doors::
     │   └── TargetUnreachable  the preflight got no answer: exit 3
     ├── MissingValue           a valid request needs a value the run does not have
     └── NothingToProbe         nothing is left to probe (clause not-run, with why)
+        └── NothingInDocument  whatever the run: the profile's document leaves
+                               nothing (check-profile reports it)
     BadArgument                a strategy argument that can never work (also
                                Hypothesis' ``InvalidArgument`` and ``ValueError``)
     Stalled                    an answer missed its deadline (an ``httpx`` timeout)
@@ -66,6 +68,13 @@ class NothingToProbe(ConformanceError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class NothingInDocument(NothingToProbe):
+    """Nothing to probe whatever the target and the run's values: the operations the
+    clause names leave its family nothing (a HEAD probe on operations none of which
+    is a GET). A profile mistake, so ``check-profile`` reports a clause all of whose
+    operations raise it; the run, like for any ``NothingToProbe``, says not-run."""
 
 
 class BadArgument(InvalidArgument, ValueError):

@@ -12,6 +12,8 @@ families up by name in ``FAMILIES``. Errors are raised when a factory is called:
 
     Exception
     ├── NothingToProbe      this run leaves nothing to probe (clause not-run, reason)
+    │   └── NothingInDocument  nor would any run: the document leaves nothing
+    │                          (check-profile reports it)
     └── BadArgument         a call that can never work (catalog or programming error);
                             an ``InvalidArgument`` and a ``ValueError``
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
 
-from errcontract._http.probe import Answer
+from errcontract._http.probe import Answer, status_matches
 
 if TYPE_CHECKING:
     from errcontract._http.exchange import Exchange
@@ -69,11 +69,15 @@ _SEEN = {
 
 @dataclass(frozen=True)
 class Scope:
-    """Which responses a clause over every response judges."""
+    """Which responses a clause over every response judges.
+
+    ``status`` and ``except_status`` hold statuses as the catalog writes them, codes
+    (``"422"``) or families (``"4XX"``), read as ``expect`` reads them
+    (``status_matches``)."""
 
     responses: Responses = "all"
-    status: frozenset[int] | None = None
-    except_status: frozenset[int] = frozenset()
+    status: frozenset[str] | None = None
+    except_status: frozenset[str] = frozenset()
     operations: frozenset[str] | None = None
 
     @classmethod
@@ -83,8 +87,8 @@ class Scope:
         operations = raw.get("operations")
         return cls(
             responses=raw.get("responses", "all"),
-            status=None if status is None else frozenset(int(s) for s in status),
-            except_status=frozenset(int(s) for s in raw.get("except_status", ())),
+            status=None if status is None else frozenset(str(s) for s in status),
+            except_status=frozenset(str(s) for s in raw.get("except_status", ())),
             operations=None if operations is None else frozenset(operations),
         )
 
@@ -97,19 +101,21 @@ class Scope:
             return False
         if self.responses == "defective" and not exchange.probe.defective:
             return False
-        if self.status is not None and response.status not in self.status:
+        if self.status is not None and not any(
+            status_matches(s, response.status) for s in self.status
+        ):
             return False
         if self.operations is not None and (
             exchange.probe.operation not in self.operations
         ):
             return False
-        return response.status not in self.except_status
+        return not any(status_matches(s, response.status) for s in self.except_status)
 
     def nothing_seen(self) -> str:
         """Why a clause with this scope judged nothing."""
         what = _SEEN[self.responses]
         if self.status is not None:
-            what += f" with status {'/'.join(map(str, sorted(self.status)))}"
+            what += f" with status {'/'.join(sorted(self.status))}"
         return f"{what} was seen in this run"
 
 

@@ -188,9 +188,10 @@ class Profile:
             raise ProfileError(f"{path}: at {where}: {err.message}")
 
     @property
-    def error_body(self) -> Mapping[str, str]:
-        """Where the machine code, message and per-field errors sit in a body."""
-        eb: Mapping[str, str] = self.meta.get("error_body", {})
+    def error_body(self) -> Mapping[str, Any]:
+        """Where the machine code, message and per-field errors sit in a body (each
+        a member name; ``field_member`` may also be a status -> member table)."""
+        eb: Mapping[str, Any] = self.meta.get("error_body", {})
         return eb
 
     @property

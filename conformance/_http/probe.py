@@ -8,6 +8,7 @@ prints for a falsifying example) is safe to show.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -83,6 +84,35 @@ class Credential:
         return self.template.replace("{token}", token)
 
 
+STATUS_PATTERN = "^[1-5]([0-9]{2}|XX)$"
+"""A status as a catalog writes it: a code (``404``) or a family (``"4XX"``); the
+meta-schemas take this pattern wherever a status is named (``expect[].status``,
+``scope.status``, the keys of a per-status ``field_member``)."""
+
+
+def status_matches(pattern: str | int, status: int) -> bool:
+    """Whether ``status`` is ``pattern``: the code itself, or in its ``NXX`` family.
+
+    The one reading of a catalog's status, shared by ``expect``, ``scope`` and the
+    per-status ``field_member``, so ``"4XX"`` means the same thing everywhere.
+    """
+    text = str(pattern)
+    if text.upper().endswith("XX"):
+        return str(status)[0] == text[0]
+    return str(status) == text
+
+
+def status_hint(value: object) -> str:
+    """Why ``value`` is no status of a catalog, with the near miss (``'4xx'`` is
+    ``'4XX'``; ``'404 '`` is ``'404'``): the linter's sentence for a broken one."""
+    shown = f'{value!r} is neither a status (404) nor a status family ("4XX")'
+    if isinstance(value, str):
+        meant = value.strip().upper()
+        if meant != value and re.fullmatch(STATUS_PATTERN, meant):
+            return f"{shown} (did you mean {meant!r}?)"
+    return shown
+
+
 @dataclass(frozen=True)
 class Answer:
     """One answer the contract allows: a status (or family, ``2XX``) and body facts."""
@@ -96,9 +126,7 @@ class Answer:
 
     def matches_status(self, status: int) -> bool:
         """Whether ``status`` is this answer's status or in its ``NXX`` family."""
-        if self.status.upper().endswith("XX"):
-            return str(status)[0] == self.status[0]
-        return str(status) == self.status
+        return status_matches(self.status, status)
 
     def describe(self, *field_names: str | None) -> str:
         """``401 with error 'unauthenticated'``-style text."""

@@ -31,7 +31,7 @@ def describe_actual(ctx: CheckContext, exchange: Exchange) -> str:
             if name and name in body:
                 parts.append(f"{name} {body[name]!r}")
         errors_field = fields.get("fields_field")
-        named = named_fields(body.get(errors_field or ""), fields)
+        named = named_fields(body.get(errors_field or ""), fields, response.status)
         if errors_field and named is not None:
             parts.append(f"naming {sorted(named)}")
     elif response.body:
@@ -40,7 +40,7 @@ def describe_actual(ctx: CheckContext, exchange: Exchange) -> str:
 
 
 def answer_matches(
-    answer: Answer, exchange: Exchange, fields: Mapping[str, str]
+    answer: Answer, exchange: Exchange, fields: Mapping[str, Any]
 ) -> bool:
     """Whether the response is ``answer``: status, code, message, named field."""
     response = exchange.response
@@ -68,7 +68,7 @@ def answer_matches(
         listed = body.get(fields.get("fields_field", ""))
         if listed is None and answer.name_field == "if-listed":
             return True
-        named = named_fields(listed, fields)
+        named = named_fields(listed, fields, response.status)
         if named is None or not set(broken) <= named:
             return False
     return True
@@ -88,17 +88,35 @@ def _names(value: Any) -> bool:
     )
 
 
-def named_fields(value: Any, fields: Mapping[str, str]) -> set[str] | None:
+def field_member(fields: Mapping[str, Any], status: int | None) -> str | None:
+    """The ``field_member`` of ``error_body`` for an answer with ``status``: the one
+    member, or, per status, the status's own entry, else its family's (``"4XX"``);
+    ``None`` (the default members, in order) where none is given for it."""
+    wanted = fields.get("field_member")
+    if isinstance(wanted, str) or wanted is None:
+        return wanted or None
+    if status is None:
+        return None
+    for key in (str(status), f"{str(status)[0]}XX"):
+        if key in wanted:
+            return str(wanted[key])
+    return None
+
+
+def named_fields(
+    value: Any, fields: Mapping[str, Any], status: int | None = None
+) -> set[str] | None:
     """The body fields a validation answer names: the keys of an object keyed by
     field (``{"errors": {"name": [...]}}``), or, for an array of objects, each
-    item's ``field_member`` (else the first of ``name``, ``field``, ``param``,
-    ``pointer``), a JSON Pointer (``/name``, ``#/name``) naming its first segment.
-    ``None`` when the value names no fields at all."""
+    item's ``field_member`` for ``status`` (else the first of ``name``, ``field``,
+    ``param``, ``parameter``, ``pointer``, ``loc``), a JSON Pointer (``/name``,
+    ``#/name``) naming its first segment. ``None`` when the value names no fields at
+    all."""
     if isinstance(value, dict):
         return {str(k) for k in value}
     if not isinstance(value, list) or not all(isinstance(i, dict) for i in value):
         return None
-    wanted = fields.get("field_member")
+    wanted = field_member(fields, status)
     members = (wanted,) if wanted else _NAME_MEMBERS
     found: set[str] = set()
     for item in value:
@@ -181,12 +199,24 @@ def _differences(judged: Sequence[Exchange], volatile: Sequence[str]) -> str:
 @REGISTRY.register(
     "indistinguishable",
     "scenario",
-    params={"volatile": {"type": "array", "items": {"type": "string"}}},
+    params={
+        "volatile": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "description": "members left out of the comparison, at any depth: each "
+            "a member name or a shell-style pattern (Python's `fnmatchcase`, "
+            "case-sensitive, matched against the whole name: `*` any run of "
+            "characters, `?` one character, `[abc]` one of them, `[!abc]` none "
+            "of them; no regular expressions, no paths: `detail` drops every "
+            "`detail` member, `*_id` every member ending in `_id`)",
+        }
+    },
 )
 def indistinguishable(ctx: CheckContext, exchanges: Sequence[Exchange]) -> None:
     """The probes of a scenario get the same status and the same body: the same
     members with the same values, apart from the clause's ``volatile`` members (ids,
-    timestamps, message wording: names or patterns, declared in the catalog).
+    timestamps, message wording: names or ``fnmatch`` patterns such as ``*_id``,
+    matched against member names at any depth, declared in the catalog).
 
     Also judges each against the clause's documented answers, when it has any.
     """

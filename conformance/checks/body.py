@@ -39,7 +39,15 @@ def _json_or_fail(ctx: CheckContext, exchange: Exchange) -> Any:
     "exchange",
     params={
         "schema": {"type": "string", "minLength": 1, "required": True},
-        "by_status": {"type": "boolean"},
+        "by_status": {
+            "type": "boolean",
+            "description": "judge the body against the `$defs` row of its status "
+            '(`"404"`), else of its family (`"4XX"`), of the file `schema` '
+            "names; the row replaces the root schema (and any `#pointer` of "
+            "`schema`), it does not add to it: a row that also wants the root's "
+            'rules says so itself (`allOf: [{$ref: "#"}]`), and a status '
+            "without a row is not judged by this clause",
+        },
         "present": {
             "type": "string",
             "minLength": 1,
@@ -51,8 +59,10 @@ def _json_or_fail(ctx: CheckContext, exchange: Exchange) -> Any:
 )
 def body_schema(ctx: CheckContext, exchange: Exchange) -> Inapplicable | None:
     """The body validates against ``schema``; with ``by_status``, against the
-    schema's ``$defs`` row of the status (or its ``NXX`` family), where it has one;
-    with ``present``, only a body that carries that member is judged."""
+    schema's ``$defs`` row of the status (or its ``NXX`` family) alone, where it has
+    one: the row replaces the root schema rather than adding to it (a clause
+    without ``by_status`` over the same responses judges the root); with
+    ``present``, only a body that carries that member is judged."""
     assert exchange.response is not None
     status = exchange.response.status
     member = ctx.params.get("present")

@@ -27,19 +27,39 @@ class Burst:
         return len(self.exchanges) / self.duration_s if self.duration_s else 0.0
 
 
+def _codes(error: object) -> tuple[str, ...]:
+    """The accepted codes of ``error``: one code, or a list of them."""
+    if isinstance(error, str):
+        return (error,)
+    return tuple(str(code) for code in error) if isinstance(error, list) else ()
+
+
 @REGISTRY.register(
     "rate_limited",
     "burst",
     params={
         "header": {"type": "string", "minLength": 1},
         "body_field": {"type": "string", "minLength": 1},
-        "error": {"type": "string", "minLength": 1},
+        "error": {
+            "oneOf": [
+                {"type": "string", "minLength": 1},
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "items": {"type": "string", "minLength": 1},
+                },
+            ],
+            "description": "the code the 429 carries in `error_body.code_field`, "
+            "or a list of the codes accepted (any one of them passes)",
+        },
         "max_seconds": {"type": "number", "exclusiveMinimum": 0},
     },
 )
 def rate_limited(ctx: CheckContext, burst: Burst) -> None:
     """A burst above the limit gets a 429 with a positive integer ``Retry-After``,
-    the documented code, and ``retry_after`` in the body equal to it when present."""
+    the documented code (one of them, where ``error`` lists several), and
+    ``retry_after`` in the body equal to it when present."""
     limited = burst.limited
     answered = [e for e in burst.exchanges if e.response is not None]
     if burst.exchanges and not answered:
@@ -79,16 +99,16 @@ def rate_limited(ctx: CheckContext, burst: Burst) -> None:
         )
     body = response.json() if response.is_json else None
     code_field = ctx.profile.error_body.get("code_field")
-    code = ctx.params.get("error")
+    codes = _codes(ctx.params.get("error"))
     if (
-        code
+        codes
         and code_field
-        and (not isinstance(body, dict) or body.get(code_field) != code)
+        and (not isinstance(body, dict) or body.get(code_field) not in codes)
     ):
         got = body.get(code_field) if isinstance(body, dict) else None
         raise ctx.violation(
             "429 without the documented code",
-            expected=f"{code_field} {code!r}",
+            expected=f"{code_field} " + " or ".join(map(repr, codes)),
             actual=repr(got),
             exchanges=(limited,),
         )

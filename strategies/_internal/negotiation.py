@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from errcontract._contract.surface import Operation, ProbeContext
-from errcontract.exceptions import BadArgument, NothingToProbe
+from errcontract.exceptions import BadArgument, NothingInDocument
 
 from .common import Scenario, by_option, choose_many, operation_ids, plan, uniques
 
@@ -90,7 +90,7 @@ def unacceptable_accepts(
         if found is not None:
             types[op_id] = found
     if not types:
-        raise NothingToProbe(
+        raise NothingInDocument(
             "unacceptable_accepts: the document declares every media type the "
             f"family would send ({', '.join(UNAVAILABLE)})"
         )

@@ -22,7 +22,7 @@ from errcontract._contract.surface import (
     route_of,
     served_methods,
 )
-from errcontract.exceptions import BadArgument, NothingToProbe
+from errcontract.exceptions import BadArgument, NothingInDocument
 
 from .common import (
     Scenario,
@@ -99,7 +99,7 @@ def unserved_methods(
             f"{ctx.operation(o).path} serves {', '.join(sorted(served[o]))}"
             for o in ids
         )
-        raise NothingToProbe(
+        raise NothingInDocument(
             f"unserved_methods: every method probed ({', '.join(methods)}) is "
             f"declared: {paths}"
         )
@@ -167,7 +167,7 @@ def unknown_routes(
         _check_document(ctx.operation(op_id), "unknown_routes")
     options = {o: _route_kinds(ctx.operation(o), wanted) for o in ids}
     if not any(options.values()):
-        raise NothingToProbe(
+        raise NothingInDocument(
             f"unknown_routes: kinds={list(wanted)} apply to none of "
             f"{', '.join(ids)} (a listing without path parameters takes "
             "unknown-path, an item path ending in an id extra-segment)"
@@ -238,7 +238,7 @@ def head_and_options(
         _check_document(ctx.operation(op_id), "head_and_options")
     options = {o: _method_kinds(ctx.operation(o), wanted) for o in ids}
     if not any(options.values()):
-        raise NothingToProbe(
+        raise NothingInDocument(
             f"head_and_options: kinds={list(wanted)} apply to none of "
             f"{', '.join(ids)} (head is sent on a GET operation only)"
         )

@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from errcontract._config.lint.calls import call_problems, probe_context
 from errcontract._config.lint.finding import Problem, schema_errors
 from errcontract._contract.clauses import Clause
 from errcontract._contract.profile import Profile
@@ -28,36 +29,52 @@ _SCOPES_NEEDING = {"scenario": "probes", "burst": "probes", "run": "scope"}
 def clause_problems(profile: Profile, path: Path) -> Iterator[Problem]:
     """Every problem of the clauses of ``profile``, its catalog at ``path``."""
     checks = sorted(REGISTRY.names())
+    ctx = probe_context(profile)
     for clause in profile.clauses:
         at = f"clause {clause.id}"
+        found: list[Problem] = []
         if clause.check not in REGISTRY.names():
-            yield Problem(
-                path,
-                at,
-                f"unknown check {clause.check!r}{near_miss(clause.check, checks)}",
+            found.append(
+                Problem(
+                    path,
+                    at,
+                    f"unknown check {clause.check!r}{near_miss(clause.check, checks)}",
+                )
             )
         else:
-            yield from _check_params(profile, clause, path, at)
-        yield from _probes(profile, clause, path, at)
+            found += _check_params(profile, clause, path, at)
+        found += _probes(profile, clause, path, at)
+        # The run's own calls, once what the catalog names is known to exist.
+        yield from found or call_problems(ctx, clause, path, at)
 
 
 @cache
-def _member_names(folder: Folder) -> frozenset[str]:
+def member_names(folder: Folder) -> frozenset[str]:
     """Every property name any error-shape schema of the profile declares."""
     names: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            names.update((node.get("properties") or {}).keys())
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
     for name in folder.glob("*.schema.json"):
-        walk(folder.load(name, json_only=True, fail=_profile_error(folder.path(name))))
+        schema = folder.load(
+            name, json_only=True, fail=_profile_error(folder.path(name))
+        )
+        names |= declared_members(schema)
     return frozenset(names)
+
+
+def declared_members(node: Any) -> set[str]:
+    """Every name a ``properties`` keyword anywhere in ``node`` declares (no
+    recursion: a document may nest deep)."""
+    names: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            properties = item.get("properties")
+            if isinstance(properties, dict):
+                names.update(str(k) for k in properties)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return names
 
 
 def _profile_error(path: Path) -> Callable[[str], ProfileError]:
@@ -95,7 +112,7 @@ def _check_params(
                 f"{at}: with/patterns",
                 f"no file {params['patterns']!r} ({target})",
             )
-    members = _member_names(profile.folder)
+    members = member_names(profile.folder)
     for name in _FIELD_PARAMS & set(params):
         value = str(params[name])
         if members and value not in members:

@@ -10,6 +10,7 @@ from typing import Any
 
 import jsonschema
 
+from errcontract._http.probe import STATUS_PATTERN, status_hint
 from errcontract._input.folder import Folder
 from errcontract._near import near_miss
 from errcontract.exceptions import ConfigError
@@ -48,8 +49,22 @@ def schema_errors(data: Any, schema: Mapping[str, Any], path: Path) -> list[Prob
 
 
 def _explain(err: jsonschema.ValidationError) -> str:
-    """A validation error, with the near miss for a misspelt member name."""
+    """A validation error, with the near miss for a misspelt member name or status;
+    of alternatives (``oneOf``), the one the value came nearest to."""
     schema = err.schema if isinstance(err.schema, Mapping) else {}
+    if err.validator in ("oneOf", "anyOf") and err.context:
+        # The alternative of the value's own type (a list, where a code or a list
+        # of codes is taken), at the deepest place it went wrong.
+        typed = [e for e in err.context if e.validator != "type" or e.path]
+        if not typed:
+            return _explain(jsonschema.exceptions.best_match(err.context))
+        return _explain(max(typed, key=lambda e: len(e.path)))
+    if schema.get("pattern") == STATUS_PATTERN and err.validator in (
+        "pattern",
+        "minimum",
+        "maximum",
+    ):
+        return status_hint(err.instance)
     if err.validator == "additionalProperties" and isinstance(err.instance, dict):
         known = list((schema.get("properties") or {}).keys())
         extra = [k for k in err.instance if k not in known]

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from errcontract._config.lint.clauses import declared_members, member_names
 from errcontract._config.lint.finding import Problem
 from errcontract._contract.profile import Profile
 from errcontract._near import near_miss
@@ -39,6 +40,7 @@ def surface_problems(profile: Profile, path: Path) -> Iterator[Problem]:
             "tenant/fixture",
             f"names no fixture: {holder!r}{near_miss(holder, fixtures)}",
         )
+    yield from _field_members(profile, path)
     preflight = meta.get("preflight")
     if preflight is not None and preflight not in profile.operations:
         yield Problem(
@@ -65,6 +67,7 @@ def surface_problems(profile: Profile, path: Path) -> Iterator[Problem]:
                 )
         produced.add(str(step.get("var")))
     openapi = profile.folder.path(str(meta.get("openapi", "openapi.yaml")))
+    yield from _unsent(profile, openapi)
     for op_id in operations:
         for name in sorted(profile.operations[op_id].needed_vars() - produced):
             yield Problem(
@@ -86,3 +89,58 @@ def _lookups(step: Mapping[str, Any]) -> list[Any]:
 
 def _picks(step: Mapping[str, Any]) -> list[Any]:
     return [spec.get("pick") for spec in _ways(step)]
+
+
+def _unsent(profile: Profile, openapi: Path) -> Iterator[Problem]:
+    """Every parameter given a value (``x-conformance-var``) that no valid request
+    sends: a valid request carries path parameters, required query parameters and
+    the tenant header (from the tenant fixture), nothing else."""
+    tenant = str((profile.tenant or {}).get("header", "")).lower()
+    unsent: dict[tuple[str, str, str], list[str]] = {}
+    for op_id, op in sorted(profile.operations.items()):
+        for param in op.parameters:
+            sent = param.location == "path" or (
+                param.location == "query" and param.required
+            )
+            if param.var and not sent:
+                key = (param.location, param.name, param.var)
+                unsent.setdefault(key, []).append(op_id)
+    for (location, name, var), ops in unsent.items():
+        if location == "query":
+            how = "mark it required: true, or drop x-conformance-var"
+        elif location == "header" and name.lower() == tenant:
+            how = "the tenant header takes the tenant fixture: drop x-conformance-var"
+        else:
+            how = (
+                "a header goes out only as profile.yaml's tenant header or the "
+                "credential"
+            )
+        kind = "an optional query" if location == "query" else f"a {location}"
+        yield Problem(
+            openapi,
+            f"operation {', '.join(ops)}",
+            f"{location} parameter {name!r} has x-conformance-var {var!r} but will "
+            f"not be sent: a valid request carries only path parameters, required "
+            f"query parameters and the tenant header, not {kind} parameter ({how})",
+        )
+
+
+def _field_members(profile: Profile, path: Path) -> Iterator[Problem]:
+    """``error_body.field_member``, one member or one per status: each a member some
+    error shape of the profile declares (where its shapes declare any)."""
+    given = profile.error_body.get("field_member")
+    named = given if isinstance(given, Mapping) else {"": given} if given else {}
+    if not named:
+        return
+    # The error shapes' files, and the document's own schemas (a derived profile's
+    # field member is what the document's validation answers show).
+    members = member_names(profile.folder) | declared_members(profile.openapi)
+    for status, member in named.items():
+        if members and member not in members:
+            where = "error_body/field_member" + (f"/{status}" if status else "")
+            yield Problem(
+                path,
+                where,
+                f"{member!r} is a member of no error shape of the profile"
+                f"{near_miss(member, members)}",
+            )
