@@ -51,6 +51,12 @@ OVERLAP = {
     # The companies read refuses its valid request (no company-id) with a 401: the
     # HEAD of that request, which CD-METHOD-2 sends, is refused too.
     "CD-TENANT-4": {"CD-METHOD-2"},
+    # A 500 for the unacceptable Accept is a 5xx to a probe (CD-5XX-1's scope).
+    "CD-ACCEPT-1": {"CD-5XX-1"},
+    # A 406 without a JSON body is labelled with the Accept's type or as HTML: the
+    # media-type clause refuses it with the shape clause.
+    "CD-BODY-A:accept": {"CD-HDR-3"},
+    "CC-BODY-1:accept": {"CC-HDR-1"},
 }
 
 # Faults only one defect kind of their clause can reveal, and that kind: a lenient
@@ -74,11 +80,15 @@ BROKEN_KINDS = {
 # does not serve, a path nothing serves): the shape clauses judge those probes too.
 ROUTER_ONLY = {"CD-BODY-A:router", "CC-BODY-1:router"}
 
-# The router clauses of each profile (an unserved method, an unknown path, HEAD and
-# OPTIONS).
-ROUTER_CLAUSES = {
-    "cardda": ("CD-METHOD-1", "CD-ROUTE-1", "CD-METHOD-2"),
-    "cardclan": ("CC-METHOD-1", "CC-ROUTE-1", "CC-METHOD-2"),
+# Faults of shape clauses that only the answers to an unacceptable Accept show, and
+# the Accept clause, which allows those answers' 406.
+ACCEPT_ONLY = {"CD-BODY-A:accept": "CD-ACCEPT-1", "CC-BODY-1:accept": "CC-ACCEPT-1"}
+
+# The framework clauses of each profile (an unserved method, an unknown path, HEAD
+# and OPTIONS, an unacceptable Accept).
+FRAMEWORK_CLAUSES = {
+    "cardda": ("CD-METHOD-1", "CD-ROUTE-1", "CD-METHOD-2", "CD-ACCEPT-1"),
+    "cardclan": ("CC-METHOD-1", "CC-ROUTE-1", "CC-METHOD-2", "CC-ACCEPT-1"),
 }
 
 FAULT_CASES = [
@@ -132,6 +142,16 @@ def test_fault_fails_its_clause(
         operations = run.clause(clause_of(fault))["violated_operations"]
         assert operations, violation
         assert all(" /" in op for op in operations), operations
+    if fault in ACCEPT_ONLY:
+        # The 406 is allowed; every answer the shape and media-type clauses refuse
+        # is one to the unacceptable Accept.
+        assert run.clause(ACCEPT_ONLY[fault])["status"] == "pass"
+        for clause_id in run.failing():
+            for violation in run.clause(clause_id)["violations"]:
+                (sent,) = violation["exchanges"]
+                headers = {k.lower(): v for k, v in sent["request"]["headers"]}
+                assert headers["accept"] == "image/png", sent
+                assert sent["response"]["status"] == 406, sent
 
 
 def _every_cell_judged(run: CliRun, clause_id: str) -> None:
@@ -146,14 +166,15 @@ def _every_cell_judged(run: CliRun, clause_id: str) -> None:
 
 
 @pytest.mark.parametrize("api", sorted(REFERENCE))
-def test_the_conforming_servers_keep_the_router_clauses(
+def test_the_conforming_servers_keep_the_framework_clauses(
     api: str, run_cli: Callable[..., CliRun]
 ) -> None:
     """CardClan's router answers every unserved method 404 (NestJS's), Cardda's 405
-    with Allow: both are answers their documents allow, judged, not set aside."""
+    with Allow, and both disregard an unacceptable Accept: answers their documents
+    allow, judged, not set aside."""
     run = run_cli("run", "--api", api, *FAST)
     assert run.code == 0, run.out[-3000:]
-    for clause_id in ROUTER_CLAUSES[api]:
+    for clause_id in FRAMEWORK_CLAUSES[api]:
         _every_cell_judged(run, clause_id)
 
 
@@ -166,7 +187,7 @@ def test_tolerated_variation_passes(
     assert run.code == 0, run.out[-3000:]
     statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
     assert set(statuses.values()) == {"pass"}, statuses
-    for clause_id in ROUTER_CLAUSES[api]:
+    for clause_id in FRAMEWORK_CLAUSES[api]:
         _every_cell_judged(run, clause_id)
 
 
@@ -241,5 +262,5 @@ def test_every_tolerance_at_once_is_no_false_alarm_under_thorough(
     )
     assert run.code == 0, run.out[-3000:]
     statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
-    assert len(statuses) == 49
+    assert len(statuses) == 51
     assert set(statuses.values()) == {"pass"}, statuses

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from . import _messages as msg
 from ._auth import authenticate
 from ._input import is_blank, parse_object, query_value, required_string
+from ._negotiate import guard, middleware_answer
 from ._render import (
     ApiError,
     error_response,
@@ -64,10 +65,14 @@ class _CardClanApi:
             if request.method == "HEAD" and self.switches.broken(Fault.METHOD_2):
                 # Starlette routes HEAD with GET; this router does not (a 404).
                 raise HTTPException(HTTPStatus.NOT_FOUND)
+            refused = middleware_answer(request, self.switches)
+            if refused is not None:
+                return refused
             try:
                 user = authenticate(
                     request.headers.get("authorization"), self.store, self.switches
                 )
+                guard(request, self.switches)
                 return await handler(request, user)
             except ApiError as exc:
                 return error_response(

@@ -35,6 +35,8 @@ CONFIG_NOT_FOUND: Final = "Integration configuration not found"
 ROUTE_NOT_FOUND: Final = "Cannot {method} {path}"
 METHOD_NOT_ALLOWED: Final = "{method} is not allowed on {path}"
 INTERNAL: Final = "Internal server error"
+NOT_ACCEPTABLE: Final = "Not Acceptable"
+"""accept-406: NestJS's NotAcceptableException's default message."""
 
 # Success messages.
 AUTH_OK: Final = "Bearer token authentication successful"
@@ -60,6 +62,15 @@ FAULT_SPA_PAGE: Final = (
     '<body><div id="root"></div></body></html>'
 )
 """CC-ROUTE-1: the single-page app's index, served for any GET nothing else serves."""
+FAULT_ACCEPT: Final = "Accept header must allow application/json"
+"""CC-ACCEPT-1: a guard that reads Accept as a request defect (a 400)."""
+FAULT_FINALHANDLER_PAGE: Final = (
+    '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+    "<title>Error</title>\n</head>\n<body>\n<pre>Not Acceptable</pre>\n"
+    "</body>\n</html>\n"
+)
+"""CC-BODY-1:accept: Express's finalhandler page for an error with status 406 (as
+in production: the status message, no stack)."""
 FAULT_TYPE_ERROR: Final = "Cannot read properties of undefined (reading 'length')"
 FAULT_STACK: Final = (
     "TypeError: Cannot read properties of undefined (reading 'id')\n"

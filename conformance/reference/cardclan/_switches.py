@@ -48,6 +48,11 @@ class Fault(StrEnum):
     # `app.enableCors()`: the cors middleware answers every OPTIONS as a preflight,
     # 204 with Access-Control-Allow-Methods and no Allow.
     METHOD_2_OPTIONS = "CC-METHOD-2:options"
+    # An Accept admitting no JSON (_negotiate): a guard refusing it with 400 in the
+    # error shape, and an `app.use()` middleware whose NotAcceptableException, outside
+    # Nest's exception filters, Express's finalhandler answers as an HTML 406 page.
+    ACCEPT_1 = "CC-ACCEPT-1"
+    BODY_1_ACCEPT = "CC-BODY-1:accept"
 
 
 class Tolerance(StrEnum):
@@ -65,6 +70,9 @@ class Tolerance(StrEnum):
     # OPTIONS answered as plain Express does when no route handles it: 200, Allow
     # listing the path's methods (HEAD with GET), the list again as a text body.
     OPTIONS_EXPRESS = "options-express"
+    # An Accept admitting no JSON answers 406 `Not Acceptable` in the error shape (a
+    # guard's NotAcceptableException through the app's filter), not as if unsent.
+    ACCEPT_406 = "accept-406"
 
 
 FAULTS: frozenset[str] = frozenset(fault.value for fault in Fault)

@@ -56,6 +56,9 @@ FAULTS: Final = frozenset(
         "CD-BODY-A:router",  # the router's 404 and 405 as `{"message": ...}`
         "CD-METHOD-2",  # HEAD routed as no route: 404 `not_found` where GET answers
         "CD-METHOD-2:options",  # a catch-all preflight route: OPTIONS 200, no Allow
+        # An Accept admitting no JSON (_negotiate):
+        "CD-ACCEPT-1",  # a view looked up for its format: 500 `internal_error`
+        "CD-BODY-A:accept",  # `head :not_acceptable`: 406, no body, image/png
     }
 )
 """Fault switches: at least one per clause of the catalog, named by the clause id;
@@ -81,6 +84,9 @@ TOLERANCES: Final = frozenset(
         # A method a path does not serve answers 404 `not_found`, as Rails' router
         # does (an unrouted method is an unknown route), not 405 with Allow.
         "method-404",
+        # An Accept admitting no JSON answers 406 `not_acceptable` in shape A (Rails'
+        # respond_to, its UnknownFormat rescued by the API), not as if unsent.
+        "accept-406",
     }
 )
 """Variations the contract allows, so the suite can prove it does not fail them."""
@@ -113,6 +119,11 @@ ROUTE_NOT_FOUND: Final = Problem(404, "not_found", "No such endpoint.")
 METHOD_NOT_ALLOWED: Final = Problem(
     405, "method_not_allowed", "This endpoint does not accept that method."
 )
+NOT_ACCEPTABLE: Final = Problem(
+    406, "not_acceptable", "This endpoint only produces application/json."
+)
+"""accept-406: the seed's table has no 406, so its code is undocumented (as
+``method_not_allowed`` is for 405); shape A, as every transport-level error."""
 INVALID_JSON: Final = Problem(400, "bad_request", "The request body is not valid JSON.")
 TOO_DEEP: Final = Problem(400, "bad_request", "The request body is nested too deeply.")
 NOT_AN_OBJECT: Final = Problem(
@@ -156,6 +167,11 @@ FAULTY_PREFLIGHT_HEADERS: Final = {
 }
 """CD-METHOD-2:options: what a Rails catch-all preflight route (``match '*path',
 via: :options``, answering ``head :ok``) sends on every path: CORS headers, no Allow."""
+FAULTY_MISSING_TEMPLATE: Final = (
+    "Missing template recipients/index, application/index with {:formats=>[:png]}"
+)
+"""CD-ACCEPT-1: what a jbuilder view looked up for the Accept's format raises
+(ActionView::MissingTemplate), answered as any unexpected error: a bare 500."""
 FAULTY_CODE_403: Final = "access_denied"
 FAULTY_NOT_OBJECT_ERRORS: Final = {"base": ["must be an object"]}
 FAULTY_DUPLICATE_ERRORS: Final = {"rut": ["has already been taken"]}

@@ -4,7 +4,8 @@
 Starlette's router answers a method a route does not take with an ``HTTPException``
 (405, its ``Allow`` built from the route's methods, HEAD added with GET) and a path no
 route matches with a 404; both are rendered here. HEAD is served by the GET, OPTIONS
-routed nowhere (so answered as any unserved method). None of these answers is in
+routed nowhere (so answered as any unserved method). Every routed request is answered
+through ``_negotiate`` (an ``Accept`` admitting no JSON). None of these answers is in
 Cardda's documents; the profile's readings are CD-METHOD-1, CD-METHOD-2 and CD-ROUTE-1.
 """
 
@@ -19,6 +20,7 @@ from starlette.routing import Route
 
 from .._switches import Switches
 from . import _contract as c
+from ._negotiate import negotiated
 from ._render import Renderer
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -36,7 +38,7 @@ def _by_method(handlers: Mapping[str, Endpoint], switches: Switches) -> Endpoint
         method = "GET" if request.method == "HEAD" else request.method
         # A method the path lacks reaches here only under CD-METHOD-1: its GET.
         handler = handlers.get(method) or handlers["GET"]
-        return await handler(request)
+        return await negotiated(handler, request, switches)
 
     return endpoint
 

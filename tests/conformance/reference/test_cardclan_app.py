@@ -149,7 +149,7 @@ CLAUSE_IDS = {
     "CC-AUTH-1", "CC-AUTH-2", "CC-AUTH-3", "CC-AUTH-4", "CC-VAL-1", "CC-VAL-2",
     "CC-VAL-3", "CC-VAL-4", "CC-VAL-5", "CC-RES-1", "CC-CONFLICT-1",
     "CC-CONFLICT-2", "CC-5XX-1", "CC-LEAK-1", "CC-METHOD-1", "CC-ROUTE-1",
-    "CC-METHOD-2",
+    "CC-METHOD-2", "CC-ACCEPT-1",
 }  # fmt: skip
 
 
@@ -173,6 +173,7 @@ def test_tolerances_are_exactly_the_documented_variations():
         "header-case",
         "method-405",
         "options-express",
+        "accept-406",
     } == TOLERANCES
     assert all(type(name) is str for name in TOLERANCES)
 
@@ -702,9 +703,26 @@ def allow(response: httpx.Response) -> set[str]:
     }
 
 
+PNG = {"Accept": "image/png"}
+
+
+def _unacceptable_no_auth(api: Api) -> httpx.Response:
+    """An error whatever is done with the Accept: no key, and Accept admitting no
+    JSON (a middleware refusing the Accept answers it before authentication)."""
+    return api.get("/auth/validate", headers=PNG)
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise AssertionError(response.text) from exc
+
+
 def probe_body_1(api: Api) -> None:
-    for response in (_no_auth(api), _unknown_card(api), _unrouted(api)):
-        body = response.json()
+    errors = (_no_auth(api), _unknown_card(api), _unrouted(api))
+    for response in (*errors, _unacceptable_no_auth(api)):
+        body = _json(response)
         assert isinstance(body, dict)
         assert isinstance(body.get("error"), str)
         assert isinstance(body.get("message"), str)
@@ -735,7 +753,7 @@ def probe_ts_2(api: Api) -> None:
 
 
 def probe_hdr_1(api: Api) -> None:
-    for response in (_no_auth(api), _unknown_card(api)):
+    for response in (_no_auth(api), _unknown_card(api), _unacceptable_no_auth(api)):
         media = response.headers["content-type"].split(";")[0].strip().lower()
         assert media == "application/json" or media.endswith("+json")
 
@@ -860,6 +878,27 @@ def probe_method_2(api: Api) -> None:
             assert allow(response) - {"OPTIONS"} == served, response.headers
 
 
+def _unacceptable(api: Api) -> list[httpx.Response]:
+    """Two valid reads, each without and then with an Accept admitting no JSON, and
+    one whose Accept admits JSON after all, at a lower quality."""
+    card = {"cardId": api.fixtures["card_id"]}
+    api.integration_id()  # the configuration the read finds
+    out = []
+    for path, params in (("/auth/validate", None), ("/config/by-card", card)):
+        out.append(api.get(path, params=params))
+        out.append(api.get(path, params=params, headers={**api.auth, **PNG}))
+    lower = {**api.auth, "Accept": "image/png, application/json;q=0.5"}
+    return [*out, api.get("/auth/validate", headers=lower)]
+
+
+def probe_accept_1(api: Api) -> None:
+    """406, or the same request's answer without the Accept, never a 5xx."""
+    responses = _unacceptable(api)
+    for usual, png in (responses[0:2], responses[2:4]):
+        assert png.status_code in (406, usual.status_code), png.text
+    assert responses[4].status_code == responses[0].status_code == 200
+
+
 def probe_route_1(api: Api) -> None:
     for path in ("/api/nowhere", BASE + "/nowhere"):
         response = api.client.get(path, headers=api.auth)
@@ -896,6 +935,7 @@ CLAUSE_PROBES: dict[str, Callable[[Api], None]] = {
     "CC-METHOD-1": probe_method_1,
     "CC-ROUTE-1": probe_route_1,
     "CC-METHOD-2": probe_method_2,
+    "CC-ACCEPT-1": probe_accept_1,
 }
 
 
@@ -923,6 +963,8 @@ ALSO_BROKEN = {
     "CC-5XX-1": {"CC-VAL-3"},
     # OPTIONS, which no route takes, is an unserved method: its 405 has no Allow too.
     "CC-METHOD-1:no-allow": {"CC-METHOD-2"},
+    # Express's HTML page for the refused Accept is not JSON, nor labelled so.
+    "CC-BODY-1:accept": {"CC-HDR-1"},
 }
 
 
@@ -942,8 +984,10 @@ def test_all_tolerances_together_break_no_clause():
 
 
 def test_all_faults_together_break_every_observable_clause():
-    """CC-BODY-3 cannot show once CC-BODY-1 has removed the `error` field."""
-    assert broken_clauses(make_api(faults=FAULTS)) == CLAUSE_IDS - {"CC-BODY-3"}
+    """CC-BODY-3 cannot show once CC-BODY-1 has removed the `error` field, nor
+    CC-ACCEPT-1 once CC-BODY-1:accept's middleware answers 406 before its guard."""
+    hidden = {"CC-BODY-3", "CC-ACCEPT-1"}
+    assert broken_clauses(make_api(faults=FAULTS)) == CLAUSE_IDS - hidden
 
 
 # --- fault symptoms: what exactly each switch changes ------------------------------
@@ -1178,6 +1222,27 @@ def symptom_method_2_options(api: Api) -> None:
         assert methods == "GET,HEAD,PUT,PATCH,POST,DELETE"
 
 
+def symptom_accept_1(api: Api) -> None:
+    """A guard reading Accept as a defect of the request: 400 in the error shape,
+    after authentication; an Accept admitting JSON at a lower quality is served."""
+    responses = _unacceptable(api)
+    for png in (responses[1], responses[3]):
+        assert_error(png, 400, msg.FAULT_ACCEPT)
+    assert responses[4].status_code == 200
+    assert_error(_unacceptable_no_auth(api), 401, msg.AUTH_REQUIRED)
+
+
+def symptom_body_1_accept(api: Api) -> None:
+    """An `app.use()` middleware's NotAcceptableException, outside Nest's filters:
+    Express's finalhandler page, 406 text/html, before authentication."""
+    responses = _unacceptable(api)
+    for png in (responses[1], responses[3], _unacceptable_no_auth(api)):
+        assert png.status_code == 406
+        assert png.headers["content-type"].startswith("text/html")
+        assert png.text == msg.FAULT_FINALHANDLER_PAGE
+    assert responses[4].status_code == 200
+
+
 FAULT_SYMPTOMS: dict[str, Callable[[Api], None]] = {
     "CC-BODY-1": symptom_body_1,
     "CC-BODY-2": symptom_body_2,
@@ -1209,6 +1274,8 @@ FAULT_SYMPTOMS: dict[str, Callable[[Api], None]] = {
     "CC-BODY-1:router": symptom_body_1_router,
     "CC-METHOD-2": symptom_method_2,
     "CC-METHOD-2:options": symptom_method_2_options,
+    "CC-ACCEPT-1": symptom_accept_1,
+    "CC-BODY-1:accept": symptom_body_1_accept,
 }
 
 
@@ -1313,6 +1380,27 @@ def test_options_express_answers_as_plain_express_does():
     assert_error(_unrouted(api), 404, f"Cannot DELETE {BASE}/nowhere")
     nowhere = api.client.options(BASE + "/nowhere", headers=api.auth)
     assert_error(nowhere, 404, f"Cannot OPTIONS {BASE}/nowhere")
+
+
+def test_accept_406_refuses_in_the_error_shape_after_authentication():
+    """The tolerated alternative to disregarding Accept: NestJS's
+    NotAcceptableException through the app's filter, once the key is checked."""
+    api = make_api(tolerances=["accept-406"])
+    responses = _unacceptable(api)
+    for png in (responses[1], responses[3]):
+        assert_error(png, 406, msg.NOT_ACCEPTABLE)
+    assert [r.status_code for r in (responses[0], responses[2], responses[4])] == [
+        200
+    ] * 3
+    assert_error(_unacceptable_no_auth(api), 401, msg.AUTH_REQUIRED)
+
+
+def test_the_conforming_server_disregards_accept():
+    """NestJS sends a handler's value as JSON whatever the request accepts."""
+    responses = _unacceptable(make_api())
+    assert [r.status_code for r in responses] == [200] * 5
+    assert responses[0].json() == responses[1].json()
+    assert all(r.headers["content-type"] == "application/json" for r in responses)
 
 
 # --- over a real socket ---------------------------------------------------------

@@ -119,18 +119,18 @@ def test_switch_sets_are_the_catalog_and_the_documented_variations():
     families += ["AUTH-1", "AUTH-2", "AUTH-3", "TENANT-1", "TENANT-2", "TENANT-3"]
     families += ["TENANT-4", "RES-1", "POLICY-1", "REQ-1", "VAL-1", "CONFLICT-1"]
     families += ["CONFLICT-2", "RATE-1", "RATE-2", "5XX-1", "LEAK-1"]
-    families += ["METHOD-1", "ROUTE-1", "METHOD-2"]
+    families += ["METHOD-1", "ROUTE-1", "METHOD-2", "ACCEPT-1"]
     clauses = {f"CD-{f}" for f in families}
     # One switch per clause id, and ``<clause id>:<variant>`` ones where a clause
     # covers several defect kinds.
     assert clauses <= FAULTS
     assert {f.partition(":")[0] for f in FAULTS} == clauses
     assert {"CD-5XX-1:long-name", "CD-TENANT-3:reason-member"} <= FAULTS - clauses
-    assert len(clauses) == 26
+    assert len(clauses) == 27
     assert {
         *("extra-fields", "omit-message", "charset"),
         *("header-case", "status-200", "problem-json", "optional-description"),
-        "method-404",
+        *("method-404", "accept-406"),
     } == TOLERANCES
     assert DOCUMENTED_RATE_LIMIT == 10.0
 
@@ -991,6 +991,48 @@ def _preflight_only(rs: Responses) -> None:
         assert request_id(r)
 
 
+def _unacceptable(c: TestClient, fx: Fixtures) -> Responses:
+    """Two reads, each without and then with an Accept admitting no JSON; one whose
+    Accept admits JSON after all, at a lower quality; one without a key."""
+    png = {"Accept": "image/png"}
+    companies, recipients = auth(fx, company=False), auth(fx)
+    return [
+        c.get("/v1/companies", headers=companies),
+        c.get("/v1/companies", headers={**companies, **png}),
+        c.get(RECIPIENTS, headers=recipients),
+        c.get(RECIPIENTS, headers={**recipients, **png}),
+        c.get(RECIPIENTS, headers={**recipients, "Accept": "image/png, */*;q=0.1"}),
+        c.get(RECIPIENTS, headers=png),
+    ]
+
+
+def _accept_as_documented(rs: Responses) -> None:
+    """406, or the same request's answer without the Accept, never a 5xx
+    (CD-ACCEPT-1); every error body a JSON object with a string code (CD-BODY-A)."""
+    for usual, png in (rs[0:2], rs[2:4]):
+        assert png.status_code in (406, usual.status_code), png.text
+    assert rs[4].status_code == rs[2].status_code, rs[4].text
+    for r in rs:
+        if r.status_code >= 400:
+            assert isinstance(r.json().get("error"), str), r.text
+
+
+def _missing_template(rs: Responses) -> None:
+    """A view looked up for the png format: a bare 500 where a JSON answer exists."""
+    _bare_500([rs[1], rs[3]])
+    assert [r.status_code for r in (rs[4], rs[5])] == [200, 401], rs[5].text
+
+
+def _head_not_acceptable(rs: Responses) -> None:
+    """`head :not_acceptable` in a before_action: 406, no body, the Accept's type,
+    before authentication; an Accept admitting JSON is served."""
+    for r in (rs[1], rs[3], rs[5]):
+        assert (r.status_code, r.content) == (406, b""), r.text
+        assert r.headers["content-type"] == "image/png"
+        assert request_id(r)
+    assert rs[4].status_code == 200
+
+
 def _crashers(c: TestClient, fx: Fixtures) -> Responses:
     bodies = (nested(40), b'{"name": NaN}')
     return [c.post(RECIPIENTS, headers=auth(fx), content=raw) for raw in bodies]
@@ -1088,6 +1130,10 @@ FAULT_CASES: dict[str, FaultCase] = {
     "CD-METHOD-2:options": FaultCase(
         _head_and_options, _head_and_options_as_documented, _preflight_only
     ),
+    "CD-ACCEPT-1": FaultCase(_unacceptable, _accept_as_documented, _missing_template),
+    "CD-BODY-A:accept": FaultCase(
+        _unacceptable, _accept_as_documented, _head_not_acceptable
+    ),
 }
 
 
@@ -1118,6 +1164,9 @@ ENTANGLED = {
         for method_1 in ("CD-METHOD-1", "CD-METHOD-1:no-allow")
         for method_2 in ("CD-METHOD-2", "CD-METHOD-2:options")
     ),
+    # The same requests with an unacceptable Accept: each fault bends their answer.
+    ("CD-ACCEPT-1", "CD-BODY-A:accept"),
+    ("CD-BODY-A:accept", "CD-ACCEPT-1"),
 }
 
 
@@ -1156,12 +1205,15 @@ def _errors_and_create(c: TestClient, fx: Fixtures) -> Responses:
         c.get("/v1/companies", headers=auth(fx, company=False)),
         new_transaction(c, fx, description=None),
         c.put(RECIPIENTS, headers=auth(fx)),
+        c.get(RECIPIENTS, headers={**auth(fx), "Accept": "image/png"}),
     ]
 
 
 def _default_variation(rs: Responses) -> None:
-    route, unauthenticated, invalid, created, transaction, companies, bare, put = rs
+    route, unauthenticated, invalid, created, transaction, companies, bare, put = rs[:8]
     assert (put.status_code, allow(put)) == (405, {"GET", "HEAD", "POST"})
+    # Accept disregarded, as `render json:` does.
+    assert isinstance(rs[8].json(), list), rs[8].text
     assert expect_invalid(bare) == {"description": ["can't be blank"]}
     assert set(route.json()) == {"error", "message"}
     assert set(invalid.json()) == {"errors"}
@@ -1175,7 +1227,7 @@ def _default_variation(rs: Responses) -> None:
 
 
 def _extra_fields(rs: Responses) -> None:
-    route, _, invalid, _, _, companies, _, _ = rs
+    route, _, invalid, _, _, companies, _, _, _ = rs
     assert route.json()["request_id"] == request_id(route)
     assert route.json()["docs_url"].startswith("https://")
     assert invalid.json()["request_id"] == request_id(invalid)
@@ -1207,9 +1259,9 @@ def _status_200(rs: Responses) -> None:
 
 
 def _problem_json(rs: Responses) -> None:
-    for r in (*rs[:3], *rs[6:]):
+    for r in (*rs[:3], *rs[6:8]):
         assert r.headers["content-type"] == "application/problem+json"
-    for r in rs[3:6]:
+    for r in (*rs[3:6], rs[8]):
         assert r.headers["content-type"] == "application/json"
 
 
@@ -1227,6 +1279,12 @@ def _method_404(rs: Responses) -> None:
     assert "allow" not in put.headers
 
 
+def _accept_406(rs: Responses) -> None:
+    """Rails' respond_to: an Accept admitting no JSON is refused, 406 in shape A."""
+    expect(rs[8], 406, "not_acceptable")
+    assert rs[8].headers["content-type"] == "application/json"
+
+
 TOLERANCE_CASES: dict[str, Check] = {
     "extra-fields": _extra_fields,
     "omit-message": _omit_message,
@@ -1236,6 +1294,7 @@ TOLERANCE_CASES: dict[str, Check] = {
     "problem-json": _problem_json,
     "optional-description": _optional_description,
     "method-404": _method_404,
+    "accept-406": _accept_406,
 }
 
 
