@@ -54,6 +54,11 @@ from errcontract.strategies._internal.credentials import (
     foreign_credentials,
     malformed_credentials,
 )
+from errcontract.strategies._internal.ignored import (
+    CLIENT_REQUEST_ID,
+    IGNORED_KINDS,
+    ignored_inputs,
+)
 from errcontract.strategies._internal.invalid import (
     BODY_DEFECTS,
     SEVERAL,
@@ -116,6 +121,7 @@ FAMILIES: Mapping[str, Family] = registry(
         Family.of(head_and_options, kinds=METHOD_PROBES),
         Family.of(unacceptable_accepts, kinds=ACCEPT_KINDS),
         Family.of(oversized_bodies, kinds=SIZE_KINDS),
+        Family.of(ignored_inputs, kinds=IGNORED_KINDS, opt_in=(CLIENT_REQUEST_ID,)),
     )
 )
 """Family name (as catalogs write it) -> family; the one registry the suite uses.
@@ -127,6 +133,7 @@ __all__ = [
     "BODY_DEFECTS",
     "CREDENTIAL_KINDS",
     "FAMILIES",
+    "IGNORED_KINDS",
     "MALFORMED_KINDS",
     "MEDIA_TYPES",
     "METHOD_PROBES",
@@ -146,6 +153,7 @@ __all__ = [
     "fixture_credentials",
     "foreign_credentials",
     "head_and_options",
+    "ignored_inputs",
     "invalid_bodies",
     "invalid_parameters",
     "malformed_bodies",

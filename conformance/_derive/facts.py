@@ -154,6 +154,17 @@ class Facts:
             return [*flat, *items]
         if name == "negotiable":
             return [o for o in ops if self.negotiable(o)]
+        if name == "ignorable":
+            # A read, a PUT, an item's DELETE (to an id naming nothing) or a write
+            # with a body; the family sends a POST or PATCH only where its body
+            # draws a fresh ${unique_digits} (a repeat that cannot conflict).
+            return [
+                o
+                for o in ops
+                if ops[o].method in ("GET", "PUT")
+                or (ops[o].method == "DELETE" and ops[o].params("path"))
+                or o in bodies
+            ]
         if name == "robustness":
             queried = [o for o in self.listings() if ops[o].params("query")]
             return _ordered([*bodies, *self.selection("items", bodies), *queried])
@@ -218,5 +229,6 @@ SELECTIONS: Mapping[str, str] = {
     "paths": "stands for its path (its GET, else its first operation)",
     "routes": "is a listing or an item read whose path ends in an id",
     "negotiable": "is not a DELETE",
+    "ignorable": "is a read, a PUT, an item's DELETE or a write with a JSON body",
 }
 """What each template ``select`` picks, as the notes say it."""

@@ -34,6 +34,12 @@ DefectKind = Literal[
     "options",
     "accept",
     "size",
+    "unknown-query",
+    "unknown-member",
+    "read-only-member",
+    "body-on-get",
+    "body-on-delete",
+    "client-request-id",
 ]
 VALID_KINDS: frozenset[str] = frozenset({"head", "options"})
 """Kinds of probes that carry no defect: a valid request sent with HEAD or OPTIONS,

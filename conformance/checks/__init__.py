@@ -18,6 +18,7 @@ from errcontract.checks import (  # noqa: F401
     answers,
     body,
     headers,
+    ignored,
     methods,
     negotiation,
     rate,

@@ -96,12 +96,24 @@ class _Break:
 
 
 def _schema(op: Operation) -> Mapping[str, Any]:
+    """The body schema without its ``readOnly`` members: OpenAPI says a client
+    SHOULD NOT send them, and a server may ignore them whatever their value (the
+    ignored_inputs family probes them), so no value of one is a defect."""
     schema = op.body_schema
     if schema is None or not (schema.get("type") == "object" or "properties" in schema):
         raise BadArgument(
             f"invalid_bodies: operation {op.id!r} has no JSON object body schema"
         )
-    return schema
+    properties = schema.get("properties") or {}
+    read_only = {
+        n
+        for n, sub in properties.items()
+        if isinstance(sub, Mapping) and sub.get("readOnly") is True
+    }
+    if not read_only:
+        return schema
+    kept = {n: sub for n, sub in properties.items() if n not in read_only}
+    return {**schema, "properties": kept}
 
 
 def _names(schema: Mapping[str, Any]) -> list[str]:

@@ -72,6 +72,10 @@ BROKEN_KINDS = {
     # Without a limit, a body grown through maxLength or maxItems is still refused
     # (422) for its value: only the padding member no keyword bounds gets through.
     "PD-SIZE-1:accepts": {"over-limit"},
+    # An ignored input is seen by the kind that sends it: a strict query reader by
+    # the unknown parameter, a stored id by the read-only member.
+    "PD-IGNORE-1": {"unknown-query"},
+    "PD-IGNORE-1:read-only": {"read-only-member"},
 }
 # One keyword of one optional field among four: the coverage phase sends one example
 # of each defect kind per operation, so this one is the fuzz phase's to find.

@@ -157,6 +157,20 @@ def _accept_disregarded_or_406(run: CliRun) -> None:
     assert {r["outcome"] for r in sent} == {"held"}, sent
 
 
+IGNORED = {"unknown-query", "unknown-member", "body-on-get", "body-on-delete"}
+"""What every framework app is sent and ignores: none of their documents marks a
+member readOnly or declares a request-id header (so no PD-IGNORE-2)."""
+
+
+def _ignores_what_it_must(run: CliRun) -> None:
+    """PD-IGNORE-1 holds on every kind its document allows: an unknown query
+    parameter, an unknown member, content on GET and on an unknown item's DELETE."""
+    sent = run.clause("PD-IGNORE-1")["coverage"]["sent"]
+    assert {r["kind"] for r in sent} == IGNORED, sent
+    assert {r["outcome"] for r in sent} == {"held"}, sent
+    assert "PD-IGNORE-2" not in {c["id"] for c in run.results["clauses"]}
+
+
 def _judged_or_said_why(run: CliRun) -> None:
     """Every clause ran, or says why not; a missing id is never the reason."""
     for clause in run.results["clauses"]:
@@ -181,7 +195,7 @@ def test_the_careful_rfc9457_api_passes_every_clause(
     # on each GET and OPTIONS on each path, the unacceptable Accept and the big body.
     for clause, least in (
         *(("PD-METHOD-1", 4), ("PD-ROUTE-1", 2), ("PD-METHOD-2", 9)),
-        *(("PD-ACCEPT-1", 7), ("PD-SIZE-1", 5)),
+        *(("PD-ACCEPT-1", 7), ("PD-SIZE-1", 5), ("PD-IGNORE-1", 14)),
     ):
         sent = run.clause(clause)["coverage"]["sent"]
         assert len(sent) >= least, run.clause(clause)
@@ -215,6 +229,7 @@ def test_connexion_s_defects_are_found_on_their_clauses(
     }, run.failing()
     _no_body_limit(run)
     _accept_disregarded_or_406(run)
+    _ignores_what_it_must(run)
     # 405 with `Allow: HEAD, GET` where the path also takes POST or DELETE (RFC 9110
     # section 15.5.6: Allow lists the resource's methods); OPTIONS, which it does not
     # serve, gets the same 405. HEAD is served as GET (Starlette's routing).
@@ -260,6 +275,7 @@ def test_fastapi_problem_is_judged_by_the_naming_its_document_declares(
     }, run.failing()
     _no_body_limit(run)
     _accept_disregarded_or_406(run)
+    _ignores_what_it_must(run)
     # 405 with `Allow: GET` where the path also takes POST or DELETE; HEAD is not
     # routed with GET (FastAPI's APIRoute takes the declared methods only: RFC 9110
     # section 9.1 makes HEAD a MUST), and OPTIONS gets the same incomplete 405.
@@ -289,6 +305,7 @@ def test_stock_fastapi_is_no_rfc9457_api_but_its_422s_are_not_false_alarms(
     _head_and_options(run, "405", FASTAPI_OPTIONS)
     _no_body_limit(run)
     _accept_disregarded_or_406(run)
+    _ignores_what_it_must(run)
     # A 500 for NaN, and for 1e400: pydantic reads it as inf, refuses it, and the
     # 422 echoing the value as `input` cannot be written as JSON.
     found = {d.split(":")[0] for d in _defects(run, "PD-5XX-1")}
@@ -321,6 +338,7 @@ def test_prism_s_mock_is_judged_as_any_api(
     assert "PD-SIZE-1" in run.failing()
     _no_body_limit(run)
     _accept_disregarded_or_406(run)  # it answers 406
+    _ignores_what_it_must(run)
     # Its 405s carry no Allow at all; it routes the declared methods only, so HEAD
     # and OPTIONS get one too.
     assert set(_allow_evidence(run)) == {"405 without Allow"}

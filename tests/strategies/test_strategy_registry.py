@@ -49,6 +49,7 @@ NAMES = {
     "head_and_options",
     "unacceptable_accepts",
     "oversized_bodies",
+    "ignored_inputs",
 }
 
 

@@ -37,6 +37,8 @@ from ._body import (
     project_values,
     read_leniently,
 )
+from ._ignored import Ignored, read_only_errors, stored
+from ._ignored import request_id as client_request_id
 from ._limits import Limits
 from ._ratelimit import TokenBucketLimiter, bucket_key
 from ._render import Problem, Renderer, SimulatedCrash
@@ -139,7 +141,10 @@ class FrontDoor:
         self.broken = renderer.switches.broken
         self.lower_names = renderer.switches.allows("header-case")
 
-    def _request_id(self) -> str:
+    def _request_id(self, scope: Scope) -> str:
+        adopted = client_request_id(scope, self.renderer.switches)
+        if adopted:
+            return adopted
         if self.broken("PD-HDR-3"):
             return c.CONSTANT_REQUEST_ID
         return str(uuid.uuid4())
@@ -194,7 +199,7 @@ class FrontDoor:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = self._request_id().encode("latin-1")
+        request_id = self._request_id(scope).encode("latin-1")
         started = False
 
         async def stamped(message: Message) -> None:
@@ -289,11 +294,12 @@ class _Api:
         crash_if_faulty(body, self.switches)
         body = read_leniently(body, self.switches)
         errors = field_errors(body, self.switches)
+        errors += read_only_errors(body, self.switches)
         if errors:
             raise Problem(c.INVALID, errors=errors)
         if "name" not in body:  # only under PD-VAL-1
             body = {**body, "name": f"untitled-{uuid.uuid4().hex[:8]}"}
-        values = project_values(body)
+        values = stored(project_values(body), body, self.switches)
         account = self._caller(request).account
         with self.store.lock:
             if self.store.name_taken(values["name"], account) and not self.broken(
@@ -375,6 +381,7 @@ def create_app(
         middleware=[
             Middleware(FrontDoor, renderer=renderer, limiter=limiter),
             Middleware(Limits, renderer=renderer, instance=instance_of),
+            Middleware(Ignored, renderer=renderer, instance=instance_of),
         ],
         exception_handlers=handlers,
     )

@@ -74,6 +74,9 @@ FAULTS: Final = frozenset(
         "PD-ACCEPT-1:html",  # 406 as a framework's text/html page (fails PD-HDR-1)
         "PD-SIZE-1",  # a body above the limit crashes the reader (500)
         "PD-SIZE-1:accepts",  # no body limit: a valid body of any size is created
+        "PD-IGNORE-1",  # a query parameter no operation declares answers 400
+        "PD-IGNORE-1:read-only",  # a create stores the read-only `id` sent
+        "PD-IGNORE-2",  # a client's Request-Id is adopted as the response's
     }
 )
 """Fault switches, named by the clause each breaks (``<clause>:<variant>`` where a
@@ -98,6 +101,9 @@ TOLERANCES: Final = frozenset(
         # RFC 9110 section 12.5.1 (406 or Accept disregarded), 15.5.14 and 15.5.1:
         "accept-406",  # an Accept naming no JSON type answers a 406 problem
         "size-400",  # a body above the limit answers a 400 problem, not 413
+        # RFC 9110 sections 9.3.1 and 9.3.5, OpenAPI's readOnly ("SHOULD NOT be sent"):
+        "body-on-get-400",  # content on a GET or DELETE answers a 400 problem
+        "read-only-422",  # a read-only `id` sent answers 422 naming it
     }
 )
 """Variations RFC 9457 allows: a server showing them stays conformant."""
@@ -187,6 +193,20 @@ BAD_QUERY = Kind(
     400, "bad-query", "Bad query parameter", "limit must be an integer from 1 to 100."
 )
 LIMIT_RANGE: Final = (1, 100)
+QUERY_PARAMETERS: Final = frozenset({"limit"})
+"""Every query parameter an operation declares (PD-IGNORE-1 refuses the others)."""
+UNKNOWN_PARAMETER = BAD_QUERY._replace(
+    slug="unknown-parameter",
+    title="Unknown query parameter",
+    detail="This operation takes no such query parameter.",
+)
+"""PD-IGNORE-1's answer to a query parameter no operation declares."""
+CONTENT_NOT_ALLOWED = Kind(
+    400, "content-not-allowed", "Content not allowed", "GET and DELETE take no body."
+)
+"""``body-on-get-400``'s answer to content on a GET or DELETE."""
+READ_ONLY_MEMBER: Final = "id"
+"""The create's member the document marks readOnly: the server assigns it."""
 UNAUTHENTICATED = Kind(
     401,
     "unauthenticated",

@@ -258,6 +258,13 @@ def test_the_document_declares_the_create_schema_exactly() -> None:
     assert schema["required"] == ["name"]
     assert schema.get("additionalProperties", True) is not False
     assert schema["properties"] == {
+        "id": {
+            "type": "string",
+            "format": "uuid",
+            "readOnly": True,
+            "description": "Assigned by the server; an id sent with a create is "
+            "ignored.",
+        },
         "name": {"type": "string", "minLength": 1, "maxLength": 80},
         "priority": {"type": "integer", "minimum": 1, "maximum": 5},
         "visibility": {"type": "string", "enum": ["private", "team", "public"]},
@@ -370,12 +377,13 @@ def test_switch_sets_are_exactly_the_named_ones() -> None:
         *("PD-METHOD-1", "PD-METHOD-1:no-allow", "PD-ROUTE-1", "PD-ROUTE-1:prefix"),
         *("PD-METHOD-2", "PD-METHOD-2:options"),
         *("PD-ACCEPT-1", "PD-ACCEPT-1:html", "PD-SIZE-1", "PD-SIZE-1:accepts"),
+        *("PD-IGNORE-1", "PD-IGNORE-1:read-only", "PD-IGNORE-2"),
     } == FAULTS
     assert {
         *("extra-members", "about-blank", "no-type", "no-detail", "relative-type"),
         *("charset", "header-case", "no-status"),
         *("allow-lines", "allow-lower-case", "allow-options", "options-501"),
-        *("accept-406", "size-400"),
+        *("accept-406", "size-400", "body-on-get-400", "read-only-422"),
     } == TOLERANCES
     assert DOCUMENTED_RATE_LIMIT is None
 
@@ -864,6 +872,51 @@ def test_an_unacceptable_accept_is_disregarded_or_answered_406(
         expect_problem(r, 406, "not-acceptable")
 
 
+# -- the conforming server: inputs it ignores ---------------------------------------
+READ_ONLY_ID = "00000000-0000-4000-8000-000000000042"
+CLIENT_ID = "errcontract-client-000000000042"
+
+
+@pytest.mark.parametrize("tolerance", [(), ("body-on-get-400",)])
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_content_on_get_or_delete_is_ignored_or_refused_with_400(
+    method: str, tolerance: tuple[str, ...]
+) -> None:
+    """RFC 9110 sections 9.3.1 and 9.3.5: no defined semantics, may be rejected."""
+    s = make(tolerances=tolerance)
+    path = f"{PROJECTS}/{s.first_id()}"
+    headers = {**s.auth, "Content-Type": "application/json"}
+    r = s.client.request(method, path, headers=headers, content=b'{"a": 1}')
+    if tolerance:
+        expect_problem(r, 400, "content-not-allowed")
+        assert s.get(path).status_code == 200  # the DELETE did nothing
+    else:
+        assert r.status_code == (200 if method == "GET" else 204), r.text
+
+
+@pytest.mark.parametrize("tolerance", [(), ("read-only-422",)])
+def test_a_read_only_id_sent_is_never_stored(tolerance: tuple[str, ...]) -> None:
+    """OpenAPI's readOnly: ignored (a fresh id), or refused with 422 naming it."""
+    s = make(tolerances=tolerance)
+    r = s.create({"name": "chosen-id", "id": READ_ONLY_ID})
+    if tolerance:
+        assert pointers(r) == ["#/id"]
+    else:
+        assert r.status_code == 201, r.text
+        assert r.json()["id"] != READ_ONLY_ID
+    assert s.get(f"{PROJECTS}/{READ_ONLY_ID}").status_code == 404
+
+
+def test_unknown_query_parameters_and_a_client_request_id_are_ignored() -> None:
+    s = make()
+    r = s.client.get(
+        f"{PROJECTS}?utm_source=x&_=1", headers={**s.auth, "Request-Id": CLIENT_ID}
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["request-id"] != CLIENT_ID
+    uuid.UUID(r.headers["request-id"])
+
+
 # -- the conforming server: rate limit ----------------------------------------------
 def test_no_rate_limit_unless_one_is_given() -> None:
     s = make()
@@ -1071,6 +1124,22 @@ def _accept_media(s: Server) -> str:
     return "json" if answer in ("application/json", PROBLEM) else answer
 
 
+def _unknown_query(s: Server) -> int:
+    return s.get(f"{PROJECTS}?utm_source=newsletter").status_code
+
+
+def _read_only_stored(s: Server) -> bool:
+    """Whether a create takes the read-only ``id`` sent (a 422 stores nothing)."""
+    r = s.create({"name": "chosen", "id": READ_ONLY_ID})
+    return r.status_code < 300 and r.json()["id"] == READ_ONLY_ID
+
+
+def _client_request_id(s: Server) -> bool:
+    """Whether the answer's Request-Id is the one the client sent."""
+    r = s.client.get(PROJECTS, headers={**s.auth, "Request-Id": CLIENT_ID})
+    return bool(r.headers.get("request-id") == CLIENT_ID)
+
+
 def _no_crash_for_a_large_body(s: Server) -> bool:
     return s.post_raw(_padded(1 << 20)).status_code < 500
 
@@ -1232,6 +1301,9 @@ PROBES: dict[str, tuple[Probe, Any, Any]] = {
     "PD-ACCEPT-1:html": (lambda m: _accept_media(m()), "json", "text/html"),
     "PD-SIZE-1": (lambda m: _no_crash_for_a_large_body(m()), True, False),
     "PD-SIZE-1:accepts": (lambda m: _refused_above_the_limit(m()), True, False),
+    "PD-IGNORE-1": (lambda m: _unknown_query(m()), 200, 400),
+    "PD-IGNORE-1:read-only": (lambda m: _read_only_stored(m()), False, True),
+    "PD-IGNORE-2": (lambda m: _client_request_id(m()), False, True),
 }
 ALSO_CHANGES = {
     # Any token is accepted: keys built from the valid one too.
