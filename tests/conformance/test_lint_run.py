@@ -159,6 +159,10 @@ CASES: dict[str, Case] = {
         "fields has 'nmae', a property of none of the operations (did you mean "
         "'name'?)",
     ),
+    f"{S}ignored.py:ignored_inputs#1": Case(
+        _probes("ignored_inputs", "listBanks", kinds=["client-request-id"]),
+        "kind 'client-request-id' needs header=",
+    ),
     f"{S}negotiation.py:unacceptable_accepts#2": Case(
         _probes("unacceptable_accepts", "listBanks"),
         "nothing to send to any of them, whatever the target: "
