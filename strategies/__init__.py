@@ -38,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from errcontract.exceptions import BadArgument, NothingToProbe
+from errcontract.strategies._internal.atomicity import REFUSAL_KINDS, refused_writes
 from errcontract.strategies._internal.bodies import (
     MALFORMED,
     MEDIA_TYPES,
@@ -114,6 +115,7 @@ FAMILIES: Mapping[str, Family] = registry(
         Family.of(head_and_options, kinds=METHOD_PROBES),
         Family.of(unacceptable_accepts, kinds=ACCEPT_KINDS),
         Family.of(oversized_bodies, kinds=SIZE_KINDS),
+        Family.of(refused_writes, kinds=REFUSAL_KINDS),
     )
 )
 """Family name (as catalogs write it) -> family; the one registry the suite uses.
@@ -129,6 +131,7 @@ __all__ = [
     "MEDIA_TYPES",
     "METHOD_PROBES",
     "PARAMETER_DEFECTS",
+    "REFUSAL_KINDS",
     "ROBUSTNESS_KINDS",
     "ROUTE_KINDS",
     "SIZE_KINDS",
@@ -151,6 +154,7 @@ __all__ = [
     "missing_parameters",
     "oversized_bodies",
     "paired_tenants",
+    "refused_writes",
     "repeated_actions",
     "robustness_probes",
     "unacceptable_accepts",
