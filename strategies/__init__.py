@@ -40,6 +40,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from errcontract.exceptions import BadArgument, NothingToProbe
+from errcontract.strategies._internal.atomicity import REFUSAL_KINDS, refused_writes
 from errcontract.strategies._internal.bodies import (
     MALFORMED,
     MEDIA_TYPES,
@@ -122,6 +123,7 @@ FAMILIES: Mapping[str, Family] = registry(
         Family.of(unacceptable_accepts, kinds=ACCEPT_KINDS),
         Family.of(oversized_bodies, kinds=SIZE_KINDS),
         Family.of(ignored_inputs, kinds=IGNORED_KINDS, opt_in=(CLIENT_REQUEST_ID,)),
+        Family.of(refused_writes, kinds=REFUSAL_KINDS),
     )
 )
 """Family name (as catalogs write it) -> family; the one registry the suite uses.
@@ -138,6 +140,7 @@ __all__ = [
     "MEDIA_TYPES",
     "METHOD_PROBES",
     "PARAMETER_DEFECTS",
+    "REFUSAL_KINDS",
     "ROBUSTNESS_KINDS",
     "ROUTE_KINDS",
     "SIZE_KINDS",
@@ -161,6 +164,7 @@ __all__ = [
     "missing_parameters",
     "oversized_bodies",
     "paired_tenants",
+    "refused_writes",
     "repeated_actions",
     "robustness_probes",
     "unacceptable_accepts",

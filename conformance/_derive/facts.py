@@ -124,6 +124,18 @@ class Facts:
                 for o in ops
                 if ops[o].params("path") and ops[o].method in ("GET", "DELETE")
             ]
+        if name == "refusable_writes":
+            # A write with a JSON body to an item the document also reads (GET on
+            # the same path): the item can be read back around a refused write.
+            read = {op.path for op in ops.values() if op.method == "GET"}
+            return [
+                o
+                for o in bodies
+                if ops[o].method in ("PUT", "PATCH", "POST")
+                and ops[o].params("path")
+                and ops[o].path.endswith("}")
+                and ops[o].path in read
+            ]
         if name == "rate_limited":
             if self.rate_limit is None:
                 return []
@@ -222,6 +234,8 @@ SELECTIONS: Mapping[str, str] = {
     "declares_415": "takes a JSON body and declares 415",
     "declares_409": "creates (POST, JSON body) and declares 409",
     "items": "reads or deletes one item by id (GET or DELETE with a path parameter)",
+    "refusable_writes": "writes a JSON body to an item the document also reads "
+    "(PUT, PATCH or POST on a path ending in an id that has a GET)",
     "rate_limited": "is a listing GET that declares 429",
     "owned_items": "acts on one secured resource by id (its path ends in one)",
     "secured_writes": "is a secured write (POST, PUT, PATCH or DELETE)",

@@ -115,7 +115,8 @@ def run_coverage(
                 else "held"
             )
             try:
-                sender.check(trial)
+                if sender.check(trial) is not None:
+                    outcome = "inapplicable"
             except Violation as violation:
                 tally.add_violation(violation)
                 outcome = "broken"

@@ -120,12 +120,14 @@ def _fuzz_test(
             # Spent, or the target answers nothing: shrinking stops here and the
             # smallest failing request so far stands.
             reject()
-        record.fuzz[op] += trial.new
         try:
-            sender.check(trial)
+            verdict = sender.check(trial)
         except Violation as violation:
+            record.fuzz[op] += trial.new
             seen.append(violation)
             raise
+        if verdict is None:  # an example whose premise did not hold is not judged
+            record.fuzz[op] += trial.new
 
     return probe_test
 

@@ -17,7 +17,7 @@ from errcontract._engine.session import ApiSession
 from errcontract._engine.tally import ClauseTally
 from errcontract._http.exchange import Exchange
 from errcontract._http.probe import Probe
-from errcontract.checks import REGISTRY
+from errcontract.checks import REGISTRY, Inapplicable
 
 
 @dataclass
@@ -141,11 +141,13 @@ class ClauseSender:
         self._seen |= new
         return Trial(tuple(exchanges), judged, len(new), False)
 
-    def check(self, trial: Trial) -> None:
+    def check(self, trial: Trial) -> Inapplicable | None:
         """Judge a sent example with the clause's check (raises its ``Violation``);
-        a scope clause's examples were judged as they were logged."""
+        a scope clause's examples were judged as they were logged. A scenario whose
+        premise did not hold (its check says ``Inapplicable``) is not judged: its
+        exchanges are taken back from the count and the reason kept."""
         if trial.skipped or not self.judges:
-            return
+            return None
         slow = next((e for e in trial.judged if e.response is None and _slow(e)), None)
         if slow is not None:
             # Asked twice and unanswered both times: reported as what it is, the
@@ -158,7 +160,11 @@ class ClauseSender:
                 exchanges=(slow,),
             )
         if self.spec.scope == "scenario":
-            self.spec.fn(self.ctx, list(trial.exchanges))
-        else:
-            for exchange in trial.judged:
-                self.spec.fn(self.ctx, exchange)
+            verdict = self.spec.fn(self.ctx, list(trial.exchanges))
+            if isinstance(verdict, Inapplicable):
+                self.tally.not_judged(trial.judged, verdict.reason)
+                return verdict
+            return None
+        for exchange in trial.judged:
+            self.spec.fn(self.ctx, exchange)
+        return None

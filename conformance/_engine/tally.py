@@ -19,7 +19,7 @@ from errcontract.results import ClauseResult, Violation
 
 MAX_EVIDENCE = 5
 
-Outcome = Literal["held", "broken", "throttled", "unanswered"]
+Outcome = Literal["held", "broken", "throttled", "unanswered", "inapplicable"]
 
 
 @dataclass
@@ -140,6 +140,15 @@ class ClauseTally:
     def inapplicable(self, why: str) -> None:
         """A response in scope did not meet the clause's premise: not judged."""
         with self._lock:
+            self.missed[why] += 1
+
+    def not_judged(self, exchanges: Iterable[Exchange], why: str) -> None:
+        """A sent example whose premise did not hold (a scenario check's
+        ``Inapplicable``): its exchanges no longer count as judged; ``why`` is kept."""
+        with self._lock:
+            taken = {e.seq for e in exchanges} & self._seen
+            self._seen -= taken
+            self.judged -= len(taken)
             self.missed[why] += 1
 
     def add_violation(self, violation: Violation) -> None:

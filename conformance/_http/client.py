@@ -180,7 +180,7 @@ class Client:
 
     def cached(self, probe: Probe) -> Exchange | None:
         """The exchange an identical earlier probe got, if it was cached."""
-        hit = self._cache.get(self.key(probe))
+        hit = None if probe.fresh else self._cache.get(self.key(probe))
         # The same request may serve another clause: judge it with this probe's tags.
         return None if hit is None else replace(hit, probe=probe)
 
@@ -200,7 +200,9 @@ class Client:
         headers = self._headers(probe)
         url = self.url(probe)
         key = self.key(probe)
-        use_cache = cache and not probe.writes and probe.role == "probe"
+        use_cache = (
+            cache and not probe.writes and not probe.fresh and probe.role == "probe"
+        )
         if use_cache and key in self._cache:
             return replace(self._cache[key], probe=probe)
         exchange = self._send_with_retries(probe, url, headers, paced, budget)

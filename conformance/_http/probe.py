@@ -169,6 +169,9 @@ class Probe:
     """Every field a several-defect probe breaks (``field`` is the first of them)."""
     writes: bool = False
     role: Literal["probe", "setup"] = "probe"
+    fresh: bool = False
+    """Sent every time, never answered from the client's cache: a read of the state
+    around a write (the same GET before and after it) must show the state now."""
     clause: str | None = None
     expect: tuple[Answer, ...] = ()
 

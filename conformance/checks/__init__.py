@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from errcontract.checks import (  # noqa: F401
     answers,
+    atomicity,
     body,
     headers,
     ignored,

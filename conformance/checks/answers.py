@@ -147,21 +147,34 @@ def expected_answer(ctx: CheckContext, exchange: Exchange) -> None:
     )
 
 
-def _stable(value: Any, volatile: Sequence[str]) -> Any:
+VOLATILE: Mapping[str, Any] = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "Members left out of the comparison, at any depth of the JSON "
+    "body: each a member name (`detail`) or a shell-style pattern matched against "
+    "the whole name, case-sensitive (`*` any run of characters, `?` one character, "
+    "`[abc]` one of them, `[!abc]` none of them: `*_at`, `*Id`). A pattern never "
+    "spans a path (`meta.id` is a name with a dot, not the `id` inside `meta`).",
+}
+"""The ``volatile`` parameter of the checks that compare bodies (one syntax, one
+matcher: ``without_volatile``)."""
+
+
+def without_volatile(value: Any, volatile: Sequence[str]) -> Any:
     """``value`` without the members named ``volatile`` (names or ``fnmatch``
     patterns, case-sensitive), at any depth."""
     if isinstance(value, dict):
         return {
-            k: _stable(v, volatile)
+            k: without_volatile(v, volatile)
             for k, v in value.items()
             if not any(fnmatchcase(str(k), pattern) for pattern in volatile)
         }
     if isinstance(value, list):
-        return [_stable(v, volatile) for v in value]
+        return [without_volatile(v, volatile) for v in value]
     return value
 
 
-def _signature(exchange: Exchange, volatile: Sequence[str]) -> tuple[Any, ...]:
+def signature(exchange: Exchange, volatile: Sequence[str]) -> tuple[Any, ...]:
     """Status and the whole body bar its volatile members: what must not tell the
     cases apart. JSON is compared canonically (key order aside; ``1`` is not ``true``
     nor ``1.0``), any other body byte for byte."""
@@ -171,46 +184,58 @@ def _signature(exchange: Exchange, volatile: Sequence[str]) -> tuple[Any, ...]:
     body = response.json() if response.is_json else None
     if not isinstance(body, dict):
         return (response.status, response.text)
-    return (response.status, json.dumps(_stable(body, volatile), sort_keys=True))
+    return (
+        response.status,
+        json.dumps(without_volatile(body, volatile), sort_keys=True),
+    )
 
 
-def _differences(judged: Sequence[Exchange], volatile: Sequence[str]) -> str:
-    """Which members tell two JSON-object answers apart, for the evidence."""
+def _short_json(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def differences(
+    judged: Sequence[Exchange], volatile: Sequence[str], *, values: bool = False
+) -> str:
+    """Which members tell two JSON-object answers apart, for the evidence (with
+    ``values``, what each held: ``'name' differs ("a" then "b")``)."""
     bodies = []
     for exchange in judged[:2]:
         response = exchange.response
         body = response.json() if response is not None and response.is_json else None
         if not isinstance(body, dict):
             return ""
-        bodies.append(_stable(body, volatile))
+        bodies.append(without_volatile(body, volatile))
     first, second = bodies
+
+    def differs(k: str) -> str:
+        shown = f" ({_short_json(first[k])} then {_short_json(second[k])})"
+        return f"{k!r} differs" + (shown if values else "")
+
     names = [
         *(f"{k!r} only in the first" for k in first if k not in second),
         *(f"{k!r} only in the second" for k in second if k not in first),
         *(
-            f"{k!r} differs"
+            differs(k)
             for k in first
-            if k in second and json.dumps(first[k]) != json.dumps(second[k])
+            if k in second
+            and json.dumps(first[k], sort_keys=True)
+            != json.dumps(second[k], sort_keys=True)
         ),
     ]
     return f" (members: {', '.join(names)})" if names else ""
 
 
+def volatile_members(ctx: CheckContext) -> tuple[str, ...]:
+    """The clause's ``volatile`` names and patterns (``VOLATILE``)."""
+    return tuple(str(v) for v in ctx.params.get("volatile", ()))
+
+
 @REGISTRY.register(
     "indistinguishable",
     "scenario",
-    params={
-        "volatile": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "description": "members left out of the comparison, at any depth: each "
-            "a member name or a shell-style pattern (Python's `fnmatchcase`, "
-            "case-sensitive, matched against the whole name: `*` any run of "
-            "characters, `?` one character, `[abc]` one of them, `[!abc]` none "
-            "of them; no regular expressions, no paths: `detail` drops every "
-            "`detail` member, `*_id` every member ending in `_id`)",
-        }
-    },
+    params={"volatile": VOLATILE},
 )
 def indistinguishable(ctx: CheckContext, exchanges: Sequence[Exchange]) -> None:
     """The probes of a scenario get the same status and the same body: the same
@@ -224,8 +249,8 @@ def indistinguishable(ctx: CheckContext, exchanges: Sequence[Exchange]) -> None:
     for exchange in judged:
         if exchange.probe.expect:
             expected_answer(ctx, exchange)
-    volatile = tuple(str(v) for v in ctx.params.get("volatile", ()))
-    signatures = {_signature(e, volatile) for e in judged}
+    volatile = volatile_members(ctx)
+    signatures = {signature(e, volatile) for e in judged}
     if len(signatures) > 1:
         raise ctx.violation(
             "answers tell the cases apart",
@@ -233,7 +258,7 @@ def indistinguishable(ctx: CheckContext, exchanges: Sequence[Exchange]) -> None:
             + " and ".join(e.probe.defect or e.probe.operation for e in judged)
             + (f" (apart from {', '.join(volatile)})" if volatile else ""),
             actual="; ".join(describe_actual(ctx, e) for e in judged)
-            + _differences(judged, volatile),
+            + differences(judged, volatile),
             exchanges=tuple(judged),
         )
 

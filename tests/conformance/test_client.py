@@ -430,6 +430,20 @@ def test_cache_hits_cost_nothing_from_the_cap(make_client):
     assert len(target.requests) == 1
 
 
+def test_a_fresh_probe_is_always_sent(make_client):
+    """A read around a write (``fresh``) must show the state now: never answered
+    from the cache, nor kept in it for another probe."""
+    target = Recorder()
+    client = make_client(target)
+    cached = client.send(make_probe())
+    fresh = replace(make_probe(), fresh=True)
+    first, second = client.send(fresh), client.send(fresh)
+
+    assert client.cached(fresh) is None
+    assert len({cached.seq, first.seq, second.seq}) == 3
+    assert len(target.requests) == 3
+
+
 def test_time_budget_raises_budget_exhausted(make_client, clock):
     target = Recorder()
     client = make_client(target, max_duration_s=5.0)

@@ -76,6 +76,9 @@ BROKEN_KINDS = {
     # the unknown parameter, a stored id by the read-only member.
     "PD-IGNORE-1": {"unknown-query"},
     "PD-IGNORE-1:read-only": {"read-only-member"},
+    # Only a body that parses has valid fields to write before the 422: a malformed
+    # or mislabelled one is refused before anything is read.
+    "PD-ATOMIC-1": {"invalid-body"},
 }
 # One keyword of one optional field among four: the coverage phase sends one example
 # of each defect kind per operation, so this one is the fuzz phase's to find.
@@ -163,3 +166,21 @@ def test_every_variation_at_once_passes_under_thorough(
     run = run_cli("run", *ZERO_CONFIG, *tolerances, *THOROUGH)
     assert run.code == 0, run.out[-3000:]
     _all_pass_but_premises(run, *problem.TOLERANCES)
+
+
+def test_a_write_the_server_takes_is_not_judged_for_atomicity(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    """PD-REQ-2 parses a mislabelled body and takes the update (200): ATOMIC-1's
+    premise (a refused write) does not hold there, so that cell is not judged, says
+    why, and the refused kinds still pass."""
+    run = run_cli("run", *ZERO_CONFIG, "--fault", "PD-REQ-2")
+    atomic = run.clause("PD-ATOMIC-1")
+    assert atomic["status"] == "pass", atomic
+    outcomes = {row["kind"]: row["outcome"] for row in atomic["coverage"]["sent"]}
+    assert outcomes == {
+        "invalid-body": "held",
+        "malformed-body": "held",
+        "media-type": "inapplicable",
+    }
+    assert "not refused with a 4xx" in atomic["reason"], atomic["reason"]

@@ -232,17 +232,22 @@ class _Api:
         return self.render.ok(public(record), request.state.request_id)
 
     async def update_recipient(self, request: Request) -> Response:
-        """#7: change a recipient's alias, email or metadata."""
+        """#7: change a recipient's alias, email or metadata. A refused update changes
+        nothing; under CD-ATOMIC-1 the valid fields are written before the 422."""
         company = self._scoped(request, write=True)
         record = self._find(self.store.recipients, company, request)
-        body = await self._body(request, RECIPIENT_PATCH_RULES)
+        body = parse_object(await request.body(), self.render.switches)
+        errors = errors_of(body, RECIPIENT_PATCH_RULES)
         with self.store.lock:
-            for field in RECIPIENT_PATCH_RULES:
-                if field in body:
-                    value = body[field]
-                    record[field] = (
-                        {} if field == "metadata" and value is None else value
-                    )
+            if not errors or self.broken("CD-ATOMIC-1"):
+                for field in RECIPIENT_PATCH_RULES:
+                    if field in body and field not in errors:
+                        value = body[field]
+                        record[field] = (
+                            {} if field == "metadata" and value is None else value
+                        )
+        if errors:
+            raise Invalid(errors)
         return self.render.ok(public(record), request.state.request_id)
 
     async def delete_recipient(self, request: Request) -> Response:

@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .._switches import Switches, checked_names, checked_rate, lenient_key
 from . import _contract as c
 from ._body import (
+    changed_values,
     crash_if_faulty,
     field_errors,
     is_json_media_type,
@@ -287,12 +288,7 @@ class _Api:
         """createProject: 403 (read-only), 415, 400, 422 or 409 in that order, else
         201 and Location."""
         self._may_write(request)
-        content_type = request.headers.get("content-type")
-        if not is_json_media_type(content_type) and not self.broken("PD-REQ-2"):
-            raise Problem(c.UNSUPPORTED_MEDIA_TYPE)
-        body = parse_object(await request.body(), self.switches)
-        crash_if_faulty(body, self.switches)
-        body = read_leniently(body, self.switches)
+        body = await self._valid_body(request)
         errors = field_errors(body, self.switches)
         errors += read_only_errors(body, self.switches)
         if errors:
@@ -311,6 +307,37 @@ class _Api:
         if not self.broken("PD-HEADER-LOCATION"):
             headers["location"] = f"/projects/{project['id']}"
         return self.render.ok(project, status=201, headers=headers)
+
+    async def _valid_body(self, request: Request) -> dict[str, Any]:
+        """The body as an object, after 415 and 400; its field errors unchecked."""
+        content_type = request.headers.get("content-type")
+        if not is_json_media_type(content_type) and not self.broken("PD-REQ-2"):
+            raise Problem(c.UNSUPPORTED_MEDIA_TYPE)
+        body = parse_object(await request.body(), self.switches)
+        crash_if_faulty(body, self.switches)
+        return read_leniently(body, self.switches)
+
+    async def update_project(self, request: Request) -> Response:
+        """updateProject: 403 (read-only), 415, 400, 422 (the body validated before
+        the lookup, as frameworks do), 404 or 409, else 200 with the fields sent
+        changed. A refused update changes nothing (but under PD-ATOMIC-1)."""
+        self._may_write(request)
+        body = await self._valid_body(request)
+        errors = field_errors(body, self.switches, partial=True)
+        account = self._caller(request).account
+        with self.store.lock:
+            if errors and self.broken("PD-ATOMIC-1"):  # the row written, then checked
+                self._find(request).update(changed_values(body, {f for f, _ in errors}))
+            if errors:
+                raise Problem(c.INVALID, errors=errors)
+            project = self._find(request)
+            values = changed_values(body)
+            renamed = values.get("name", project["name"]) != project["name"]
+            taken = renamed and self.store.name_taken(values["name"], account)
+            if taken and not self.broken("PD-CONFLICT-1"):
+                raise Problem(c.NAME_TAKEN)
+            project.update(values)
+        return self.render.ok(project)
 
     async def get_project(self, request: Request) -> Response:
         """getProject: one project, or 404."""
@@ -343,6 +370,7 @@ class _Api:
             "/projects": {"GET": self.list_projects, "POST": self.create_project},
             "/projects/{projectId}": {
                 "GET": self.get_project,
+                "PATCH": self.update_project,
                 "DELETE": self.delete_project,
             },
         }

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import unicodedata
+from collections.abc import Collection
 from typing import Any
 
 from .._nesting import text_depth
@@ -186,11 +187,14 @@ def integer_value(value: Any, *, coerce: bool = False) -> int | None:
     return None
 
 
-def field_errors(body: dict[str, Any], switches: Switches) -> list[tuple[str, str]]:
-    """``(field, detail)`` for every field of ``body`` breaking ``ProjectCreate``."""
+def field_errors(
+    body: dict[str, Any], switches: Switches, *, partial: bool = False
+) -> list[tuple[str, str]]:
+    """``(field, detail)`` for every field of ``body`` breaking ``ProjectCreate``
+    (``ProjectUpdate`` when ``partial``: no field required)."""
     errors: list[tuple[str, str]] = []
     if "name" not in body:
-        if not switches.broken("PD-VAL-1"):
+        if not partial and not switches.broken("PD-VAL-1"):
             errors.append(("name", "is required"))
     else:
         name = body["name"]
@@ -231,3 +235,13 @@ def project_values(body: dict[str, Any]) -> dict[str, Any]:
         "tags": list(body.get("tags", [])),
         "archived": body.get("archived", c.DEFAULT_ARCHIVED),
     }
+
+
+def changed_values(
+    body: dict[str, Any], refused: Collection[str] = ()
+) -> dict[str, Any]:
+    """The stored fields an update sets: those of ``body`` (but ``refused``), as
+    ``project_values`` stores them; unknown members dropped."""
+    sent = {k: v for k, v in body.items() if k not in refused}
+    values = project_values({"name": "", **sent})
+    return {k: v for k, v in values.items() if k in sent}

@@ -119,7 +119,7 @@ def test_switch_sets_are_the_catalog_and_the_documented_variations():
     families += ["AUTH-1", "AUTH-2", "AUTH-3", "TENANT-1", "TENANT-2", "TENANT-3"]
     families += ["TENANT-4", "RES-1", "POLICY-1", "REQ-1", "VAL-1", "CONFLICT-1"]
     families += ["CONFLICT-2", "RATE-1", "RATE-2", "5XX-1", "LEAK-1"]
-    families += ["METHOD-1", "ROUTE-1", "METHOD-2", "ACCEPT-1"]
+    families += ["METHOD-1", "ROUTE-1", "METHOD-2", "ACCEPT-1", "ATOMIC-1"]
     clauses = {f"CD-{f}" for f in families}
     # One switch per clause id, and ``<clause id>:<variant>`` ones where a clause
     # covers several defect kinds.
@@ -377,6 +377,9 @@ def test_recipient_lifecycle_and_duplicates():
     assert c.patch(url, headers=auth(fx), json=patch).json()["metadata"] == {"k": [1]}
     bad = c.patch(url, headers=auth(fx), json={"alias": 1, "metadata": "x"})
     assert (bad.status_code, set(bad.json()["errors"])) == (422, {"alias", "metadata"})
+    malformed = c.patch(url, headers=auth(fx), content=b"{")
+    assert malformed.status_code == 400
+    assert c.get(url, headers=auth(fx)).json()["metadata"] == {"k": [1]}  # unchanged
     gone = c.delete(url, headers=auth(fx))
     assert (gone.status_code, gone.content, bool(request_id(gone))) == (204, b"", True)
     expect(c.get(url, headers=auth(fx)), 404, "not_found")
@@ -1033,6 +1036,34 @@ def _head_not_acceptable(rs: Responses) -> None:
     assert rs[4].status_code == 200
 
 
+def _refused_update(c: TestClient, fx: Fixtures) -> Responses:
+    """A recipient read, an update with a valid alias and an invalid email, read
+    again."""
+    made = c.post(RECIPIENTS, headers=auth(fx), json=RECIPIENT)
+    url = f"{RECIPIENTS}/{made.json()['id']}"
+    before = c.get(url, headers=auth(fx))
+    bad = c.patch(url, headers=auth(fx), json={"alias": "half-written", "email": 0})
+    return [before, bad, c.get(url, headers=auth(fx))]
+
+
+def _recipient(r: httpx.Response) -> dict[str, Any]:
+    """The recipient a read shows (its per-response ``request_id``, under
+    ``extra-fields``, aside: CD-ATOMIC-1's volatile member)."""
+    return {k: v for k, v in r.json().items() if k != "request_id"}
+
+
+def _unchanged(rs: Responses) -> None:
+    before, bad, after = rs
+    assert bad.status_code == 422, bad.text
+    assert _recipient(after) == _recipient(before)
+
+
+def _half_written(rs: Responses) -> None:
+    before, bad, after = rs
+    assert bad.status_code == 422, bad.text
+    assert _recipient(after) == {**_recipient(before), "alias": "half-written"}
+
+
 def _crashers(c: TestClient, fx: Fixtures) -> Responses:
     bodies = (nested(40), b'{"name": NaN}')
     return [c.post(RECIPIENTS, headers=auth(fx), content=raw) for raw in bodies]
@@ -1103,6 +1134,7 @@ FAULT_CASES: dict[str, FaultCase] = {
         _not_objects, _equal(*[(400, "bad_request")] * 2), _req_1_faulty
     ),
     "CD-VAL-1": FaultCase(_name_only, _names_fields, _names_base),
+    "CD-ATOMIC-1": FaultCase(_refused_update, _unchanged, _half_written),
     "CD-VAL-1:first-field-only": FaultCase(_name_only, _names_fields, _names_one_field),
     "CD-CONFLICT-1": FaultCase(_duplicate, _created_then_conflict, _created_then_taken),
     "CD-CONFLICT-2": FaultCase(

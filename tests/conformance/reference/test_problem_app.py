@@ -66,6 +66,13 @@ class Server:
         r: httpx.Response = self.client.delete(path, headers=self.auth)
         return r
 
+    def update(self, pid: str, body: Any, **kwargs: Any) -> httpx.Response:
+        headers = {**self.auth, **kwargs.pop("headers", {})}
+        r: httpx.Response = self.client.patch(
+            f"{PROJECTS}/{pid}", headers=headers, json=body, **kwargs
+        )
+        return r
+
     def create(self, body: Any) -> httpx.Response:
         r: httpx.Response = self.client.post(PROJECTS, headers=self.auth, json=body)
         return r
@@ -228,6 +235,7 @@ def test_the_document_declares_security_operations_and_parameters() -> None:
         ("/projects", "get"): "listProjects",
         ("/projects", "post"): "createProject",
         ("/projects/{projectId}", "get"): "getProject",
+        ("/projects/{projectId}", "patch"): "updateProject",
         ("/projects/{projectId}", "delete"): "deleteProject",
     }
     statuses = {op["operationId"]: set(op["responses"]) for _, _, op in operations()}
@@ -237,6 +245,9 @@ def test_the_document_declares_security_operations_and_parameters() -> None:
             *("201", "400", "401", "403", "409", "413", "415", "422", "429"),
         },
         "getProject": {"200", "401", "404", "429"},
+        "updateProject": {
+            *("200", "400", "401", "403", "404", "409", "413", "415", "422", "429"),
+        },
         "deleteProject": {"204", "401", "403", "404", "429"},
     }
     (param,) = DOC["paths"]["/projects/{projectId}"]["parameters"]
@@ -299,7 +310,7 @@ def test_every_response_declares_request_id_and_errors_are_problems() -> None:
                 expected = "ValidationProblem" if status == "422" else "Problem"
                 assert ref == f"#/components/schemas/{expected}"
             seen += 1
-    assert seen == 4 + 9 + 4 + 5
+    assert seen == 4 + 9 + 4 + 10 + 5
     problem = DOC["components"]["schemas"]["Problem"]["properties"]
     assert set(problem) == {"type", "title", "status", "detail", "instance"}
     items = DOC["components"]["schemas"]["ValidationProblem"]["allOf"][1]
@@ -313,6 +324,7 @@ def test_every_operation_of_the_document_is_served_as_documented() -> None:
     s = make()
     valid = {
         "createProject": {"name": "served", "priority": 5, "tags": ["a"]},
+        "updateProject": {"name": "renamed", "archived": True},
     }
     for path, method, op in operations():
         url = path.replace("{projectId}", s.first_id())
@@ -336,9 +348,12 @@ def test_error_answers_match_the_document() -> None:
         (s.get(f"/projects/{unknown_id()}"), item, "get"),
         (s.delete(f"/projects/{unknown_id()}"), item, "delete"),
         (s.post_raw(_padded(65_537)), PROJECTS, "post"),
+        (s.update(s.first_id(), {"name": "Borealis"}), item, "patch"),
+        (s.update(s.first_id(), {"priority": 9}), item, "patch"),
+        (s.update(unknown_id(), {"priority": 2}), item, "patch"),
     ]
     statuses = [r.status_code for r, _, _ in cases]
-    assert statuses == [401, 400, 409, 415, 422, 404, 404, 413]
+    assert statuses == [401, 400, 409, 415, 422, 404, 404, 413, 409, 422, 404]
     for r, path, method in cases:
         assert_documented(r, path, method)
     limited = make(rate_limit=5.0)
@@ -378,6 +393,7 @@ def test_switch_sets_are_exactly_the_named_ones() -> None:
         *("PD-METHOD-2", "PD-METHOD-2:options"),
         *("PD-ACCEPT-1", "PD-ACCEPT-1:html", "PD-SIZE-1", "PD-SIZE-1:accepts"),
         *("PD-IGNORE-1", "PD-IGNORE-1:read-only", "PD-IGNORE-2"),
+        "PD-ATOMIC-1",
     } == FAULTS
     assert {
         *("extra-members", "about-blank", "no-type", "no-detail", "relative-type"),
@@ -490,6 +506,56 @@ def test_get_and_delete_a_project() -> None:
     assert request_id(r) is not None
     expect_problem(s.get(f"/projects/{pid}"), 404, "not-found")
     expect_problem(s.delete(f"/projects/{pid}"), 404, "not-found")
+
+
+def test_an_update_changes_only_the_fields_sent() -> None:
+    s = make()
+    pid = s.first_id()
+    before = s.get(f"/projects/{pid}").json()
+    r = s.update(pid, {"priority": 5, "tags": ["x"], "unknown": 1})
+    assert r.status_code == 200, r.text
+    after = s.get(f"/projects/{pid}").json()
+    assert r.json() == after
+    assert after == {**before, "priority": 5, "tags": ["x"]}
+    assert s.update(pid, {"name": before["name"]}).status_code == 200  # not taken
+    expect_problem(s.update(pid, {"name": "Borealis"}), 409, "name-taken")
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status"),
+    [
+        ({"name": "fresh", "priority": 0}, {}, 422),
+        ({"name": "fresh", "visibility": "secret", "tags": [1]}, {}, 422),
+        ({"name": "fresh"}, {"Content-Type": "text/plain"}, 415),
+        (None, {"Content-Type": "application/json"}, 400),
+    ],
+    ids=["one-invalid", "two-invalid", "label", "malformed"],
+)
+def test_a_refused_update_changes_nothing(
+    body: Any, headers: dict[str, str], status: int
+) -> None:
+    s = make()
+    pid = s.first_id()
+    before = s.get(f"/projects/{pid}").json()
+    if body is None:
+        r = s.client.patch(
+            f"/projects/{pid}", headers={**s.auth, **headers}, content=b"{"
+        )
+    else:
+        r = s.update(pid, body, headers=headers)
+    assert r.status_code == status, r.text
+    assert s.get(f"/projects/{pid}").json() == before
+
+
+def test_read_only_and_foreign_updates_change_nothing() -> None:
+    s = make()
+    pid = s.first_id()
+    before = s.get(f"/projects/{pid}").json()
+    for key, status in (("read_only_api_key", 403), ("other_api_key", 404)):
+        auth = {"Authorization": f"Bearer {s.fx[key]}"}
+        r = s.client.patch(f"/projects/{pid}", headers=auth, json={"name": "fresh"})
+        assert r.status_code == status, r.text
+    assert s.get(f"/projects/{pid}").json() == before
 
 
 def test_an_upper_case_uuid_names_the_same_project() -> None:
@@ -609,7 +675,7 @@ def test_every_response_has_its_own_uuid4_request_id() -> None:
         ("POST", "/projects/x/y", 404, "not-found"),
         ("PUT", "/projects", 405, "method-not-allowed"),
         ("DELETE", "/projects", 405, "method-not-allowed"),
-        ("PATCH", "/projects/{id}", 405, "method-not-allowed"),
+        ("PUT", "/projects/{id}", 405, "method-not-allowed"),
         ("POST", "/projects/{id}", 405, "method-not-allowed"),
     ],
 )
@@ -1163,6 +1229,14 @@ def _crashes(s: Server, content: bytes) -> bool:
     return s.post_raw(content).status_code >= 500
 
 
+def _half_written(s: Server) -> tuple[int, bool]:
+    """An update with one invalid field: its answer, and whether the valid field
+    was written anyway."""
+    pid = s.first_id()
+    r = s.update(pid, {"name": "half-written", "visibility": "secret"})
+    return r.status_code, s.get(f"/projects/{pid}").json()["name"] == "half-written"
+
+
 def _two_ids_differ(s: Server) -> bool:
     a, b = request_id(s.get(PROJECTS)), request_id(s.get(PROJECTS))
     assert a is not None
@@ -1304,6 +1378,7 @@ PROBES: dict[str, tuple[Probe, Any, Any]] = {
     "PD-IGNORE-1": (lambda m: _unknown_query(m()), 200, 400),
     "PD-IGNORE-1:read-only": (lambda m: _read_only_stored(m()), False, True),
     "PD-IGNORE-2": (lambda m: _client_request_id(m()), False, True),
+    "PD-ATOMIC-1": (lambda m: _half_written(m()), (422, False), (422, True)),
 }
 ALSO_CHANGES = {
     # Any token is accepted: keys built from the valid one too.
@@ -1737,4 +1812,4 @@ def test_pd_method_2_options_answers_with_the_cors_header_only() -> None:
     r = s.client.options(f"/projects/{s.first_id()}", headers=s.auth)
     assert r.status_code == 204
     assert "allow" not in r.headers
-    assert r.headers["access-control-allow-methods"] == "GET, DELETE, OPTIONS"
+    assert r.headers["access-control-allow-methods"] == "GET, PATCH, DELETE, OPTIONS"
