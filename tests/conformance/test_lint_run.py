@@ -159,6 +159,15 @@ CASES: dict[str, Case] = {
         "fields has 'nmae', a property of none of the operations (did you mean "
         "'name'?)",
     ),
+    f"{S}atomicity.py:refused_writes#1": Case(
+        _probes("refused_writes", "listBanks"),
+        "refused_writes: listBanks is a GET without a JSON body",
+    ),
+    f"{S}atomicity.py:refused_writes#2": Case(
+        _probes("refused_writes", "sendCard"),
+        "refused_writes: no GET on /integration/send-card",
+        base="cardclan",
+    ),
     f"{S}ignored.py:ignored_inputs#1": Case(
         _probes("ignored_inputs", "listBanks", kinds=["client-request-id"]),
         "kind 'client-request-id' needs header=",

@@ -10,11 +10,9 @@ from __future__ import annotations
 import hmac
 import logging
 import re
-import threading
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -44,6 +42,7 @@ from ._limits import Limits
 from ._ratelimit import TokenBucketLimiter, bucket_key
 from ._render import Problem, Renderer, SimulatedCrash
 from ._routes import http_problem, routes
+from ._store import Store, seeded
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -58,10 +57,6 @@ def instance_of(scope: Scope) -> str:
     if isinstance(raw, bytes) and raw:
         return raw.decode("latin-1")
     return quote(str(scope.get("path", "/")), safe=_PATH_SAFE)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -79,45 +74,6 @@ CALLERS: Mapping[str, Caller] = {
 }
 ANYONE = CALLERS[c.API_KEY]
 """Who an unchecked request is taken for, under PD-AUTH-1 and PD-AUTH-2."""
-
-
-class Store:
-    """The projects, in creation order, behind one lock, each of one account."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.projects: dict[str, dict[str, Any]] = {}
-        self.owners: dict[str, str] = {}
-
-    def add(self, values: Mapping[str, Any], account: str) -> dict[str, Any]:
-        """Store a new project with a fresh id and timestamp; the caller holds lock."""
-        project = {"id": str(uuid.uuid4()), **values, "created_at": _now()}
-        self.projects[project["id"]] = project
-        self.owners[project["id"]] = account
-        return project
-
-    def of(self, account: str) -> list[dict[str, Any]]:
-        """An account's projects, in creation order."""
-        return [p for i, p in self.projects.items() if self.owners[i] == account]
-
-    def name_taken(self, name: str, account: str) -> bool:
-        """Whether the account has a project of exactly this name (case-sensitive)."""
-        return any(p["name"] == name for p in self.of(account))
-
-
-def seeded() -> Store:
-    """A store holding the seed projects, so ``/data/0/id`` names one (and one of
-    the other account's)."""
-    store = Store()
-    for account, seeds in (
-        (c.MAIN_ACCOUNT, c.SEED_PROJECTS),
-        (c.OTHER_ACCOUNT, (c.OTHER_SEED,)),
-    ):
-        for name, priority, visibility in seeds:
-            values = {"name": name, "priority": priority, "visibility": visibility}
-            seed = {"tags": ["seed"], "archived": c.DEFAULT_ARCHIVED}
-            store.add({**values, **seed}, account)
-    return store
 
 
 class FrontDoor:

@@ -126,7 +126,7 @@ def test_switch_sets_are_the_catalog_and_the_documented_variations():
     assert clauses <= FAULTS
     assert {f.partition(":")[0] for f in FAULTS} == clauses
     assert {"CD-5XX-1:long-name", "CD-TENANT-3:reason-member"} <= FAULTS - clauses
-    assert len(clauses) == 27
+    assert len(clauses) == 28
     assert {
         *("extra-fields", "omit-message", "charset"),
         *("header-case", "status-200", "problem-json", "optional-description"),
