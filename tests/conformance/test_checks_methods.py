@@ -75,10 +75,10 @@ def test_an_exact_allow_passes(judge, allow):
 
 
 def test_an_item_path_is_judged_by_its_template(judge):
-    assert judge(405, "DELETE, GET, HEAD", path=ITEM) is None
+    assert judge(405, "DELETE, GET, HEAD, PATCH", path=ITEM) is None
     with pytest.raises(Violation) as info:
-        judge(405, "GET, HEAD", path=ITEM)
-    assert info.value.actual == "405 with Allow 'GET, HEAD': missing DELETE"
+        judge(405, "GET, HEAD, PATCH", path=ITEM)
+    assert info.value.actual == "405 with Allow 'GET, HEAD, PATCH': missing DELETE"
     assert "/projects/{projectId}" in info.value.expected
 
 

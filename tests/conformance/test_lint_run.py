@@ -327,6 +327,18 @@ def _profile_with(tmp_path: Path, case: Case) -> Path:
     return target
 
 
+def _repo_path(filename: str) -> str:
+    """A source file's path in the repository, whether the package runs from the
+    tree (an editable install) or from an installed copy (tox's wheel)."""
+    path = Path(filename).resolve()
+    parts = path.parts
+    if "errcontract" in parts:
+        at = len(parts) - 1 - parts[::-1].index("errcontract")
+        inner = Path(*parts[at + 1 :]).as_posix()
+        return inner if inner.startswith("strategies/") else f"conformance/{inner}"
+    return path.relative_to(ROOT).as_posix()
+
+
 def _raised_at(directory: Path, case: Case) -> str | None:
     """The site the run's own call raises at (``None``: it raised nothing)."""
     profile = Profile(directory)
@@ -337,8 +349,7 @@ def _raised_at(directory: Path, case: Case) -> str | None:
             family(ctx, [op], allow_writes=True, **case.probes.get("with", {}))
         except (BadArgument, NothingInDocument) as exc:
             frame = traceback.extract_tb(exc.__traceback__)[-1]
-            relative = Path(frame.filename).resolve().relative_to(ROOT).as_posix()
-            return f"{relative}:{frame.name}"
+            return f"{_repo_path(frame.filename)}:{frame.name}"
         except NothingToProbe:
             continue
     return None
