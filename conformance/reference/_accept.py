@@ -4,7 +4,7 @@ only answer by disregarding ``Accept`` or with 406 (RFC 9110 section 12.5.1)."""
 
 from __future__ import annotations
 
-_JSON_RANGES = frozenset({"*/*", "application/*", "application/json"})
+from collections.abc import Collection
 
 
 def _quality(params: list[str]) -> float:
@@ -18,14 +18,23 @@ def _quality(params: list[str]) -> float:
     return 1.0
 
 
-def admits_json(header: str | None) -> bool:
-    """Whether ``Accept`` admits ``application/json`` (ranges and ``*/*`` count,
-    ``q=0`` excludes; RFC 9110 section 12.5.1); no header, or an empty one, admits
-    anything."""
+def admits(header: str | None, produced: Collection[str]) -> bool:
+    """Whether ``Accept`` admits one of the ``produced`` media types (ranges and
+    ``*/*`` count, ``q=0`` excludes; RFC 9110 section 12.5.1); no header, or an empty
+    one, admits anything."""
     if header is None or not header.strip():
         return True
     for part in header.split(","):
         media, *params = (p.strip() for p in part.split(";"))
-        if media.lower() in _JSON_RANGES and _quality(params) > 0:
-            return True
+        if _quality(params) <= 0:
+            continue
+        media = media.lower()
+        for kind in produced:
+            if media in ("*/*", f"{kind.split('/')[0]}/*", kind):
+                return True
     return False
+
+
+def admits_json(header: str | None) -> bool:
+    """Whether ``Accept`` admits ``application/json``."""
+    return admits(header, ("application/json",))

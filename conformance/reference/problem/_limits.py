@@ -14,38 +14,16 @@ from collections.abc import Callable
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .._accept import admits
 from . import _contract as c
 from ._render import Problem, Renderer, SimulatedCrash
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-def _quality(params: list[str]) -> float:
-    for param in params:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "q":
-            try:
-                return float(value.strip())
-            except ValueError:
-                return 0.0
-    return 1.0
-
-
 def acceptable(header: str | None) -> bool:
-    """Whether ``Accept`` admits a type the server produces (RFC 9110 section
-    12.5.1: ranges, ``*/*``, ``q=0`` excluding); no header admits anything."""
-    if header is None or not header.strip():
-        return True
-    for part in header.split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        if _quality(params) <= 0:
-            continue
-        media = media.lower()
-        for produced in c.ACCEPTABLE:
-            kind = produced.split("/")[0]
-            if media in ("*/*", f"{kind}/*", produced):
-                return True
-    return False
+    """Whether ``Accept`` admits a type the server produces."""
+    return admits(header, c.ACCEPTABLE)
 
 
 async def _read(receive: Receive, limit: int | None) -> tuple[bytes, bool]:
