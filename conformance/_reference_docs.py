@@ -65,11 +65,13 @@ def _table(head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
     return lines
 
 
-def first_paragraph(obj: Any) -> str:
-    """The first paragraph of ``obj``'s docstring, on one line, in Markdown."""
+def full_docstring(obj: Any) -> str:
+    """All of ``obj``'s docstring in Markdown: each paragraph on one line, the
+    reST-ish ````code```` spans as Markdown code spans (a family's whole behaviour is
+    stated there, so the reference prints all of it, not its first line)."""
     doc = inspect.getdoc(obj) or ""
-    paragraph = doc.split("\n\n", 1)[0]
-    return " ".join(paragraph.split()).replace("``", "`")
+    paragraphs = [" ".join(p.split()) for p in doc.split("\n\n") if p.strip()]
+    return "\n\n".join(p.replace("``", "`") for p in paragraphs)
 
 
 def schema_type(schema: Mapping[str, Any]) -> str:
@@ -228,7 +230,7 @@ def _checks() -> list[str]:
         spec = REGISTRY.get(name)
         out += [f"### `{name}`", ""]
         out += [f"Scope `{spec.scope}` · `{spec.fn.__module__}`", ""]
-        out += [first_paragraph(spec.fn), ""]
+        out += [full_docstring(spec.fn), ""]
         properties: Mapping[str, Any] = spec.params.get("properties") or {}
         if not properties:
             out += ["No parameters.", ""]
@@ -283,7 +285,7 @@ def _families() -> list[str]:
         family = FAMILIES[name]
         out += [f"### `{name}`", ""]
         out += [f"`{family.build.__module__}`", ""]
-        out += [first_paragraph(family.build), ""]
+        out += [full_docstring(family.build), ""]
         rows = _family_params(family)
         if rows:
             head = ("parameter", "type", "required", "default")

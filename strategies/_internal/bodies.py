@@ -201,7 +201,14 @@ def malformed_bodies(
     kinds: Sequence[str] | None = None,
 ) -> st.SearchStrategy[Scenario]:
     """The valid request with a body that is not JSON, or not a JSON object, of one
-    of ``kinds`` (or any)."""
+    of ``kinds`` (or any).
+
+    One judged probe: the valid body (with fresh ``${unique_digits}``) broken as the
+    kind says (``truncated``, ``trailing-comma``, ``single-quotes``,
+    ``unquoted-keys``, ``non-finite``: not JSON; ``bare-scalar``, ``array``,
+    ``bom-non-object``: JSON that is no object), sent as ``application/json``; never
+    counted a write. Only operations with a JSON request body are probed.
+    """
     chosen = choose_many("kinds", kinds, tuple(MALFORMED), default=tuple(MALFORMED))
     cases = _body_cases(ctx, "malformed_bodies", operations, chosen, allow_writes)
 
@@ -244,7 +251,9 @@ def unsupported_media_types(
     """The valid request, its JSON body labelled with a media type it does not take.
 
     The body stays valid JSON so that a server which ignores the label and parses
-    anyway is caught: only a 415 that reads the label passes.
+    anyway is caught: only a 415 that reads the label passes. ``kinds`` picks the
+    labels (``text-plain``, ``form``, ``xml``, ``octet-stream``); the probe is judged
+    alone, never counted a write, on operations with a JSON request body only.
     """
     chosen = choose_many("kinds", kinds, tuple(MEDIA_TYPES), default=tuple(MEDIA_TYPES))
     cases = _body_cases(

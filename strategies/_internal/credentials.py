@@ -140,7 +140,14 @@ def _credentials(
 def absent_credentials(
     ctx: ProbeContext, operations: Sequence[str], *, allow_writes: bool = True
 ) -> st.SearchStrategy[Scenario]:
-    """The valid request without a credential header: is 'no key' refused?"""
+    """The valid request without a credential header: is 'no key' refused?
+
+    One probe per operation: the valid request (its body with fresh
+    ``${unique_digits}``) with the credential header or query parameter left out,
+    everything else as valid. No setup probe; the one probe is judged. It is a write
+    where the operation writes (a target that ignores the missing key would act on
+    it), so read-only runs leave those operations out. No parameters.
+    """
     cases = plan(
         ctx,
         "absent_credentials",
@@ -172,7 +179,18 @@ def malformed_credentials(
     allow_writes: bool = True,
     kinds: Sequence[str] | None = None,
 ) -> st.SearchStrategy[Scenario]:
-    """The valid request with a malformed credential of one of ``kinds`` (or any)."""
+    """The valid request with a malformed credential of one of ``kinds`` (or any).
+
+    Each probe keeps the request valid but for the credential: the kinds
+    (``CREDENTIAL_KINDS``) derive the bad value from the valid key or template (the
+    scheme word missing or another one, an empty token, the key with its letter case
+    changed, one character less or more, and so on), judged alone. ``padded``
+    (whitespace around the key) needs a key in a query parameter, and the kinds that
+    change the scheme word need a template with one: listed by name where they cannot
+    apply they are refused, left out of the default. A key from which a kind can
+    derive nothing (no letter to change the case of) leaves that kind out, and the
+    clause not-run when nothing is left. Writes where the operation writes.
+    """
     chosen = choose_many("kinds", kinds, CREDENTIAL_KINDS, default=CREDENTIAL_KINDS)
     if ctx.credential_query is None:
         # In a header the padded key is the key (RFC 9110 section 5.5).
@@ -254,7 +272,16 @@ def fixture_credentials(
     allow_writes: bool = True,
     fixture: str,
 ) -> st.SearchStrategy[Scenario]:
-    """The valid request under another fixture's key (unverified, limited role...)."""
+    """The valid request under another fixture's key (unverified, limited role...).
+
+    One probe per operation: the valid request with the credential taken from the
+    key fixture ``fixture`` (put where the profile's credential template puts the
+    valid key), judged alone. ``fixture`` must name a secret fixture other than the
+    valid credential: the valid key itself or a fixture that is no key is refused
+    (``BadArgument``, found by ``check-profile``). A run without that fixture's value
+    leaves the clause not-run. A write where the operation writes (a target that
+    ignores the role would act on it), so left out of read-only runs.
+    """
     name = _other_key(ctx, fixture)
     cases = plan(
         ctx,

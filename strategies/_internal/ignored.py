@@ -175,7 +175,20 @@ def ignored_inputs(
 ) -> st.SearchStrategy[Scenario]:
     """The valid request to each operation, then the same with one input a server
     must ignore (``IGNORED_KINDS``; ``client-request-id`` too when ``header`` names
-    the request-id header)."""
+    the request-id header).
+
+    A scenario of two: the valid request as a ``setup`` probe (its status is the
+    answer expected), then the valid request plus one input of the kind, which is
+    judged (``ignored_input``). ``unknown-query`` adds an undeclared query parameter;
+    ``unknown-member`` a member the body schema does not name (only where it does
+    not forbid extra members); ``read-only-member`` a ``readOnly`` member with a
+    value no server would choose; ``body-on-get`` a small JSON body on a GET;
+    ``body-on-delete`` one on a DELETE to an id that exists nowhere (so no write);
+    ``client-request-id`` (opt-in) sends ``header`` with a recognisable value. Only
+    reads, PUTs and bodies drawing a fresh ``${unique_digits}`` are asked twice;
+    ``kinds`` limits the kinds (default all but the opt-in one);
+    listing ``client-request-id`` without ``header`` is refused.
+    """
     every = (*IGNORED_KINDS, CLIENT_REQUEST_ID)
     chosen = choose_many("kinds", kinds, every, default=IGNORED_KINDS)
     if header is not None:

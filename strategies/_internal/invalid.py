@@ -297,6 +297,12 @@ def invalid_bodies(
     """The valid request whose body breaks one field in one of ``kinds`` (or several
     fields at once, for ``several``), as Schemathesis' coverage phase breaks it.
 
+    Each probe is judged alone and never counted a write. ``fields`` limits the
+    fields broken to those names (each a top-level property of one of the
+    operations' body schemas, else refused with the near miss); ``readOnly`` members
+    are never broken (a server may ignore them whatever their value). The body keeps
+    a fresh ``${unique_digits}``.
+
     Restricted to one kind and one operation, the probes come from a fixed list (the
     same with or without a seed); Hypothesis picks among them and the fresh digits.
     """

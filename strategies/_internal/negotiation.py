@@ -73,7 +73,8 @@ def unacceptable_accepts(
 
     Each scenario sends the valid request first (``role="setup"``, the answer a
     server that disregards ``Accept`` gives), then the same request with the
-    ``Accept``. A probe to a write operation is a write (left out of read-only
+    ``Accept`` (``kinds``, default all), which is the probe judged. A probe to a
+    write operation is a write (left out of read-only
     runs), and each request's body draws its own ``unique`` number like any create.
     """
     choose_many("kinds", kinds, ACCEPT_KINDS, default=ACCEPT_KINDS)

@@ -56,7 +56,13 @@ def missing_parameters(
     allow_writes: bool = True,
     params: Sequence[str] | None = None,
 ) -> st.SearchStrategy[Scenario]:
-    """The valid request without a required query parameter (all of them if None)."""
+    """The valid request without a required query parameter (all of them if None).
+
+    One judged probe per (operation, required query parameter): the valid request
+    without that parameter, never counted a write. ``params`` limits the parameters
+    left out to those names (each must be a query parameter of one of the
+    operations); operations with no required query parameter at all are refused.
+    """
     ids = operation_ids(ctx, "missing_parameters", operations)
     ops = [ctx.operation(op_id) for op_id in ids]
     names = _params(params, ops)
@@ -106,7 +112,14 @@ def invalid_parameters(
     params: Sequence[str] | None = None,
 ) -> st.SearchStrategy[Scenario]:
     """The valid request with one query parameter set to a value its schema refuses,
-    from Schemathesis' coverage cases (the broken keyword from their metadata)."""
+    from Schemathesis' coverage cases (the broken keyword from their metadata).
+
+    One judged probe per defect: the parameter's value replaced, the rest valid,
+    never counted a write. ``kinds`` (``PARAMETER_DEFECTS``: a wrong type, a bound,
+    a pattern, an enum) limits the keywords broken; ``params`` limits the
+    parameters. Operations with no query parameter whose schema refuses a value of
+    those kinds are refused.
+    """
     from .openapi import parameter_defects
 
     chosen = choose_many("kinds", kinds, PARAMETER_DEFECTS, default=PARAMETER_DEFECTS)

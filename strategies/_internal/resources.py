@@ -149,9 +149,19 @@ def unknown_resources(
 ) -> st.SearchStrategy[Scenario]:
     """The valid request naming a random resource id; plus a foreign one if given.
 
-    With ``field=None`` every path parameter is replaced; else the body field, query
-    or path parameter of that name. With ``foreign`` naming a known value the scenario
-    adds a probe using it (a resource that exists but is not the caller's).
+    With ``field=None`` every path parameter is replaced (on ``/a/{aId}/b/{bId}``
+    both ids at once: the probe names no resource at any level); else only the body
+    field, query or path parameter of that name, the others keeping their discovered
+    values (``field: bId`` names an unknown child of a real parent). The new id fits
+    the parameter's schema (type, format, pattern) and is never the real value, so
+    only its existence is wrong; the probe is never a write. The run needs no real
+    value for the replaced slot.
+
+    With ``foreign`` naming a known value (a non-secret fixture or setup variable)
+    the scenario adds a second judged probe carrying that value in the same slot (a
+    resource that exists but is not the caller's); it then needs exactly one slot,
+    so an operation with several path parameters needs ``field``, and it is a write
+    where the operation writes (left out of read-only runs).
     """
     if field is not None:
         text_argument("field", field)

@@ -159,7 +159,9 @@ def unknown_routes(
     a path no path of the document matches (``ROUTE_KINDS``): ``/<word>`` for a
     listing, ``<item path>/<word>`` (its ids the discovered ones) for an item.
 
-    The probe's operation is ``"GET <what was sent, the word as {unknown}>"``.
+    The probe's operation is ``"GET <what was sent, the word as {unknown}>"``;
+    it is judged alone and never a write. ``kinds`` limits the two shapes (default
+    both).
     """
     wanted = choose_many("kinds", kinds, ROUTE_KINDS, default=ROUTE_KINDS)
     ids = operation_ids(ctx, "unknown_routes", operations)
@@ -230,7 +232,7 @@ def head_and_options(
     compared with) then the same request as HEAD. ``options`` is the valid request's
     path, query, credential and tenant header with OPTIONS and no body. Neither
     writes (RFC 9110 section 9.2.1: both are safe). The probe's operation is
-    ``"<METHOD> <path>"``.
+    ``"<METHOD> <path>"``. ``kinds`` picks ``head``, ``options`` or both (default).
     """
     wanted = choose_many("kinds", kinds, METHOD_PROBES, default=METHOD_PROBES)
     ids = operation_ids(ctx, "head_and_options", operations)

@@ -169,8 +169,13 @@ def oversized_bodies(
     body limit (see the module), in one of ``kinds`` (default ``SIZE_KINDS``).
 
     The JSON stays well-formed and every other member valid, so the size is the one
-    thing left to refuse. A probe is a write when its operation is (a target with no
-    limit would store it).
+    thing left to refuse; the probe is judged alone. ``limit`` (bytes) is the limit
+    where the document states none (``x-conformance-max-body`` on the operation or
+    the root wins over it), within ``LIMIT_RANGE`` (1 KiB to 16 MiB).
+    ``over-max-length`` grows a field with ``maxLength``, ``over-max-items`` an
+    array with ``maxItems``, ``over-limit`` a member nothing bounds; a kind that
+    finds no such place on an operation does not apply there. A probe is a write
+    when its operation is (a target with no limit would store it).
     """
     wanted = choose_many("kinds", kinds, SIZE_KINDS, default=SIZE_KINDS)
     default = DEFAULT_LIMIT if limit is None else _checked_limit(limit, "limit")

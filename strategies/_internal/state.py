@@ -48,7 +48,16 @@ def _twice(
 def duplicate_creates(
     ctx: ProbeContext, operations: Sequence[str], *, allow_writes: bool = True
 ) -> st.SearchStrategy[Scenario]:
-    """A valid create, then the identical create: is the duplicate refused?"""
+    """A valid create, then the identical create: is the duplicate refused?
+
+    A scenario of two: the valid request with ``${unique_digits}`` drawn once for
+    the scenario, sent as a ``setup`` probe (it makes the resource; its answer is not
+    judged), then the very same request again, byte for byte with the same digits,
+    which is the probe judged (e.g. ``expect: 409``). A request without
+    ``${unique_digits}`` in its body repeats the same values anyway; one with it
+    conflicts only because the digits are reused. Both change state, so the family
+    never runs read-only. No parameters.
+    """
     return _twice(
         ctx,
         "duplicate_creates",
@@ -61,7 +70,15 @@ def duplicate_creates(
 def repeated_actions(
     ctx: ProbeContext, operations: Sequence[str], *, allow_writes: bool = True
 ) -> st.SearchStrategy[Scenario]:
-    """A valid action, then the same action again: is the repeat refused?"""
+    """A valid action, then the same action again: is the repeat refused?
+
+    A scenario of two identical requests (one ``${unique_digits}`` for both): the
+    first is a ``setup`` probe that performs the action (authorize, cancel, delete)
+    and is not judged; only the repeat is (e.g. ``expect: 409``, or 404 for a second
+    DELETE). The first acts on the run's real resource (a DELETE removes the
+    discovered id), so name operations whose resource the run can spare. Never
+    read-only. No parameters.
+    """
     return _twice(
         ctx,
         "repeated_actions",

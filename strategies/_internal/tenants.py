@@ -55,7 +55,13 @@ def _unknown_tenants(ctx: ProbeContext, *avoid: str) -> st.SearchStrategy[str]:
 def absent_tenants(
     ctx: ProbeContext, operations: Sequence[str], *, allow_writes: bool = True
 ) -> st.SearchStrategy[Scenario]:
-    """The valid request without the tenant header (valid where none is required)."""
+    """The valid request without the tenant header (valid where none is required).
+
+    One probe per operation, judged alone: the valid request without the profile's
+    tenant header (``credential_header``'s tenant, else ``tenant``). On an operation
+    that is not tenant-scoped the probe carries no defect, so it shows the operation
+    answers without one. A write where the operation writes. No parameters.
+    """
     header = ctx.tenant_header or "tenant"
     cases = plan(
         ctx,
@@ -82,7 +88,14 @@ def absent_tenants(
 def unknown_tenants(
     ctx: ProbeContext, operations: Sequence[str], *, allow_writes: bool = True
 ) -> st.SearchStrategy[Scenario]:
-    """The valid request naming a random tenant: must look like any non-member one."""
+    """The valid request naming a random tenant: must look like any non-member one.
+
+    One probe per tenant-scoped operation, judged alone: the valid request with the
+    tenant header set to a random value of the tenant's form, never the run's own
+    tenant. Never a write (no such tenant exists to act on). An operation the tenant
+    header does not scope is refused, as is a profile without a tenant header. No
+    parameters.
+    """
     header = _header(ctx, "unknown_tenants")
     cases = plan(
         ctx,
@@ -115,7 +128,16 @@ def paired_tenants(
     allow_writes: bool = True,
     fixture: str,
 ) -> st.SearchStrategy[Scenario]:
-    """An existing foreign tenant and a random one, same request: answers must match."""
+    """An existing foreign tenant and a random one, same request: answers must match.
+
+    A scenario of two judged probes: the valid request with the tenant header set to
+    the value of ``fixture`` (an existing tenant the caller is no member of), then the
+    same request naming a random tenant; a scenario check (``indistinguishable``)
+    compares the two answers. ``fixture`` must name a non-secret fixture holding a
+    tenant id, not the run's own tenant (else ``BadArgument``); a run without its
+    value leaves the clause not-run. The foreign probe is a write where the operation
+    writes, so those operations are left out of read-only runs.
+    """
     header = _header(ctx, "paired_tenants")
     name = text_argument("fixture", fixture)
     if name in ctx.secret_fixtures:

@@ -4,6 +4,7 @@ keeps the committed file equal to what the generator writes."""
 from __future__ import annotations
 
 import difflib
+import inspect
 import re
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from errcontract._reference_docs import (
     META_SCHEMAS,
     PLACEHOLDERS,
     REGENERATE,
+    full_docstring,
     members,
     reference_markdown,
     undescribed,
@@ -139,3 +141,39 @@ def _sources() -> list[str]:
             if path.name != "reference_docs.py":
                 found.append(path.read_text(encoding="utf-8"))
     return found
+
+
+def test_every_family_states_its_behaviour_where_it_is_registered() -> None:
+    """A family's factory docstring is its reference entry (printed whole): more than
+    a one-line summary, and each of its parameters named as ``name``, so a family
+    added without saying what it sends, what it judges and what each parameter
+    means fails here rather than being learnt by trial."""
+    missing: list[str] = []
+    for name, family in sorted(FAMILIES.items()):
+        doc = inspect.getdoc(family.build) or ""
+        paragraphs = [p for p in doc.split("\n\n") if p.strip()]
+        if len(paragraphs) < 2:
+            missing.append(f"{name}: only a summary line")
+        for param in family.params:
+            if f"``{param}``" not in doc:
+                missing.append(f"{name}: parameter {param!r} not explained")
+        assert full_docstring(family.build) in reference_markdown(), name
+    assert not missing, "\n".join(missing)
+
+
+def test_every_check_docstring_is_printed_whole() -> None:
+    text = reference_markdown()
+    for name in REGISTRY.names():
+        assert full_docstring(REGISTRY.get(name).fn) in text, name
+
+
+def test_a_docstring_becomes_markdown_paragraphs() -> None:
+    def sample() -> None:
+        """First line
+        goes on.
+
+        Second uses ``code`` and ``a `tick```."""
+
+    assert full_docstring(sample) == (
+        "First line goes on.\n\nSecond uses `code` and `a `tick``."
+    )
