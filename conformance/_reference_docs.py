@@ -331,7 +331,8 @@ def reference_markdown() -> str:
         "",
         "The profile format, the checks, the strategy families, the OpenAPI "
         "extensions and the placeholders. A walk-through: "
-        "[Check your own API](tutorial.md).",
+        "[Check your own API](tutorial.md); the clause for each kind of promise: "
+        "[From a promise to a clause](promises.md).",
         "",
         "- [Profile files](#profile-files)",
         "- [Checks](#checks)",

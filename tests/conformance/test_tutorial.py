@@ -1,8 +1,9 @@
 """docs/tutorial.md's commands work: every ```sh block after a
 ``<!-- tutorial: run -->`` marker runs with bash, in order, in one fresh directory,
-against a CardClan reference server on 127.0.0.1 with CC-AUTH-4 broken (as the
-tutorial's practice target). A marker may say the exit status the block must end
-with (``<!-- tutorial: run, exit 1 -->``; default 0)."""
+with a CardClan reference server on 127.0.0.1 with CC-AUTH-4 broken (the copied
+profile's practice target; the ``init`` profile's is the embedded Projects API).
+A marker may say the exit status the block must end with
+(``<!-- tutorial: run, exit 1 -->``; default 0)."""
 
 from __future__ import annotations
 
@@ -71,7 +72,8 @@ def test_the_tutorial_marks_its_blocks() -> None:
     blocks = tutorial_blocks(TUTORIAL.read_text(encoding="utf-8"))
     commands = "\n".join(b.script for b in blocks)
     assert len(blocks) >= 6
-    for step in ("check-profile", "conformance run", "--profile-dir", "baseline"):
+    steps = ("conformance init", "check-profile", "conformance run", "--profile-dir")
+    for step in (*steps, "baseline"):
         assert step in commands, step
     assert {b.exit for b in blocks} >= {0, 1}
 
