@@ -60,8 +60,9 @@ def missing_parameters(
 
     One judged probe per (operation, required query parameter): the valid request
     without that parameter, never counted a write. ``params`` limits the parameters
-    left out to those names (each must be a query parameter of one of the
-    operations); operations with no required query parameter at all are refused.
+    left out to those names, each a required query parameter of one of the
+    operations (an optional one is refused: leaving it out is no defect); operations
+    with no required query parameter at all are refused.
     """
     ids = operation_ids(ctx, "missing_parameters", operations)
     ops = [ctx.operation(op_id) for op_id in ids]
@@ -117,8 +118,9 @@ def invalid_parameters(
     One judged probe per defect: the parameter's value replaced, the rest valid,
     never counted a write. ``kinds`` (``PARAMETER_DEFECTS``: a wrong type, a bound,
     a pattern, an enum) limits the keywords broken; ``params`` limits the
-    parameters. Operations with no query parameter whose schema refuses a value of
-    those kinds are refused.
+    parameters, named as for ``missing_parameters`` (required query parameters).
+    Operations with no query parameter whose schema refuses a value of those kinds
+    are refused.
     """
     from .openapi import parameter_defects
 

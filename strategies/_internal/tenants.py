@@ -131,12 +131,12 @@ def paired_tenants(
     """An existing foreign tenant and a random one, same request: answers must match.
 
     A scenario of two judged probes: the valid request with the tenant header set to
-    the value of ``fixture`` (an existing tenant the caller is no member of), then the
-    same request naming a random tenant; a scenario check (``indistinguishable``)
-    compares the two answers. ``fixture`` must name a non-secret fixture holding a
-    tenant id, not the run's own tenant (else ``BadArgument``); a run without its
-    value leaves the clause not-run. The foreign probe is a write where the operation
-    writes, so those operations are left out of read-only runs.
+    the value of ``fixture`` (an existing tenant the caller is no member of), then
+    the same request naming a random tenant, for a scenario check to compare (the
+    shipped profiles use ``indistinguishable``). ``fixture`` must name a non-secret
+    fixture holding a tenant id, not the run's own tenant (else ``BadArgument``); a
+    run without its value leaves the clause not-run. The foreign probe is a write
+    where the operation writes, so those operations are left out of read-only runs.
     """
     header = _header(ctx, "paired_tenants")
     name = text_argument("fixture", fixture)
