@@ -4,10 +4,13 @@ Every family has the same call shape (``StrategyFactory``)::
 
     factory(ctx, operations, *, allow_writes=True, **params) -> SearchStrategy[Scenario]
 
-and starts each probe from ``ctx.valid_probe(...)``, changing one thing. One documented
-exception: ``invalid_bodies(..., kinds=["several"])`` breaks two or three body fields at
-once, for a clause promising an answer that names every broken field (CD-VAL-1); only a
-catalog entry listing that kind gets such probes. The suite looks
+and starts each probe from ``ctx.valid_probe(...)``, changing one thing. Two
+documented exceptions: ``invalid_bodies(..., kinds=["several"])`` breaks two or three
+body fields at once, for a clause promising an answer that names every broken field
+(CD-VAL-1); only a catalog entry listing that kind gets such probes.
+``combined_defects`` carries the defects of two or more other families in one request,
+for a clause stating which answer wins (``strategies/_internal/combined.py``). The
+suite looks
 families up by name in ``FAMILIES``. Errors are raised when a factory is called:
 
     Exception
@@ -47,6 +50,7 @@ from errcontract.strategies._internal.bodies import (
     malformed_bodies,
     unsupported_media_types,
 )
+from errcontract.strategies._internal.combined import combined_defects
 from errcontract.strategies._internal.common import Scenario, StrategyFactory
 from errcontract.strategies._internal.credentials import (
     CREDENTIAL_KINDS,
@@ -124,6 +128,7 @@ FAMILIES: Mapping[str, Family] = registry(
         Family.of(oversized_bodies, kinds=SIZE_KINDS),
         Family.of(ignored_inputs, kinds=IGNORED_KINDS, opt_in=(CLIENT_REQUEST_ID,)),
         Family.of(refused_writes, kinds=REFUSAL_KINDS),
+        combined_defects,
     )
 )
 """Family name (as catalogs write it) -> family; the one registry the suite uses.
@@ -152,6 +157,7 @@ __all__ = [
     "StrategyFactory",
     "absent_credentials",
     "absent_tenants",
+    "combined_defects",
     "duplicate_creates",
     "fixture_credentials",
     "foreign_credentials",

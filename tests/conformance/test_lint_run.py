@@ -77,6 +77,13 @@ def _probes(strategy: str, *operations: str, **params: Any) -> dict[str, Any]:
     return {**found, "with": params} if params else found
 
 
+UNKNOWN_ID = {"strategy": "unknown_resources"}
+
+
+def _combined(operation: str, *defects: dict[str, Any]) -> dict[str, Any]:
+    return _probes("combined_defects", operation, defects=list(defects))
+
+
 def _declare_media_types(document: Any) -> None:
     # Every type unacceptable_accepts would send is one the document produces.
     content = document["paths"]["/v1/banking/banks"]["get"]["responses"]["200"]
@@ -122,6 +129,36 @@ CASES: dict[str, Case] = {
     f"{S}common.py:operation_ids#2": Case(
         _probes("absent_credentials", "listBank"),
         "unknown operation 'listBank' (did you mean 'listBanks'?)",
+    ),
+    f"{S}combined.py:_entries#2": Case(
+        _combined("getRecipient", UNKNOWN_ID, {"strategy": "absent_credential"}),
+        "probes/with/defects/1/strategy: unknown strategy 'absent_credential' "
+        "(did you mean 'absent_credentials'?)",
+    ),
+    f"{S}combined.py:_entries#3": Case(
+        _combined("getRecipient", UNKNOWN_ID, {"strategy": "ignored_inputs"}),
+        "probes/with/defects/1: combined_defects refuses it on getRecipient: "
+        "combined_defects: defects[1]: ignored_inputs does not combine: it sends "
+        "the valid request first",
+    ),
+    f"{S}combined.py:_clash#1": Case(
+        _combined(
+            "createRecipient",
+            {"strategy": "invalid_bodies"},
+            {"strategy": "malformed_bodies"},
+        ),
+        "defects[0] (invalid_bodies) and defects[1] (malformed_bodies) both change "
+        "the body; one request carries one change of each part",
+    ),
+    f"{S}combined.py:combined_defects#1": Case(
+        _combined(
+            "getRecipient",
+            {"strategy": "fixture_credentials", "with": {"fixture": "api_key"}},
+            UNKNOWN_ID,
+        ),
+        "probes/with/defects/0/with/fixture: combined_defects refuses it on "
+        "getRecipient: combined_defects: defects[0]: fixture='api_key' is the valid "
+        "credential; name another key fixture",
     ),
     f"{S}credentials.py:malformed_credentials#1": Case(
         _probes("malformed_credentials", "listBanks", kinds=["padded"]),
@@ -272,6 +309,11 @@ UNREACHABLE: dict[str, str] = {
     f"{S}common.py:operation_ids#1": "the run calls a family with one operation "
     "id at a time; the catalog's meta-schema refuses an empty or non-list "
     "`operations` before that",
+    f"{S}combined.py:_entries#1": "the catalog's meta-schema refuses `defects` "
+    "that is not a list of at least two entries, each with a strategy, first",
+    f"{S}combined.py:combined_defects#2": "no family that combines says the "
+    "document leaves it nothing (NothingInDocument): those that do (routes', "
+    "unacceptable_accepts) are refused as not combining first",
     f"{S}negotiation.py:unacceptable_accepts#1": "every operation the run holds is "
     "read from its document (parse_operations)",
     f"{S}openapi.py:_keyed#1": "every operation the run holds is read from its "

@@ -80,6 +80,14 @@ BROKEN_KINDS = {
     # or mislabelled one is refused before anything is read.
     "PD-ATOMIC-1": {"invalid-body"},
 }
+# Faults no derived clause can see, and the profile clause that does: which of two
+# refusals wins is the contract's word (a document's prose), never a convention's.
+PROFILE_ONLY = {
+    # tests/conformance/test_combined_defects.py: a read-only key's write to an
+    # unknown id, 403 "before anything else" (PD-ROLE-2 of a profile written by init)
+    "PD-ROLE-2",
+}
+DERIVED_FAULTS = sorted(problem.FAULTS - PROFILE_ONLY)
 # One keyword of one optional field among four: the coverage phase sends one example
 # of each defect kind per operation, so this one is the fuzz phase's to find.
 THOROUGH_ONLY = {"PD-VAL-1:out-of-range"}
@@ -92,12 +100,12 @@ def test_the_embedded_run_derives_a_clause_for_every_fault(
     run = run_cli("run", *ZERO_CONFIG)
     assert run.code == 0, run.out[-3000:]
     statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
-    assert {clause_of(f) for f in problem.FAULTS} == set(statuses)
+    assert {clause_of(f) for f in DERIVED_FAULTS} == set(statuses)
     assert set(statuses.values()) == {"pass"}, statuses
     assert API_KEY not in run.everything()
 
 
-@pytest.mark.parametrize("fault", sorted(problem.FAULTS))
+@pytest.mark.parametrize("fault", DERIVED_FAULTS)
 def test_fault_fails_its_derived_clause(
     fault: str, run_cli: Callable[..., CliRun]
 ) -> None:

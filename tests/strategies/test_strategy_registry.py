@@ -52,6 +52,7 @@ NAMES = {
     "oversized_bodies",
     "ignored_inputs",
     "refused_writes",
+    "combined_defects",
 }
 
 

@@ -84,9 +84,26 @@ def call_problems(
 
 
 def _where(message: str, params: Mapping[str, object]) -> str:
-    """The member of ``probes/with`` a refusal names (``fixture='x' is ...``), else
-    the operations it was refused on."""
+    """The member of ``probes/with`` a refusal names (``fixture='x' is ...``; for a
+    combined defect ``defects[1]: ...``, that entry and its own member), else the
+    operations it was refused on."""
     for key in params:
+        entry = re.search(rf"(?<![\w.]){re.escape(key)}\[(\d+)\]", message)
+        if entry is not None:
+            where = f"probes/with/{key}/{entry.group(1)}"
+            nested = _nested(params[key], int(entry.group(1)))
+            inner = _where(message[entry.end() :], nested)
+            member = inner.removeprefix("probes/with/")
+            return where if member == inner else f"{where}/with/{member}"
         if re.search(rf"(?<![\w.]){re.escape(key)}(=| has )", message):
             return f"probes/with/{key}"
     return "probes/operations"
+
+
+def _nested(value: object, index: int) -> Mapping[str, object]:
+    """The ``with`` of entry ``index`` of a list of combined defects."""
+    if isinstance(value, list) and index < len(value):
+        entry = value[index]
+        if isinstance(entry, Mapping) and isinstance(entry.get("with"), Mapping):
+            return dict(entry["with"])
+    return {}

@@ -213,27 +213,48 @@ def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[P
     strategy = probes.strategy if probes else None
     if probes is None or strategy is None:
         return
+    yield from _family_problems(
+        profile, strategy, dict(probes.params), path, f"{at}: probes"
+    )
+    defects = probes.params.get("defects")
+    if strategy == "combined_defects" and isinstance(defects, list):
+        # Each combined defect is checked as the family alone would be.
+        for i, entry in enumerate(defects):
+            if isinstance(entry, dict) and isinstance(entry.get("strategy"), str):
+                yield from _family_problems(
+                    profile,
+                    entry["strategy"],
+                    dict(entry.get("with") or {}),
+                    path,
+                    f"{at}: probes/with/defects/{i}",
+                )
+
+
+def _family_problems(
+    profile: Profile, strategy: str, given: dict[str, Any], path: Path, at: str
+) -> Iterator[Problem]:
+    """What is wrong with ``strategy`` called with ``given`` (``at`` says where the
+    two are: a clause's ``probes``, or one entry of its combined defects)."""
     if strategy not in FAMILIES:
         yield Problem(
             path,
-            f"{at}: probes/strategy",
+            f"{at}/strategy",
             f"unknown strategy {strategy!r}{near_miss(strategy, sorted(FAMILIES))}",
         )
         return
     family = FAMILIES[strategy]
-    given = dict(probes.params)
     for key in given:
         if key not in family.params:
             takes = ", ".join(family.params) or "no parameters"
             yield Problem(
                 path,
-                f"{at}: probes/with/{key}",
+                f"{at}/with/{key}",
                 f"{strategy} takes no {key!r}{near_miss(key, family.params)}; it takes "
                 f"{takes}",
             )
     for key in family.required:
         if key not in given:
-            yield Problem(path, f"{at}: probes/with", f"{strategy} needs {key!r}")
+            yield Problem(path, f"{at}/with", f"{strategy} needs {key!r}")
     kinds = given.get("kinds")
     declared = family.accepted_kinds
     if isinstance(kinds, list) and declared:
@@ -241,7 +262,7 @@ def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[P
             if kind not in declared:
                 yield Problem(
                     path,
-                    f"{at}: probes/with/kinds",
+                    f"{at}/with/kinds",
                     f"{strategy} has no kind {kind!r}{near_miss(kind, declared)}; "
                     f"it has {', '.join(declared)}",
                 )
@@ -250,6 +271,6 @@ def _probes(profile: Profile, clause: Clause, path: Path, at: str) -> Iterator[P
     if isinstance(fixture, str) and fixture not in names:
         yield Problem(
             path,
-            f"{at}: probes/with/fixture",
+            f"{at}/with/fixture",
             f"unknown fixture {fixture!r}{near_miss(fixture, names)}",
         )

@@ -202,6 +202,9 @@ class _Api:
         """A read-only credential changes nothing: 403, whatever else the request
         holds (before any lookup or validation)."""
         if not self._caller(request).can_write and not self.broken("PD-ROLE-1"):
+            if self.broken("PD-ROLE-2") and "projectId" in request.path_params:
+                with self.store.lock:  # the lookup first: an unknown id's 404 wins
+                    self._find(request)
             raise Problem(c.READ_ONLY)
 
     def _find(self, request: Request) -> dict[str, Any]:

@@ -44,6 +44,9 @@ FAULTS: Final = frozenset(
         "PD-TENANT-1",  # another account's project is served (read, deleted) as its own
         "PD-TENANT-1:exists",  # another account's project answers 403, unknown ids 404
         "PD-ROLE-1",  # the read-only key may create and delete
+        # the project looked up before the role: a read-only write to an unknown id
+        # answers 404, not the documented 403 "before anything else"
+        "PD-ROLE-2",
         "PD-5XX-1",  # a name longer than 1000 characters crashes
         "PD-5XX-1:control",  # a control character in any body string crashes
         # an object body nesting past FAULTY_DEPTH[0] levels crashes (a recursive walk

@@ -385,7 +385,7 @@ def test_switch_sets_are_exactly_the_named_ones() -> None:
         *("PD-RES-1", "PD-5XX-1", "PD-5XX-1:control", "PD-LEAK-1", "PD-CONFLICT-1"),
         *("PD-5XX-1:deep-nesting", "PD-5XX-1:deeper-nesting", "PD-5XX-1:overflow"),
         *("PD-5XX-1:negative-zero", "PD-5XX-1:duplicate-keys"),
-        *("PD-TENANT-1", "PD-TENANT-1:exists", "PD-ROLE-1"),
+        *("PD-TENANT-1", "PD-TENANT-1:exists", "PD-ROLE-1", "PD-ROLE-2"),
         *("PD-RATE-1", "PD-RATE-1:retry-after", "PD-RATE-2"),
         *("PD-AUTH-2:case-insensitive", "PD-AUTH-2:prefix-match"),
         "PD-AUTH-2:extra-ignored",
@@ -1122,6 +1122,19 @@ def _read_only_write(s: Server) -> int:
     return r.status_code
 
 
+def _read_only_writes_to_unknown(s: Server) -> list[int]:
+    """A read-only key's PATCH and DELETE of an id nobody has, and its DELETE of a
+    real project: the role is refused first (the document's "before anything
+    else"), so all three are 403."""
+    auth = {"Authorization": f"Bearer {s.fx['read_only_api_key']}"}
+    unknown = f"{PROJECTS}/{unknown_id()}"
+    return [
+        s.client.patch(unknown, headers=auth, json={"priority": 2}).status_code,
+        s.client.delete(unknown, headers=auth).status_code,
+        s.client.delete(f"{PROJECTS}/{s.first_id()}", headers=auth).status_code,
+    ]
+
+
 def _near_miss(s: Server, change: Callable[[str], str]) -> int:
     """The status of a read under the valid key changed by ``change``."""
     token = change(s.fx["api_key"])
@@ -1336,6 +1349,11 @@ PROBES: dict[str, tuple[Probe, Any, Any]] = {
     "PD-TENANT-1": (lambda m: _foreign_read(m()), 404, 200),
     "PD-TENANT-1:exists": (lambda m: _foreign_read(m()), 404, 403),
     "PD-ROLE-1": (lambda m: _read_only_write(m()), 403, 201),
+    "PD-ROLE-2": (
+        lambda m: _read_only_writes_to_unknown(m()),
+        [403, 403, 403],
+        [404, 404, 403],
+    ),
     "PD-5XX-1": (lambda m: m().create({"name": "n" * 1001}).status_code, 422, 500),
     "PD-5XX-1:control": (
         lambda m: m().create({"name": "bell\x07"}).status_code,
@@ -1392,6 +1410,8 @@ ALSO_CHANGES = {
     "PD-RES-1": {"PD-HDR-1:framework-default", "PD-TENANT-1", "PD-TENANT-1:exists"},
     "PD-TENANT-1": {"PD-TENANT-1:exists"},
     "PD-TENANT-1:exists": {"PD-TENANT-1"},
+    # A read-only key that may write is refused nothing, first or last.
+    "PD-ROLE-1": {"PD-ROLE-2"},
     "PD-RATE-1": {"PD-RATE-1:retry-after", "PD-RATE-2"},
     "PD-BODY-3": {"PD-VAL-1:unnamed-field"},
     # Without Allow, nothing is listed either; OPTIONS, not served, gets a 405 too.
