@@ -32,7 +32,6 @@ PENDING = {
     "scheme-case",
     "header_value",
     "www_authenticate",
-    "combined_defects",
 }
 """Names of capabilities being built on other branches, whose sections the page
 already has: a block naming one that is not registered yet is checked for its other
