@@ -58,6 +58,7 @@ def clauses(
         "request_id_header": facts.request_id_header or "",
         "retry_header": "Retry-After",
         "schemes": scheme[0] if scheme else "none",
+        "auth_scheme": _auth_scheme(scheme),
     }
     invalid = [
         s for s in ("400", "422") if any(facts.declares(o, s) for o in bodies)
@@ -136,6 +137,20 @@ def _instances(
 
 def _http_auth(scheme: tuple[str, Mapping[str, Any]] | None) -> bool:
     return scheme is not None and scheme[1].get("type") in _HTTP_AUTH
+
+
+def _auth_scheme(scheme: tuple[str, Mapping[str, Any]] | None) -> str:
+    """The HTTP auth-scheme a 401's challenge names: an ``http`` scheme's own (as
+    the document writes it, a lower-case one capitalized: names are case-insensitive,
+    RFC 9110 section 11.1), ``Bearer`` for OAuth 2 and OpenID Connect (RFC 6750,
+    the scheme the derived credential is sent with); empty for an API key."""
+    if not _http_auth(scheme):
+        return ""
+    assert scheme is not None
+    if scheme[1].get("type") != "http":
+        return "Bearer"
+    name = str(scheme[1].get("scheme") or "Bearer")
+    return name.capitalize() if name.islower() else name
 
 
 def _with_source(

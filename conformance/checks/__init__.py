@@ -18,6 +18,7 @@ from errcontract.checks import (  # noqa: F401
     answers,
     atomicity,
     body,
+    challenges,
     headers,
     ignored,
     methods,

@@ -1,11 +1,14 @@
-"""Header checks: presence, uniqueness across the run, JSON content type."""
+"""Header checks: presence, uniqueness across the run, JSON content type, a value
+matching a pattern."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from functools import cache
 
 from errcontract._http.exchange import Exchange
-from errcontract.checks._registry import REGISTRY, CheckContext
+from errcontract.checks._registry import REGISTRY, CheckContext, Inapplicable
 from errcontract.results import Violation
 
 
@@ -152,3 +155,81 @@ def exact_media_type(ctx: CheckContext, exchange: Exchange) -> None:
         actual=f"{exchange.response.status} with {actual}",
         exchanges=(exchange,),
     )
+
+
+MAX_JUDGED_VALUE = 4096
+"""Characters of a header value a pattern or parser judges. The pattern is the
+profile's own; the value is the target's, and Python's ``re`` has no time limit, so
+a hostile target's very long value could keep a backtracking pattern busy: a longer
+value (no WWW-Authenticate, Allow or Content-Type is that long) is not judged."""
+
+
+@cache
+def header_pattern(pattern: str) -> re.Pattern[str]:
+    """``header_value``'s ``pattern``, compiled once; the linter compiles it with
+    this same function, so a broken one is exit 2 before any run (``re.error``)."""
+    return re.compile(pattern)
+
+
+def combined(values: Sequence[str]) -> str:
+    """A header's field lines as one value (RFC 9110 section 5.3: joined with ", ")."""
+    return ", ".join(v.strip() for v in values)
+
+
+@REGISTRY.register(
+    "header_value",
+    "exchange",
+    params={
+        "header": {"type": "string", "minLength": 1, "required": True},
+        "pattern": {
+            "type": "string",
+            "minLength": 1,
+            "required": True,
+            "description": "a Python regular expression the whole value must match "
+            "(re.fullmatch), case-sensitive: write (?i) for letter case aside; "
+            "several field lines are joined with ', ' first",
+        },
+        "absent_ok": {
+            "type": "boolean",
+            "description": "a response without the header is not judged (default: "
+            "it fails, as header_present)",
+        },
+    },
+)
+def header_value(ctx: CheckContext, exchange: Exchange) -> Inapplicable | None:
+    """Header ``header``'s value matches ``pattern`` whole (``re.fullmatch``, letter
+    case as written: ``(?i)`` for either). Several field lines are one value joined
+    with ", " (RFC 9110 section 5.3). Without the header it fails, unless
+    ``absent_ok`` (then not judged). A value above 4,096 characters is not judged
+    (``re`` has no time limit). Content-Type exactly ``application/problem+json``
+    is ``exact_media_type`` (parameters allowed); ``Allow`` listing exactly the
+    document's methods is ``allow_header`` (order and case aside), a pattern only
+    for a fixed list."""
+    assert exchange.response is not None
+    name = ctx.params["header"]
+    pattern = header_pattern(ctx.params["pattern"])
+    values = exchange.response.header_values(name)
+    status = exchange.response.status
+    if not values:
+        if ctx.params.get("absent_ok"):
+            return Inapplicable(f"{status} without {name}")
+        raise ctx.violation(
+            f"response lacks {name}",
+            expected=f"{name} matching {pattern.pattern!r}",
+            actual=f"{status} without it",
+            exchanges=(exchange,),
+        )
+    value = combined(values)
+    if len(value) > MAX_JUDGED_VALUE:
+        return Inapplicable(
+            f"{name} of {len(value):,} characters: longer than the "
+            f"{MAX_JUDGED_VALUE:,} a pattern judges"
+        )
+    if pattern.fullmatch(value) is None:
+        raise ctx.violation(
+            f"{name} does not match the pattern",
+            expected=f"{name} matching {pattern.pattern!r} (the whole value)",
+            actual=f"{status} with {name} {value!r}",
+            exchanges=(exchange,),
+        )
+    return None

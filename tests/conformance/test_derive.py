@@ -166,6 +166,7 @@ def test_clauses_follow_the_document() -> None:
     ]
     assert clauses["PD-HDR-2"]["with"]["header"] == "X-Request-Id"
     assert "PD-AUTH-3" not in clauses, "an apiKey scheme sends no WWW-Authenticate"
+    assert "PD-AUTH-6" not in clauses, "nor names a scheme in one"
     assert "PD-RATE-1" not in clauses, "no --rate-limit given"
     for clause in clauses.values():
         assert clause["text"].endswith("]"), "each clause says where it came from"
@@ -259,7 +260,15 @@ def test_the_credential_goes_where_the_scheme_says(
     data = meta(derived(document))
     assert {k: data[k] for k in placement} == placement
     http = scheme["type"] in ("http", "oauth2")
-    assert ("PD-AUTH-3" in by_id(derived(document))) is http
+    clauses = by_id(derived(document))
+    assert ("PD-AUTH-3" in clauses) is http
+    # The challenge's scheme: the http scheme's own, Bearer for OAuth 2 tokens; an
+    # API key has no HTTP scheme to name (no PD-AUTH-6).
+    assert ("PD-AUTH-6" in clauses) is http
+    if http:
+        wanted = "Basic" if scheme.get("scheme") == "basic" else "Bearer"
+        assert clauses["PD-AUTH-6"]["with"] == {"scheme": wanted, "absent_ok": True}
+        assert f"`{wanted}` challenge" in clauses["PD-AUTH-6"]["text"]
 
 
 def test_the_written_profile_lints_clean(tmp_path: Path) -> None:

@@ -477,3 +477,32 @@ def test_a_parameter_that_will_not_be_sent_is_reported(tmp_path: Path) -> None:
     # What is sent is not reported: path ids and required query values.
     for api in ("cardda", "cardclan"):
         assert check_profile(schemas_root() / api) == ()
+
+
+def test_a_header_value_pattern_that_does_not_compile_is_exit_2(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """header_value compiles its pattern with the function the linter calls
+    (``header_pattern``): a broken one is reported before any run, never a crash
+    in the middle of one (the check raises no BadArgument of its own)."""
+    directory = _profile_with(tmp_path, Case(_probes("absent_credentials"), ""))
+    catalog = yaml.safe_load((directory / "clauses.yaml").read_text())
+    catalog["clauses"] = [
+        {
+            "id": CLAUSE,
+            "text": "401s challenge with Bearer",
+            "kind": "documented",
+            "family": "auth",
+            "check": "header_value",
+            "with": {"header": "WWW-Authenticate", "pattern": "(?i)bearer("},
+            "scope": {"responses": "errors", "status": [401]},
+        }
+    ]
+    (directory / "clauses.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    check = run_cli("check-profile", str(directory))
+    assert check.code == 2
+    assert check.out.strip() == (
+        f"{directory / 'clauses.yaml'}: clause {CLAUSE}: with/pattern: "
+        "'(?i)bearer(' is no regular expression: missing ), unterminated "
+        "subpattern at position 10"
+    )

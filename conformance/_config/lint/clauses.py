@@ -18,6 +18,7 @@ from errcontract._input.folder import Folder
 from errcontract._input.refs import pointer_tokens
 from errcontract._near import near_miss
 from errcontract.checks import REGISTRY
+from errcontract.checks.headers import header_pattern
 from errcontract.exceptions import ProfileError
 from errcontract.strategies import FAMILIES
 
@@ -104,6 +105,15 @@ def _check_params(
     if errors:
         return
     params = clause.params
+    if spec.name == "header_value":
+        try:
+            header_pattern(str(params["pattern"]))
+        except re.error as exc:
+            yield Problem(
+                path,
+                f"{at}: with/pattern",
+                f"{params['pattern']!r} is no regular expression: {exc}",
+            )
     if "schema" in params:
         yield from _schema_reference(profile, str(params["schema"]), path, at)
     if "patterns" in params:

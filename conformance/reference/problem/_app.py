@@ -36,6 +36,7 @@ from ._body import (
     project_values,
     read_leniently,
 )
+from ._challenge import challenge_lines
 from ._ignored import Ignored, read_only_errors, stored
 from ._ignored import request_id as client_request_id
 from ._limits import Limits
@@ -131,8 +132,9 @@ class FrontDoor:
         if caller is not None:
             scope.setdefault("state", {})["caller"] = caller
             return None
-        challenge = {} if self.broken("PD-AUTH-3") else {"www-authenticate": c.REALM}
-        return Problem(c.UNAUTHENTICATED, headers=challenge)
+        sent = headers.get("authorization") is not None
+        lines = challenge_lines(self.renderer.switches, sent=sent)
+        return Problem(c.UNAUTHENTICATED, lines=lines)
 
     def _caller(self, header: str | None) -> Caller | None:
         if header is None:

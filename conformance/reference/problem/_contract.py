@@ -29,6 +29,10 @@ FAULTS: Final = frozenset(
         "PD-AUTH-2:prefix-match",  # a token a key starts with is taken for it
         "PD-AUTH-2:extra-ignored",  # a token starting with a key is taken for it
         "PD-AUTH-3",  # 401s lack WWW-Authenticate
+        "PD-AUTH-6",  # 401s challenge with Basic, not Bearer
+        # error="invalid_token" on a 401 to a request that sent no token
+        "PD-AUTH-6:error-without-credential",
+        "PD-AUTH-6:unknown-error",  # a refused token's error is `unauthorized`
         "PD-VAL-1:out-of-range",  # a priority outside 1..5 is accepted
         "PD-VAL-1:coerces",  # a digit string `priority` ("3") is read as the integer
         "PD-VAL-1:coerces-boolean",  # "true"/"false" for `archived` read as booleans
@@ -109,6 +113,10 @@ TOLERANCES: Final = frozenset(
         # RFC 9110 sections 9.3.1 and 9.3.5, OpenAPI's readOnly ("SHOULD NOT be sent"):
         "body-on-get-400",  # content on a GET or DELETE answers a 400 problem
         "read-only-422",  # a read-only `id` sent answers 422 naming it
+        # RFC 9110 sections 11.1, 11.2, 11.6.1 and 5.3, RFC 6750 section 3.1:
+        "challenge-detail",  # error and error_description for a refused token
+        "challenge-case",  # `bearer REALM=projects`: names in any case, a token value
+        "challenge-lines",  # a DPoP challenge on a field line before the Bearer one
     }
 )
 """Variations RFC 9457 allows: a server showing them stays conformant."""
@@ -125,6 +133,18 @@ OTHER_ACCOUNT: Final = "other"
 OTHER_SEED: Final = ("Cassini", 1, "team")
 
 REALM: Final = 'Bearer realm="projects"'
+REFUSED_DETAIL: Final = (
+    ', error="invalid_token", error_description="The token is unknown, expired, '
+    'or revoked"'
+)
+"""``challenge-detail``'s error information for a refused token (commas in a quoted
+string; RFC 6750 section 3 allows no quote or backslash in a description)."""
+SCOPE_DETAIL: Final = ', scope="projects:read projects:write"'
+LOWER_CASE_CHALLENGE: Final = "bearer REALM=projects"
+OTHER_CHALLENGE: Final = 'DPoP algs="ES256 PS256"'
+BASIC_CHALLENGE: Final = 'Basic realm="projects"'
+INVALID_TOKEN: Final = ', error="invalid_token"'
+UNKNOWN_ERROR: Final = ', error="unauthorized"'
 TYPE_BASE: Final = "https://projects.example/problems/"
 RELATIVE_TYPE_BASE: Final = "/problems/"
 PROBLEM_JSON: Final = "application/problem+json"

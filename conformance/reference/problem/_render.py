@@ -27,11 +27,14 @@ class Problem(Exception):
         *,
         errors: Sequence[tuple[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        lines: Sequence[tuple[str, str]] = (),
     ) -> None:
         super().__init__(kind.slug)
         self.kind = kind
         self.errors = list(errors) if errors is not None else None
         self.headers = dict(headers or {})
+        self.lines = list(lines)
+        """Header field lines sent as they are, a name repeated where it recurs."""
 
 
 class SimulatedCrash(RuntimeError):
@@ -92,7 +95,11 @@ class Renderer:
         if on("charset"):
             media += c.CHARSET
         headers = {**problem.headers, "content-type": media}
-        return Response(encode(body), status_code=status, headers=headers)
+        response = Response(encode(body), status_code=status, headers=headers)
+        response.raw_headers += [
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in problem.lines
+        ]
+        return response
 
     @staticmethod
     def ok(

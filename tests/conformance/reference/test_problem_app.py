@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 from starlette.applications import Starlette
 from starlette.exceptions import StarletteDeprecationWarning
 
+from errcontract.checks.challenges import BEARER_ERRORS, Challenge, parse_challenges
 from errcontract.reference.problem import (
     DOCUMENTED_RATE_LIMIT,
     FAULTS,
@@ -37,6 +38,7 @@ PROJECTS = "/projects"
 PROBLEM = "application/problem+json"
 TYPES = "https://projects.example/problems/"
 REALM = 'Bearer realm="projects"'
+INVALID = ', error="invalid_token"'
 LEAK = 'Traceback (most recent call last):\n  File "/srv/app/store.py", line 42, in get'
 INTERNALS = ("Traceback", 'File "', ".py", "SimulatedCrash", "RuntimeError", "Error:")
 DOC: dict[str, Any] = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
@@ -394,12 +396,14 @@ def test_switch_sets_are_exactly_the_named_ones() -> None:
         *("PD-ACCEPT-1", "PD-ACCEPT-1:html", "PD-SIZE-1", "PD-SIZE-1:accepts"),
         *("PD-IGNORE-1", "PD-IGNORE-1:read-only", "PD-IGNORE-2"),
         "PD-ATOMIC-1",
+        *("PD-AUTH-6", "PD-AUTH-6:error-without-credential", "PD-AUTH-6:unknown-error"),
     } == FAULTS
     assert {
         *("extra-members", "about-blank", "no-type", "no-detail", "relative-type"),
         *("charset", "header-case", "no-status"),
         *("allow-lines", "allow-lower-case", "allow-options", "options-501"),
         *("accept-406", "size-400", "body-on-get-400", "read-only-422"),
+        *("challenge-detail", "challenge-case", "challenge-lines"),
     } == TOLERANCES
     assert DOCUMENTED_RATE_LIMIT is None
 
@@ -1061,6 +1065,26 @@ def _route_404(s: Server) -> httpx.Response:
     return r
 
 
+def _challenges(r: httpx.Response) -> list[Challenge]:
+    """The challenges of a response's WWW-Authenticate field lines, combined."""
+    return parse_challenges(", ".join(r.headers.get_list("www-authenticate")))
+
+
+def _bearer_or_none(r: httpx.Response) -> bool:
+    """Whether a challenge sent names Bearer (no challenge at all: PD-AUTH-3's)."""
+    if "www-authenticate" not in r.headers:
+        return True
+    return any(c.names("Bearer") for c in _challenges(r))
+
+
+def _bearer_param(r: httpx.Response, name: str) -> str | None:
+    """Parameter ``name`` of the Bearer challenge a 401 sends, if any."""
+    if r.status_code != 401 or "www-authenticate" not in r.headers:
+        return None
+    found = [c.param(name) for c in _challenges(r) if c.names("Bearer")]
+    return next((v for v in found if v is not None), None)
+
+
 def _malformed_401(s: Server) -> httpx.Response:
     # Refused under every auth fault (PD-AUTH-1 only admits no header at all).
     r: httpx.Response = s.client.get(PROJECTS, headers={"Authorization": "Basic abc"})
@@ -1285,9 +1309,20 @@ PROBES: dict[str, tuple[Probe, Any, Any]] = {
     "PD-AUTH-2:prefix-match": (lambda m: _near_miss(m(), lambda k: k[:-1]), 401, 200),
     "PD-AUTH-2:extra-ignored": (lambda m: _near_miss(m(), lambda k: k + "x"), 401, 200),
     "PD-AUTH-3": (
-        lambda m: _malformed_401(m()).headers.get("WWW-Authenticate"),
-        REALM,
+        lambda m: "www-authenticate" in _malformed_401(m()).headers,
+        True,
+        False,
+    ),
+    "PD-AUTH-6": (lambda m: _bearer_or_none(m().client.get(PROJECTS)), True, False),
+    "PD-AUTH-6:error-without-credential": (
+        lambda m: _bearer_param(m().client.get(PROJECTS), "error"),
         None,
+        "invalid_token",
+    ),
+    "PD-AUTH-6:unknown-error": (
+        lambda m: _bearer_param(_malformed_401(m()), "error") in (None, *BEARER_ERRORS),
+        True,
+        False,
     ),
     "PD-VAL-1:out-of-range": (
         lambda m: m().create({"name": "p9", "priority": 9}).status_code,
@@ -1580,6 +1615,61 @@ def test_pd_auth_3_drops_the_challenge() -> None:
     r = s.client.get(PROJECTS)
     expect_problem(r, 401, "unauthenticated")
     assert "www-authenticate" not in r.headers
+
+
+def test_the_challenge_is_bearer_without_error_information() -> None:
+    s = make()
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "x"}):
+        r = s.client.get(PROJECTS, headers=headers)
+        assert r.headers.get_list("www-authenticate") == [REALM]
+
+
+@pytest.mark.parametrize(
+    ("fault", "sent", "lines"),
+    [
+        ("PD-AUTH-6", False, ['Basic realm="projects"']),
+        ("PD-AUTH-6", True, ['Basic realm="projects"']),
+        ("PD-AUTH-6:error-without-credential", False, [REALM + INVALID]),
+        ("PD-AUTH-6:error-without-credential", True, [REALM + INVALID]),
+        ("PD-AUTH-6:unknown-error", False, [REALM]),
+        ("PD-AUTH-6:unknown-error", True, [REALM + ', error="unauthorized"']),
+    ],
+)
+def test_pd_auth_6_bends_the_challenge(
+    fault: str, sent: bool, lines: list[str]
+) -> None:
+    s = make(faults=(fault,))
+    headers = {"Authorization": "Bearer wrong"} if sent else {}
+    r = s.client.get(PROJECTS, headers=headers)
+    expect_problem(r, 401, "unauthenticated")
+    assert r.headers.get_list("www-authenticate") == lines
+
+
+@pytest.mark.parametrize(
+    ("tolerance", "sent", "lines"),
+    [
+        ("challenge-detail", False, [REALM + ', scope="projects:read projects:write"']),
+        (
+            "challenge-detail",
+            True,
+            [
+                REALM + INVALID + ', error_description="The token is unknown, '
+                'expired, or revoked"'
+            ],
+        ),
+        ("challenge-case", False, ["bearer REALM=projects"]),
+        ("challenge-case", True, ["bearer REALM=projects"]),
+        ("challenge-lines", False, ['DPoP algs="ES256 PS256"', REALM]),
+    ],
+)
+def test_the_challenge_tolerances(tolerance: str, sent: bool, lines: list[str]) -> None:
+    """What RFC 9110 and RFC 6750 allow, on the wire as each tolerance sends it."""
+    s = make(tolerances=(tolerance,))
+    headers = {"Authorization": "Bearer wrong"} if sent else {}
+    r = s.client.get(PROJECTS, headers=headers)
+    expect_problem(r, 401, "unauthenticated")
+    assert r.headers.get_list("www-authenticate") == lines
+    assert any(c.names("Bearer") for c in _challenges(r))
 
 
 @pytest.mark.parametrize("priority", [0, 6, -5, 10**30, 7.0])
