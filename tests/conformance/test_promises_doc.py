@@ -30,8 +30,6 @@ BLOCK = re.compile(
 PENDING = {
     "misplaced_credentials",
     "scheme-case",
-    "header_value",
-    "www_authenticate",
 }
 """Names of capabilities being built on other branches, whose sections the page
 already has: a block naming one that is not registered yet is checked for its other
