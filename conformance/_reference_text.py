@@ -44,6 +44,14 @@ EXTENSIONS: tuple[tuple[str, str, str, str], ...] = (
         "rewritten to `#/x-conformance-bundled/<name>`, so the document is "
         "self-contained (docs/security.md)",
     ),
+    (
+        "x-conformance-bundled-from",
+        "the document's top level",
+        "a mapping of name to `file#fragment`",
+        "written by the suite with `x-conformance-bundled`: the reference each copied "
+        "target came from, so the `document` convention can tell a schema file's "
+        "status rows (`shape-a.schema.json#/$defs/404`) from its root",
+    ),
 )
 
 PLACEHOLDERS: tuple[tuple[str, str], ...] = (

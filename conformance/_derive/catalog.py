@@ -13,8 +13,10 @@ import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from errcontract._contract.conventions import Convention
+from errcontract._contract.conventions import Convention, available_conventions
+from errcontract._contract.declared import error_contract
 from errcontract._derive.facts import SELECTIONS, Facts
+from errcontract.exceptions import ConfigError
 
 _HTTP_AUTH = frozenset({"http", "oauth2", "openIdConnect"})
 """Schemes whose 401 carries ``WWW-Authenticate`` (RFC 9110 11.6.1, RFC 6750 3)."""
@@ -60,6 +62,8 @@ def clauses(
         "schemes": scheme[0] if scheme else "none",
         "auth_scheme": _auth_scheme(scheme),
     }
+    if convention.data.get("declared"):
+        names.update(_declared(convention, facts))
     invalid = [
         s for s in ("400", "422") if any(facts.declares(o, s) for o in bodies)
     ] or ["400", "422"]
@@ -133,6 +137,23 @@ def _instances(
         probes["operations"] = ops
         body["probes"] = probes
     return [_with_source(_fill(body, names), _fill(str(template["source"]), names))]
+
+
+def _declared(convention: Convention, facts: Facts) -> dict[str, str]:
+    """``$media_type`` and ``$error_schema`` from the document's own error
+    responses, for a convention that judges by them (``declared: true``); a
+    document that declares no error schema is a settings mistake, said in one
+    sentence."""
+    contract = error_contract(facts.document)
+    if contract.shared is None or contract.media_type is None:
+        others = [n for n in available_conventions() if n != convention.name]
+        raise ConfigError(
+            f"--convention {convention.name} judges errors by the schemas the "
+            "document declares, and it declares none (no 4XX, 5XX or default "
+            "response with a schema): name the convention its errors follow "
+            f"instead ({', '.join(others)})"
+        )
+    return {"media_type": contract.media_type, "error_schema": contract.shared}
 
 
 def _http_auth(scheme: tuple[str, Mapping[str, Any]] | None) -> bool:

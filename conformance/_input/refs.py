@@ -38,6 +38,10 @@ from errcontract.exceptions import ConfigError
 
 BUNDLE = "x-conformance-bundled"
 """Where the targets of a document's outside references are copied."""
+BUNDLE_FROM = "x-conformance-bundled-from"
+"""Each bundled target's key -> the reference it was copied from (its file's name
+and fragment, ``shape-a.schema.json#/$defs/401``): what a reader that asks which
+file a schema came from (the ``document`` convention's shared error shape) reads."""
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 """The files a document's relative references may name."""
 MAX_RESOURCES = 256
@@ -217,6 +221,7 @@ def bundle(document: Any, where: Origin) -> Any:
     ]
     keys: dict[str, str] = {}
     bundled: dict[str, Any] = {}
+    came_from: dict[str, str] = {}
 
     def walk(node: Any, base: str, parent: str, at: str) -> Any:
         if isinstance(node, list):
@@ -261,13 +266,15 @@ def bundle(document: Any, where: Origin) -> Any:
                 raise ConfigError(
                     f"{where.name} at {at or '(top)'}: $ref {ref!r} {_why(exc)}"
                 ) from None
-            target = urldefrag(absolute)[0]
+            target, fragment = urldefrag(absolute)
+            came_from[key] = f"{Path(urlsplit(target).path).name}#{fragment}"
             bundled[key] = walk(resolved.contents, target, "", at)
         return f"#/{BUNDLE}/{_escape(key)}"
 
     out = walk(document, where.uri, "", "")
     if bundled:
         out[BUNDLE] = {**(out.get(BUNDLE) or {}), **bundled}
+        out[BUNDLE_FROM] = {**(out.get(BUNDLE_FROM) or {}), **came_from}
     return out
 
 

@@ -19,6 +19,7 @@ from errcontract.checks import (  # noqa: F401
     atomicity,
     body,
     challenges,
+    declared,
     headers,
     ignored,
     methods,

@@ -276,3 +276,81 @@ def test_cardda_style_judges_the_cardda_shapes(tmp_path: Path) -> None:
         judge("DA-BODY-A", 404, b'{"error": "Not Found"}')
     with pytest.raises(Violation):
         judge("DA-BODY-B", 422, b'{"errors": {}}')
+
+
+# The `document` convention run on the seeds' own documents: their errors judged by
+# the schemas those documents declare (CardClan's error.schema.json, Cardda's shape A
+# per status and shape B for 422), no convention named for them. The overrides are
+# the same team's words as for their -style conventions (CardClan's 404 for an
+# unknown token and for an unserved method; Cardda's missing WWW-Authenticate and
+# body limit).
+DOCUMENT_OVERRIDES = {
+    "cardclan": {
+        "clauses": {
+            k.replace("CL-", "DC-"): v for k, v in CARDCLAN_OVERRIDES["clauses"].items()
+        },
+    },
+    "cardda": {"skip": ["DC-AUTH-3", "DC-SIZE-1"]},
+}
+
+
+@pytest.fixture(params=["cardclan", "cardda"])
+def seed_document(
+    request: pytest.FixtureRequest,
+    run_cli: Callable[..., CliRun],
+    served: Callable[..., tuple[str, Any]],
+    export_fixtures: Callable[[dict[str, str]], None],
+    tmp_path: Path,
+) -> tuple[str, Callable[..., CliRun]]:
+    """A zero-config `document` run against one seed's reference server."""
+    seed = str(request.param)
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text(yaml.safe_dump(DOCUMENT_OVERRIDES[seed]), encoding="utf-8")
+    module, document = {
+        "cardclan": (cardclan, CARDCLAN_DOCUMENT),
+        "cardda": (cardda, CARDDA_DOCUMENT),
+    }[seed]
+    extra = ("--request-id-header", "X-Request-Id") if seed == "cardda" else ()
+    fixtures = (run_cli, served, export_fixtures)
+    return seed, _zero_config(fixtures, module, document, "document", overrides, *extra)
+
+
+DOCUMENT_SHAPE = {"DC-BODY-1", "DC-BODY-2", "DC-HDR-1", "DC-STATUS-1"}
+
+
+def test_document_convention_passes_the_seed_references(
+    seed_document: tuple[str, Callable[..., CliRun]],
+) -> None:
+    _, run = seed_document
+    done = run()
+    assert done.code == 0, done.out[-3000:]
+    statuses = {c["id"]: c["status"] for c in done.results["clauses"]}
+    assert {statuses[i] for i in DOCUMENT_SHAPE} == {"pass"}, statuses
+
+
+# Each seed's faults that break its error shape, and the document clause that
+# catches them: CardClan's body without `timestamp` (CC-BODY-1) and NestJS's
+# default body on the router's answers; Cardda's array `message` (CD-BODY-A), its
+# router's `{message}` 404s and 405s, and its empty image/png 406.
+SEED_SHAPE_FAULTS = {
+    "cardclan": [
+        ("CC-BODY-1", {"DC-BODY-1", "DC-BODY-2"}),
+        ("CC-BODY-1:router", {"DC-BODY-2"}),
+    ],
+    "cardda": [
+        ("CD-BODY-A", {"DC-BODY-2"}),
+        ("CD-BODY-A:router", {"DC-BODY-2"}),
+        ("CD-BODY-A:accept", {"DC-BODY-2", "DC-HDR-1"}),
+        ("CD-BODY-B", {"DC-BODY-1"}),
+    ],
+}
+
+
+def test_document_convention_fails_the_seed_shape_faults(
+    seed_document: tuple[str, Callable[..., CliRun]],
+) -> None:
+    seed, run = seed_document
+    for fault, clauses in SEED_SHAPE_FAULTS[seed]:
+        done = run(fault)
+        assert done.code == 1, (fault, done.out[-3000:])
+        assert clauses <= done.failing(), (fault, done.failing())

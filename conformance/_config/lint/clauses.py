@@ -15,7 +15,7 @@ from errcontract._config.lint.finding import Problem, schema_errors
 from errcontract._contract.clauses import Clause
 from errcontract._contract.profile import Profile
 from errcontract._input.folder import Folder
-from errcontract._input.refs import pointer_tokens
+from errcontract._input.refs import Local, pointer_tokens
 from errcontract._near import near_miss
 from errcontract.checks import REGISTRY
 from errcontract.checks.headers import header_pattern
@@ -114,7 +114,9 @@ def _check_params(
                 f"{at}: with/pattern",
                 f"{params['pattern']!r} is no regular expression: {exc}",
             )
-    if "schema" in params:
+    if spec.name == "declared_body" and "schema" in params:
+        yield from _document_pointer(profile, str(params["schema"]), path, at)
+    elif "schema" in params:
         yield from _schema_reference(profile, str(params["schema"]), path, at)
     if "patterns" in params:
         try:
@@ -169,6 +171,20 @@ def _patterns(
             re.compile(item["regex"])
         except re.error as exc:
             yield Problem(path, where, f"{relative} pattern {index}: {exc}")
+
+
+def _document_pointer(
+    profile: Profile, pointer: str, path: Path, at: str
+) -> Iterator[Problem]:
+    """``declared_body``'s ``schema``: a schema of the profile's OpenAPI document."""
+    try:
+        Local(profile.openapi).target(pointer)
+    except KeyError:
+        yield Problem(
+            path,
+            f"{at}: with/schema",
+            f"{pointer!r} points at nothing in the profile's OpenAPI document",
+        )
 
 
 def _schema_reference(
