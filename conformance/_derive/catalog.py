@@ -15,6 +15,7 @@ from typing import Any
 
 from errcontract._contract.conventions import Convention
 from errcontract._derive.facts import SELECTIONS, Facts
+from errcontract.checks.answers import path_text
 
 _HTTP_AUTH = frozenset({"http", "oauth2", "openIdConnect"})
 """Schemes whose 401 carries ``WWW-Authenticate`` (RFC 9110 11.6.1, RFC 6750 3)."""
@@ -50,7 +51,7 @@ def clauses(
     names = {
         **{k: str(v) for k, v in (convention.data.get("sources") or {}).items()},
         "naming": (
-            f", naming the broken field where the body lists `{fields}`"
+            f", naming the broken field where the body lists `{path_text(fields)}`"
             if fields and facts.naming.judged
             else ""
         ),
