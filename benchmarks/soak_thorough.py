@@ -5,7 +5,8 @@ A gate that cries wolf in its deeper mode cannot gate: this runs, per seed and p
 target, the conforming server once and then each tolerance switch alone, each in a
 subprocess with a time limit, and prints one line per run. The targets: ``profiles``
 (``--api all``, so every switch goes to the profiles that know it) and ``rfc9457``
-(the zero-config run of the convention against its embedded Projects API). Loopback
+(the zero-config run of the convention against its embedded Projects API), ``google``
+(the same for AIP-193, against the embedded Shelves API). Loopback
 only (the embedded servers); every run bounded.
 
     python benchmarks/soak_thorough.py [--seeds 1,2,3] [--rate-limit 200]
@@ -18,6 +19,7 @@ Exit status 1 when any run failed a clause (or did not finish), else 0.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import subprocess
 import sys
@@ -25,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from errcontract._contract.conventions import load_convention
 from errcontract.reference import cardclan, cardda, problem
 
 RUN_TIMEOUT_S = 600.0
@@ -32,14 +35,19 @@ RUN_TIMEOUT_S = 600.0
 TARGETS: dict[str, tuple[str, ...]] = {
     "profiles": ("--api", "all"),
     "rfc9457": ("--convention", "rfc9457"),
+    "google": ("--convention", "google"),
 }
-"""What each target runs: both shipped profiles, or the zero-config convention."""
+"""What each target runs: both shipped profiles, or a zero-config convention."""
 
 
 def tolerances(target: str) -> list[str]:
-    """Every tolerance switch of the target's embedded reference servers."""
+    """Every tolerance switch of the target's embedded reference servers (a
+    convention's: the module its ``reference_app`` names)."""
     if target == "rfc9457":
         return sorted(problem.TOLERANCES)
+    if TARGETS[target][0] == "--convention":
+        app = load_convention(TARGETS[target][1]).reference_app
+        return sorted(importlib.import_module(str(app)).TOLERANCES)
     return sorted(set(cardda.TOLERANCES) | set(cardclan.TOLERANCES))
 
 
@@ -100,7 +108,7 @@ def main() -> int:
         "--together", action="store_true", help="all switches in one run per seed"
     )
     parser.add_argument(
-        "--targets", default="profiles,rfc9457", help=f"of {', '.join(TARGETS)}"
+        "--targets", default="profiles,rfc9457,google", help=f"of {', '.join(TARGETS)}"
     )
     args = parser.parse_args()
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]

@@ -16,6 +16,7 @@ from typing import Any
 from errcontract._contract.conventions import Convention, available_conventions
 from errcontract._contract.declared import error_contract
 from errcontract._derive.facts import SELECTIONS, Facts
+from errcontract.checks.answers import path_text
 from errcontract.exceptions import ConfigError
 
 _HTTP_AUTH = frozenset({"http", "oauth2", "openIdConnect"})
@@ -52,7 +53,7 @@ def clauses(
     names = {
         **{k: str(v) for k, v in (convention.data.get("sources") or {}).items()},
         "naming": (
-            f", naming the broken field where the body lists `{fields}`"
+            f", naming the broken field where the body lists `{path_text(fields)}`"
             if fields and facts.naming.judged
             else ""
         ),

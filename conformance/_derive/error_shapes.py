@@ -27,7 +27,8 @@ _STATUSES = ("422", "400", "4XX", "4xx", "default")
 class Naming:
     """How validation answers name fields: the list, the member of each item."""
 
-    fields_field: str | None
+    fields_field: str | list[Any] | None
+    """A top-level member, or a path to one (``checks.answers.member_at``)."""
     field_member: str | None
     judged: bool
     """Whether the naming half of a validation clause is judged at all."""
@@ -84,7 +85,10 @@ def naming(
             if member is not None:
                 return Naming(str(name), member, judged=True)
     wanted = default.get("fields_field")
-    if wanted and any(wanted in _object(local, s) for _, s in declared):
+    # A path (AIP-193's error.details[...].fieldViolations) is looked for by its
+    # first member: what is inside a typed payload no schema of the document lists.
+    first = wanted[0] if isinstance(wanted, list) and wanted else wanted
+    if isinstance(first, str) and any(first in _object(local, s) for _, s in declared):
         return Naming(wanted, default.get("field_member"), judged=True)
     statuses = ", ".join(sorted({s for s, _ in declared}))
     return Naming(

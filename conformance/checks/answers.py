@@ -4,6 +4,7 @@ no server error for bad input."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
@@ -28,10 +29,12 @@ def describe_actual(ctx: CheckContext, exchange: Exchange) -> str:
     if isinstance(body, dict):
         for key in ("code_field", "message_field"):
             name = fields.get(key)
-            if name and name in body:
-                parts.append(f"{name} {body[name]!r}")
+            value = member_at(body, name)
+            present = name in body if isinstance(name, str) else value is not None
+            if name and present:
+                parts.append(f"{path_text(name)} {value!r}")
         errors_field = fields.get("fields_field")
-        named = named_fields(body.get(errors_field or ""), fields, response.status)
+        named = named_fields(member_at(body, errors_field), fields, response.status)
         if errors_field and named is not None:
             parts.append(f"naming {sorted(named)}")
     elif response.body:
@@ -58,20 +61,68 @@ def answer_matches(
     ):
         return False
     if answer.message is not None:
-        message = body.get(fields.get("message_field", ""))
+        message = member_at(body, fields.get("message_field"))
         if not isinstance(message, str) or message.strip() != answer.message.strip():
             return False
     broken = exchange.probe.broken_fields
     if answer.name_field and broken:
         # Every broken field, not just one: a several-defect probe is sent to check
         # that the answer does not stop at the first field it finds.
-        listed = body.get(fields.get("fields_field", ""))
+        listed = member_at(body, fields.get("fields_field"))
         if listed is None and answer.name_field == "if-listed":
             return True
         named = named_fields(listed, fields, response.status)
         if named is None or not set(broken) <= named:
             return False
     return True
+
+
+def member_at(body: Any, where: Any) -> Any:
+    """The value ``error_body`` names with ``where`` in ``body``: a top-level member
+    (a name), or a path (a list) of member names and selectors, a selector being an
+    object (``{"@type": "type.googleapis.com/google.rpc.BadRequest"}``) that keeps
+    the items of a list whose members have those values; lists several selected
+    items hold are joined. ``None`` where nothing is there. A path is how a
+    convention whose field errors sit inside a typed payload (AIP-193's
+    ``error.details[].fieldViolations``) names them."""
+    if isinstance(where, str):
+        return body.get(where) if isinstance(body, dict) else None
+    if not isinstance(where, list) or not where:
+        return None
+    values = [body]
+    for step in where:
+        found: list[Any] = []
+        for value in values:
+            if isinstance(step, str) and isinstance(value, dict) and step in value:
+                found.append(value[step])
+            elif isinstance(step, Mapping) and isinstance(value, list):
+                found.extend(
+                    item
+                    for item in value
+                    if isinstance(item, dict)
+                    and all(item.get(k) == v for k, v in step.items())
+                )
+        values = found
+    if len(values) > 1 and all(isinstance(v, list) for v in values):
+        return [item for value in values for item in value]
+    return values[0] if values else None
+
+
+def path_text(where: Any) -> str:
+    """``where`` (``member_at``'s) as a reader writes it: ``error.details[@type=
+    ...].fieldViolations``."""
+    if not isinstance(where, list):
+        return str(where)
+    text = ""
+    for step in where:
+        if isinstance(step, Mapping):
+            text += "".join(f"[{k}={v}]" for k, v in step.items())
+        else:
+            text += f".{step}" if text else str(step)
+    return text
+
+
+_PROTO_PATH = re.compile(r"[.\[\]]")
 
 
 _NAME_MEMBERS = ("name", "field", "param", "parameter", "pointer", "loc")
@@ -110,8 +161,9 @@ def named_fields(
     field (``{"errors": {"name": [...]}}``), or, for an array of objects, each
     item's ``field_member`` for ``status`` (else the first of ``name``, ``field``,
     ``param``, ``parameter``, ``pointer``, ``loc``), a JSON Pointer (``/name``,
-    ``#/name``) naming its first segment. ``None`` when the value names no fields at
-    all."""
+    ``#/name``) naming its first segment, or, with ``field_path: protobuf``, a
+    protobuf field path naming its first or second. ``None`` when the value names
+    no fields at all."""
     if isinstance(value, dict):
         return {str(k) for k in value}
     if not isinstance(value, list) or not all(isinstance(i, dict) for i in value):
@@ -129,6 +181,12 @@ def named_fields(
             continue
         if raw.startswith(("#/", "/")):
             raw = (pointer_tokens(raw) or [""])[0]
+        elif fields.get("field_path") == "protobuf":
+            # A protobuf field path (error_details.proto's FieldViolation.field):
+            # `theme`, `tags[1]`, or `shelf.theme` where the HTTP body is the
+            # request's `shelf` field (AIP-133): its first or second segment.
+            found.update([s for s in _PROTO_PATH.split(raw) if s][:2])
+            continue
         found.add(raw)
     return found
 

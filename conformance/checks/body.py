@@ -8,6 +8,7 @@ from http import HTTPStatus
 from typing import Any
 
 from errcontract._http.exchange import Exchange
+from errcontract._input.refs import pointer_tokens
 from errcontract.checks._registry import REGISTRY, CheckContext, Inapplicable
 
 
@@ -102,18 +103,37 @@ def body_schema(ctx: CheckContext, exchange: Exchange) -> Inapplicable | None:
 
 def body_field(exchange: Exchange, name: str) -> Any:
     """Field ``name`` of a JSON-object body, or ``None``: a body that is not a JSON
-    object is the shape clause's business, not every field check's."""
+    object is the shape clause's business, not every field check's. A ``name``
+    that starts with ``/`` is a JSON Pointer to a member inside the body
+    (``/error/code``, for a convention whose error sits in an envelope)."""
     response = exchange.response
     if response is None or not response.is_json:
         return None
     body = response.json()
-    return body.get(name) if isinstance(body, dict) else None
+    if not name.startswith("/"):
+        return body.get(name) if isinstance(body, dict) else None
+    for token in pointer_tokens(name):
+        if isinstance(body, dict):
+            body = body.get(token)
+        elif isinstance(body, list) and token.isdigit() and int(token) < len(body):
+            body = body[int(token)]
+        else:
+            return None
+    return body
 
 
 @REGISTRY.register(
     "status_field",
     "exchange",
-    params={"field": {"type": "string", "minLength": 1, "required": True}},
+    params={
+        "field": {
+            "type": "string",
+            "minLength": 1,
+            "required": True,
+            "description": "the member holding the status: a name (`status`), or a "
+            "JSON Pointer to a member inside the body (`/error/code`)",
+        }
+    },
     content=True,
 )
 def status_field(ctx: CheckContext, exchange: Exchange) -> Inapplicable | None:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from errcontract._contract.profile import load_profile
-from errcontract.reference import problem
+from errcontract.reference import google, problem
 from errcontract.reference._serve import serve
 
 ST = Path(sys.executable).with_name("st")
@@ -57,6 +57,9 @@ def _target(api: str, faults: tuple[str, ...]) -> Iterator[tuple[str, Path, str,
     if api == "problem":
         app = problem.create_app(faults=faults)
         document, header, template = problem.OPENAPI, "Authorization", "Bearer {token}"
+    elif api == "google":
+        app = google.create_app(faults=faults)
+        document, header, template = google.OPENAPI, "X-Goog-Api-Key", "{token}"
     else:
         module = importlib.import_module(f"errcontract.reference.{api}")
         app = module.create_app(faults=faults, tolerances=(), rate_limit=None)
@@ -72,6 +75,7 @@ CHOICE = {
     "problem": 'convention = "rfc9457"',
     "cardda": 'api = "cardda"',
     "cardclan": 'api = "cardclan"',
+    "google": 'convention = "google"',
 }
 
 # (api, fault, the clause it breaks, the check that clause uses)
@@ -90,6 +94,11 @@ FAULTS = [
     ("cardclan", "CC-TS-1", "timestamp_format"),
     ("cardclan", "CC-TS-2", "timestamp_skew"),
     ("cardclan", "CC-HDR-1", "json_content_type"),
+    # AIP-193's shape: the ErrorInfo in `details`, `error.code` read through a JSON
+    # Pointer, the mapping table by status.
+    ("google", "GA-BODY-4", "body_schema"),
+    ("google", "GA-BODY-2", "status_field"),
+    ("google", "GA-BODY-3", "body_schema by_status"),
 ]
 
 
@@ -138,6 +147,7 @@ def test_st_run_names_the_broken_clause(
     assert f"EC001 {clause}:" in out, out[-3000:]
     assert "Expected:" in out
     assert "Bearer ref-" not in out, "the credential is never printed"
+    assert "AIzaReference" not in out, "nor the Shelves API's key"
 
 
 def test_every_check_the_hooks_run_has_a_fault() -> None:

@@ -1,7 +1,8 @@
 """The two seed APIs' error shapes as conventions, for a third API shaped like them:
 ``cardclan-style`` run zero-config against the CardClan reference server (from its
 document alone) and ``cardda-style`` derived and its shapes judged. The two shipped
-profiles are untouched: their own tests keep their verdicts."""
+profiles are untouched: their own tests keep their verdicts. And ``google`` (AIP-193)
+run zero-config against its embedded Shelves API: its fault matrix and tolerances."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from errcontract._contract import conventions
 from errcontract._contract.document import load_document
 from errcontract._contract.profile import load_profile_at, schemas_root
 from errcontract._derive import derive
-from errcontract.reference import cardclan, cardda
+from errcontract.reference import cardclan, cardda, google
 from errcontract.results import Violation
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ CARDDA_DOCUMENT = schemas_root() / "cardda" / "openapi.yaml"
 
 def test_every_convention_loads_and_derives() -> None:
     names = conventions.available_conventions()
-    assert {"rfc9457", "cardda-style", "cardclan-style"} <= set(names)
+    assert {"rfc9457", "cardda-style", "cardclan-style", "google"} <= set(names)
     document = load_document(CARDDA_DOCUMENT)
     for name in names:
         convention = conventions.load_convention(name)
@@ -354,3 +355,82 @@ def test_document_convention_fails_the_seed_shape_faults(
         done = run(fault)
         assert done.code == 1, (fault, done.out[-3000:])
         assert clauses <= done.failing(), (fault, done.failing())
+
+
+# The google convention, zero-config: `conformance run --convention google` alone
+# derives its clauses from the embedded Shelves API's own document.
+GOOGLE = ("--convention", "google", "--max-rps", "1000")
+# Clauses a fault breaks besides its own, and why.
+GOOGLE_OVERLAP = {
+    # Another account's shelf answers as one nobody has, so an unknown id's 403 is
+    # also another account's 403, which getShelf does not declare.
+    "GA-RES-1": {"GA-TENANT-1"},
+    # OPTIONS, which the server does not serve, is answered by the same 405 without
+    # Allow: one router answer, broken for both clauses.
+    "GA-METHOD-1": {"GA-METHOD-2"},
+}
+# Faults only some defect kinds of their clause can reveal, and those kinds.
+GOOGLE_KINDS = {
+    "GA-5XX-1": {"deep-nesting", "deeper-nesting"},
+    "GA-SIZE-1": {"over-limit"},
+    "GA-IGNORE-1": {"unknown-query"},
+}
+
+
+def test_google_embedded_run_derives_a_clause_for_every_fault(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    run = run_cli("run", *GOOGLE)
+    assert run.code == 0, run.out[-3000:]
+    statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
+    assert {f.partition(":")[0] for f in google.FAULTS} == set(statuses)
+    assert set(statuses.values()) == {"pass"}, statuses
+    assert google.create_app().state.fixtures["api_key"] not in run.everything()
+
+
+@pytest.mark.parametrize("fault", sorted(google.FAULTS))
+def test_google_fault_fails_its_derived_clause(
+    fault: str, run_cli: Callable[..., CliRun]
+) -> None:
+    run = run_cli("run", *GOOGLE, "--fault", fault)
+    assert run.code == 1, run.out[-3000:]
+    clause = fault.partition(":")[0]
+    assert run.failing() == {clause, *GOOGLE_OVERLAP.get(fault, ())}
+    violation = run.clause(clause)["violations"][0]
+    assert violation["expected"]
+    assert violation["actual"]
+    assert violation["exchanges"][0]["curl"].startswith("curl ")
+    if fault in GOOGLE_KINDS:
+        sent = run.clause(clause)["coverage"]["sent"]
+        broken = {row["kind"] for row in sent if row["outcome"] == "broken"}
+        assert broken == GOOGLE_KINDS[fault], sent
+
+
+def test_google_names_the_field_a_bad_request_leaves_out(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    """GA-VAL-1 reads the BadRequest payload inside `details`: a 400 whose field
+    violations name a field nobody sent fails, and the evidence says what it named."""
+    run = run_cli("run", *GOOGLE, "--fault", "GA-VAL-1:unnamed")
+    violation = run.clause("GA-VAL-1")["violations"][0]
+    assert violation["actual"].startswith("400 with error.message "), violation
+    assert "naming ['request']" in violation["actual"], violation
+
+
+@pytest.mark.parametrize("tolerance", sorted(google.TOLERANCES))
+def test_google_tolerated_variation_passes(
+    tolerance: str, run_cli: Callable[..., CliRun]
+) -> None:
+    run = run_cli("run", *GOOGLE, "--tolerance", tolerance)
+    assert run.code == 0, run.out[-3000:]
+    statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
+    assert set(statuses.values()) == {"pass"}, statuses
+
+
+def test_google_every_variation_at_once_passes_under_thorough(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    tolerances = [a for t in sorted(google.TOLERANCES) for a in ("--tolerance", t)]
+    thorough = ("--depth", "thorough", "--seed", "1")
+    run = run_cli("run", *GOOGLE, *tolerances, *thorough)
+    assert run.code == 0, run.out[-3000:]

@@ -135,7 +135,11 @@ def _check_params(
     members = member_names(profile.folder)
     for name in _FIELD_PARAMS & set(params):
         value = str(params[name])
-        if members and value not in members:
+        # A JSON Pointer (`/error/code`): each member on its way is one.
+        names = pointer_tokens(value) if value.startswith("/") else [value]
+        missing = next((n for n in names if n not in members), None)
+        if members and missing is not None:
+            value = missing
             yield Problem(
                 path,
                 f"{at}: with/{name}",
