@@ -6,8 +6,9 @@ target, the conforming server once and then each tolerance switch alone, each in
 subprocess with a time limit, and prints one line per run. The targets: ``profiles``
 (``--api all``, so every switch goes to the profiles that know it) and ``rfc9457``
 (the zero-config run of the convention against its embedded Projects API), ``google``
-(the same for AIP-193, against the embedded Shelves API). Loopback
-only (the embedded servers); every run bounded.
+(the same for AIP-193, against the embedded Shelves API), ``document`` (the error
+contract the Projects API's own document declares, against that server and its
+switches). Loopback only (the embedded servers); every run bounded.
 
     python benchmarks/soak_thorough.py [--seeds 1,2,3] [--rate-limit 200]
     python benchmarks/soak_thorough.py --together   # all switches in one run per seed
@@ -36,6 +37,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "profiles": ("--api", "all"),
     "rfc9457": ("--convention", "rfc9457"),
     "google": ("--convention", "google"),
+    "document": ("--convention", "document"),
 }
 """What each target runs: both shipped profiles, or a zero-config convention."""
 
@@ -108,7 +110,9 @@ def main() -> int:
         "--together", action="store_true", help="all switches in one run per seed"
     )
     parser.add_argument(
-        "--targets", default="profiles,rfc9457,google", help=f"of {', '.join(TARGETS)}"
+        "--targets",
+        default="profiles,rfc9457,google,document",
+        help=f"of {', '.join(TARGETS)}",
     )
     args = parser.parse_args()
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]

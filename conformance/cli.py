@@ -21,6 +21,7 @@ import pytest
 from errcontract import __version__
 from errcontract._config.front_doors import add_cli_options, describe
 from errcontract._config.options import BY_DEST
+from errcontract._contract.conventions import available_conventions
 
 EXIT_OK, EXIT_BROKEN, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
@@ -81,7 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     init.add_argument("directory", metavar="DIR", help="where the profile goes")
     init.add_argument("--openapi", required=True, metavar="FILE_OR_URL")
-    init.add_argument("--convention", required=True, metavar="NAME")
+    init.add_argument(
+        "--convention",
+        required=True,
+        metavar="NAME",
+        help=f"the error convention: one of {', '.join(available_conventions())}",
+    )
     for name in (
         "request_id_header",
         "overrides",

@@ -48,8 +48,10 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "convention",
-        "zero-config: the error convention the API follows (rfc9457); alone, it runs "
-        "against the convention's embedded reference server",
+        "zero-config: the error convention the API follows, one of "
+        "schemas/conventions/ (rfc9457, document, google, ...; an unknown name is "
+        "refused with the list); alone, it runs against the convention's embedded "
+        "reference server",
         metavar="NAME",
         parse=parse.text,
     ),

@@ -275,13 +275,20 @@ FAULTS = [
 ]
 
 
+THOROUGH = ("--depth", "thorough", "--seed", "1")
+
+
+@pytest.mark.parametrize("depth", [(), THOROUGH], ids=["ci", "thorough"])
 @pytest.mark.parametrize(("fault", "clauses"), FAULTS, ids=[f[0] for f in FAULTS])
 def test_alone_it_fails_the_embedded_faults(
-    fault: str, clauses: set[str], run_cli: Callable[..., CliRun], tmp_path: Path
+    fault: str,
+    clauses: set[str],
+    depth: tuple[str, ...],
+    run_cli: Callable[..., CliRun],
+    tmp_path: Path,
 ) -> None:
-    run = run_cli(
-        "run", *ZERO_CONFIG, *_focused(tmp_path, DOCUMENT_CLAUSES), "--fault", fault
-    )
+    focus = _focused(tmp_path, DOCUMENT_CLAUSES)
+    run = run_cli("run", *ZERO_CONFIG, *focus, *depth, "--fault", fault)
     assert run.code == 1, run.out[-3000:]
     assert {c for c in run.failing() if c in DOCUMENT_CLAUSES} == clauses & set(
         DOCUMENT_CLAUSES
@@ -291,12 +298,80 @@ def test_alone_it_fails_the_embedded_faults(
         # A reading: a team that does not list every status does not gate on it.
         assert run.clause("DC-STATUS-1")["kind"] == "reading"
         again = run_cli(
-            "run", *ZERO_CONFIG, *_focused(tmp_path, ("DC-STATUS-1",)),
+            "run", *ZERO_CONFIG, *_focused(tmp_path, ("DC-STATUS-1",)), *depth,
             "--fault", fault, "--fail-on", "documented",
         )  # fmt: skip
         assert run.clause("DC-STATUS-1")["status"] == "fail"
         assert again.code == 1  # DC-RES-1, documented, still gates
         assert again.clause("DC-STATUS-1")["outcome"] == "not-gating"
+
+
+@pytest.mark.parametrize("tolerance", sorted(problem.TOLERANCES))
+def test_alone_each_tolerance_of_the_projects_api_passes(
+    tolerance: str, run_cli: Callable[..., CliRun]
+) -> None:
+    """Every switch the Projects API tolerates, alone, the whole derived catalog
+    judged: what its document and RFC 9110 allow is never a document clause's
+    failure (a challenge's detail and case, Allow on several lines, a 501 to
+    OPTIONS, a 406, a 400 for content on a GET, ...)."""
+    run = run_cli("run", *ZERO_CONFIG, "--tolerance", tolerance)
+    assert run.code == 0, run.out[-3000:]
+    statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
+    assert set(statuses.values()) == {"pass"}, statuses
+
+
+def test_alone_every_tolerance_at_once_passes_under_thorough(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    flags = [f for t in sorted(problem.TOLERANCES) for f in ("--tolerance", t)]
+    run = run_cli("run", *ZERO_CONFIG, *flags, *THOROUGH)
+    assert run.code == 0, run.out[-3000:]
+    statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
+    assert {statuses[c] for c in DOCUMENT_CLAUSES} == {"pass"}, statuses
+    assert set(statuses.values()) == {"pass"}, statuses
+
+
+def test_init_writes_a_document_profile_that_lints_and_runs(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """`conformance init --convention document` writes the clauses a zero-config
+    run checks, as files: DC-BODY-2's shared schema a pointer into the copied
+    document, which check-profile resolves; run against the embedded Projects API
+    it passes, and the body fault fails its declared schema."""
+    target = tmp_path / "projects"
+    init = ("init", str(target), "--openapi", str(problem.OPENAPI))
+    done = run_cli(*init, "--convention", "document")
+    assert done.code == 0, done.err
+    meta = yaml.safe_load((target / "profile.yaml").read_text(encoding="utf-8"))
+    meta["reference_app"] = "errcontract.reference.problem"
+    (target / "profile.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
+    checked = run_cli("check-profile", str(target))
+    assert checked.code == 0, checked.out + checked.err
+    catalog = yaml.safe_load((target / "clauses.yaml").read_text(encoding="utf-8"))
+    shared = {c["id"]: c for c in catalog["clauses"]}["DC-BODY-2"]
+    assert shared["with"]["schema"] == "#/components/schemas/Problem", shared
+    fast = ("--profile-dir", str(target), "--max-rps", "1000")
+    run = run_cli("run", *fast)
+    assert run.code == 0, run.out[-3000:]
+    statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
+    assert {statuses[c] for c in DOCUMENT_CLAUSES} == {"pass"}, statuses
+    broken = run_cli("run", *fast, "--fault", "PD-BODY-1")
+    assert broken.code == 1, broken.out[-3000:]
+    assert {"DC-BODY-1", "DC-BODY-2"} <= broken.failing(), broken.failing()
+
+
+@pytest.mark.parametrize("command", ["run", "init"])
+def test_an_unknown_convention_is_exit_2_with_the_near_miss_and_the_list(
+    command: str, run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    where = (str(tmp_path / "out"), "--openapi", str(problem.OPENAPI))
+    args = where if command == "init" else ()
+    run = run_cli(command, *args, "--convention", "docment")
+    assert run.code == 2, run.out + run.err
+    assert "did you mean 'document'?" in run.err, run.err
+    known = ", ".join(conventions.available_conventions())
+    assert f"known: {known}" in run.err, run.err
+    assert "Traceback" not in run.err
 
 
 def _st(tmp_path: Path, faults: tuple[str, ...]) -> tuple[int, str]:

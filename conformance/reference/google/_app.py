@@ -79,9 +79,13 @@ class FrontDoor:
             await send(message)
 
         try:
-            caller = self._caller(Headers(scope=scope).get(c.KEY_HEADER))
+            key = Headers(scope=scope).get(c.KEY_HEADER)
+            caller = self._caller(key)
             if caller is None:
-                refused = self.renderer.error(Refusal(c.UNAUTHENTICATED))
+                kind = c.UNAUTHENTICATED
+                if key is None and self.broken("GA-AUTH-1:missing-key-403"):
+                    kind = c.MISSING_KEY
+                refused = self.renderer.error(Refusal(kind))
                 await refused(scope, receive, named)
                 return
             scope.setdefault("state", {})["caller"] = caller
