@@ -109,13 +109,25 @@ def _fuzz_test(
     op: str,
     budget: Budget,
     seen: list[Violation],
+    spent: list[BudgetExhausted],
 ) -> Callable[[tuple[Probe, ...]], None]:
     """The body of one operation's Hypothesis test: send, count, judge. Every
     violation is also kept in ``seen``, last (most shrunk) at the end: a replay that
-    cannot be sent (the budget spent) must not lose what was found."""
+    cannot be sent (the budget spent) must not lose what was found.
+
+    The run's own cap (``BudgetExhausted``) is kept in ``spent`` and the example
+    rejected, never raised into Hypothesis: it would take the cap for a failure of
+    the example, replay it, find the replay rejected and report the run's limit as a
+    flaky test (an internal error) instead of "stopped early"."""
 
     def probe_test(scenario: tuple[Probe, ...]) -> None:
-        trial = sender.send_all(scenario, budget)
+        if spent:
+            reject()
+        try:
+            trial = sender.send_all(scenario, budget)
+        except BudgetExhausted as exc:
+            spent.append(exc)
+            reject()
         if trial is None:
             # Spent, or the target answers nothing: shrinking stops here and the
             # smallest failing request so far stands.
@@ -160,8 +172,9 @@ def _run_strategy_clause(
             reasons.append(str(exc))
             continue
         seen: list[Violation] = []
+        spent: list[BudgetExhausted] = []
         probe_test = _fuzz_test(
-            sender, record, op, Budget(per_op * REQUESTS_PER_EXAMPLE * 2), seen
+            sender, record, op, Budget(per_op * REQUESTS_PER_EXAMPLE * 2), seen, spent
         )
         profile = settings.get_profile(f"conformance-{session.settings.depth}")
         test = settings(profile, max_examples=per_op)(
@@ -179,12 +192,15 @@ def _run_strategy_clause(
                 # The replay of the smallest example could not be sent (budget spent,
                 # or the target stopped answering): what it showed before stands.
                 tally.add_violation(seen[-1])
-            else:
+            elif not spent:
                 raise
         except HypothesisException as exc:
             if seen:
                 tally.add_violation(seen[-1])
-            tally.note(f"{op}: {type(exc).__name__}: {exc}")
+            if not spent:
+                tally.note(f"{op}: {type(exc).__name__}: {exc}")
+        if spent:
+            raise spent[0]
     if tally.throttled:
         tally.note(
             f"{tally.throttled} example(s) answered 429 and were not judged by this "

@@ -1,0 +1,72 @@
+"""The run's request cap reached inside a fuzz example is "stopped early", never an
+internal error: raised into Hypothesis, it was taken for the example's failure,
+replayed, the replay rejected (the cap still reached), and reported as a flaky test
+(``FlakyFailure: Unreliable assumption``), which the thorough soak showed as exit 4
+on PD-5XX-1 and DC-5XX-1 at seeds 2 and 3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import FlakyFailure, HypothesisException
+
+from errcontract._engine import execute
+from errcontract._engine.sender import Budget
+from errcontract._engine.tally import CoverageRecord
+from errcontract.exceptions import BudgetExhausted
+from errcontract.results import Violation
+
+
+class CappedSender:
+    """Reaches the cap on its first send; a replay then sends nothing (``None``), as
+    the real sender does once the budget is spent."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def send_all(self, scenario: Any, budget: Budget) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            raise BudgetExhausted("the request cap of 1 is reached")
+        return None
+
+
+def _run(body: Any) -> None:
+    profile = settings.get_profile("conformance-ci")
+    settings(profile, max_examples=5)(given(st.integers(0, 9))(body))()
+
+
+def test_the_cap_inside_an_example_is_kept_and_the_example_rejected() -> None:
+    sender = CappedSender()
+    seen: list[Violation] = []
+    spent: list[BudgetExhausted] = []
+    record = CoverageRecord(kinds=None, operations=("op",))
+    probe_test = execute._fuzz_test(sender, record, "op", Budget(10), seen, spent)  # type: ignore[arg-type]
+    try:
+        _run(lambda n: probe_test(()))
+    except FlakyFailure:  # pragma: no cover - the failure this test guards against
+        pytest.fail("the cap was reported as a flaky test")
+    except HypothesisException:
+        pass  # every example rejected: Hypothesis says so; the cap explains it
+    assert sender.calls == 1, "nothing is sent once the cap is reached"
+    assert len(spent) == 1
+    assert "request cap" in str(spent[0])
+    assert not seen
+
+
+def test_raised_into_hypothesis_the_cap_is_a_flaky_failure() -> None:
+    """The failure mode itself, so the test above can fail: the cap raised from the
+    test body, a replay rejected, is what Hypothesis calls flaky."""
+    sender = CappedSender()
+
+    def raw(n: int) -> None:
+        from hypothesis import reject
+
+        if sender.send_all((), Budget(10)) is None:
+            reject()
+
+    with pytest.raises(FlakyFailure):
+        _run(raw)
