@@ -29,6 +29,10 @@ FAULTS: Final = frozenset(
         "PD-AUTH-2:prefix-match",  # a token a key starts with is taken for it
         "PD-AUTH-2:extra-ignored",  # a token starting with a key is taken for it
         "PD-AUTH-3",  # 401s lack WWW-Authenticate
+        "PD-AUTH-4",  # an access_token query parameter is read as the key
+        "PD-AUTH-4:cookie",  # an access_token cookie is read as the key
+        "PD-AUTH-4:other-header",  # an X-API-Key header is read as the key
+        "PD-AUTH-5",  # the scheme compared case-sensitively: `bearer` refused
         "PD-VAL-1:out-of-range",  # a priority outside 1..5 is accepted
         "PD-VAL-1:coerces",  # a digit string `priority` ("3") is read as the integer
         "PD-VAL-1:coerces-boolean",  # "true"/"false" for `archived` read as booleans
