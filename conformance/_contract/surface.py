@@ -177,10 +177,11 @@ class ProbeContext:
     named (``credential``), never held. ``underivable`` says, by derivation
     (``swapcase``), why this run's key derives no other key: a fact about the key.
     ``credential_query`` names the query parameter that carries the key, where the
-    profile puts it there (``None``: a header). ``checking`` marks the linter's
-    context (``check-profile``): its values are stand-ins and nothing is drawn from
-    what a family builds, so a family may stop once its arguments are checked,
-    before work whose only use is drawing (Schemathesis' cases).
+    profile puts it there (``None``: a header, ``credential_header``; ``Cookie``
+    where the key is a cookie, its name in the template). ``checking`` marks the
+    linter's context (``check-profile``): its values are stand-ins and nothing is
+    drawn from what a family builds, so a family may stop once its arguments are
+    checked, before work whose only use is drawing (Schemathesis' cases).
     """
 
     operations: Mapping[str, Operation]
@@ -192,6 +193,7 @@ class ProbeContext:
     credential_template: str = "Bearer {token}"
     underivable: Mapping[str, str] = field(default_factory=dict)
     credential_query: str | None = None
+    credential_header: str = "Authorization"
     checking: bool = False
 
     def operation(self, op_id: str) -> Operation:

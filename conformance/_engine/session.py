@@ -103,6 +103,7 @@ class ApiSession:
             secret_fixtures=self.profile.secret_fixtures,
             underivable=derived.reasons(target.secrets().get(credential, "")),
             credential_query=query,
+            credential_header=header,
         )
         # The verdicts of the checks over every response (scope), one tally each.
         self.judge = ResponseJudge(self.profile, clock_skew_s=settings.clock_skew_s)
