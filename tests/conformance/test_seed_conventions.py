@@ -368,12 +368,15 @@ GOOGLE_OVERLAP = {
     # OPTIONS, which the server does not serve, is answered by the same 405 without
     # Allow: one router answer, broken for both clauses.
     "GA-METHOD-1": {"GA-METHOD-2"},
+    # A server that serves a request without a key serves it with the key elsewhere.
+    "GA-AUTH-1": {"GA-AUTH-4"},
 }
 # Faults only some defect kinds of their clause can reveal, and those kinds.
 GOOGLE_KINDS = {
     "GA-5XX-1": {"deep-nesting", "deeper-nesting"},
     "GA-SIZE-1": {"over-limit"},
     "GA-IGNORE-1": {"unknown-query"},
+    "GA-AUTH-4": {"query"},
 }
 
 
