@@ -4,13 +4,14 @@ servers and every tolerance switch must give zero failures.
 A gate that cries wolf in its deeper mode cannot gate: this runs, per seed and per
 target, the conforming server once and then each tolerance switch alone, each in a
 subprocess with a time limit, and prints one line per run. The targets: ``profiles``
-(``--api all``, so every switch goes to the profiles that know it) and ``rfc9457``
-(the zero-config run of the convention against its embedded Projects API). Loopback
-only (the embedded servers); every run bounded.
+(``--api all``, so every switch goes to the profiles that know it), ``rfc9457``
+(the zero-config run of the convention against its embedded Projects API) and
+``microsoft`` (the same against the embedded Gadgets API). Loopback only (the embedded
+servers); every run bounded.
 
     python benchmarks/soak_thorough.py [--seeds 1,2,3] [--rate-limit 200]
     python benchmarks/soak_thorough.py --together   # all switches in one run per seed
-    python benchmarks/soak_thorough.py --targets rfc9457
+    python benchmarks/soak_thorough.py --targets rfc9457,microsoft
 
 Exit status 1 when any run failed a clause (or did not finish), else 0.
 """
@@ -25,13 +26,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from errcontract.reference import cardclan, cardda, problem
+from errcontract.reference import cardclan, cardda, microsoft, problem
 
 RUN_TIMEOUT_S = 600.0
 
 TARGETS: dict[str, tuple[str, ...]] = {
     "profiles": ("--api", "all"),
     "rfc9457": ("--convention", "rfc9457"),
+    "microsoft": ("--convention", "microsoft"),
 }
 """What each target runs: both shipped profiles, or the zero-config convention."""
 
@@ -40,6 +42,8 @@ def tolerances(target: str) -> list[str]:
     """Every tolerance switch of the target's embedded reference servers."""
     if target == "rfc9457":
         return sorted(problem.TOLERANCES)
+    if target == "microsoft":
+        return sorted(microsoft.TOLERANCES)
     return sorted(set(cardda.TOLERANCES) | set(cardclan.TOLERANCES))
 
 

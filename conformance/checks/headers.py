@@ -1,11 +1,13 @@
-"""Header checks: presence, uniqueness across the run, JSON content type."""
+"""Header checks: presence, uniqueness across the run, JSON content type, a header
+repeating a body member."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from errcontract._http.exchange import Exchange
-from errcontract.checks._registry import REGISTRY, CheckContext
+from errcontract._input.refs import pick
+from errcontract.checks._registry import REGISTRY, CheckContext, Inapplicable
 from errcontract.results import Violation
 
 
@@ -152,3 +154,48 @@ def exact_media_type(ctx: CheckContext, exchange: Exchange) -> None:
         actual=f"{exchange.response.status} with {actual}",
         exchanges=(exchange,),
     )
+
+
+@REGISTRY.register(
+    "header_matches_member",
+    "exchange",
+    params={
+        "header": {"type": "string", "minLength": 1, "required": True},
+        "member": {
+            "type": "string",
+            "pattern": "^(/([^~/]|~[01])*)+$",
+            "required": True,
+            "description": "a JSON Pointer (RFC 6901) into the body: /error/code",
+        },
+    },
+    content=True,
+)
+def header_matches_member(ctx: CheckContext, exchange: Exchange) -> Inapplicable | None:
+    """Header ``header`` carries exactly the string the body holds at ``member`` (a
+    JSON Pointer): Azure's ``x-ms-error-code`` is "identical" to the top-level
+    ``error.code``, so a client may read either.
+
+    Compared case-sensitively, after the optional whitespace around a field value
+    (RFC 9110 section 5.5); every field line of the header must carry it. A response
+    without the header, or whose body holds no string at ``member``, is not judged
+    (``Inapplicable``): the header's presence and the body's shape are other
+    clauses' (``header_present``, ``body_schema``), so one defect fails one clause.
+    """
+    assert exchange.response is not None
+    name, pointer = ctx.params["header"], ctx.params["member"]
+    values = exchange.response.header_values(name)
+    if not values:
+        return Inapplicable(f"no response carried {name}")
+    body = exchange.response.json() if exchange.response.is_json else None
+    member = pick(body, pointer)
+    if not isinstance(member, str):
+        return Inapplicable(f"no body held a string at {pointer}")
+    differing = [v for v in values if v.strip(" \t") != member]
+    if differing:
+        raise ctx.violation(
+            f"{name} differs from the body's {pointer}",
+            expected=f"{name}: {member!r} (the body's {pointer})",
+            actual=" and ".join(f"{name}: {v!r}" for v in values),
+            exchanges=(exchange,),
+        )
+    return None

@@ -1,7 +1,9 @@
 """The two seed APIs' error shapes as conventions, for a third API shaped like them:
 ``cardclan-style`` run zero-config against the CardClan reference server (from its
 document alone) and ``cardda-style`` derived and its shapes judged. The two shipped
-profiles are untouched: their own tests keep their verdicts."""
+profiles are untouched: their own tests keep their verdicts. And the ``microsoft``
+convention's fault matrix on its embedded Gadgets API: each fault fails the derived
+clause it is named after, each tolerated variation passes."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from errcontract._contract import conventions
 from errcontract._contract.document import load_document
 from errcontract._contract.profile import load_profile_at, schemas_root
 from errcontract._derive import derive
-from errcontract.reference import cardclan, cardda
+from errcontract.reference import cardclan, cardda, microsoft
 from errcontract.results import Violation
 
 if TYPE_CHECKING:
@@ -29,7 +31,7 @@ CARDDA_DOCUMENT = schemas_root() / "cardda" / "openapi.yaml"
 
 def test_every_convention_loads_and_derives() -> None:
     names = conventions.available_conventions()
-    assert {"rfc9457", "cardda-style", "cardclan-style"} <= set(names)
+    assert {"rfc9457", "cardda-style", "cardclan-style", "microsoft"} <= set(names)
     document = load_document(CARDDA_DOCUMENT)
     for name in names:
         convention = conventions.load_convention(name)
@@ -276,3 +278,93 @@ def test_cardda_style_judges_the_cardda_shapes(tmp_path: Path) -> None:
         judge("DA-BODY-A", 404, b'{"error": "Not Found"}')
     with pytest.raises(Violation):
         judge("DA-BODY-B", 422, b'{"errors": {}}')
+
+
+# The microsoft convention alone: derived from the embedded Gadgets API's document.
+MICROSOFT = ("--convention", "microsoft", "--max-rps", "1000")
+# Clauses a fault breaks besides its own, and why: OPTIONS, which the server does not
+# serve, is answered by the same 405 with its faulty Allow.
+MICROSOFT_OVERLAP = {"MS-METHOD-1": {"MS-METHOD-2"}}
+# Faults only one defect kind reveals: a body past the limit padded by a member no
+# keyword bounds (one grown through maxLength is still refused for its value), and
+# the nesting crash, which only the deep robustness kinds carry.
+MICROSOFT_KINDS = {
+    "MS-SIZE-1": {"over-limit"},
+    "MS-5XX-1": {"deep-nesting", "deeper-nesting"},
+}
+
+
+def test_microsoft_embedded_run_derives_a_clause_for_every_fault(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    run = run_cli("run", *MICROSOFT)
+    assert run.code == 0, run.out[-3000:]
+    statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
+    assert {f.partition(":")[0] for f in microsoft.FAULTS} == set(statuses)
+    assert set(statuses.values()) == {"pass"}, statuses
+    assert run.results["requests"] <= 250, run.results["requests"]
+    assert microsoft._contract.API_KEY not in run.everything()
+
+
+@pytest.mark.parametrize("fault", sorted(microsoft.FAULTS))
+def test_microsoft_fault_fails_its_derived_clause(
+    fault: str, run_cli: Callable[..., CliRun]
+) -> None:
+    run = run_cli("run", *MICROSOFT, "--fault", fault)
+    assert run.code == 1, run.out[-3000:]
+    clause = fault.partition(":")[0]
+    assert run.failing() == {clause, *MICROSOFT_OVERLAP.get(fault, ())}
+    violation = run.clause(clause)["violations"][0]
+    assert violation["expected"]
+    assert violation["actual"]
+    assert violation["exchanges"][0]["curl"].startswith("curl ")
+    if fault in MICROSOFT_KINDS:
+        sent = run.clause(clause)["coverage"]["sent"]
+        broken = {row["kind"] for row in sent if row["outcome"] == "broken"}
+        assert broken == MICROSOFT_KINDS[fault], sent
+
+
+def test_microsoft_code_2_quotes_both_codes(run_cli: Callable[..., CliRun]) -> None:
+    """The header's own spelling of a 404's code is shown against the body's."""
+    run = run_cli("run", *MICROSOFT, "--fault", "MS-CODE-2")
+    violation = run.clause("MS-CODE-2")["violations"][0]
+    expected = "x-ms-error-code: 'NotFound' (the body's /error/code)"
+    assert violation["expected"] == expected
+    assert violation["actual"] == "x-ms-error-code: 'notFound'"
+
+
+@pytest.mark.parametrize("tolerance", sorted(microsoft.TOLERANCES))
+def test_microsoft_tolerated_variation_passes(
+    tolerance: str, run_cli: Callable[..., CliRun]
+) -> None:
+    run = run_cli("run", *MICROSOFT, "--tolerance", tolerance)
+    assert run.code == 0, run.out[-3000:]
+    assert {c["status"] for c in run.results["clauses"]} == {"pass"}
+
+
+def test_microsoft_every_variation_at_once_passes_under_thorough(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    tolerances = [a for t in sorted(microsoft.TOLERANCES) for a in ("--tolerance", t)]
+    run = run_cli("run", *MICROSOFT, *tolerances, "--depth", "thorough", "--seed", "1")
+    assert run.code == 0, run.out[-3000:]
+
+
+def test_microsoft_derives_from_a_document(
+    run_cli: Callable[..., CliRun],
+    served: Callable[..., tuple[str, Any]],
+    export_fixtures: Callable[[dict[str, str]], None],
+    tmp_path: Path,
+) -> None:
+    """``--openapi X --convention microsoft`` against a served deployment: the same
+    clauses, and a fault found there too."""
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("{}\n", encoding="utf-8")
+    fixtures = (run_cli, served, export_fixtures)
+    run = _zero_config(fixtures, microsoft, microsoft.OPENAPI, "microsoft", overrides)
+    clean = run()
+    assert clean.code == 0, clean.out[-3000:]
+    assert len(clean.results["clauses"]) == 21
+    broken = run("MS-CODE-1")
+    assert broken.code == 1, broken.out[-3000:]
+    assert broken.failing() == {"MS-CODE-1"}
