@@ -260,7 +260,12 @@ class ProbeContext:
         return self.tenant_fixture or ""
 
     def _param_value(self, op: Operation, param: Parameter) -> Any:
-        return self._value(op, param.var or param.name)
+        name = param.var or param.name
+        if name not in self.values and param.location == "query":
+            given = documented_value(param.schema)
+            if given is not None:
+                return given
+        return self._value(op, name)
 
     def _value(self, op: Operation, name: str) -> Any:
         if name in self.secret_fixtures:
@@ -268,3 +273,25 @@ class ProbeContext:
         if name not in self.values:
             raise MissingValue(op.id, name)
         return self.values[name]
+
+
+def documented_value(schema: Mapping[str, Any]) -> Any:
+    """The one value the document gives a query parameter, where the run has none:
+    its schema's ``const``, ``default``, only ``enum`` value, or ``example`` (or first
+    of ``examples``); ``None`` when it gives none. An API that versions every request
+    with a required query parameter (Azure's ``api-version``) is probed with the
+    version its document speaks, as a client reading that document would send it."""
+    if not isinstance(schema, Mapping):
+        return None
+    for key in ("const", "default"):
+        if schema.get(key) is not None:
+            return schema[key]
+    enum = schema.get("enum")
+    if isinstance(enum, list) and len(enum) == 1:
+        return enum[0]
+    if schema.get("example") is not None:
+        return schema["example"]
+    examples = schema.get("examples")
+    if isinstance(examples, list) and examples and examples[0] is not None:
+        return examples[0]
+    return None
