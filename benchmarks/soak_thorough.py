@@ -6,13 +6,14 @@ target, the conforming server once and then each tolerance switch alone, each in
 subprocess with a time limit, and prints one line per run. The targets: ``profiles``
 (``--api all``, so every switch goes to the profiles that know it) and ``rfc9457``
 (the zero-config run of the convention against its embedded Projects API), ``google``
-(the same for AIP-193, against the embedded Shelves API), ``document`` (the error
-contract the Projects API's own document declares, against that server and its
-switches). Loopback only (the embedded servers); every run bounded.
+(the same for AIP-193, against the embedded Shelves API), ``microsoft`` (the same
+against the embedded Gadgets API) and ``document`` (the error contract the Projects
+API's own document declares, against that server and its switches). Loopback only
+(the embedded servers); every run bounded.
 
     python benchmarks/soak_thorough.py [--seeds 1,2,3] [--rate-limit 200]
     python benchmarks/soak_thorough.py --together   # all switches in one run per seed
-    python benchmarks/soak_thorough.py --targets rfc9457
+    python benchmarks/soak_thorough.py --targets rfc9457,microsoft
 
 Exit status 1 when any run failed a clause (or did not finish), else 0.
 """
@@ -38,6 +39,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "rfc9457": ("--convention", "rfc9457"),
     "google": ("--convention", "google"),
     "document": ("--convention", "document"),
+    "microsoft": ("--convention", "microsoft"),
 }
 """What each target runs: both shipped profiles, or a zero-config convention."""
 

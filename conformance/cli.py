@@ -1,4 +1,5 @@
-"""The ``conformance`` command: ``run``, ``init``, ``serve``, ``baseline``, ``diff`` and
+"""The ``conformance`` command: ``run``, ``init``, ``serve``, ``baseline``, ``diff``,
+``merge`` (the three over results.json files, ``cli_results.py``) and
 ``check-profile``.
 
 Exit status of ``run``: 0 every clause that ran held; 1 a clause broke; 2 usage or
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from errcontract import __version__
+from errcontract import cli_results as results_cli
 from errcontract._config.front_doors import add_cli_options, describe
 from errcontract._config.options import BY_DEST
 from errcontract._contract.conventions import available_conventions
@@ -64,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     diff = sub.add_parser("diff", help="what broke and what was fixed between two runs")
     diff.add_argument("old", metavar="OLD_RESULTS_JSON")
     diff.add_argument("new", metavar="NEW_RESULTS_JSON")
+
+    results_cli.add_parser(sub)
 
     check = sub.add_parser(
         "check-profile",
@@ -135,14 +139,21 @@ def _parser() -> argparse.ArgumentParser:
 class _Inject:
     """Hands the CLI's started run to the plugin (settings are resolved once)."""
 
-    def __init__(self, run: Any) -> None:
+    def __init__(self, run: Any, *, progress: bool = False) -> None:
         self.run = run
+        self.progress = progress
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         from errcontract.plugin import run_key
 
         config.stash[run_key] = self.run
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> Any:
+        """With live progress on, its clause lines replace pytest's dots."""
+        status = yield
+        return (status[0], "", status[2]) if self.progress and status else status
 
 
 def _plugin_args() -> list[str]:
@@ -154,17 +165,41 @@ def _plugin_args() -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from errcontract.reports.progress import progress
+
+    # On screen before the settings are read (a second or two of imports and
+    # loading): taken off again if they say quiet.
+    shown = None if args.quiet or args.verbose else progress()
+    try:
+        return _resolved(args, shown)
+    finally:
+        if shown is not None:
+            shown.close()
+
+
+def _resolved(args: argparse.Namespace, shown: Any) -> int:
     from errcontract._config.front_doors import from_namespace
     from errcontract._config.options import collect
     from errcontract._config.resolve import resolve
     from errcontract._engine.run import Run
-    from errcontract.exceptions import ClientError, ConfigError
+    from errcontract.exceptions import ConfigError
 
     try:
         run = Run(resolve(collect(from_namespace(args))))
     except ConfigError as exc:
+        shown and shown.close()
         print(f"conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if shown is not None and run.settings.quiet:
+        shown.close()
+    elif shown is not None:
+        run.events.subscribe(shown)
+    return _started(run, args, shown is not None and not run.settings.quiet)
+
+
+def _started(run: Any, args: argparse.Namespace, progress: bool) -> int:
+    from errcontract.exceptions import ClientError, ConfigError
+
     try:
         run.start()
     except ConfigError as exc:
@@ -187,27 +222,22 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    # Clauses are judged in order (checks over every response come last) and in
+    # one process (no randomly, no xdist); the user's ini (timeouts, addopts) is
+    # not this run's.
+    off = ("cacheprovider", "warnings", "hypothesispytest", "randomly", "xdist")
     pytest_args = [
         "--pyargs",
         "errcontract.suite",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:warnings",
-        "-p",
-        "no:hypothesispytest",
-        # Clauses are judged in order (checks over every response come last) and
-        # in one process; the user's ini (timeouts, addopts) is not this run's.
-        "-p",
-        "no:randomly",
-        "-p",
-        "no:xdist",
+        *(arg for name in off for arg in ("-p", f"no:{name}")),
         "-c",
         str(Path(__file__).with_name("cli_pytest.ini")),
         # The suite judges with its own checks, not asserts: rewriting the asserts
         # of every plugin module is start-up time for nothing.
         "--assert=plain",
         "--no-header",
+        # The progress display writes to the terminal while a clause runs.
+        "--capture=sys",
         "-o",
         "addopts=",
         "-o",
@@ -217,7 +247,7 @@ def _run(args: argparse.Namespace) -> int:
         *_plugin_args(),
     ]
     pytest_args += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "-rN"]
-    code = pytest.main(pytest_args, plugins=[_Inject(run)])
+    code = pytest.main(pytest_args, plugins=[_Inject(run, progress=progress)])
     if run.stopped:
         for why in run.stopped:
             print(f"conformance: {why}", file=sys.stderr)
@@ -263,49 +293,6 @@ def _serve(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return EXIT_OK
-
-
-def _baseline(args: argparse.Namespace) -> int:
-    from errcontract._contract.baseline import (
-        baseline_from_results,
-        parse_date,
-        read_results,
-        write_baseline,
-    )
-    from errcontract.exceptions import ConfigError
-
-    try:
-        if args.expires:
-            parse_date(args.expires, "--expires")
-        results = read_results(Path(args.source))
-        document = baseline_from_results(results, note=args.note, expires=args.expires)
-        write_baseline(document, Path(args.output))
-    except ConfigError as exc:
-        print(f"conformance: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except OSError as exc:
-        print(
-            f"conformance: error: cannot write {args.output!r}: {exc}", file=sys.stderr
-        )
-        return EXIT_USAGE
-    count = len(document["entries"])
-    print(f"wrote {count} known violation(s) to {args.output}")
-    return EXIT_OK
-
-
-def _diff(args: argparse.Namespace) -> int:
-    from errcontract._contract.baseline import diff_results, read_results, summarize
-    from errcontract.exceptions import ConfigError
-
-    try:
-        old, new = read_results(Path(args.old)), read_results(Path(args.new))
-    except ConfigError as exc:
-        print(f"conformance: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    changes = diff_results(old, new)
-    for line in summarize(changes):
-        print(line)
-    return EXIT_BROKEN if any(c.kind == "broke" for c in changes) else EXIT_OK
 
 
 def _check_profile(args: argparse.Namespace) -> int:
@@ -392,9 +379,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _run,
         "init": _init,
         "serve": _serve,
-        "baseline": _baseline,
-        "diff": _diff,
+        "baseline": results_cli.baseline,
+        "diff": results_cli.diff,
         "check-profile": _check_profile,
+        "merge": results_cli.merge,
     }
     try:
         return commands[args.command](args)

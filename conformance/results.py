@@ -26,6 +26,10 @@ crash (exit 4, no verdict on the target)."""
 
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
+RESULTS_FORMAT = 1
+"""The version of ``results.json``'s shape (``schemas/meta/results.schema.json``):
+``conformance merge`` joins only files of the format it reads."""
+
 
 class Violation(AssertionError):
     """A clause broken by one exchange (or a set of them), with its evidence.
@@ -266,6 +270,7 @@ class RunResult:
         ``base_url``, ``clauses``), so the common case reads flat.
         """
         doc: dict[str, Any] = {
+            "format": RESULTS_FORMAT,
             "verdict": self.verdict,
             "requests": self.requests,
             "duration_s": round(self.duration_s, 3),

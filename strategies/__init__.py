@@ -62,12 +62,17 @@ from errcontract.strategies._internal.credentials import (
 from errcontract.strategies._internal.ignored import (
     CLIENT_REQUEST_ID,
     IGNORED_KINDS,
+    SCHEME_CASE,
     ignored_inputs,
 )
 from errcontract.strategies._internal.invalid import (
     BODY_DEFECTS,
     SEVERAL,
     invalid_bodies,
+)
+from errcontract.strategies._internal.misplaced import (
+    MISPLACED_KINDS,
+    misplaced_credentials,
 )
 from errcontract.strategies._internal.negotiation import (
     ACCEPT_KINDS,
@@ -126,7 +131,12 @@ FAMILIES: Mapping[str, Family] = registry(
         Family.of(head_and_options, kinds=METHOD_PROBES),
         Family.of(unacceptable_accepts, kinds=ACCEPT_KINDS),
         Family.of(oversized_bodies, kinds=SIZE_KINDS),
-        Family.of(ignored_inputs, kinds=IGNORED_KINDS, opt_in=(CLIENT_REQUEST_ID,)),
+        Family.of(
+            ignored_inputs,
+            kinds=IGNORED_KINDS,
+            opt_in=(CLIENT_REQUEST_ID, SCHEME_CASE),
+        ),
+        Family.of(misplaced_credentials, kinds=MISPLACED_KINDS),
         Family.of(refused_writes, kinds=REFUSAL_KINDS),
         combined_defects,
     )
@@ -144,6 +154,7 @@ __all__ = [
     "MALFORMED_KINDS",
     "MEDIA_TYPES",
     "METHOD_PROBES",
+    "MISPLACED_KINDS",
     "PARAMETER_DEFECTS",
     "REFUSAL_KINDS",
     "ROBUSTNESS_KINDS",
@@ -167,6 +178,7 @@ __all__ = [
     "invalid_parameters",
     "malformed_bodies",
     "malformed_credentials",
+    "misplaced_credentials",
     "missing_parameters",
     "oversized_bodies",
     "paired_tenants",

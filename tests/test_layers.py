@@ -46,6 +46,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # The front doors.
     (
         "errcontract.cli",
+        "errcontract.cli_results",
         "errcontract.plugin",
         "errcontract.schemathesis",
         "errcontract.suite",

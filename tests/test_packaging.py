@@ -52,6 +52,8 @@ def test_the_wheel_is_one_namespace_with_its_data(tmp_path: Path) -> None:
         "errcontract/cli_pytest.ini",
         "errcontract/reports/templates/report.html.j2",
         "errcontract/reference/problem/openapi.yaml",
+        "errcontract/reference/microsoft/openapi.yaml",
+        "errcontract/_schemas/conventions/microsoft/error.schema.json",
         "errcontract/_schemas/meta/oas/openapi-3.1.json",
         "errcontract/_schemas/conventions/rfc9457/convention.yaml",
         "errcontract/_schemas/cardda/openapi.yaml",

@@ -219,6 +219,13 @@ OPTIONS: tuple[Option, ...] = (
         parse=parse.flag,
     ),
     Option(
+        "quiet",
+        "no live progress on screen, only the verdict (pytest's own -q does the "
+        "same for a pytest run)",
+        kind="bool",
+        parse=parse.flag,
+    ),
+    Option(
         "fault",
         "embedded server only: break this clause id on purpose; repeatable",
         kind="list",

@@ -272,4 +272,5 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
         baseline=options.value("baseline"),
         fail_on=options.value("fail_on"),
         screenshot=options.value("screenshot"),
+        quiet=options.value("quiet"),
     )

@@ -61,6 +61,7 @@ class Settings:
     baseline: Baseline | None = None
     fail_on: frozenset[str] = frozenset({"documented", "reading"})
     screenshot: bool = False
+    quiet: bool = False
 
     def describe(self) -> dict[str, Any]:
         """The secret-free view shown in report headers and results.json."""

@@ -177,10 +177,11 @@ class ProbeContext:
     named (``credential``), never held. ``underivable`` says, by derivation
     (``swapcase``), why this run's key derives no other key: a fact about the key.
     ``credential_query`` names the query parameter that carries the key, where the
-    profile puts it there (``None``: a header). ``checking`` marks the linter's
-    context (``check-profile``): its values are stand-ins and nothing is drawn from
-    what a family builds, so a family may stop once its arguments are checked,
-    before work whose only use is drawing (Schemathesis' cases).
+    profile puts it there (``None``: a header, ``credential_header``; ``Cookie``
+    where the key is a cookie, its name in the template). ``checking`` marks the
+    linter's context (``check-profile``): its values are stand-ins and nothing is
+    drawn from what a family builds, so a family may stop once its arguments are
+    checked, before work whose only use is drawing (Schemathesis' cases).
     """
 
     operations: Mapping[str, Operation]
@@ -192,6 +193,7 @@ class ProbeContext:
     credential_template: str = "Bearer {token}"
     underivable: Mapping[str, str] = field(default_factory=dict)
     credential_query: str | None = None
+    credential_header: str = "Authorization"
     checking: bool = False
 
     def operation(self, op_id: str) -> Operation:
@@ -258,7 +260,12 @@ class ProbeContext:
         return self.tenant_fixture or ""
 
     def _param_value(self, op: Operation, param: Parameter) -> Any:
-        return self._value(op, param.var or param.name)
+        name = param.var or param.name
+        if name not in self.values and param.location == "query":
+            given = documented_value(param.schema)
+            if given is not None:
+                return given
+        return self._value(op, name)
 
     def _value(self, op: Operation, name: str) -> Any:
         if name in self.secret_fixtures:
@@ -266,3 +273,25 @@ class ProbeContext:
         if name not in self.values:
             raise MissingValue(op.id, name)
         return self.values[name]
+
+
+def documented_value(schema: Mapping[str, Any]) -> Any:
+    """The one value the document gives a query parameter, where the run has none:
+    its schema's ``const``, ``default``, only ``enum`` value, or ``example`` (or first
+    of ``examples``); ``None`` when it gives none. An API that versions every request
+    with a required query parameter (Azure's ``api-version``) is probed with the
+    version its document speaks, as a client reading that document would send it."""
+    if not isinstance(schema, Mapping):
+        return None
+    for key in ("const", "default"):
+        if schema.get(key) is not None:
+            return schema[key]
+    enum = schema.get("enum")
+    if isinstance(enum, list) and len(enum) == 1:
+        return enum[0]
+    if schema.get("example") is not None:
+        return schema["example"]
+    examples = schema.get("examples")
+    if isinstance(examples, list) and examples and examples[0] is not None:
+        return examples[0]
+    return None

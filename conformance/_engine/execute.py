@@ -76,6 +76,7 @@ def _measured(session: ApiSession, tally: ClauseTally, clause: Clause) -> None:
     sent_before, started = session.client.sent, time.monotonic()
     try:
         if clause.mode is Mode.BURST:
+            session.phase("burst")
             run_burst_clause(session, clause, tally)
         else:
             _run_strategy_clause(session, clause, tally)
@@ -155,7 +156,9 @@ def _run_strategy_clause(
     reasons: list[str] = []
     operations: Sequence[str] = probes.operations
     sender = ClauseSender(session, clause, tally)
+    session.phase("coverage")
     record = run_coverage(sender, factory, params, operations)
+    session.phase("fuzz")
     per_op = _examples(session, clause, len(operations))
     for op in operations:
         if sender.silent:

@@ -16,6 +16,13 @@ from errcontract._config.embedded import embedded_targets
 from errcontract._config.settings import Settings
 from errcontract._contract.baseline import apply_gate
 from errcontract._contract.clauses import Clause
+from errcontract._engine.events import (
+    ClauseFinished,
+    ClauseStarted,
+    Events,
+    RunFinished,
+    RunStarted,
+)
 from errcontract._engine.execute import run_clause
 from errcontract._engine.session import ApiSession
 from errcontract.exceptions import ConfigError, TargetUnreachable
@@ -48,6 +55,8 @@ class Run:
         self.write_notes: list[str] = []
         # Why a target stopped answering mid-run (exit 3 once the reports are out).
         self.stopped: list[str] = []
+        # Who watches the run (live progress): told, never asked.
+        self.events = Events()
 
     def clause_ids(self) -> list[str]:
         """Every clause id of the run, in the order they are judged."""
@@ -64,10 +73,20 @@ class Run:
         try:
             targets = self._stack.enter_context(embedded_targets(self.settings))
             for target in targets:
-                session = ApiSession(target, self.settings)
+                session = ApiSession(target, self.settings, self.events)
                 self._stack.callback(session.client.close)
                 self.sessions[target.profile.api] = session
+                self.events.emit(
+                    RunStarted(
+                        target.profile.api,
+                        budget=self.settings.max_requests,
+                        rate=session.pace,
+                        clauses=len(target.profile.clauses),
+                    )
+                )
+                session.phase("preflight")
                 self.preflight(session)
+                session.phase("setup")
                 session.setup()
         except BaseException:
             # A run that cannot start (refused key, unreachable target) releases its
@@ -118,6 +137,7 @@ class Run:
         self.start()
         if clause_id not in self.results:
             session, clause = self.session_for(clause_id)
+            self.events.emit(ClauseStarted(session.profile.api, clause_id))
             try:
                 result = run_clause(session, clause)
             except Exception as exc:  # a suite bug must not hide the other verdicts
@@ -132,6 +152,7 @@ class Run:
                 session.notes.append(f"internal error in {clause.id}: {result.reason}")
             apply_gate(result, self.settings.baseline, self.settings.fail_on)
             self.results[clause_id] = result
+            self.events.emit(ClauseFinished(session.profile.api, result))
         return self.results[clause_id]
 
     def finish(self) -> RunResult:
@@ -142,6 +163,7 @@ class Run:
         apis: list[ApiResult] = []
         try:
             for session in self.sessions.values():
+                session.phase("cleanup")
                 session.cleanup()
         finally:
             self._stack.close()
@@ -165,6 +187,7 @@ class Run:
             apis.append(session.api_result(clauses))
         self.result = self._run_result(apis)
         self.result.stopped = list(self.stopped)
+        self.events.emit(RunFinished(self.result))
         return self.result
 
     def _took_down(self, session: ApiSession, clauses: list[ClauseResult]) -> None:
@@ -243,6 +266,9 @@ class Run:
                 )
             )
         self.result = self._run_result(apis)
+        # Exit 3, as a target that stops answering mid-run: said in results.json so
+        # that ``conformance merge`` gives it again.
+        self.result.stopped = [reason]
         return self.result
 
     def write(self, directory: Path | None = None) -> list[Path]:

@@ -21,6 +21,7 @@ from errcontract._contract.clauses import Clause, Mode
 from errcontract._contract.profile import Profile
 from errcontract._contract.surface import ProbeContext
 from errcontract._derive.producers import HEADER_PICK
+from errcontract._engine.events import Events, Phase, PhaseStarted, RequestSent
 from errcontract._engine.judge import Crash, ResponseJudge
 from errcontract._engine.tally import ClauseTally
 from errcontract._http import derived
@@ -51,10 +52,13 @@ class ApiSession:
     """State of one profile's run: client, values, the exchange log, and the verdicts
     of the checks over every response."""
 
-    def __init__(self, target: Target, settings: Settings) -> None:
+    def __init__(
+        self, target: Target, settings: Settings, events: Events | None = None
+    ) -> None:
         self.target = target
         self.profile: Profile = target.profile
         self.settings = settings
+        self.events = events or Events()
         assert target.base_url is not None
         rate = self.rate_limit
         header, query, template = self.profile.credential_placement
@@ -103,6 +107,7 @@ class ApiSession:
             secret_fixtures=self.profile.secret_fixtures,
             underivable=derived.reasons(target.secrets().get(credential, "")),
             credential_query=query,
+            credential_header=header,
         )
         # The verdicts of the checks over every response (scope), one tally each.
         self.judge = ResponseJudge(self.profile, clock_skew_s=settings.clock_skew_s)
@@ -119,6 +124,19 @@ class ApiSession:
         if self.settings.rate_limit_given:
             return self.settings.rate_limit
         return (self.profile.rate_limit or {}).get("per_second")
+
+    @property
+    def pace(self) -> float | None:
+        """Requests per second the client sends at most: the limit it paces below
+        and ``--max-rps``, the lower; ``None`` when neither holds it back."""
+        rates = [self.settings.max_rps] if self.settings.max_rps > 0 else []
+        if self.rate_limit:
+            rates.append(self.rate_limit * self.client.settings.pace_fraction)
+        return min(rates) if rates else None
+
+    def phase(self, name: Phase) -> None:
+        """Tell the run's observers a phase begins."""
+        self.events.emit(PhaseStarted(self.profile.api, name))
 
     def _operations(self) -> dict[str, Any]:
         ops = dict(self.profile.operations)
@@ -139,6 +157,8 @@ class ApiSession:
         """Log a fresh exchange and judge it by every check in whose scope it falls."""
         with self._lock:
             self._record(exchange)
+        # The one place every request of the run passes: what progress counts.
+        self.events.emit(RequestSent(self.profile.api, self.client.sent))
 
     def _record(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)

@@ -5,34 +5,27 @@ token (``Bearer {token}``, ``{token}`` for ``X-API-Key``, ``Basic {token_base64}
 with a ``user:password`` fixture); this module turns it into what goes on the wire and
 into what a ``curl`` line shows, with a secret replaced by the environment variable
 that holds it. Where it goes is the profile's ``Placement``: a header, or a query
-parameter.
+parameter; a credential's own ``placement`` (the valid key put where the API does not
+read it) overrides it.
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from errcontract._http.derived import derive, shell
-from errcontract._http.probe import Credential
+from errcontract._http.probe import Credential, Placement
 from errcontract._http.redact import ENV_PREFIX
+
+__all__ = ["CredentialRenderer", "Placement", "render"]
 
 
 def render(template: str, token: str) -> str:
     """``template`` with the token in place (``{token_base64}``: Basic auth)."""
     encoded = base64.b64encode(token.encode("utf-8")).decode("ascii")
     return template.replace("{token_base64}", encoded).replace("{token}", token)
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where a rendered credential goes on the wire: a header, or, with ``query``
-    set, a query parameter of that name."""
-
-    header: str = "Authorization"
-    query: str | None = None
 
 
 class CredentialRenderer:
@@ -59,31 +52,41 @@ class CredentialRenderer:
             token = credential.literal or ""
         return render(credential.template, token)
 
+    def where(self, credential: Credential) -> Placement:
+        """Where ``credential`` goes: its own placement, else the profile's."""
+        return credential.placement or self.placement
+
     def wire(self, credential: Credential) -> list[tuple[str, str]]:
         """The headers that carry ``credential`` on the wire (secrets resolved).
 
         RFC 9110 5.5: a field value has no leading or trailing whitespace; servers
         strip it and h11 refuses to send it. "Bearer   " goes out as "Bearer".
         """
-        if credential.absent or self.placement.query:
+        where = self.where(credential)
+        if credential.absent or where.query:
             return []
-        return [(self.placement.header, self._value(credential).strip())]
+        value = self._value(credential).strip()
+        if where.cookie:
+            return [("Cookie", f"{where.cookie}={value}")]
+        return [(where.header, value)]
 
     def query(self, credential: Credential) -> list[tuple[str, str]]:
         """The query parameters that carry ``credential`` (a query placement)."""
-        if credential.absent or not self.placement.query:
+        where = self.where(credential)
+        if credential.absent or not where.query:
             return []
-        return [(self.placement.query, self._value(credential))]
+        return [(where.query, self._value(credential))]
 
     def shown_query(self, credential: Credential) -> tuple[str, str] | None:
         """A query credential as a ``curl`` line shows it: the parameter naming the
         environment variable (``api_key=$CONFORMANCE_API_KEY``); ``None`` otherwise."""
-        if credential.absent or not self.placement.query:
+        where = self.where(credential)
+        if credential.absent or not where.query:
             return None
         if credential.fixture is None:
             literal = render(credential.template, credential.literal or "")
-            return (self.placement.query, quote(literal, safe=""))
-        return (self.placement.query, self._from_env(credential))
+            return (where.query, quote(literal, safe=""))
+        return (where.query, self._from_env(credential))
 
     def _from_env(self, credential: Credential) -> str:
         assert credential.fixture is not None
@@ -107,10 +110,12 @@ class CredentialRenderer:
         so the line reproduces without showing it; a literal token is generated junk,
         not a secret, and is shown as sent.
         """
-        if credential.absent or self.placement.query:
+        where = self.where(credential)
+        if credential.absent or where.query:
             return [], {}
-        header = self.placement.header
+        header = "Cookie" if where.cookie else where.header
+        cookie = f"{where.cookie}=" if where.cookie else ""
         if credential.fixture is not None:
-            return [], {header: self._from_env(credential)}
+            return [], {header: cookie + self._from_env(credential)}
         value = render(credential.template, credential.literal or "")
-        return [(header, value.strip())], {}
+        return [(header, cookie + value.strip())], {}

@@ -40,11 +40,31 @@ DefectKind = Literal[
     "body-on-get",
     "body-on-delete",
     "client-request-id",
+    "scheme-case",
 ]
 VALID_KINDS: frozenset[str] = frozenset({"head", "options"})
 """Kinds of probes that carry no defect: a valid request sent with HEAD or OPTIONS,
 which every path may take (RFC 9110 sections 9.3.2 and 9.3.7). They are tagged by
 kind so a clause can say what each is answered, but are not bad input."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a rendered credential goes on the wire: a header, or, with ``query``
+    set, a query parameter of that name, or, with ``cookie`` set, a cookie of that
+    name (``Cookie: <cookie>=<value>``)."""
+
+    header: str = "Authorization"
+    query: str | None = None
+    cookie: str | None = None
+
+    def describe(self) -> str:
+        """Where, in words: ``query parameter access_token``, ``header X-API-Key``."""
+        if self.query:
+            return f"query parameter {self.query}"
+        if self.cookie:
+            return f"cookie {self.cookie}"
+        return f"header {self.header}"
 
 
 @dataclass(frozen=True)
@@ -55,6 +75,9 @@ class Credential:
     at send time) or a literal that is not a secret (random junk, empty strings).
     ``absent`` means no credential header at all. ``derived`` changes the fixture's
     value at send time (``truncated``: a near miss of the key, itself a secret).
+    ``placement`` puts it somewhere else than the profile's own placement (the valid
+    key in a query parameter, a cookie or another header, where the API does not
+    read it); the renderer honours it, so redaction and ``curl`` lines are the same.
     """
 
     template: str = "Bearer {token}"
@@ -62,6 +85,7 @@ class Credential:
     literal: str | None = None
     absent: bool = False
     derived: Derivation | None = None
+    placement: Placement | None = None
 
     @classmethod
     def none(cls) -> Credential:
@@ -87,7 +111,10 @@ class Credential:
             token = f"<{self.fixture}, {SHOWN[self.derived]}>"
         else:
             token = f"<{self.fixture}>" if self.fixture else repr(self.literal)
-        return self.template.replace("{token}", token)
+        shown = self.template.replace("{token}", token)
+        if self.placement is not None:
+            shown += f" in {self.placement.describe()}"
+        return shown
 
 
 STATUS_PATTERN = "^[1-5]([0-9]{2}|XX)$"

@@ -1,5 +1,5 @@
 """Header checks: presence, uniqueness across the run, JSON content type, a value
-matching a pattern."""
+matching a pattern, a header repeating a body member."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from errcontract._http.exchange import Exchange
+from errcontract._input.refs import pick
 from errcontract.checks._registry import REGISTRY, CheckContext, Inapplicable
 from errcontract.results import Violation
 
@@ -230,6 +231,51 @@ def header_value(ctx: CheckContext, exchange: Exchange) -> Inapplicable | None:
             f"{name} does not match the pattern",
             expected=f"{name} matching {pattern.pattern!r} (the whole value)",
             actual=f"{status} with {name} {value!r}",
+            exchanges=(exchange,),
+        )
+    return None
+
+
+@REGISTRY.register(
+    "header_matches_member",
+    "exchange",
+    params={
+        "header": {"type": "string", "minLength": 1, "required": True},
+        "member": {
+            "type": "string",
+            "pattern": "^(/([^~/]|~[01])*)+$",
+            "required": True,
+            "description": "a JSON Pointer (RFC 6901) into the body: /error/code",
+        },
+    },
+    content=True,
+)
+def header_matches_member(ctx: CheckContext, exchange: Exchange) -> Inapplicable | None:
+    """Header ``header`` carries exactly the string the body holds at ``member`` (a
+    JSON Pointer): Azure's ``x-ms-error-code`` is "identical" to the top-level
+    ``error.code``, so a client may read either.
+
+    Compared case-sensitively, after the optional whitespace around a field value
+    (RFC 9110 section 5.5); every field line of the header must carry it. A response
+    without the header, or whose body holds no string at ``member``, is not judged
+    (``Inapplicable``): the header's presence and the body's shape are other
+    clauses' (``header_present``, ``body_schema``), so one defect fails one clause.
+    """
+    assert exchange.response is not None
+    name, pointer = ctx.params["header"], ctx.params["member"]
+    values = exchange.response.header_values(name)
+    if not values:
+        return Inapplicable(f"no response carried {name}")
+    body = exchange.response.json() if exchange.response.is_json else None
+    member = pick(body, pointer)
+    if not isinstance(member, str):
+        return Inapplicable(f"no body held a string at {pointer}")
+    differing = [v for v in values if v.strip(" \t") != member]
+    if differing:
+        raise ctx.violation(
+            f"{name} differs from the body's {pointer}",
+            expected=f"{name}: {member!r} (the body's {pointer})",
+            actual=" and ".join(f"{name}: {v!r}" for v in values),
             exchanges=(exchange,),
         )
     return None

@@ -24,6 +24,13 @@ compare with), then the same request with one extra input:
     sent in read-only runs too.
 ``client-request-id`` (opt-in, with ``header=``)
     the response request-id header sent by the client with a recognisable value.
+``scheme-case`` (opt-in)
+    the credential's auth-scheme word in another letter case (``bearer <key>``,
+    ``BEARER <key>`` for ``Bearer <key>``; the key unchanged): RFC 9110 section 11.1
+    makes the auth-scheme a case-insensitive token (RFC 6750 and RFC 7617 inherit
+    it), so the request is the valid one. Only where the credential template has a
+    scheme word (``BadArgument`` otherwise); the key's own case is
+    ``malformed_credentials``' ``case-changed``, a different key.
 
 Which operations can be asked twice: a read or a PUT (idempotent, RFC 9110 section
 9.2.2), or a POST or PATCH whose body draws a fresh ``${unique_digits}`` each time
@@ -56,6 +63,7 @@ from .common import (
     uniques,
     with_header,
 )
+from .misplaced import scheme_word
 from .resources import unknown_ids
 
 IGNORED_KINDS: tuple[str, ...] = (
@@ -67,7 +75,10 @@ IGNORED_KINDS: tuple[str, ...] = (
 )
 """Kinds the coverage phase sends on every operation they apply to."""
 CLIENT_REQUEST_ID = "client-request-id"
-"""The opt-in kind: a clause names it, with the request-id header (``header=``)."""
+"""An opt-in kind: a clause names it, with the request-id header (``header=``)."""
+SCHEME_CASE = "scheme-case"
+"""An opt-in kind: the auth-scheme word in another letter case (its own clause, read
+from RFC 9110 section 11.1, where the template has a scheme word)."""
 
 UNKNOWN_NAME = "errcontract_ignored"
 """The unknown query parameter's and body member's name (a suffix is added where the
@@ -175,7 +186,9 @@ def ignored_inputs(
 ) -> st.SearchStrategy[Scenario]:
     """The valid request to each operation, then the same with one input a server
     must ignore (``IGNORED_KINDS``; ``client-request-id`` too when ``header`` names
-    the request-id header).
+    the request-id header; ``scheme-case``, opt-in, the credential's scheme word in
+    another letter case, ``bearer <key>``, which RFC 9110 section 11.1 makes the
+    valid credential).
 
     A scenario of two: the valid request as a ``setup`` probe (its status is the
     answer expected), then the valid request plus one input of the kind, which is
@@ -187,10 +200,17 @@ def ignored_inputs(
     ``client-request-id`` (opt-in) sends ``header`` with a recognisable value. Only
     reads, PUTs and bodies drawing a fresh ``${unique_digits}`` are asked twice;
     ``kinds`` limits the kinds (default all but the opt-in one);
-    listing ``client-request-id`` without ``header`` is refused.
+    listing ``client-request-id`` without ``header`` is refused, and
+    ``scheme-case`` where the credential template has no scheme word.
     """
-    every = (*IGNORED_KINDS, CLIENT_REQUEST_ID)
+    every = (*IGNORED_KINDS, CLIENT_REQUEST_ID, SCHEME_CASE)
     chosen = choose_many("kinds", kinds, every, default=IGNORED_KINDS)
+    scheme = scheme_word(ctx.credential_template)
+    if SCHEME_CASE in chosen and (scheme is None or ctx.credential_query):
+        raise BadArgument(
+            "ignored_inputs: kind 'scheme-case' needs a scheme word in the "
+            f"credential template, and it is {ctx.credential_template!r}"
+        )
     if header is not None:
         text_argument("header", header)
     if CLIENT_REQUEST_ID in chosen and header is None:
@@ -207,7 +227,7 @@ def ignored_inputs(
             return [k for k in found if k in chosen]
         if not repeatable(op):
             return []
-        found = ["unknown-query"]
+        found = ["unknown-query", SCHEME_CASE]
         if isinstance(body, Mapping) and not closed(op.body_schema):
             found.append("unknown-member")
         if read_only_member(op, body, 0) is not None:
@@ -244,10 +264,33 @@ def ignored_inputs(
             path = _with_path(op, ctx, last.name, unknown)
             usual = replace(usual, path=path, writes=False)
             valid = replace(valid, path=path, writes=False)
-        probe = _extra(ctx, op, valid, kind, unique, header)
+        if kind == SCHEME_CASE:
+            assert scheme is not None
+            changed = draw(st.sampled_from(_other_cases(scheme)))
+            probe = _scheme_case(ctx, valid, scheme, changed)
+        else:
+            probe = _extra(ctx, op, valid, kind, unique, header)
         return (replace(usual, role="setup"), probe)
 
     return scenarios()
+
+
+def _other_cases(scheme: str) -> list[str]:
+    """``scheme`` in lower case, then upper case (those that differ from it)."""
+    return [s for s in dict.fromkeys((scheme.lower(), scheme.upper())) if s != scheme]
+
+
+def _scheme_case(ctx: ProbeContext, valid: Probe, scheme: str, changed: str) -> Probe:
+    """``valid`` with its credential's scheme word written ``changed``."""
+    template = ctx.credential_template.strip()
+    credential = replace(valid.credential, template=changed + template[len(scheme) :])
+    return replace(
+        valid,
+        credential=credential,
+        defect=f"scheme-case: the auth-scheme written {changed!r} (the valid key), "
+        "to be taken as the valid credential",
+        defect_kind="scheme-case",
+    )
 
 
 def _with_path(op: Operation, ctx: ProbeContext, name: str, value: Any) -> str:

@@ -82,8 +82,9 @@ def _profile(
     del meta["reference_app"]
     (target / "profile.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
     catalog = yaml.safe_load((target / "clauses.yaml").read_text())
-    # The scheme clause is about the Bearer scheme: a keyed API has none.
-    catalog["clauses"] = [c for c in catalog["clauses"] if c["id"] != "CC-AUTH-2"]
+    # The scheme clauses are about the Bearer scheme: a keyed API has none.
+    scheme = {"CC-AUTH-2", "CC-AUTH-6"}
+    catalog["clauses"] = [c for c in catalog["clauses"] if c["id"] not in scheme]
     for clause in catalog["clauses"]:
         if clause["id"] == "CC-AUTH-4" and invalid_key_kinds:
             clause["probes"]["with"]["kinds"] = invalid_key_kinds
@@ -128,7 +129,8 @@ def test_the_credential_goes_where_the_profile_says(
     assert len(passed) >= 15
     if mode == "header":
         assert any(b"x-api-key" in h for h in seen)
-        assert not any(b"authorization" in h for h in seen)
+        # Authorization only on CC-AUTH-5's misplaced key, never beside X-API-Key.
+        assert not any(b"authorization" in h and b"x-api-key" in h for h in seen)
     everything = run.everything()
     assert curl in everything
     assert key not in everything

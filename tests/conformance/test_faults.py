@@ -37,6 +37,10 @@ def clause_of(fault: str) -> str:
 
 # Clauses a fault breaks besides its own, and why.
 OVERLAP = {
+    # A request without Authorization answered as the fault answers it: the key
+    # elsewhere and no Authorization header is that request too.
+    "CD-AUTH-1": {"CD-AUTH-4"},
+    "CC-AUTH-1": {"CC-AUTH-5"},
     # 403 answers "access_denied": the policy clause expects "forbidden" too.
     "CD-CODE-1": {"CD-POLICY-1"},
     # Deep nesting and NaN get a 500: that is also not the documented 400.
@@ -66,6 +70,9 @@ BROKEN_KINDS = {
     "CD-AUTH-2:prefix-match": {"truncated"},
     "CD-AUTH-2:extra-ignored": {"extended"},
     "CC-AUTH-4:case-insensitive": {"case-changed"},
+    # Only the query parameter is read besides the header.
+    "CD-AUTH-4": {"query"},
+    "CC-AUTH-5": {"query"},
     # Past 500 levels: only the nesting kinds reach it (they used to stop at 300).
     "CD-5XX-1:deep-nesting": {"deep-nesting", "deeper-nesting"},
     "CC-5XX-1:deep-nesting": {"deep-nesting", "deeper-nesting"},

@@ -32,8 +32,8 @@ def test_main_command_passes_both_profiles_at_the_documented_limit(
     run = run_cli("run", "--api", "all")
     assert run.code == 0, run.out[-3000:]
     ids = {c["id"] for c in run.results["clauses"]}
-    assert len([i for i in ids if i.startswith("CD-")]) == 28
-    assert len([i for i in ids if i.startswith("CC-")]) == 24
+    assert len([i for i in ids if i.startswith("CD-")]) == 30
+    assert len([i for i in ids if i.startswith("CC-")]) == 26
     assert {c["status"] for c in run.results["clauses"]} == {"pass"}
     for clause_id in ids:
         assert f" {clause_id} " in run.out

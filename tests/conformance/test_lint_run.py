@@ -209,6 +209,18 @@ CASES: dict[str, Case] = {
         _probes("ignored_inputs", "listBanks", kinds=["client-request-id"]),
         "kind 'client-request-id' needs header=",
     ),
+    f"{S}ignored.py:ignored_inputs#2": Case(
+        _probes("ignored_inputs", "listBanks", kinds=["scheme-case"]),
+        "kind 'scheme-case' needs a scheme word in the credential template, and "
+        "it is '{token}'",
+        profile={"credential_header": "X-API-Key: {token}"},
+    ),
+    f"{S}misplaced.py:misplaced_credentials#1": Case(
+        _probes("misplaced_credentials", "listBanks", kinds=["query"]),
+        "kinds=['query']: the API reads the key from query parameter 'api_key', so "
+        "the key there is not misplaced",
+        profile={"credential_query": "api_key"},
+    ),
     f"{S}negotiation.py:unacceptable_accepts#2": Case(
         _probes("unacceptable_accepts", "listBanks"),
         "nothing to send to any of them, whatever the target: "

@@ -114,7 +114,7 @@ def test_the_suite_runs_through_pytest_in_that_environment(
         *SUITE, "-v", "--conformance-api", "cardclan", *FAST
     )
     assert result.ret == 0, result.stdout.str()[-3000:]
-    result.assert_outcomes(passed=24)
+    result.assert_outcomes(passed=26)
     result.stdout.fnmatch_lines(
         [
             "conformance: cardclan=embedded reference server; seed=None; depth=ci; "
@@ -126,7 +126,7 @@ def test_the_suite_runs_through_pytest_in_that_environment(
         for line in result.stdout.lines
         if "test_clause[" in line and " PASSED" in line
     ]
-    assert len(clauses) == 24
+    assert len(clauses) == 26
     # pytest-randomly shuffled them; the plugin put them back in judging order
     # (checks over every response after the probes whose answers they judge).
     judging = [c.id for c in clause_order(load_profile("cardclan").clauses)]
@@ -150,7 +150,7 @@ def test_a_broken_clause_fails_its_test_with_the_evidence(
         *FAST,
     )
     assert result.ret == 1
-    result.assert_outcomes(passed=23, failed=1)
+    result.assert_outcomes(passed=25, failed=1)
     result.stdout.fnmatch_lines(["*CC-AUTH-4*", "*curl -i -X*"])
 
 
@@ -400,5 +400,5 @@ def test_a_project_with_its_own_reports_and_strategies_packages_keeps_the_plugin
         *SUITE, "--conformance-api", "cardclan", *FAST
     )
     assert result.ret == 0, result.stdout.str()[-3000:]
-    result.assert_outcomes(passed=24)
+    result.assert_outcomes(passed=26)
     assert (pytester.path / "conformance-report" / "report.html").is_file()

@@ -3,7 +3,7 @@
 linter into an ``init`` profile of the Projects API (the page's document), and every
 ``<!-- promise: profile -->`` block is merged into that profile's ``profile.yaml``
 and linted the same way. A check, strategy family or kind a block names must be
-registered, but for :data:`PENDING`."""
+registered."""
 
 from __future__ import annotations
 
@@ -26,15 +26,6 @@ BLOCK = re.compile(
     r"^<!-- promise: (?P<what>clause|profile) -->\n```yaml\n(?P<body>.*?)^```$",
     flags=re.MULTILINE | re.DOTALL,
 )
-
-PENDING = {
-    "misplaced_credentials",
-    "scheme-case",
-}
-"""Names of capabilities being built on other branches, whose sections the page
-already has: a block naming one that is not registered yet is checked for its other
-names only, not linted. Empty this set when they merge (the blocks are then linted
-like every other)."""
 
 
 def _blocks(what: str) -> list[Any]:
@@ -75,15 +66,9 @@ def _registered(sort: str, name: str) -> bool:
     return name in _kinds()
 
 
-def _pending(clause: dict[str, Any]) -> set[str]:
-    """The names ``clause`` uses that are not registered (the kinds of a family
-    that is not registered are its own, so they count as that family's)."""
-    names = list(_names(clause))
-    unknown = {n for s, n in names if not _registered(s, n)}
-    strategy = (clause.get("probes") or {}).get("strategy")
-    if strategy in unknown:
-        unknown = {strategy} | {n for s, n in names if s != "kind"} & unknown
-    return unknown
+def _unregistered(clause: dict[str, Any]) -> set[str]:
+    """The check, family and kind names ``clause`` uses that are not registered."""
+    return {n for s, n in _names(clause) if not _registered(s, n)}
 
 
 @pytest.fixture(scope="module")
@@ -121,14 +106,10 @@ def test_the_page_has_clauses_of_every_kind_of_promise() -> None:
     assert _blocks("profile"), "the per-status field member example is gone"
 
 
-def test_every_name_a_clause_uses_is_registered_or_pending() -> None:
-    unknown = {
-        (c["id"], name)
-        for block in _blocks("clause")
-        for c in block
-        for name in _pending(c)
-        if name not in PENDING
-    }
+def test_every_name_a_clause_uses_is_registered() -> None:
+    clauses = [c for block in _blocks("clause") for c in block]
+    assert clauses
+    unknown = {(c["id"], name) for c in clauses for name in _unregistered(c)}
     assert not unknown, unknown
 
 
@@ -136,7 +117,7 @@ def test_every_clause_on_the_page_passes_the_linter(
     profile_copy: tuple[Path, dict[str, Any]],
 ) -> None:
     directory, meta = profile_copy
-    clauses = [c for block in _blocks("clause") for c in block if not _pending(c)]
+    clauses = [c for block in _blocks("clause") for c in block]
     assert _lint(directory, clauses, meta) == []
 
 
@@ -144,7 +125,7 @@ def test_every_profile_block_passes_the_linter(
     profile_copy: tuple[Path, dict[str, Any]],
 ) -> None:
     directory, meta = profile_copy
-    clauses = [c for c in _blocks("clause")[0] if not _pending(c)]
+    clauses = _blocks("clause")[0]
     for block in _blocks("profile"):
         assert _lint(directory, clauses, {**meta, **block}) == [], block
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from errcontract._contract.profile import load_profile
-from errcontract.reference import google, problem
+from errcontract.reference import google, microsoft, problem
 from errcontract.reference._serve import serve
 
 ST = Path(sys.executable).with_name("st")
@@ -60,6 +60,9 @@ def _target(api: str, faults: tuple[str, ...]) -> Iterator[tuple[str, Path, str,
     elif api == "google":
         app = google.create_app(faults=faults)
         document, header, template = google.OPENAPI, "X-Goog-Api-Key", "{token}"
+    elif api == "microsoft":
+        app = microsoft.create_app(faults=faults)
+        document, header, template = microsoft.OPENAPI, "api-key", "{token}"
     else:
         module = importlib.import_module(f"errcontract.reference.{api}")
         app = module.create_app(faults=faults, tolerances=(), rate_limit=None)
@@ -73,6 +76,7 @@ def _target(api: str, faults: tuple[str, ...]) -> Iterator[tuple[str, Path, str,
 
 CHOICE = {
     "problem": 'convention = "rfc9457"',
+    "microsoft": 'convention = "microsoft"',
     "cardda": 'api = "cardda"',
     "cardclan": 'api = "cardclan"',
     "google": 'convention = "google"',
@@ -87,6 +91,8 @@ FAULTS = [
     ("problem", "PD-HDR-3", "header_unique"),
     ("problem", "PD-LEAK-1", "no_internals"),
     ("problem", "PD-5XX-1:control", "no_server_error"),
+    ("microsoft", "MS-CODE-2", "header_matches_member"),
+    ("microsoft", "MS-BODY-1:details", "body_schema"),
     # CD-CODE-1's switch breaks the code of a 403, which Schemathesis' traffic never
     # provokes; the catalog check (body_schema by status) runs on its 401s and 404s.
     ("cardda", "CD-HDR-1", "header_present"),
@@ -148,6 +154,7 @@ def test_st_run_names_the_broken_clause(
     assert "Expected:" in out
     assert "Bearer ref-" not in out, "the credential is never printed"
     assert "AIzaReference" not in out, "nor the Shelves API's key"
+    assert microsoft._contract.API_KEY not in out
 
 
 def test_every_check_the_hooks_run_has_a_fault() -> None:

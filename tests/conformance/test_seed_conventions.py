@@ -2,7 +2,9 @@
 ``cardclan-style`` run zero-config against the CardClan reference server (from its
 document alone) and ``cardda-style`` derived and its shapes judged. The two shipped
 profiles are untouched: their own tests keep their verdicts. And ``google`` (AIP-193)
-run zero-config against its embedded Shelves API: its fault matrix and tolerances."""
+and ``microsoft`` run zero-config against their embedded Shelves and Gadgets APIs:
+each fault fails the derived clause it is named after, each tolerated variation
+passes."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from errcontract._contract import conventions
 from errcontract._contract.document import load_document
 from errcontract._contract.profile import load_profile_at, schemas_root
 from errcontract._derive import derive
-from errcontract.reference import cardclan, cardda, google
+from errcontract.reference import cardclan, cardda, google, microsoft
 from errcontract.results import Violation
 
 if TYPE_CHECKING:
@@ -30,7 +32,9 @@ CARDDA_DOCUMENT = schemas_root() / "cardda" / "openapi.yaml"
 
 def test_every_convention_loads_and_derives() -> None:
     names = conventions.available_conventions()
-    assert {"rfc9457", "cardda-style", "cardclan-style", "google"} <= set(names)
+    assert {"rfc9457", "cardda-style", "cardclan-style", "google", "microsoft"} <= set(
+        names
+    )
     document = load_document(CARDDA_DOCUMENT)
     for name in names:
         convention = conventions.load_convention(name)
@@ -368,12 +372,15 @@ GOOGLE_OVERLAP = {
     # OPTIONS, which the server does not serve, is answered by the same 405 without
     # Allow: one router answer, broken for both clauses.
     "GA-METHOD-1": {"GA-METHOD-2"},
+    # A server that serves a request without a key serves it with the key elsewhere.
+    "GA-AUTH-1": {"GA-AUTH-4"},
 }
 # Faults only some defect kinds of their clause can reveal, and those kinds.
 GOOGLE_KINDS = {
     "GA-5XX-1": {"deep-nesting", "deeper-nesting"},
     "GA-SIZE-1": {"over-limit"},
     "GA-IGNORE-1": {"unknown-query"},
+    "GA-AUTH-4": {"query"},
 }
 
 
@@ -434,3 +441,100 @@ def test_google_every_variation_at_once_passes_under_thorough(
     thorough = ("--depth", "thorough", "--seed", "1")
     run = run_cli("run", *GOOGLE, *tolerances, *thorough)
     assert run.code == 0, run.out[-3000:]
+
+
+# The microsoft convention alone: derived from the embedded Gadgets API's document.
+MICROSOFT = ("--convention", "microsoft", "--max-rps", "1000")
+# Clauses a fault breaks besides its own, and why: OPTIONS, which the server does not
+# serve, is answered by the same 405 with its faulty Allow.
+MICROSOFT_OVERLAP = {
+    "MS-METHOD-1": {"MS-METHOD-2"},
+    # A server that serves a request without a key serves it with the key elsewhere.
+    "MS-AUTH-1": {"MS-AUTH-4"},
+}
+# Faults only one defect kind reveals: a body past the limit padded by a member no
+# keyword bounds (one grown through maxLength is still refused for its value), and
+# the nesting crash, which only the deep robustness kinds carry.
+MICROSOFT_KINDS = {
+    "MS-SIZE-1": {"over-limit"},
+    "MS-5XX-1": {"deep-nesting", "deeper-nesting"},
+    "MS-AUTH-4": {"other-header"},
+}
+
+
+def test_microsoft_embedded_run_derives_a_clause_for_every_fault(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    run = run_cli("run", *MICROSOFT)
+    assert run.code == 0, run.out[-3000:]
+    statuses = {c["id"]: c["status"] for c in run.results["clauses"]}
+    assert {f.partition(":")[0] for f in microsoft.FAULTS} == set(statuses)
+    assert set(statuses.values()) == {"pass"}, statuses
+    assert run.results["requests"] <= 250, run.results["requests"]
+    assert microsoft._contract.API_KEY not in run.everything()
+
+
+@pytest.mark.parametrize("fault", sorted(microsoft.FAULTS))
+def test_microsoft_fault_fails_its_derived_clause(
+    fault: str, run_cli: Callable[..., CliRun]
+) -> None:
+    run = run_cli("run", *MICROSOFT, "--fault", fault)
+    assert run.code == 1, run.out[-3000:]
+    clause = fault.partition(":")[0]
+    assert run.failing() == {clause, *MICROSOFT_OVERLAP.get(fault, ())}
+    violation = run.clause(clause)["violations"][0]
+    assert violation["expected"]
+    assert violation["actual"]
+    assert violation["exchanges"][0]["curl"].startswith("curl ")
+    if fault in MICROSOFT_KINDS:
+        sent = run.clause(clause)["coverage"]["sent"]
+        broken = {row["kind"] for row in sent if row["outcome"] == "broken"}
+        assert broken == MICROSOFT_KINDS[fault], sent
+
+
+def test_microsoft_code_2_quotes_both_codes(run_cli: Callable[..., CliRun]) -> None:
+    """The header's own spelling of a 404's code is shown against the body's."""
+    run = run_cli("run", *MICROSOFT, "--fault", "MS-CODE-2")
+    violation = run.clause("MS-CODE-2")["violations"][0]
+    expected = "x-ms-error-code: 'NotFound' (the body's /error/code)"
+    assert violation["expected"] == expected
+    assert violation["actual"] == "x-ms-error-code: 'notFound'"
+
+
+@pytest.mark.parametrize("tolerance", sorted(microsoft.TOLERANCES))
+def test_microsoft_tolerated_variation_passes(
+    tolerance: str, run_cli: Callable[..., CliRun]
+) -> None:
+    run = run_cli("run", *MICROSOFT, "--tolerance", tolerance)
+    assert run.code == 0, run.out[-3000:]
+    assert {c["status"] for c in run.results["clauses"]} == {"pass"}
+
+
+def test_microsoft_every_variation_at_once_passes_under_thorough(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    tolerances = [a for t in sorted(microsoft.TOLERANCES) for a in ("--tolerance", t)]
+    run = run_cli("run", *MICROSOFT, *tolerances, "--depth", "thorough", "--seed", "1")
+    assert run.code == 0, run.out[-3000:]
+
+
+def test_microsoft_derives_from_a_document(
+    run_cli: Callable[..., CliRun],
+    served: Callable[..., tuple[str, Any]],
+    export_fixtures: Callable[[dict[str, str]], None],
+    tmp_path: Path,
+) -> None:
+    """``--openapi X --convention microsoft`` against a served deployment: the same
+    clauses, and a fault found there too."""
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("{}\n", encoding="utf-8")
+    fixtures = (run_cli, served, export_fixtures)
+    run = _zero_config(fixtures, microsoft, microsoft.OPENAPI, "microsoft", overrides)
+    clean = run()
+    assert clean.code == 0, clean.out[-3000:]
+    assert {c["id"] for c in clean.results["clauses"]} == {
+        f.partition(":")[0] for f in microsoft.FAULTS
+    }
+    broken = run("MS-CODE-1")
+    assert broken.code == 1, broken.out[-3000:]
+    assert broken.failing() == {"MS-CODE-1"}

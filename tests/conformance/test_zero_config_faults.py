@@ -28,6 +28,8 @@ def clause_of(fault: str) -> str:
 
 # Clauses a fault breaks besides its own, and why.
 OVERLAP = {
+    # A request with no Authorization served is one with the key elsewhere, too.
+    "PD-AUTH-1": {"PD-AUTH-4"},
     # The framework's plain-text 404 is neither labelled nor shaped as a problem.
     "PD-HDR-1:framework-default": {"PD-BODY-1"},
     # Another account's project answers as an id nobody has (the no-leak promise),
@@ -51,6 +53,10 @@ BROKEN_KINDS = {
     "PD-AUTH-2:case-insensitive": {"case-changed"},
     "PD-AUTH-2:prefix-match": {"truncated"},
     "PD-AUTH-2:extra-ignored": {"extended"},
+    # A key read from one more place is seen by the kind that puts it there.
+    "PD-AUTH-4": {"query"},
+    "PD-AUTH-4:cookie": {"cookie"},
+    "PD-AUTH-4:other-header": {"other-header"},
     # A digit string read as the integer it spells: only the lenient-parser kind
     # sends one (Schemathesis' wrong type for an integer is "AAA").
     "PD-VAL-1:coerces": {"numeric-string"},

@@ -346,3 +346,62 @@ def test_the_hooks_evidence_masks_an_echoed_key(
     assert front.intact > 0
     assert "Traceback" not in out
     assert not found, "\n".join(found)
+
+
+class MisplacedKeyFront:
+    """The Projects API, its key the secret wherever it is sent: the secret (raw or
+    URL-encoded) is swapped for the app's own key in the query and in every header,
+    so the app's PD-AUTH-4 faults take it from a query parameter, a cookie or
+    ``X-API-Key``."""
+
+    def __init__(self, faults: tuple[str, ...]) -> None:
+        self.app = problem.create_app(faults=faults)
+        self.state = self.app.state
+        self.real = self.app.state.fixtures["api_key"]
+        self.misplaced = 0
+        """Requests carrying the secret anywhere but ``Authorization``."""
+
+    def _swap(self, value: bytes) -> bytes:
+        for form in (SECRET, quote(SECRET, safe=""), quote(SECRET)):
+            value = value.replace(form.encode(), self.real.encode())
+        return value
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = self._swap(scope.get("query_string", b""))
+        headers = [(k, self._swap(v)) for k, v in scope["headers"]]
+        outside = query != scope.get("query_string", b"") or any(
+            k != b"authorization" and v != w
+            for (k, v), (_, w) in zip(scope["headers"], headers, strict=True)
+        )
+        self.misplaced += outside
+        await self.app(
+            {**scope, "headers": headers, "query_string": query}, receive, send
+        )
+
+
+def test_a_misplaced_key_shows_in_no_output(
+    tmp_path: Path, served: Callable[..., tuple[str, Any]]
+) -> None:
+    """Critical: the valid key sent in a query parameter, a cookie and X-API-Key
+    (PD-AUTH-4's probes), taken by a target that reads it there, so the evidence
+    holds those requests: the key is in none of stdout, junit.xml, results.json,
+    report.html; the curl lines name the variable."""
+    faults = ("PD-AUTH-4", "PD-AUTH-4:cookie", "PD-AUTH-4:other-header")
+    front = MisplacedKeyFront(faults)
+    base, _ = served(front)
+    outcome = _zero_config(tmp_path, problem.OPENAPI, base)
+    problems = outcome.problems(secrets=[SECRET], **VERDICT_BOUNDS)
+    if outcome.code != 1:
+        problems.append(f"exit {outcome.code}, expected 1 (PD-AUTH-4 is broken)")
+    assert not problems, "\n".join(problems) + outcome.tail()
+    assert front.misplaced >= 3, "the key was never sent outside Authorization"
+    assert outcome.report_dir is not None
+    results = json.loads((outcome.report_dir / "results.json").read_text("utf-8"))
+    clause = next(c for c in results["clauses"] if c["id"] == "PD-AUTH-4")
+    curls = [e["curl"] for v in clause["violations"] for e in v["exchanges"]]
+    assert any("access_token=$CONFORMANCE_API_KEY" in c for c in curls), curls
+    assert any('"Cookie: access_token=$CONFORMANCE_API_KEY"' in c for c in curls)
+    assert any('"X-API-Key: $CONFORMANCE_API_KEY"' in c for c in curls), curls

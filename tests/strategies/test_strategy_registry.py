@@ -30,6 +30,7 @@ WRITE_WITH_OPERATION = {
 """Families whose probes keep the valid key, tenant and resources: writes on writes."""
 NAMES = {
     "absent_credentials",
+    "misplaced_credentials",
     "malformed_credentials",
     "fixture_credentials",
     "foreign_credentials",

@@ -28,7 +28,7 @@ from errcontract.strategies import FAMILIES
 def probe_context(profile: Profile) -> ProbeContext:
     """The context the run builds, from the profile alone: every non-secret fixture
     and every value a setup step makes stands in as ``<name>``."""
-    _, query, template = profile.credential_placement
+    header, query, template = profile.credential_placement
     values = {f.name: f"<{f.name}>" for f in profile.fixtures if not f.secret}
     for step in profile.setup:
         values.setdefault(str(step.get("var")), f"<{step.get('var')}>")
@@ -42,6 +42,7 @@ def probe_context(profile: Profile) -> ProbeContext:
         tenant_fixture=tenant.get("fixture"),
         secret_fixtures=profile.secret_fixtures,
         credential_query=query,
+        credential_header=header,
         checking=True,
     )
 

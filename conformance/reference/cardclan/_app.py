@@ -70,7 +70,10 @@ class _CardClanApi:
                 return refused
             try:
                 user = authenticate(
-                    request.headers.get("authorization"), self.store, self.switches
+                    request.headers.get("authorization"),
+                    self.store,
+                    self.switches,
+                    request.query_params.get("access_token"),
                 )
                 guard(request, self.switches)
                 return await handler(request, user)

@@ -18,10 +18,14 @@ def _unauthorized(message: str) -> ApiError:
     return ApiError(HTTPStatus.UNAUTHORIZED, message, headers=_CHALLENGE)
 
 
-def bearer_token(header: str) -> str | None:
-    """The token of a ``Bearer`` header (maybe empty), or None for any other scheme."""
+def bearer_token(header: str, *, exact: bool = False) -> str | None:
+    """The token of a ``Bearer`` header (maybe empty), or None for any other scheme.
+
+    The scheme in any letter case (RFC 9110 section 11.1; passport-http-bearer's
+    /^Bearer$/i); ``exact``: only as written (the CC-AUTH-6 fault)."""
     value = header.strip()
-    if not value.startswith(SCHEME):
+    written = value[: len(SCHEME)]
+    if written != SCHEME and (exact or written.lower() != SCHEME.lower()):
         return None
     rest = value[len(SCHEME) :]
     if rest and not rest[0].isspace():
@@ -29,15 +33,20 @@ def bearer_token(header: str) -> str | None:
     return rest.strip()
 
 
-def authenticate(header: str | None, store: Store, switches: Switches) -> User:
-    """The account behind ``header``, or the documented 401/404 for what is wrong."""
+def authenticate(
+    header: str | None, store: Store, switches: Switches, query_key: str | None = None
+) -> User:
+    """The account behind ``header`` (or ``query_key``, the ``access_token`` query
+    parameter, under CC-AUTH-5), or the documented 401/404 for what is wrong."""
+    if header is None and query_key is not None and switches.broken(Fault.AUTH_5):
+        header = f"{SCHEME} {query_key}"
     if header is None:
         raise _unauthorized(
             msg.FAULT_UNAUTHORIZED
             if switches.broken(Fault.AUTH_1)
             else msg.AUTH_REQUIRED
         )
-    token = bearer_token(header)
+    token = bearer_token(header, exact=switches.broken(Fault.AUTH_6))
     if token is None:
         if switches.broken(Fault.AUTH_2):
             # The whole value is taken for a key, which never matches one.

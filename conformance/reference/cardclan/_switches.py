@@ -25,6 +25,13 @@ class Fault(StrEnum):
     AUTH_3 = "CC-AUTH-3"
     AUTH_4 = "CC-AUTH-4"
     AUTH_4_CASE = "CC-AUTH-4:case-insensitive"
+    # passport-http-bearer's own default: the token read from `access_token` in the
+    # query (and body) when the header has none; the conforming guard reads the
+    # header only (passport-jwt's ExtractJwt.fromAuthHeaderAsBearerToken()).
+    AUTH_5 = "CC-AUTH-5"
+    # A hand-written guard's `header.startsWith('Bearer ')`, where passport's
+    # /^Bearer$/i takes the scheme in any case (RFC 9110 section 11.1).
+    AUTH_6 = "CC-AUTH-6"
     VAL_1 = "CC-VAL-1"
     VAL_2 = "CC-VAL-2"
     VAL_3 = "CC-VAL-3"

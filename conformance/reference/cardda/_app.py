@@ -93,9 +93,18 @@ class _Api:
 
     def _user(self, request: Request) -> User:
         header = request.headers.get(c.AUTHORIZATION_HEADER)
+        if header is None and self.broken("CD-AUTH-4"):
+            found = request.query_params.get("access_token")
+            header = None if found is None else c.BEARER_PREFIX + found
         if header is None:
             raise self._pick("CD-AUTH-1", c.UNAUTHENTICATED)
-        token = header.removeprefix(c.BEARER_PREFIX)
+        # RFC 9110 section 11.1: the scheme is case-insensitive (a hand-rolled
+        # /\Abearer /i match); CD-AUTH-5 is Rails' case-sensitive TOKEN_REGEX.
+        prefix = header[: len(c.BEARER_PREFIX)]
+        same = prefix == c.BEARER_PREFIX or (
+            prefix.lower() == c.BEARER_PREFIX.lower() and not self.broken("CD-AUTH-5")
+        )
+        token = header[len(prefix) :] if same else header
         if token == header or not token or any(ch.isspace() for ch in token):
             raise self._pick("CD-AUTH-2", c.UNAUTHENTICATED)
         user = self.store.users.get(token)

@@ -27,6 +27,12 @@ FAULTS: Final = frozenset(
         "CD-AUTH-2:prefix-match",  # a token a key starts with is taken for it
         "CD-AUTH-2:extra-ignored",  # a token starting with a key is taken for it
         "CD-AUTH-3",
+        # Rails' `params[:access_token]` read when the header is missing (a
+        # "download link" shortcut): the key in a query parameter is taken
+        "CD-AUTH-4",
+        # Rails' ActionController::HttpAuthentication::Token::TOKEN_REGEX,
+        # /^(Token|Bearer)\s+/, compares the scheme case-sensitively: `bearer` refused
+        "CD-AUTH-5",
         "CD-TENANT-1",
         "CD-TENANT-2",
         "CD-TENANT-3",

@@ -114,6 +114,7 @@ FAULTS: Final = frozenset(
         "GA-AUTH-1",  # no key taken for the main account
         "GA-AUTH-1:missing-key-403",  # no key answered 403 PERMISSION_DENIED
         "GA-AUTH-2",  # an unknown key taken for the main account
+        "GA-AUTH-4",  # the key also read from an `api_key` query parameter
         "GA-VAL-1",  # a create's fields not validated
         "GA-VAL-1:unnamed",  # the BadRequest names a field nobody sent
         "GA-REQ-1",  # a body that is not JSON answered 422

@@ -40,6 +40,7 @@ from ._challenge import challenge_lines
 from ._ignored import Ignored, read_only_errors, stored
 from ._ignored import request_id as client_request_id
 from ._limits import Limits
+from ._misplaced import credential_elsewhere
 from ._ratelimit import TokenBucketLimiter, bucket_key
 from ._render import Problem, Renderer, SimulatedCrash
 from ._routes import http_problem, routes
@@ -128,7 +129,10 @@ class FrontDoor:
                     else str(retry_after)
                 )
                 return Problem(c.RATE_LIMITED, headers={"retry-after": value})
-        caller = self._caller(headers.get("authorization"))
+        header = headers.get("authorization")
+        if header is None:
+            header = credential_elsewhere(scope, self.broken)
+        caller = self._caller(header)
         if caller is not None:
             scope.setdefault("state", {})["caller"] = caller
             return None
@@ -141,6 +145,10 @@ class FrontDoor:
             return ANYONE if self.broken("PD-AUTH-1") else None
         scheme, _, token = header.strip().partition(" ")
         token = token.strip()
+        # RFC 9110 section 11.1: the scheme is case-insensitive; PD-AUTH-5 compares
+        # it as written in the documentation (a hand-written startswith("Bearer ")).
+        if self.broken("PD-AUTH-5"):
+            scheme = scheme if scheme == "Bearer" else ""
         if scheme.lower() != "bearer" or not token or any(ch.isspace() for ch in token):
             return None
         sent = token.encode("utf-8", "surrogateescape")

@@ -29,6 +29,10 @@ FAULTS: Final = frozenset(
         "PD-AUTH-2:prefix-match",  # a token a key starts with is taken for it
         "PD-AUTH-2:extra-ignored",  # a token starting with a key is taken for it
         "PD-AUTH-3",  # 401s lack WWW-Authenticate
+        "PD-AUTH-4",  # an access_token query parameter is read as the key
+        "PD-AUTH-4:cookie",  # an access_token cookie is read as the key
+        "PD-AUTH-4:other-header",  # an X-API-Key header is read as the key
+        "PD-AUTH-5",  # the scheme compared case-sensitively: `bearer` refused
         "PD-AUTH-6",  # 401s challenge with Basic, not Bearer
         # error="invalid_token" on a 401 to a request that sent no token
         "PD-AUTH-6:error-without-credential",

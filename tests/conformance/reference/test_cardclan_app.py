@@ -146,7 +146,8 @@ def clause_of(fault: str) -> str:
 
 CLAUSE_IDS = {
     "CC-BODY-1", "CC-BODY-2", "CC-BODY-3", "CC-TS-1", "CC-TS-2", "CC-HDR-1",
-    "CC-AUTH-1", "CC-AUTH-2", "CC-AUTH-3", "CC-AUTH-4", "CC-VAL-1", "CC-VAL-2",
+    "CC-AUTH-1", "CC-AUTH-2", "CC-AUTH-3", "CC-AUTH-4", "CC-AUTH-5", "CC-AUTH-6",
+    "CC-VAL-1", "CC-VAL-2",
     "CC-VAL-3", "CC-VAL-4", "CC-VAL-5", "CC-RES-1", "CC-CONFLICT-1",
     "CC-CONFLICT-2", "CC-5XX-1", "CC-LEAK-1", "CC-METHOD-1", "CC-ROUTE-1",
     "CC-METHOD-2", "CC-ACCEPT-1",
@@ -786,6 +787,29 @@ def probe_auth_4(api: Api) -> None:
         _expect(api.get("/auth/validate", headers=headers), 404, msg.USER_NOT_FOUND)
 
 
+def probe_auth_5(api: Api) -> None:
+    # The valid key anywhere but Authorization is no key (passport-http-bearer's
+    # access_token query parameter is CC-AUTH-5's fault).
+    key = api.key
+    for params, headers in (
+        ({"access_token": key}, {}),
+        ({}, {"Cookie": f"access_token={key}"}),
+        ({}, {"X-API-Key": key}),
+    ):
+        response = api.get("/auth/validate", headers=headers, params=params)
+        _expect(response, 401, msg.AUTH_REQUIRED)
+
+
+def probe_auth_6(api: Api) -> None:
+    # RFC 9110 section 11.1: the scheme word in any case is Bearer.
+    for scheme in ("bearer", "BEARER"):
+        headers = {"Authorization": f"{scheme} {api.key}"}
+        response = api.get("/auth/validate", headers=headers)
+        assert response.status_code == api.get("/auth/validate").status_code, (
+            response.text
+        )
+
+
 def probe_val_1(api: Api) -> None:
     response = api.post("/send-card", json=api.card_body(card=MISSING))
     _expect(response, 400, msg.CARD_ID_REQUIRED)
@@ -922,6 +946,8 @@ CLAUSE_PROBES: dict[str, Callable[[Api], None]] = {
     "CC-AUTH-2": probe_auth_2,
     "CC-AUTH-3": probe_auth_3,
     "CC-AUTH-4": probe_auth_4,
+    "CC-AUTH-5": probe_auth_5,
+    "CC-AUTH-6": probe_auth_6,
     "CC-VAL-1": probe_val_1,
     "CC-VAL-2": probe_val_2,
     "CC-VAL-3": probe_val_3,
@@ -960,6 +986,8 @@ def test_conforming_server_keeps_every_clause():
 # Clauses that overlap by nature: a non-array mergeTags answering 500 (CC-5XX-1) is
 # also not the documented 400 for a non-array mergeTags (CC-VAL-3).
 ALSO_BROKEN = {
+    # Its message for no Authorization is also the answer to a key elsewhere.
+    "CC-AUTH-1": {"CC-AUTH-5"},
     "CC-5XX-1": {"CC-VAL-3"},
     # OPTIONS, which no route takes, is an unserved method: its 405 has no Allow too.
     "CC-METHOD-1:no-allow": {"CC-METHOD-2"},
@@ -1103,6 +1131,21 @@ def symptom_auth_4_case(api: Api) -> None:
     headers = {"Authorization": f"Bearer {api.fixtures['api_key'].upper()}"}
     response = api.get("/auth/validate", headers=headers)
     assert response.status_code == 200, response.text
+
+
+def symptom_auth_5(api: Api) -> None:
+    # passport-http-bearer's default: ?access_token=<key> is taken (a cookie is not).
+    query = api.get("/auth/validate", headers={}, params={"access_token": api.key})
+    assert query.status_code == 200, query.text
+    cookie = api.get("/auth/validate", headers={"Cookie": f"access_token={api.key}"})
+    _expect(cookie, 401, msg.AUTH_REQUIRED)
+
+
+def symptom_auth_6(api: Api) -> None:
+    # The scheme as documented passes; in lower case it is "no Bearer scheme".
+    assert api.get("/auth/validate").status_code == 200
+    headers = {"Authorization": f"bearer {api.key}"}
+    _expect(api.get("/auth/validate", headers=headers), 401, msg.AUTH_REQUIRED)
 
 
 def symptom_res_1_reason(api: Api) -> None:
@@ -1255,6 +1298,8 @@ FAULT_SYMPTOMS: dict[str, Callable[[Api], None]] = {
     "CC-AUTH-3": symptom_auth_3,
     "CC-AUTH-4": symptom_auth_4,
     "CC-AUTH-4:case-insensitive": symptom_auth_4_case,
+    "CC-AUTH-5": symptom_auth_5,
+    "CC-AUTH-6": symptom_auth_6,
     "CC-VAL-1": symptom_val_1,
     "CC-VAL-2": symptom_val_2,
     "CC-VAL-3": symptom_val_3,

@@ -116,7 +116,8 @@ def nested(levels: int) -> bytes:
 # -- interface ---------------------------------------------------------------------
 def test_switch_sets_are_the_catalog_and_the_documented_variations():
     families = ["BODY-A", "BODY-B", "CODE-1", "HDR-1", "HDR-2", "HDR-3"]
-    families += ["AUTH-1", "AUTH-2", "AUTH-3", "TENANT-1", "TENANT-2", "TENANT-3"]
+    families += ["AUTH-1", "AUTH-2", "AUTH-3", "AUTH-4", "AUTH-5"]
+    families += ["TENANT-1", "TENANT-2", "TENANT-3"]
     families += ["TENANT-4", "RES-1", "POLICY-1", "REQ-1", "VAL-1", "CONFLICT-1"]
     families += ["CONFLICT-2", "RATE-1", "RATE-2", "5XX-1", "LEAK-1"]
     families += ["METHOD-1", "ROUTE-1", "METHOD-2", "ACCEPT-1", "ATOMIC-1"]
@@ -126,7 +127,7 @@ def test_switch_sets_are_the_catalog_and_the_documented_variations():
     assert clauses <= FAULTS
     assert {f.partition(":")[0] for f in FAULTS} == clauses
     assert {"CD-5XX-1:long-name", "CD-TENANT-3:reason-member"} <= FAULTS - clauses
-    assert len(clauses) == 28
+    assert len(clauses) == 30
     assert {
         *("extra-fields", "omit-message", "charset"),
         *("header-case", "status-200", "problem-json", "optional-description"),
@@ -817,6 +818,25 @@ def _near_misses(c: TestClient, fx: Fixtures) -> Responses:
     ]
 
 
+def _misplaced(c: TestClient, fx: Fixtures) -> Responses:
+    """The valid key in the query, a cookie and X-API-Key, no Authorization."""
+    key, company = fx["api_key"], {"company-id": fx["company_id"]}
+    return [
+        c.get(RECIPIENTS, headers=company, params={"access_token": key}),
+        c.get(RECIPIENTS, headers={**company, "Cookie": f"access_token={key}"}),
+        c.get(RECIPIENTS, headers={**company, "X-API-Key": key}),
+    ]
+
+
+def _scheme_cases(c: TestClient, fx: Fixtures) -> Responses:
+    """The valid key under `Bearer`, `bearer` and `BEARER`."""
+    key, company = fx["api_key"], {"company-id": fx["company_id"]}
+    return [
+        c.get(RECIPIENTS, headers={**company, "Authorization": f"{s} {key}"})
+        for s in ("Bearer", "bearer", "BEARER")
+    ]
+
+
 def _only_passes(index: int) -> Check:
     """Of the near misses, only the one at ``index`` is taken for the key."""
 
@@ -1127,6 +1147,14 @@ FAULT_CASES: dict[str, FaultCase] = {
     "CD-AUTH-2:extra-ignored": FaultCase(
         _near_misses, _equal(*[(401, "unauthenticated")] * 3), _only_passes(2)
     ),
+    "CD-AUTH-4": FaultCase(
+        _misplaced, _equal(*[(401, "unauthenticated")] * 3), _only_passes(0)
+    ),
+    "CD-AUTH-5": FaultCase(
+        _scheme_cases,
+        _all_ok,
+        lambda rs: [r.status_code for r in rs] == [200, 401, 401] or _fail(rs),
+    ),
     "CD-REQ-1:array-as-object": FaultCase(
         _arrays, _equal(*[(400, "bad_request")] * 2), _all_422
     ),
@@ -1185,6 +1213,8 @@ def test_each_fault_switch_breaks_its_clause(clause):
 # A fault may only break another clause where the two cannot be told apart.
 
 ENTANGLED = {
+    # No Authorization answered 403: the key elsewhere is a request without it.
+    ("CD-AUTH-1", "CD-AUTH-4"),
     ("CD-CODE-1", "CD-POLICY-1"),  # the policy denial is the 403 whose code changes
     ("CD-TENANT-3", "CD-TENANT-2"),  # the foreign company is also a non-member UUID
     # The shape case provokes its 401 with an unknown token, which that fault lets in.

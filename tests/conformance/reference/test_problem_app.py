@@ -1672,6 +1672,52 @@ def test_the_challenge_tolerances(tolerance: str, sent: bool, lines: list[str]) 
     assert any(c.names("Bearer") for c in _challenges(r))
 
 
+def _misplaced(s: Server, where: str) -> httpx.Response:
+    key = s.fx["api_key"]
+    if where == "query":
+        r: httpx.Response = s.client.get(PROJECTS, params={"access_token": key})
+    elif where == "cookie":
+        s.client.cookies.set("access_token", key)
+        r = s.client.get(PROJECTS)
+        s.client.cookies.clear()
+    else:
+        r = s.client.get(PROJECTS, headers={"X-API-Key": key})
+    return r
+
+
+@pytest.mark.parametrize("where", ["query", "cookie", "other-header"])
+def test_the_key_is_read_from_authorization_only(where: str) -> None:
+    """PD-AUTH-4: the valid key anywhere else, and no Authorization, is no key."""
+    expect_problem(_misplaced(make(), where), 401, "unauthenticated")
+
+
+@pytest.mark.parametrize(
+    ("fault", "where"),
+    [
+        ("PD-AUTH-4", "query"),
+        ("PD-AUTH-4:cookie", "cookie"),
+        ("PD-AUTH-4:other-header", "other-header"),
+    ],
+)
+def test_pd_auth_4_reads_the_key_from_one_more_place(fault: str, where: str) -> None:
+    s = make(faults=(fault,))
+    assert _misplaced(s, where).status_code == 200
+    for other in {"query", "cookie", "other-header"} - {where}:
+        expect_problem(_misplaced(s, other), 401, "unauthenticated")
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "bEaReR"])
+def test_the_scheme_word_is_case_insensitive(scheme: str) -> None:
+    """RFC 9110 section 11.1; PD-AUTH-5 compares it as written."""
+    s = make()
+    headers = {"Authorization": f"{scheme} {s.fx['api_key']}"}
+    assert s.client.get(PROJECTS, headers=headers).status_code == 200
+    broken = make(faults=("PD-AUTH-5",))
+    headers = {"Authorization": f"{scheme} {broken.fx['api_key']}"}
+    expect_problem(broken.client.get(PROJECTS, headers=headers), 401, "unauthenticated")
+    assert broken.get(PROJECTS).status_code == 200
+
+
 @pytest.mark.parametrize("priority", [0, 6, -5, 10**30, 7.0])
 def test_pd_val_1_accepts_priorities_out_of_range(priority: float) -> None:
     s = make(faults=("PD-VAL-1:out-of-range",))
