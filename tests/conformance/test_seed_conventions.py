@@ -374,6 +374,7 @@ GOOGLE_OVERLAP = {
     "GA-METHOD-1": {"GA-METHOD-2"},
     # A server that serves a request without a key serves it with the key elsewhere.
     "GA-AUTH-1": {"GA-AUTH-4"},
+    "GA-AUTH-1:missing-key-403": {"GA-AUTH-4"},
 }
 # Faults only some defect kinds of their clause can reveal, and those kinds.
 GOOGLE_KINDS = {
