@@ -65,15 +65,23 @@ class CredentialRenderer:
         RFC 9110 5.5: a field value has no leading or trailing whitespace; servers
         strip it and h11 refuses to send it. "Bearer   " goes out as "Bearer".
         """
-        if credential.absent or self.placement.query:
+        if credential.absent or self.placement.query or self._unset(credential):
             return []
         return [(self.placement.header, self._value(credential).strip())]
 
     def query(self, credential: Credential) -> list[tuple[str, str]]:
         """The query parameters that carry ``credential`` (a query placement)."""
-        if credential.absent or not self.placement.query:
+        if credential.absent or not self.placement.query or self._unset(credential):
             return []
         return [(self.placement.query, self._value(credential))]
+
+    def _unset(self, credential: Credential) -> bool:
+        """Whether ``credential`` names an optional fixture the run was not given (a
+        document that secures nothing: its derived ``api_key`` is not required, and
+        no credential is sent); a required one is refused before the run starts."""
+        return credential.fixture is not None and credential.fixture not in (
+            self._secrets
+        )
 
     def shown_query(self, credential: Credential) -> tuple[str, str] | None:
         """A query credential as a ``curl`` line shows it: the parameter naming the
