@@ -45,6 +45,7 @@ from collections.abc import Mapping
 from errcontract.exceptions import BadArgument, NothingToProbe
 from errcontract.strategies._internal.atomicity import REFUSAL_KINDS, refused_writes
 from errcontract.strategies._internal.bodies import (
+    JSONAPI_PARAMETER,
     MALFORMED,
     MEDIA_TYPES,
     malformed_bodies,
@@ -119,7 +120,11 @@ FAMILIES: Mapping[str, Family] = registry(
         paired_tenants,
         unknown_resources,
         Family.of(malformed_bodies, kinds=MALFORMED_KINDS),
-        Family.of(unsupported_media_types, kinds=tuple(MEDIA_TYPES)),
+        Family.of(
+            unsupported_media_types,
+            kinds=tuple(MEDIA_TYPES),
+            opt_in=(JSONAPI_PARAMETER,),
+        ),
         Family.of(invalid_bodies, kinds=BODY_DEFECTS, opt_in=(SEVERAL,)),
         missing_parameters,
         Family.of(invalid_parameters, kinds=PARAMETER_DEFECTS),
@@ -129,7 +134,9 @@ FAMILIES: Mapping[str, Family] = registry(
         Family.of(unserved_methods, kinds=UNSERVED_METHODS),
         Family.of(unknown_routes, kinds=ROUTE_KINDS),
         Family.of(head_and_options, kinds=METHOD_PROBES),
-        Family.of(unacceptable_accepts, kinds=ACCEPT_KINDS),
+        Family.of(
+            unacceptable_accepts, kinds=ACCEPT_KINDS, opt_in=(JSONAPI_PARAMETER,)
+        ),
         Family.of(oversized_bodies, kinds=SIZE_KINDS),
         Family.of(
             ignored_inputs,

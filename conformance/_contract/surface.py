@@ -48,6 +48,14 @@ class Operation:
     parameters: tuple[Parameter, ...] = ()
     body_schema: Mapping[str, Any] | None = None
     body_example: Any = None
+    body_media_type: str = "application/json"
+    """The JSON media type the body is declared in (``json_media_type``): a valid
+    request's ``Content-Type``."""
+    accept: str | None = None
+    """The ``Accept`` a valid request sends: the ``+json`` media type the
+    operation's successes are declared in where none is ``application/json`` (a
+    JSON:API server may refuse the client's default ``application/json`` with
+    406); ``None``, the client's default, otherwise."""
     writes: bool = False
     cleanup: Mapping[str, Any] | None = None
     statuses: tuple[str, ...] = ()
@@ -118,13 +126,39 @@ def route_of(document: Mapping[str, Any], path: str) -> str | None:
     return max(found, key=lambda t: ("{" not in t, len(re.sub(r"\{[^}]*\}", "", t))))
 
 
+def json_media_type(content: Mapping[str, Any]) -> str | None:
+    """The JSON media type a request body is declared in: ``application/json``
+    first, else the first ``+json`` structured syntax suffix (RFC 6839 section 3.1:
+    ``application/vnd.api+json``, ``application/merge-patch+json``), without its
+    parameters; ``None`` when it is declared in no JSON media type."""
+    names = [str(m).split(";")[0].strip().lower() for m in content]
+    if "application/json" in names:
+        return "application/json"
+    return next(
+        (n for n in names if n.startswith("application/") and n.endswith("+json")),
+        None,
+    )
+
+
 def json_media(content: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The JSON media type object of a request body (``application/json``, with or
-    without parameters such as ``charset``), or an empty one."""
+    """The JSON media type object of a request body (``application/json``, else a
+    ``+json`` type, with or without parameters such as ``charset``), or an empty
+    one."""
+    wanted = json_media_type(content)
     for media_type, media in content.items():
-        if media_type.split(";")[0].strip().lower() == "application/json":
+        if media_type.split(";")[0].strip().lower() == wanted:
             return media if isinstance(media, Mapping) else {}
     return {}
+
+
+def _accept(responses: Mapping[str, Any]) -> str | None:
+    """``Operation.accept`` for an operation's (inlined) responses."""
+    content: dict[str, Any] = {}
+    for status, response in responses.items():
+        if str(status).startswith("2") and isinstance(response, Mapping):
+            content.update(response.get("content") or {})
+    found = json_media_type(content)
+    return None if found in (None, "application/json") else found
 
 
 def parse_operations(document: Mapping[str, Any]) -> dict[str, Operation]:
@@ -152,7 +186,8 @@ def parse_operations(document: Mapping[str, Any]) -> dict[str, Operation]:
                 )
                 for p in [*shared, *spec.get("parameters", [])]
             )
-            media = json_media((spec.get("requestBody") or {}).get("content") or {})
+            content = (spec.get("requestBody") or {}).get("content") or {}
+            media = json_media(content)
             operations[op_id] = Operation(
                 id=op_id,
                 method=method.upper(),
@@ -161,6 +196,8 @@ def parse_operations(document: Mapping[str, Any]) -> dict[str, Operation]:
                 parameters=params,
                 body_schema=media.get("schema"),
                 body_example=media.get("example"),
+                body_media_type=json_media_type(content) or "application/json",
+                accept=_accept(spec.get("responses") or {}),
                 writes=bool(spec.get("x-conformance-writes", False)),
                 cleanup=spec.get("x-conformance-cleanup"),
                 statuses=tuple(str(s) for s in spec.get("responses", {})),
@@ -242,9 +279,11 @@ class ProbeContext:
         headers: list[tuple[str, str]] = []
         if self.tenant_scoped(op_id) and self.tenant_header:
             headers.append((self.tenant_header, str(self._value(op, self._tenant()))))
+        if op.accept is not None:
+            headers.append(("Accept", op.accept))
         body = self.valid_body(op_id, unique)
         if body is not None:
-            headers.append(("Content-Type", "application/json"))
+            headers.append(("Content-Type", op.body_media_type))
         return Probe(
             operation=op_id,
             method=op.method,

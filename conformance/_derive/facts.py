@@ -16,6 +16,8 @@ from typing import Any
 from errcontract._contract.document import deref
 from errcontract._contract.surface import parse_operations
 from errcontract._derive import error_shapes
+from errcontract.strategies._internal.bodies import JSONAPI
+from errcontract.strategies._internal.negotiation import response_media_types
 
 REQUEST_ID = re.compile(r"^(x-)?(request|correlation|trace)[-_]?id$", re.IGNORECASE)
 """Response headers taken for a request id when the document declares one."""
@@ -166,6 +168,14 @@ class Facts:
             return [*flat, *items]
         if name == "negotiable":
             return [o for o in ops if self.negotiable(o)]
+        if name == "jsonapi_bodies":
+            return [o for o in bodies if ops[o].body_media_type == JSONAPI]
+        if name == "jsonapi_negotiable":
+            return [
+                o
+                for o in ops
+                if self.negotiable(o) and JSONAPI in response_media_types(ops[o])
+            ]
         if name == "ignorable":
             # A read, a PUT, an item's DELETE (to an id naming nothing) or a write
             # with a body; the family sends a POST or PATCH only where its body
@@ -243,6 +253,9 @@ SELECTIONS: Mapping[str, str] = {
     "paths": "stands for its path (its GET, else its first operation)",
     "routes": "is a listing or an item read whose path ends in an id",
     "negotiable": "is not a DELETE",
+    "jsonapi_bodies": "takes a JSON body declared in application/vnd.api+json",
+    "jsonapi_negotiable": "is not a DELETE and declares application/vnd.api+json "
+    "responses",
     "ignorable": "is a read, a PUT, an item's DELETE or a write with a JSON body",
 }
 """What each template ``select`` picks, as the notes say it."""

@@ -63,7 +63,7 @@ class CredentialRenderer:
         strip it and h11 refuses to send it. "Bearer   " goes out as "Bearer".
         """
         where = self.where(credential)
-        if credential.absent or where.query:
+        if credential.absent or where.query or self._unset(credential):
             return []
         value = self._value(credential).strip()
         if where.cookie:
@@ -73,9 +73,17 @@ class CredentialRenderer:
     def query(self, credential: Credential) -> list[tuple[str, str]]:
         """The query parameters that carry ``credential`` (a query placement)."""
         where = self.where(credential)
-        if credential.absent or not where.query:
+        if credential.absent or not where.query or self._unset(credential):
             return []
         return [(where.query, self._value(credential))]
+
+    def _unset(self, credential: Credential) -> bool:
+        """Whether ``credential`` names an optional fixture the run was not given (a
+        document that secures nothing: its derived ``api_key`` is not required, and
+        no credential is sent); a required one is refused before the run starts."""
+        return credential.fixture is not None and credential.fixture not in (
+            self._secrets
+        )
 
     def shown_query(self, credential: Credential) -> tuple[str, str] | None:
         """A query credential as a ``curl`` line shows it: the parameter naming the

@@ -72,7 +72,14 @@ def answer_matches(
         if listed is None and answer.name_field == "if-listed":
             return True
         named = named_fields(listed, fields, response.status)
-        if named is None or not set(broken) <= named:
+        if named is None:
+            return False
+        if "" in named and exchange.probe.defect_kind == "missing":
+            # A missing member exists nowhere to point at: a pointer to the whole
+            # document ("", its parent) names it (JSON:API 1.1, Error Objects: a
+            # pointer "MUST point to a value in the request document that exists").
+            named |= set(broken)
+        if not set(broken) <= named:
             return False
     return True
 
@@ -154,16 +161,27 @@ def field_member(fields: Mapping[str, Any], status: int | None) -> str | None:
     return None
 
 
+def _at(item: Mapping[str, Any], member: str) -> Any:
+    """``item``'s ``member``, or, for a path of members (``source/pointer``: JSON:API
+    keeps an error's pointer in its ``source`` object), the member it leads to."""
+    value: Any = item
+    for name in member.split("/"):
+        value = value.get(name) if isinstance(value, Mapping) else None
+    return value
+
+
 def named_fields(
     value: Any, fields: Mapping[str, Any], status: int | None = None
 ) -> set[str] | None:
     """The body fields a validation answer names: the keys of an object keyed by
     field (``{"errors": {"name": [...]}}``), or, for an array of objects, each
     item's ``field_member`` for ``status`` (else the first of ``name``, ``field``,
-    ``param``, ``parameter``, ``pointer``, ``loc``), a JSON Pointer (``/name``,
-    ``#/name``) naming its first segment, or, with ``field_path: protobuf``, a
-    protobuf field path naming its first or second. ``None`` when the value names
-    no fields at all."""
+    ``param``, ``parameter``, ``pointer``, ``loc``; a path ``source/pointer`` reads
+    a member's member), a JSON Pointer (``/name``, ``#/name``) naming its first
+    segment (the probe breaks one top-level member of the request body, so
+    JSON:API's ``/data/attributes/title`` names ``data``), or, with ``field_path:
+    protobuf``, a protobuf field path naming its first or second. ``None`` when the
+    value names no fields at all."""
     if isinstance(value, dict):
         return {str(k) for k in value}
     if not isinstance(value, list) or not all(isinstance(i, dict) for i in value):
@@ -172,7 +190,7 @@ def named_fields(
     members = (wanted,) if wanted else _NAME_MEMBERS
     found: set[str] = set()
     for item in value:
-        raw = next((item[m] for m in members if _names(item.get(m))), None)
+        raw = next((_at(item, m) for m in members if _names(_at(item, m))), None)
         if isinstance(raw, list):
             # A location path: the part of the request, then the member's path.
             path = raw[1:] if raw and raw[0] in _LOCATIONS else raw

@@ -251,3 +251,46 @@ def no_internals(ctx: CheckContext, exchange: Exchange) -> None:
                 actual=f"{name}: {match.group(0)[:160]!r}",
                 exchanges=(exchange,),
             )
+
+
+@REGISTRY.register(
+    "listed_statuses",
+    "exchange",
+    params={
+        "field": {"type": "string", "minLength": 1, "required": True},
+        "member": {"type": "string", "minLength": 1, "required": True},
+    },
+    content=True,
+)
+def listed_statuses(ctx: CheckContext, exchange: Exchange) -> Inapplicable | None:
+    """Each item of the list ``field`` that carries ``member`` as a string (JSON:API's
+    ``errors[].status``: "the HTTP status code applicable to this problem, expressed
+    as a string value") says an HTTP status applicable to the response: where the
+    items say one status, it is the response's; where they say several, the
+    response's is one of theirs or a status of the same class (JSON:API 1.1,
+    "Processing Errors": several 4xx problems SHOULD be answered with the most
+    generally applicable code, 400 for instance). A value that is no string, or an
+    item without ``member``, is not judged here: its type and presence are the shape
+    clause's."""
+    assert exchange.response is not None
+    status = exchange.response.status
+    listed = body_field(exchange, ctx.params["field"])
+    member = ctx.params["member"]
+    items = listed if isinstance(listed, list) else []
+    said = [i.get(member) for i in items if isinstance(i, dict)]
+    values = sorted({v for v in said if isinstance(v, str)})
+    if not values:
+        return Inapplicable(f"no item of `{ctx.params['field']}` carried a `{member}`")
+    classes = {v[:1] for v in values}
+    fits = values == [str(status)] if len(values) == 1 else str(status)[:1] in classes
+    if not fits:
+        raise ctx.violation(
+            f"`{ctx.params['field']}[].{member}` says another status than the response",
+            expected=(
+                f"{member} {str(status)!r}, or, where the items say several "
+                f"statuses, a response status of one of their classes"
+            ),
+            actual=f"{status} with {member} {', '.join(map(repr, values))}",
+            exchanges=(exchange,),
+        )
+    return None

@@ -1,6 +1,7 @@
-"""Malformed bodies: bytes sent as ``application/json`` that are not JSON, or are JSON
-but not an object, whichever way a parser reads them (RFC 8259 lets a parser ignore a
-leading BOM, so a BOM only ever precedes a non-object).
+"""Malformed bodies: bytes labelled with the operation's JSON media type
+(``application/json``, or the ``+json`` type it declares) that are not JSON, or are
+JSON but not an object, whichever way a parser reads them (RFC 8259 lets a parser
+ignore a leading BOM, so a BOM only ever precedes a non-object).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from errcontract._contract.surface import ProbeContext
 from errcontract._http.probe import json_body
-from errcontract.exceptions import BadArgument
+from errcontract.exceptions import BadArgument, NothingInDocument
 
 from .common import (
     Scenario,
@@ -206,7 +207,8 @@ def malformed_bodies(
     One judged probe: the valid body (with fresh ``${unique_digits}``) broken as the
     kind says (``truncated``, ``trailing-comma``, ``single-quotes``,
     ``unquoted-keys``, ``non-finite``: not JSON; ``bare-scalar``, ``array``,
-    ``bom-non-object``: JSON that is no object), sent as ``application/json``; never
+    ``bom-non-object``: JSON that is no object), sent labelled with the operation's
+    JSON media type (``application/json`` unless it declares a ``+json`` one); never
     counted a write. Only operations with a JSON request body are probed.
     """
     chosen = choose_many("kinds", kinds, tuple(MALFORMED), default=tuple(MALFORMED))
@@ -220,7 +222,9 @@ def malformed_bodies(
         body, defect = draw(MALFORMED[kind](ctx.valid_body(op_id, unique)))
         return (
             replace(
-                with_header(probe, "Content-Type", "application/json"),
+                with_header(
+                    probe, "Content-Type", ctx.operation(op_id).body_media_type
+                ),
                 body=body,
                 defect=f"{kind}: {defect}",
                 defect_kind="not-object" if kind in NOT_OBJECT else "body",
@@ -240,6 +244,15 @@ MEDIA_TYPES: dict[str, str] = {
 """The kinds of ``unsupported_media_types``: a Content-Type the operation does not
 take, on the valid JSON body (the label, not the bytes, is the defect)."""
 
+JSONAPI = "application/vnd.api+json"
+"""The JSON:API media type (JSON:API 1.1, "The JSON:API Media Type")."""
+JSONAPI_PARAMETER = "jsonapi-parameter"
+"""The opt-in kind: the JSON:API media type with a parameter other than ``ext`` or
+``profile``, which JSON:API 1.1 ("Server Responsibilities") answers 415."""
+FOREIGN_PARAMETERS: tuple[str, ...] = ("version=1", "charset=utf-8")
+"""Media type parameters JSON:API 1.1 does not define (it defines ``ext`` and
+``profile`` only)."""
+
 
 def unsupported_media_types(
     ctx: ProbeContext,
@@ -252,22 +265,42 @@ def unsupported_media_types(
 
     The body stays valid JSON so that a server which ignores the label and parses
     anyway is caught: only a 415 that reads the label passes. ``kinds`` picks the
-    labels (``text-plain``, ``form``, ``xml``, ``octet-stream``); the probe is judged
+    labels (``text-plain``, ``form``, ``xml``, ``octet-stream``; and, opt-in,
+    ``jsonapi-parameter``: ``application/vnd.api+json`` with a parameter JSON:API
+    does not define, ``version=1`` or ``charset=utf-8``, sent only to operations
+    whose body the document declares in that media type); the probe is judged
     alone, never counted a write, on operations with a JSON request body only.
     """
-    chosen = choose_many("kinds", kinds, tuple(MEDIA_TYPES), default=tuple(MEDIA_TYPES))
+    every = (*MEDIA_TYPES, JSONAPI_PARAMETER)
+    chosen = choose_many("kinds", kinds, every, default=tuple(MEDIA_TYPES))
     cases = _body_cases(
         ctx, "unsupported_media_types", operations, chosen, allow_writes
     )
+    cases = [
+        (op_id, kind)
+        for op_id, kind in cases
+        if kind != JSONAPI_PARAMETER or ctx.operation(op_id).body_media_type == JSONAPI
+    ]
+    if not cases:
+        raise NothingInDocument(
+            "unsupported_media_types: kind 'jsonapi-parameter' needs an operation "
+            f"whose body the document declares in {JSONAPI}"
+        )
 
     @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         op_id, kind = draw(by_option(cases))
         probe = ctx.valid_probe(op_id, unique=draw(uniques()))
+        if kind == JSONAPI_PARAMETER:
+            label = f"{JSONAPI}; {draw(st.sampled_from(FOREIGN_PARAMETERS))}"
+            defect = f"{kind}: valid JSON:API labelled {label}"
+        else:
+            label = MEDIA_TYPES[kind]
+            defect = f"{kind}: valid JSON labelled {label}"
         return (
             replace(
-                with_header(probe, "Content-Type", MEDIA_TYPES[kind]),
-                defect=f"{kind}: valid JSON labelled {MEDIA_TYPES[kind]}",
+                with_header(probe, "Content-Type", label),
+                defect=defect,
                 defect_kind="body",
                 writes=False,
             ),

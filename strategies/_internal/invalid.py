@@ -371,7 +371,9 @@ def invalid_bodies(
             text = f"{texts[0]} ({source})"
         return (
             replace(
-                with_header(probe, "Content-Type", "application/json"),
+                with_header(
+                    probe, "Content-Type", ctx.operation(op_id).body_media_type
+                ),
                 body=json_body(body),
                 defect=text,
                 defect_kind=brk.defect_kind,

@@ -17,13 +17,20 @@ from typing import Any
 from hypothesis import strategies as st
 
 from errcontract._contract.surface import Operation, ProbeContext
+from errcontract._input.refs import Local
 from errcontract.exceptions import BadArgument, NothingInDocument
 
+from .bodies import FOREIGN_PARAMETERS, JSONAPI, JSONAPI_PARAMETER
 from .common import Scenario, by_option, choose_many, operation_ids, plan, uniques
 
 ACCEPT_KINDS: tuple[str, ...] = ("unavailable-type",)
 """``unavailable-type``: ``Accept`` names one media type, one no response of the
 document declares (the first of ``UNAVAILABLE`` that none does)."""
+
+# The opt-in kind JSONAPI_PARAMETER: ``Accept`` names the JSON:API media type once,
+# modified by a parameter other than ``ext`` or ``profile``; JSON:API 1.1 ("Server
+# Responsibilities") answers it 406. Sent only where the document declares
+# ``application/vnd.api+json`` for a response of the operation.
 
 UNAVAILABLE: tuple[str, ...] = ("image/png", "application/pdf", "text/csv")
 """Media types no JSON API produces unless its document says so; the first one the
@@ -61,6 +68,16 @@ def unavailable_type(document: Mapping[str, Any]) -> str | None:
     )
 
 
+def response_media_types(op: Operation) -> set[str]:
+    """The media types the document declares for ``op``'s responses."""
+    document = op.document or {}
+    local = Local(document)
+    item = local.inline((document.get("paths") or {}).get(op.path) or {})
+    spec = item.get(op.method.lower()) if isinstance(item, Mapping) else None
+    responses = (spec or {}).get("responses") if isinstance(spec, Mapping) else None
+    return set(_declared(responses or {}))
+
+
 def unacceptable_accepts(
     ctx: ProbeContext,
     operations: Sequence[str],
@@ -69,7 +86,10 @@ def unacceptable_accepts(
     kinds: Sequence[str] | None = None,
 ) -> st.SearchStrategy[Scenario]:
     """The valid request to each operation with ``Accept`` set to a media type its
-    document declares nowhere (``ACCEPT_KINDS``).
+    document declares nowhere (``ACCEPT_KINDS``), or, with the opt-in kind
+    ``jsonapi-parameter``, to ``application/vnd.api+json`` modified by a parameter
+    JSON:API does not define (``version=1`` or ``charset=utf-8``), only where the
+    operation's responses are declared in that media type.
 
     Each scenario sends the valid request first (``role="setup"``, the answer a
     server that disregards ``Accept`` gives), then the same request with the
@@ -77,9 +97,12 @@ def unacceptable_accepts(
     write operation is a write (left out of read-only
     runs), and each request's body draws its own ``unique`` number like any create.
     """
-    choose_many("kinds", kinds, ACCEPT_KINDS, default=ACCEPT_KINDS)
+    chosen = choose_many(
+        "kinds", kinds, (*ACCEPT_KINDS, JSONAPI_PARAMETER), default=ACCEPT_KINDS
+    )
     ids = operation_ids(ctx, "unacceptable_accepts", operations)
     types: dict[str, str] = {}
+    jsonapi: set[str] = set()
     for op_id in ids:
         op = ctx.operation(op_id)
         if op.document is None:
@@ -90,14 +113,29 @@ def unacceptable_accepts(
         found = unavailable_type(op.document)
         if found is not None:
             types[op_id] = found
-    if not types:
-        raise NothingInDocument(
-            "unacceptable_accepts: the document declares every media type the "
-            f"family would send ({', '.join(UNAVAILABLE)})"
-        )
+        if JSONAPI in response_media_types(op):
+            jsonapi.add(op_id)
 
     def options(op: Operation) -> list[str]:
-        return ["unavailable-type"] if op.id in types else []
+        return [
+            k
+            for k in chosen
+            if (op.id in types if k == "unavailable-type" else op.id in jsonapi)
+        ]
+
+    if not any(options(ctx.operation(op_id)) for op_id in ids):
+        reasons = []
+        if "unavailable-type" in chosen:
+            reasons.append(
+                "the document declares every media type the family would send "
+                f"({', '.join(UNAVAILABLE)})"
+            )
+        if JSONAPI_PARAMETER in chosen:
+            reasons.append(
+                "kind 'jsonapi-parameter' needs an operation whose responses the "
+                f"document declares in {JSONAPI}"
+            )
+        raise NothingInDocument(f"unacceptable_accepts: {'; '.join(reasons)}")
 
     cases = plan(
         ctx,
@@ -110,16 +148,26 @@ def unacceptable_accepts(
 
     @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
-        op_id, _ = draw(by_option(cases))
+        op_id, kind = draw(by_option(cases))
         usual = ctx.valid_probe(op_id, unique=draw(uniques()))
         valid = ctx.valid_probe(op_id, unique=draw(uniques()))
         kept = tuple((k, v) for k, v in valid.headers if k.lower() != "accept")
-        accept = types[op_id]
+        if kind == JSONAPI_PARAMETER:
+            accept = f"{JSONAPI}; {draw(st.sampled_from(FOREIGN_PARAMETERS))}"
+            defect = (
+                f"jsonapi-parameter: Accept: {accept}, its only JSON:API media type "
+                "modified by a parameter other than ext or profile"
+            )
+        else:
+            accept = types[op_id]
+            defect = (
+                f"unavailable-type: Accept: {accept}, a type the document "
+                "declares for no response"
+            )
         probe = replace(
             valid,
             headers=(*kept, ("Accept", accept)),
-            defect=f"unavailable-type: Accept: {accept}, a type the document "
-            "declares for no response",
+            defect=defect,
             defect_kind="accept",
         )
         return (replace(usual, role="setup"), probe)

@@ -371,7 +371,7 @@ def robustness_probes(
             valid = Draft202012Validator(op.body_schema or {}).is_valid(body)
             writes = may_write(op, (kind, key)) and bool(valid)
             probe = replace(
-                with_header(probe, "Content-Type", "application/json"), body=raw
+                with_header(probe, "Content-Type", op.body_media_type), body=raw
             )
         elif slot.location == "path":
             value, odd = draw(_values(kind, slot, _path_value(ctx, op, slot)))

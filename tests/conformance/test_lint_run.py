@@ -114,6 +114,14 @@ CASES: dict[str, Case] = {
     f"{S}bodies.py:_body_cases#1": Case(
         _probes("malformed_bodies", "listBanks"), "'listBanks' take no JSON body"
     ),
+    f"{S}bodies.py:unsupported_media_types#1": Case(
+        _probes(
+            "unsupported_media_types", "createRecipient", kinds=["jsonapi-parameter"]
+        ),
+        "nothing to send to any of them, whatever the target: "
+        "unsupported_media_types: kind 'jsonapi-parameter' needs an operation whose "
+        "body the document declares in application/vnd.api+json",
+    ),
     f"{S}common.py:choose#1": Case(
         _probes("malformed_credentials", "listBanks", kinds=["bare-kee"]),
         "has no kind 'bare-kee' (did you mean 'bare-key'?)",

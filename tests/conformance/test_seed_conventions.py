@@ -20,7 +20,7 @@ from errcontract._contract import conventions
 from errcontract._contract.document import load_document
 from errcontract._contract.profile import load_profile_at, schemas_root
 from errcontract._derive import derive
-from errcontract.reference import cardclan, cardda, google, microsoft
+from errcontract.reference import cardclan, cardda, google, jsonapi, microsoft
 from errcontract.results import Violation
 
 if TYPE_CHECKING:
@@ -539,3 +539,61 @@ def test_microsoft_derives_from_a_document(
     broken = run("MS-CODE-1")
     assert broken.code == 1, broken.out[-3000:]
     assert broken.failing() == {"MS-CODE-1"}
+
+
+# The jsonapi convention alone, against its embedded Articles API: the reference
+# passes, every tolerance JSON:API 1.1 allows passes (all at once: optional members
+# absent, extra `meta`, `links` and `jsonapi`, several errors under the most
+# generally applicable status, member order, media type case, charset and profile
+# parameters on answers, a root pointer for a missing `data`, a disregarded
+# Accept, OPTIONS refused with 405), and each fault fails the clause it is named
+# after (its part before `:`), in a run kept to that clause and the probes that
+# provoke errors (unknown ids, routes and methods).
+JSONAPI_RUN = ("--convention", "jsonapi", "--rate-limit", "none", "--max-rps", "1000")
+JSONAPI_PROVOKING = {"JA-RES-1", "JA-ROUTE-1", "JA-METHOD-1"}
+
+
+def _jsonapi_clauses() -> list[str]:
+    document = load_document(jsonapi.OPENAPI)
+    result = derive.derive(conventions.load_convention("jsonapi"), document)
+    return [c["id"] for c in result.clauses]
+
+
+def test_jsonapi_passes_its_reference_and_every_tolerance(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    done = run_cli("run", *JSONAPI_RUN)
+    assert done.code == 0, done.out[-3000:]
+    ids = set(_jsonapi_clauses())
+    assert {c["id"] for c in done.results["clauses"]} == ids
+    assert {c["status"] for c in done.results["clauses"]} == {"pass"}
+    tolerances = sorted(jsonapi.TOLERANCES - {"no-status"})
+    flags = [f for t in tolerances for f in ("--tolerance", t)]
+    done = run_cli("run", *JSONAPI_RUN, *flags)
+    assert done.code == 0, done.out[-3000:]
+    assert {c["status"] for c in done.results["clauses"]} == {"pass"}
+    # No error says a status (it SHOULD be provided): JA-BODY-2 judges nothing.
+    done = run_cli("run", *JSONAPI_RUN, "--tolerance", "no-status")
+    assert done.code == 0, done.out[-3000:]
+    statuses = {c["id"]: c["status"] for c in done.results["clauses"]}
+    assert statuses.pop("JA-BODY-2") == "not-run"
+    assert set(statuses.values()) == {"pass"}
+
+
+def test_every_jsonapi_fault_is_named_after_a_derived_clause() -> None:
+    ids = set(_jsonapi_clauses())
+    assert {f.split(":")[0] for f in jsonapi.FAULTS} == ids
+
+
+@pytest.mark.parametrize("fault", sorted(jsonapi.FAULTS))
+def test_jsonapi_fails_each_fault_naming_its_clause(
+    fault: str, run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    clause = fault.split(":")[0]
+    keep = {clause, *JSONAPI_PROVOKING}
+    skip = [i for i in _jsonapi_clauses() if i not in keep]
+    overrides = tmp_path / "focus.yaml"
+    overrides.write_text(yaml.safe_dump({"skip": skip}), encoding="utf-8")
+    done = run_cli("run", *JSONAPI_RUN, "--overrides", str(overrides), "--fault", fault)
+    assert done.code == 1, done.out[-3000:]
+    assert clause in done.failing(), (fault, done.failing())

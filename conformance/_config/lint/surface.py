@@ -127,7 +127,8 @@ def _unsent(profile: Profile, openapi: Path) -> Iterator[Problem]:
 
 def _field_members(profile: Profile, path: Path) -> Iterator[Problem]:
     """``error_body.field_member``, one member or one per status: each a member some
-    error shape of the profile declares (where its shapes declare any)."""
+    error shape of the profile declares (where its shapes declare any); a path
+    (``source/pointer``) names a member of each item's member."""
     given = profile.error_body.get("field_member")
     named = given if isinstance(given, Mapping) else {"": given} if given else {}
     if not named:
@@ -136,7 +137,8 @@ def _field_members(profile: Profile, path: Path) -> Iterator[Problem]:
     # field member is what the document's validation answers show).
     members = member_names(profile.folder) | declared_members(profile.openapi)
     for status, member in named.items():
-        if members and member not in members:
+        # A member inside each item is a path of members (JSON:API's source/pointer).
+        if members and not set(str(member).split("/")) <= members:
             where = "error_body/field_member" + (f"/{status}" if status else "")
             yield Problem(
                 path,
