@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 
-import pytest
-
 from errcontract._http.credentials import CredentialRenderer, Placement
 from errcontract._http.probe import Credential
 from errcontract._http.redact import curl_line
@@ -34,9 +32,14 @@ def test_no_credential_renders_nothing():
     assert renderer().shown(Credential.none()) == ([], {})
 
 
-def test_an_unknown_fixture_is_a_key_error_naming_it():
-    with pytest.raises(KeyError, match="unverified_api_key"):
-        renderer().wire(Credential.of("unverified_api_key"))
+def test_a_fixture_the_run_was_not_given_is_not_sent():
+    """A derived profile's optional key (a document that secures nothing), not
+    given: no credential goes out, and nothing stands in for it; a required fixture
+    is refused before the run starts (``_config/resolve``), never reaching here."""
+    assert renderer().wire(Credential.of("unverified_api_key")) == []
+    assert renderer().wire(Credential.of("api_key")) == [
+        ("Authorization", f"Bearer {SECRET}")
+    ]
 
 
 def test_a_literal_is_sent_trimmed_and_shown_as_sent():
