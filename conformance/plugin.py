@@ -144,19 +144,6 @@ def _active(config: pytest.Config) -> bool:
     )
 
 
-def _refuse_workers(config: pytest.Config) -> None:
-    """A run is judged as one whole: it cannot be split over xdist workers."""
-    workers = config.getoption("numprocesses", None)
-    dist = config.getoption("dist", "no")
-    if workers or dist not in (None, "no"):
-        raise pytest.UsageError(
-            "the conformance suite judges a run as one whole (one rate-limit budget, "
-            "request ids unique across the run, one report), so it cannot be split "
-            f"over pytest-xdist workers: drop -n/--dist (got -n {workers}, --dist "
-            f"{dist}) or add -p no:xdist for this run"
-        )
-
-
 def pytest_configure(config: pytest.Config) -> None:
     """Resolve settings once into ``config.stash``; a bad one is a usage error.
 
@@ -167,14 +154,20 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if run_key in config.stash or not _active(config):
         return
+    from errcontract import fleet, plugin_live
     from errcontract._config.resolve import resolve
     from errcontract.exceptions import ConfigError
 
-    _refuse_workers(config)
+    if fleet.distributing(config):
+        fleet.refuse_splitting(config)
     try:
-        config.stash[settings_key] = resolve(options_from(config))
+        settings = config.stash[settings_key] = resolve(options_from(config))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if fleet.distributing(config):
+        # Several workers: each takes whole APIs (errcontract/fleet.py).
+        fleet.distribute(config, settings)
+    plugin_live.register(config, settings.quiet)
 
 
 @pytest.hookimpl(trylast=True)
@@ -185,8 +178,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if settings is None or run_key in config.stash:
         return
     from errcontract._engine.run import Run
+    from errcontract.fleet import Fleet, worker_directory
 
-    config.stash[run_key] = Run(settings)
+    directory = worker_directory(config)
+    config.stash[run_key] = (
+        Run(settings) if directory is None else Fleet(settings, directory)
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -261,8 +258,13 @@ def pytest_runtest_makereport(
 ) -> Generator[None, Any, Any]:
     """Show a failed clause as its evidence rather than a Python traceback."""
     report = yield
+    from errcontract.plugin_live import attach
     from errcontract.results import ClauseFailed
 
+    run = item.config.stash.get(run_key, None)
+    params = getattr(item, "callspec", None)
+    if run is not None and params is not None and "clause_id" in params.params:
+        attach(report, run, params.params["clause_id"])
     if call.excinfo is not None and isinstance(call.excinfo.value, ClauseFailed):
         report.longrepr = call.excinfo.value.render()
     return report

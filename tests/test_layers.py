@@ -48,6 +48,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "errcontract.cli",
         "errcontract.cli_results",
         "errcontract.plugin",
+        "errcontract.plugin_live",
+        "errcontract.fleet",
         "errcontract.schemathesis",
         "errcontract.suite",
         "errcontract._reference_docs",

@@ -132,6 +132,13 @@ class Run:
                     return session, clause
         raise KeyError(clause_id)
 
+    def api_of(self, clause_id: str) -> str:
+        """The API whose profile holds ``clause_id``."""
+        for target in self.settings.targets:
+            if any(clause.id == clause_id for clause in target.profile.clauses):
+                return target.profile.api
+        raise KeyError(clause_id)
+
     def execute(self, clause_id: str) -> ClauseResult:
         """Judge one clause (once; a second call returns the first verdict)."""
         self.start()

@@ -241,15 +241,15 @@ def test_the_environment_chooses_the_api_too(
     )
 
 
-def test_the_suite_refuses_xdist_workers_in_one_sentence(
+def test_the_suite_refuses_an_xdist_schedule_that_splits_an_api(
     pytester: pytest.Pytester,
 ) -> None:
     result = pytester.runpytest_subprocess(
-        "-n", "2", *SUITE, "--conformance-api", "cardda"
+        "-n", "2", "--dist", "each", *SUITE, "--conformance-api", "cardda"
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["ERROR: the conformance suite judges a run as one whole*pytest-xdist*"]
+        ["ERROR: the conformance suite judges each API as one whole*pytest-xdist*"]
     )
     assert not (pytester.path / "conformance-report").exists()
 
