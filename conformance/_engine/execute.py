@@ -20,7 +20,7 @@ from hypothesis.errors import HypothesisException
 
 from errcontract._contract.clauses import Clause, Mode
 from errcontract._engine.burst import run_burst_clause
-from errcontract._engine.coverage import run_coverage
+from errcontract._engine.coverage import keyless, run_coverage
 from errcontract._engine.sender import Budget, ClauseSender
 from errcontract._engine.session import ApiSession
 from errcontract._engine.tally import ClauseTally, CoverageRecord
@@ -180,8 +180,10 @@ def _run_strategy_clause(
             sender, record, op, Budget(per_op * REQUESTS_PER_EXAMPLE * 2), seen, spent
         )
         profile = settings.get_profile(f"conformance-{session.settings.depth}")
-        test = settings(profile, max_examples=per_op)(
-            seed(_seed_for(session, clause, op))(given(strategy)(probe_test))
+        test = keyless(
+            settings(profile, max_examples=per_op)(
+                seed(_seed_for(session, clause, op))(given(strategy)(probe_test))
+            )
         )
         try:
             test()
