@@ -118,7 +118,22 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     serve = sub.add_parser("serve", help="run a reference server alone")
-    serve.add_argument("--api", required=True, help="cardda or cardclan")
+    which = serve.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--api", help="cardda, cardclan, or a profile of --profile-dir naming one"
+    )
+    which.add_argument(
+        "--convention",
+        metavar="NAME",
+        help="the convention's embedded server (rfc9457: the Projects API)",
+    )
+    serve.add_argument(
+        "--profile-dir",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="a directory holding profiles for --api (its reference_app); repeatable",
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     for name in ("fault", "tolerance"):
@@ -139,9 +154,9 @@ def _parser() -> argparse.ArgumentParser:
 class _Inject:
     """Hands the CLI's started run to the plugin (settings are resolved once)."""
 
-    def __init__(self, run: Any, *, progress: bool = False) -> None:
+    def __init__(self, run: Any, *, hide_dots: bool = False) -> None:
         self.run = run
-        self.progress = progress
+        self.hide_dots = hide_dots
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -151,9 +166,10 @@ class _Inject:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_report_teststatus(self, report: pytest.TestReport) -> Any:
-        """With live progress on, its clause lines replace pytest's dots."""
+        """Live progress's clause lines replace pytest's dots, and --quiet shows
+        neither (only ``-v`` keeps pytest's own output)."""
         status = yield
-        return (status[0], "", status[2]) if self.progress and status else status
+        return (status[0], "", status[2]) if self.hide_dots and status else status
 
 
 def _plugin_args() -> list[str]:
@@ -194,10 +210,10 @@ def _resolved(args: argparse.Namespace, shown: Any) -> int:
         shown.close()
     elif shown is not None:
         run.events.subscribe(shown)
-    return _started(run, args, shown is not None and not run.settings.quiet)
+    return _started(run, args)
 
 
-def _started(run: Any, args: argparse.Namespace, progress: bool) -> int:
+def _started(run: Any, args: argparse.Namespace) -> int:
     from errcontract.exceptions import ClientError, ConfigError
 
     try:
@@ -247,7 +263,7 @@ def _started(run: Any, args: argparse.Namespace, progress: bool) -> int:
         *_plugin_args(),
     ]
     pytest_args += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "-rN"]
-    code = pytest.main(pytest_args, plugins=[_Inject(run, progress=progress)])
+    code = pytest.main(pytest_args, plugins=[_Inject(run, hide_dots=not args.verbose)])
     if run.stopped:
         for why in run.stopped:
             print(f"conformance: {why}", file=sys.stderr)
@@ -269,24 +285,31 @@ def _rate_arg(raw: str | None) -> float | None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from errcontract._config.embedded import create_reference_app
+    from errcontract._config.embedded import convention_app, create_reference_app
     from errcontract._contract.profile import load_profile
     from errcontract.exceptions import ConfigError, ProfileError
 
     try:
-        profile = load_profile(args.api)
-        app = create_reference_app(
-            profile,
-            faults=args.fault,
-            tolerances=args.tolerance,
-            rate_limit=_rate_arg(args.rate_limit),
-            rate_limit_given=args.rate_limit is not None,
-        )
+        if args.convention:
+            title, app = convention_app(
+                args.convention, args.fault, args.tolerance, _rate_arg(args.rate_limit)
+            )
+        else:
+            extra = tuple(Path(d) for d in args.profile_dir)
+            profile = load_profile(args.api, extra)
+            title = profile.title
+            app = create_reference_app(
+                profile,
+                faults=args.fault,
+                tolerances=args.tolerance,
+                rate_limit=_rate_arg(args.rate_limit),
+                rate_limit_given=args.rate_limit is not None,
+            )
     except (ProfileError, ConfigError, ValueError) as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     base = f"http://{args.host}:{args.port}{getattr(app.state, 'base_path', '')}"
-    print(f"{profile.title} reference server at {base}")
+    print(f"{title} reference server at {base}")
     print("Throwaway fixtures of this server (not real credentials):")
     for name, value in app.state.fixtures.items():
         print(f"  export CONFORMANCE_{name.upper()}={value}")

@@ -43,7 +43,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from errcontract.exceptions import BadArgument, NothingToProbe
-from errcontract.strategies._internal.atomicity import REFUSAL_KINDS, refused_writes
+from errcontract.strategies._internal.atomicity import (
+    OPT_IN_REFUSALS,
+    REFUSAL_KINDS,
+    refused_writes,
+)
 from errcontract.strategies._internal.bodies import (
     JSONAPI_PARAMETER,
     MALFORMED,
@@ -144,7 +148,7 @@ FAMILIES: Mapping[str, Family] = registry(
             opt_in=(CLIENT_REQUEST_ID, SCHEME_CASE),
         ),
         Family.of(misplaced_credentials, kinds=MISPLACED_KINDS),
-        Family.of(refused_writes, kinds=REFUSAL_KINDS),
+        Family.of(refused_writes, kinds=REFUSAL_KINDS, opt_in=OPT_IN_REFUSALS),
         combined_defects,
     )
 )
@@ -162,6 +166,7 @@ __all__ = [
     "MEDIA_TYPES",
     "METHOD_PROBES",
     "MISPLACED_KINDS",
+    "OPT_IN_REFUSALS",
     "PARAMETER_DEFECTS",
     "REFUSAL_KINDS",
     "ROBUSTNESS_KINDS",

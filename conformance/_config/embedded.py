@@ -24,6 +24,23 @@ def reference_module(profile: Profile) -> ModuleType:
     return importlib.import_module(name)
 
 
+def _unknown(kind: str, name: str, known: Sequence[str]) -> ConfigError:
+    hint = near_miss(name, sorted(set(known)))
+    return ConfigError(f"unknown {kind} {name!r} from --{kind}{hint}")
+
+
+def check_switches(
+    module: ModuleType, faults: Sequence[str], tolerances: Sequence[str]
+) -> None:
+    """Refuse a ``--fault`` or ``--tolerance`` that one reference app does not know."""
+    for fault in faults:
+        if fault not in module.FAULTS:
+            raise _unknown("fault", fault, list(module.FAULTS))
+    for tolerance in tolerances:
+        if tolerance not in module.TOLERANCES:
+            raise _unknown("tolerance", tolerance, list(module.TOLERANCES))
+
+
 def split_switches(
     profiles: Sequence[Profile], faults: Sequence[str], tolerances: Sequence[str]
 ) -> dict[str, tuple[list[str], list[str]]]:
@@ -33,17 +50,16 @@ def split_switches(
     for fault in faults:
         owners = [api for api, m in modules.items() if fault in m.FAULTS]
         if not owners:
-            known = sorted(f for m in modules.values() for f in m.FAULTS)
-            hint = near_miss(fault, known)
-            raise ConfigError(f"unknown fault {fault!r} from --fault{hint}")
+            raise _unknown(
+                "fault", fault, [f for m in modules.values() for f in m.FAULTS]
+            )
         for api in owners:
             routed[api][0].append(fault)
     for tolerance in tolerances:
         owners = [api for api, m in modules.items() if tolerance in m.TOLERANCES]
         if not owners:
-            known = sorted({t for m in modules.values() for t in m.TOLERANCES})
-            hint = near_miss(tolerance, known)
-            raise ConfigError(f"unknown tolerance {tolerance!r} from --tolerance{hint}")
+            known = [t for m in modules.values() for t in m.TOLERANCES]
+            raise _unknown("tolerance", tolerance, known)
         for api in owners:
             routed[api][1].append(tolerance)
     return routed
@@ -62,6 +78,25 @@ def create_reference_app(
     documented = (profile.rate_limit or {}).get("per_second")
     limit = rate_limit if rate_limit_given else documented
     return module.create_app(faults=faults, tolerances=tolerances, rate_limit=limit)
+
+
+def convention_app(
+    name: str,
+    faults: Sequence[str],
+    tolerances: Sequence[str],
+    rate_limit: float | None,
+) -> tuple[str, Any]:
+    """A convention's embedded server, as ``run --convention NAME`` alone starts it,
+    for ``conformance serve --convention``: its title and the app."""
+    from errcontract._contract.conventions import load_convention
+
+    convention = load_convention(name)
+    if convention.reference_app is None:
+        raise ConfigError(f"convention {name} ships no reference server")
+    module = importlib.import_module(convention.reference_app)
+    check_switches(module, faults, tolerances)
+    app = module.create_app(faults=faults, tolerances=tolerances, rate_limit=rate_limit)
+    return f"{name} ({convention.reference_app})", app
 
 
 @contextmanager

@@ -221,5 +221,7 @@ def _run_strategy_clause(
                 if var not in explained and f"'{var}'" in tally.reason:
                     explained.add(var)
                     tally.reason += f" ({var}: {why})"
-    elif not tally.judged:
+    elif not tally.judged and tally.throttled:
+        # Else the tally says why: no premise held (a write not refused), or nothing
+        # was sent.
         tally.reason = "every probe of this clause was throttled (429)"

@@ -8,8 +8,10 @@ defect. A 5xx is never the answer. Two kinds say more than a status:
 
 * ``read-only-member``: a success must not have stored the value sent (the
   answer's member of that name, where it shows one, is not that value);
-* ``client-request-id``: the answer's request-id header (``header``) is the
-  server's, never the value the client sent, nor one containing it.
+* ``client-request-id``: the answer's request-id header (``header``; default the
+  one the client sent, which the probe names in ``field``) is the server's, never
+  the value the client sent, nor one containing it. The two names may differ: an
+  API answering ``Request-Id`` must not adopt a client's ``X-Request-Id`` either.
 """
 
 from __future__ import annotations
@@ -54,7 +56,10 @@ def _stored(exchange: Exchange, field: str) -> Any:
             "type": "string",
             "minLength": 1,
             "description": "The request-id response header: its value on the "
-            "answer to a client-sent id must not be (or contain) the one sent.",
+            "answer to a client-sent id must not be (or contain) the one sent. "
+            "Default: the header the client sent it in (ignored_inputs' `header`); "
+            "another name judges the answer's own header (sent X-Request-Id, "
+            "answered Request-Id).",
         }
     },
 )
@@ -92,9 +97,10 @@ def ignored_input(
                     actual=f"{status} with {probe.field} {sent!r}, the value sent",
                     exchanges=tuple(exchanges),
                 )
-        header = ctx.params.get("header")
-        if probe.defect_kind == "client-request-id" and header:
-            sent_id = probe.header(str(header)) or ""
+        sent_as = probe.field or ctx.params.get("header")
+        header = ctx.params.get("header") or sent_as
+        if probe.defect_kind == "client-request-id" and sent_as and header:
+            sent_id = probe.header(str(sent_as)) or ""
             echoed = (
                 [
                     v

@@ -4,9 +4,10 @@ the server must refuse, and the same GET again.
 The write is one of another family's defective probes (``REFUSALS``): an invalid
 body (``invalid_bodies``: 422, or 400 for a wrong type), a body that is not JSON
 (``malformed_bodies``: 400), a JSON body labelled with a media type the operation
-does not take (``unsupported_media_types``: 415). What its answer should be is those
-families' clauses' business; this one asks only whether a refused write changed the
-item (``unchanged_after_refusal``).
+does not take (``unsupported_media_types``: 415); opt-in, ``forbidden``, the valid
+write under a key whose role may not write (``fixture_credentials``: 403). What its
+answer should be is those families' clauses' business; this one asks only whether a
+refused write changed the item (``unchanged_after_refusal``).
 
 An invalid body breaks a field other than the one carrying the fresh digits
 (``${unique_digits}``) where the body has another: a server that writes the valid
@@ -27,12 +28,19 @@ from errcontract.exceptions import BadArgument, MissingValue, NothingToProbe
 
 from .bodies import malformed_bodies, unsupported_media_types
 from .common import Scenario, by_option, choose_many, operation_ids, plan
+from .credentials import _other_key, fixture_credentials
 from .invalid import invalid_bodies
 
 REFUSAL_KINDS: tuple[str, ...] = ("invalid-body", "malformed-body", "media-type")
 """The refused writes: a body breaking its schema in one field (``invalid``,
 ``wrong-type`` or ``missing`` of ``invalid_bodies``), a body that is not JSON
 (``truncated`` of ``malformed_bodies``), valid JSON labelled ``text/plain``."""
+
+OPT_IN_REFUSALS: tuple[str, ...] = ("forbidden",)
+"""Sent only when a clause lists them: ``forbidden``, the valid write (its body the
+operation's example) under the key fixture ``fixture``, one whose writes the API
+refuses (a read-only role: 403), for a page saying a forbidden write changes
+nothing either."""
 
 ITEM_WRITES = frozenset({"PUT", "PATCH", "POST"})
 """Methods of a write to an item that takes a body (a DELETE takes none: no body
@@ -99,17 +107,34 @@ def refused_writes(
     *,
     allow_writes: bool = True,
     kinds: Sequence[str] | None = None,
+    fixture: str | None = None,
 ) -> st.SearchStrategy[Scenario]:
     """The document's GET on an item, a write to it carrying one of ``kinds``
-    (``REFUSAL_KINDS``), and the GET again.
+    (``REFUSAL_KINDS``; ``forbidden``, opt-in, the valid write under the key
+    fixture ``fixture`` whose writes are refused), and the GET again.
 
     The read before is a ``setup`` probe, the write and the read after are judged
     (setup probes come first); all three are sent every time (``fresh``), never
     answered from the cache. Like the families it draws from, a write is sent in
     read-only runs: a refused request changes nothing on a conforming target,
-    which is the very promise.
+    which is the very promise. ``fixture`` must name a key fixture other than the
+    valid one (as ``fixture_credentials``'), and comes with ``forbidden`` only: one
+    without the other is refused (``BadArgument``).
     """
-    chosen = choose_many("kinds", kinds, REFUSAL_KINDS, default=REFUSAL_KINDS)
+    chosen = choose_many(
+        "kinds", kinds, REFUSAL_KINDS + OPT_IN_REFUSALS, default=REFUSAL_KINDS
+    )
+    refusals = dict(REFUSALS)
+    if ("forbidden" in chosen) != (fixture is not None):
+        raise BadArgument(
+            "refused_writes: kind 'forbidden' and fixture= (the key whose writes "
+            "are refused) go together"
+        )
+    if fixture is not None:
+        key = _other_key(ctx, fixture)
+        refusals["forbidden"] = lambda c, op_id, op: fixture_credentials(
+            c, [op_id], fixture=key
+        )
     ids = operation_ids(ctx, "refused_writes", operations)
     reads: dict[str, str] = {}
     for op_id in ids:
@@ -130,7 +155,7 @@ def refused_writes(
     for op_id in ids:
         for kind in chosen:
             try:
-                inner[(op_id, kind)] = REFUSALS[kind](ctx, op_id, ctx.operation(op_id))
+                inner[(op_id, kind)] = refusals[kind](ctx, op_id, ctx.operation(op_id))
             except (NothingToProbe, BadArgument) as exc:
                 reasons.append(f"{kind} on {op_id}: {exc}")
     if not inner:

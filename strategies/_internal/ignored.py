@@ -340,6 +340,7 @@ def _extra(
         assert header is not None
         value = f"errcontract-client-{unique:012d}"
         probe = with_header(valid, header, value)
+        field = header  # the check reads the id sent from the header it names
         tag, what = "client-request-id", f"{header}: {value} sent by the client"
     return replace(
         probe, defect=f"{kind}: {what}, to be ignored", defect_kind=tag, field=field

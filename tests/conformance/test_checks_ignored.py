@@ -140,6 +140,39 @@ def test_an_echoed_client_request_id_fails(
     assert CLIENT_ID in info.value.expected
 
 
+@pytest.mark.parametrize("sent_as", ["Request-Id", "X-Request-Id"])
+def test_the_id_is_read_from_the_header_the_client_sent_it_in(
+    profile: Profile, make_exchange: Callable[..., Exchange], sent_as: str
+) -> None:
+    """Sent as ``X-Request-Id`` (the probe names it in ``field``) and adopted as the
+    answer's ``Request-Id``: echoed. Without the check's ``header`` the sent one is
+    judged, so a clause naming the header only for the strategy still judges."""
+    clause = profile.clause("PD-IGNORE-2")
+    kind = "client-request-id"
+    probe = Probe(
+        operation="listProjects",
+        method="GET",
+        path="/projects",
+        headers=((sent_as, CLIENT_ID),),
+        defect=kind,
+        defect_kind=kind,
+        field=sent_as,
+    )
+    setup = make_exchange(200, {"data": []}, probe=replace(probe, role="setup"))
+    answer = make_exchange(200, {"data": []}, [(sent_as, CLIENT_ID)], probe)
+    check = REGISTRY.get(clause.check).fn
+    for params in ({"header": sent_as}, {}):
+        ctx = CheckContext(replace(clause, params=params), profile)
+        with pytest.raises(Violation, match="echoed"):
+            check(ctx, [setup, answer])
+    adopted = make_exchange(200, {"data": []}, [("Request-Id", CLIENT_ID)], probe)
+    ctx = CheckContext(replace(clause, params={"header": "Request-Id"}), profile)
+    with pytest.raises(Violation, match="echoed"):
+        check(ctx, [setup, adopted])
+    own = make_exchange(200, {"data": []}, [("Request-Id", "server-own")], probe)
+    assert check(ctx, [setup, own]) is None
+
+
 def test_without_the_valid_answer_nothing_is_judged(
     judge: Callable[..., object],
 ) -> None:

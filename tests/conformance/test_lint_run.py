@@ -205,10 +205,14 @@ CASES: dict[str, Case] = {
         "'name'?)",
     ),
     f"{S}atomicity.py:refused_writes#1": Case(
+        _probes("refused_writes", "createRecipient", kinds=["forbidden"]),
+        "kind 'forbidden' and fixture= (the key whose writes are refused) go together",
+    ),
+    f"{S}atomicity.py:refused_writes#2": Case(
         _probes("refused_writes", "listBanks"),
         "refused_writes: listBanks is a GET without a JSON body",
     ),
-    f"{S}atomicity.py:refused_writes#2": Case(
+    f"{S}atomicity.py:refused_writes#3": Case(
         _probes("refused_writes", "sendCard"),
         "refused_writes: no GET on /integration/send-card",
         base="cardclan",

@@ -149,6 +149,7 @@ def test_quiet_prints_no_progress_and_the_reports_carry_none(
     assert len(lines) == len(outcomes)
     assert not [line for line in quiet.out.splitlines() if LINE.match(line)]
     assert "verdict: PASS" in quiet.out
+    assert not re.search(r"^[.sF]+$", quiet.out, re.MULTILINE)  # nor pytest's dots
     for name in ("results.json", "junit.xml"):
         text = (loud.report_dir / name).read_text(encoding="utf-8")
         assert "req/s" not in text

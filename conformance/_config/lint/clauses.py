@@ -50,6 +50,7 @@ def clause_problems(profile: Profile, path: Path) -> Iterator[Problem]:
         else:
             found += _check_params(profile, clause, path, at)
         found += _probes(profile, clause, path, at)
+        found += _error_body_reads(profile, clause, path, at)
         # The run's own calls, once what the catalog names is known to exist.
         if found or ctx is None:
             yield from found
@@ -146,6 +147,33 @@ def _check_params(
                 f"{value!r} is a member of no error shape of the profile"
                 f"{near_miss(value, members)}",
             )
+
+
+def _error_body_reads(
+    profile: Profile, clause: Clause, path: Path, at: str
+) -> Iterator[Problem]:
+    """A code or message the clause names needs the member ``error_body`` says holds
+    it: without ``code_field`` an ``expect`` code never matches (every answer fails)
+    and ``rate_limited``'s ``error`` is never judged (the clause cannot fail on it)."""
+    fields = profile.error_body
+    hint = " (an RFC 9457 problem: code_field: type, its type URI the code)"
+    named = clause.check == "rate_limited" and clause.params.get("error")
+    if named and not fields.get("code_field"):
+        yield Problem(
+            path,
+            f"{at}: with/error",
+            f"rate_limited names a code, but profile.yaml's error_body has no "
+            f"code_field to read it from{hint}",
+        )
+    for index, answer in enumerate(clause.expect):
+        for key, member in (("error", "code_field"), ("message", "message_field")):
+            if answer.get(key) is not None and not fields.get(member):
+                yield Problem(
+                    path,
+                    f"{at}: expect/{index}/{key}",
+                    f"an answer's {key} is read from error_body.{member}, which "
+                    f"profile.yaml does not give{hint if key == 'error' else ''}",
+                )
 
 
 def _patterns(

@@ -74,6 +74,8 @@ FAULTS: Final = frozenset(
         "PD-CONFLICT-1",  # a duplicate name is created again (or renamed to)
         # an update with an invalid field writes its valid fields, then answers 422
         "PD-ATOMIC-1",
+        # a read-only key's update is written, then refused with 403
+        "PD-ATOMIC-1:forbidden",
         "PD-RATE-1",  # no rate limit at all
         "PD-RATE-1:retry-after",  # Retry-After is `soon`
         "PD-RATE-2",  # limited 30 s after a 429, whatever Retry-After says

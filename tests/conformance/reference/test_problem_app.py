@@ -395,7 +395,8 @@ def test_switch_sets_are_exactly_the_named_ones() -> None:
         *("PD-METHOD-2", "PD-METHOD-2:options"),
         *("PD-ACCEPT-1", "PD-ACCEPT-1:html", "PD-SIZE-1", "PD-SIZE-1:accepts"),
         *("PD-IGNORE-1", "PD-IGNORE-1:read-only", "PD-IGNORE-2"),
-        "PD-ATOMIC-1",
+        *("PD-ATOMIC-1", "PD-ATOMIC-1:forbidden"),
+        *("PD-AUTH-4", "PD-AUTH-4:cookie", "PD-AUTH-4:other-header", "PD-AUTH-5"),
         *("PD-AUTH-6", "PD-AUTH-6:error-without-credential", "PD-AUTH-6:unknown-error"),
     } == FAULTS
     assert {
@@ -1274,6 +1275,19 @@ def _half_written(s: Server) -> tuple[int, bool]:
     return r.status_code, s.get(f"/projects/{pid}").json()["name"] == "half-written"
 
 
+def _forbidden_written(s: Server) -> tuple[int, bool]:
+    """A read-only key's valid update: its answer, and whether it was written."""
+    pid = s.first_id()
+    key = {"Authorization": f"Bearer {s.fx['read_only_api_key']}"}
+    r = s.update(pid, {"name": "forbidden-write"}, headers=key)
+    return r.status_code, s.get(f"/projects/{pid}").json()["name"] == "forbidden-write"
+
+
+def _lower_case_scheme(s: Server) -> int:
+    headers = {"Authorization": f"bearer {s.fx['api_key']}"}
+    return s.client.get(PROJECTS, headers=headers).status_code
+
+
 def _two_ids_differ(s: Server) -> bool:
     a, b = request_id(s.get(PROJECTS)), request_id(s.get(PROJECTS))
     assert a is not None
@@ -1432,8 +1446,24 @@ PROBES: dict[str, tuple[Probe, Any, Any]] = {
     "PD-IGNORE-1:read-only": (lambda m: _read_only_stored(m()), False, True),
     "PD-IGNORE-2": (lambda m: _client_request_id(m()), False, True),
     "PD-ATOMIC-1": (lambda m: _half_written(m()), (422, False), (422, True)),
+    "PD-ATOMIC-1:forbidden": (
+        lambda m: _forbidden_written(m()),
+        (403, False),
+        (403, True),
+    ),
+    "PD-AUTH-4": (lambda m: _misplaced(m(), "query").status_code, 401, 200),
+    "PD-AUTH-4:cookie": (lambda m: _misplaced(m(), "cookie").status_code, 401, 200),
+    "PD-AUTH-4:other-header": (
+        lambda m: _misplaced(m(), "other-header").status_code,
+        401,
+        200,
+    ),
+    "PD-AUTH-5": (lambda m: _lower_case_scheme(m()), 200, 401),
 }
 ALSO_CHANGES = {
+    # A request without Authorization is served as authenticated: the misplaced key's
+    # requests carry none.
+    "PD-AUTH-1": {"PD-AUTH-4", "PD-AUTH-4:cookie", "PD-AUTH-4:other-header"},
     # Any token is accepted: keys built from the valid one too.
     "PD-AUTH-2": {
         "PD-AUTH-2:case-insensitive",
@@ -1446,7 +1476,7 @@ ALSO_CHANGES = {
     "PD-TENANT-1": {"PD-TENANT-1:exists"},
     "PD-TENANT-1:exists": {"PD-TENANT-1"},
     # A read-only key that may write is refused nothing, first or last.
-    "PD-ROLE-1": {"PD-ROLE-2"},
+    "PD-ROLE-1": {"PD-ROLE-2", "PD-ATOMIC-1:forbidden"},
     "PD-RATE-1": {"PD-RATE-1:retry-after", "PD-RATE-2"},
     "PD-BODY-3": {"PD-VAL-1:unnamed-field"},
     # Without Allow, nothing is listed either; OPTIONS, not served, gets a 405 too.
