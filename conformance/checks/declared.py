@@ -24,7 +24,7 @@ from errcontract._contract.declared import answer_schema, is_operation, reach
 from errcontract._http.exchange import Exchange
 from errcontract._input.refs import BUNDLE, LOCAL
 from errcontract.checks._registry import REGISTRY, CheckContext, Inapplicable
-from errcontract.checks.body import _json_or_fail
+from errcontract.checks.body import _json_or_fail, first_error
 
 
 class _Document:
@@ -139,17 +139,12 @@ def declared_body(ctx: CheckContext, exchange: Exchange) -> Inapplicable | None:
             "judged as declared"
         )
     body = _json_or_fail(ctx, exchange)
-    errors = sorted(
-        _document(ctx.profile).validator(pointer).iter_errors(body),
-        key=lambda e: (len(e.absolute_path), e.message),
-    )
-    if errors:
-        err = errors[0]
-        where = "/".join(str(p) for p in err.absolute_path) or "(body)"
+    complaint = first_error(_document(ctx.profile).validator(pointer), body)
+    if complaint:
         raise ctx.violation(
             "error body does not match the schema the document declares",
             expected=f"a body matching {pointer}",
-            actual=f"{status}: at {where}: {err.message}",
+            actual=f"{status}: {complaint}",
             exchanges=(exchange,),
         )
     return None
