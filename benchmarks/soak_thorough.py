@@ -7,9 +7,10 @@ subprocess with a time limit, and prints one line per run. The targets: ``profil
 (``--api all``, so every switch goes to the profiles that know it) and ``rfc9457``
 (the zero-config run of the convention against its embedded Projects API), ``google``
 (the same for AIP-193, against the embedded Shelves API), ``microsoft`` (the same
-against the embedded Gadgets API) and ``document`` (the error contract the Projects
-API's own document declares, against that server and its switches). Loopback only
-(the embedded servers); every run bounded.
+against the embedded Gadgets API), ``document`` (the error contract the Projects
+API's own document declares, against that server and its switches) and ``jsonapi``
+(JSON:API 1.1, against the embedded Articles API). Loopback only (the embedded
+servers); every run bounded.
 
     python benchmarks/soak_thorough.py [--seeds 1,2,3] [--rate-limit 200]
     python benchmarks/soak_thorough.py --together   # all switches in one run per seed
@@ -40,6 +41,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "google": ("--convention", "google"),
     "document": ("--convention", "document"),
     "microsoft": ("--convention", "microsoft"),
+    "jsonapi": ("--convention", "jsonapi"),
 }
 """What each target runs: both shipped profiles, or a zero-config convention."""
 
