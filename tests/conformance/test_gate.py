@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from conftest import CliRun
 
 FAST = ("--rate-limit", "50", "--max-rps", "1000")
-THREE = ("--fault", "CD-HDR-1", "--fault", "CD-AUTH-1", "--fault", "CD-CONFLICT-2")
+THREE = ("--fault", "CD-HDR-1", "--fault", "CD-AUTH-2", "--fault", "CD-CONFLICT-2")
 
 
 def test_baseline_excuses_known_violations_and_catches_a_new_one(
@@ -44,7 +44,7 @@ def test_baseline_excuses_known_violations_and_catches_a_new_one(
     )
     assert made.code == 0
     entries = yaml.safe_load(baseline.read_text())["entries"]
-    assert {e["clause"] for e in entries} == {"CD-HDR-1", "CD-AUTH-1", "CD-CONFLICT-2"}
+    assert {e["clause"] for e in entries} == {"CD-HDR-1", "CD-AUTH-2", "CD-CONFLICT-2"}
 
     known = run_cli(
         "run", "--api", "cardda", *THREE, *FAST, "--baseline", str(baseline)
@@ -53,11 +53,11 @@ def test_baseline_excuses_known_violations_and_catches_a_new_one(
     assert known.results["verdict"] == "pass"
     assert {c["id"] for c in known.results["clauses"] if c["known"]} == {
         "CD-HDR-1",
-        "CD-AUTH-1",
+        "CD-AUTH-2",
         "CD-CONFLICT-2",
     }
     assert "KNOWN" in known.out
-    _assert_green_in_junit(known, {"CD-HDR-1", "CD-AUTH-1", "CD-CONFLICT-2"}, "known")
+    _assert_green_in_junit(known, {"CD-HDR-1", "CD-AUTH-2", "CD-CONFLICT-2"}, "known")
 
     fourth = run_cli(
         "run",

@@ -63,5 +63,7 @@ def test_slow_answers(
     violation = clause["violations"][0]
     assert violation["title"] == "no answer in time (the target's slowness)"
     assert "within" in violation["actual"]
-    # Every other clause is judged on what it got, not on PD-AUTH-1's silence.
-    assert run.failing() == {"PD-AUTH-1"}, run.failing()
+    # Every other clause is judged on what it got, not on PD-AUTH-1's silence; a
+    # key sent where the API does not read it (PD-AUTH-4) is no credential to the
+    # slow front either.
+    assert run.failing() == {"PD-AUTH-1", "PD-AUTH-4"}, run.failing()
