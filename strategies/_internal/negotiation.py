@@ -38,10 +38,17 @@ document declares nowhere (nor a range covering it, ``image/*``) is sent."""
 
 
 def _declared(value: Any) -> Iterator[str]:
-    """Every media type the document names: the keys of each ``content`` map."""
+    """Every media type the document names: the keys of each ``content`` map. Each
+    node is read once, so a structure sharing its parts (an inlined fan-out of
+    references) costs its size, not the number of paths through it."""
     stack = [value]
+    seen: set[int] = set()
     while stack:
         node = stack.pop()
+        if isinstance(node, Mapping | list):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
         if isinstance(node, Mapping):
             content = node.get("content")
             if isinstance(content, Mapping):
@@ -69,13 +76,27 @@ def unavailable_type(document: Mapping[str, Any]) -> str | None:
 
 
 def response_media_types(op: Operation) -> set[str]:
-    """The media types the document declares for ``op``'s responses."""
+    """The media types the document declares for ``op``'s responses: the keys of
+    each response's ``content``, references to responses followed, schemas never
+    read (a response schema may fan out to 2**32 paths)."""
     document = op.document or {}
     local = Local(document)
-    item = local.inline((document.get("paths") or {}).get(op.path) or {})
-    spec = item.get(op.method.lower()) if isinstance(item, Mapping) else None
-    responses = (spec or {}).get("responses") if isinstance(spec, Mapping) else None
-    return set(_declared(responses or {}))
+    item = local.deref((document.get("paths") or {}).get(op.path) or {})
+    spec = (
+        local.deref(item.get(op.method.lower())) if isinstance(item, Mapping) else None
+    )
+    responses = (
+        local.deref(spec.get("responses")) if isinstance(spec, Mapping) else None
+    )
+    if not isinstance(responses, Mapping):
+        return set()
+    found: set[str] = set()
+    for response in responses.values():
+        answer = local.deref(response)
+        content = answer.get("content") if isinstance(answer, Mapping) else None
+        if isinstance(content, Mapping):
+            found |= {str(k).split(";")[0].strip().lower() for k in content}
+    return found
 
 
 def unacceptable_accepts(
