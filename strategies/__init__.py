@@ -56,7 +56,11 @@ from errcontract.strategies._internal.bodies import (
     unsupported_media_types,
 )
 from errcontract.strategies._internal.combined import combined_defects
-from errcontract.strategies._internal.common import Scenario, StrategyFactory
+from errcontract.strategies._internal.common import (
+    Scenario,
+    StrategyFactory,
+    first_example_only,
+)
 from errcontract.strategies._internal.credentials import (
     CREDENTIAL_KINDS,
     absent_credentials,
@@ -182,6 +186,7 @@ __all__ = [
     "absent_tenants",
     "combined_defects",
     "duplicate_creates",
+    "first_example_only",
     "fixture_credentials",
     "foreign_credentials",
     "head_and_options",

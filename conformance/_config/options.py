@@ -190,6 +190,13 @@ OPTIONS: tuple[Option, ...] = (
         parse=parse.number(),
     ),
     Option(
+        "workers",
+        "coverage examples in flight at once, within the rate limits (default: 4 "
+        "when no rate limit applies, else 1; at most 64)",
+        metavar="N",
+        parse=parse.number(whole=True, optional=True),
+    ),
+    Option(
         "path",
         "OPERATION=/path/{id} for an operation whose path differs on the target; "
         "repeatable",

@@ -111,6 +111,9 @@ def _fixtures(
     return values, env_names
 
 
+MAX_WORKERS = 64
+"""The most coverage examples a run keeps in flight at once (Schemathesis' own cap)."""
+
 _SHOWN = {"\r": "a carriage return", "\n": "a line feed", "\x00": "a NUL byte"}
 
 
@@ -253,6 +256,13 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
     report_dir: Path | None = options.value("report_dir")
     if report_dir is not None:
         _check_writable(report_dir, options.source("report_dir"))
+    workers: int | None = options.value("workers")
+    if workers is not None and workers > MAX_WORKERS:
+        raise ConfigError(
+            f"workers {workers} (from {options.source('workers')}) is above "
+            f"{MAX_WORKERS}: more requests in flight than that would strain a "
+            f"target more than it speeds a run; give at most {MAX_WORKERS}"
+        )
     return Settings(
         targets=tuple(targets),
         report_dir=report_dir,
@@ -273,4 +283,5 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
         fail_on=options.value("fail_on"),
         screenshot=options.value("screenshot"),
         quiet=options.value("quiet"),
+        workers=workers,
     )

@@ -62,6 +62,8 @@ class Settings:
     fail_on: frozenset[str] = frozenset({"documented", "reading"})
     screenshot: bool = False
     quiet: bool = False
+    workers: int | None = None
+    """Coverage examples in flight at once; ``None``: chosen from the rate limit."""
 
     def describe(self) -> dict[str, Any]:
         """The secret-free view shown in report headers and results.json."""
@@ -80,6 +82,7 @@ class Settings:
             "max_requests": self.max_requests,
             "max_duration_s": self.max_duration_s,
             "max_rps": self.max_rps,
+            "workers": self.workers,
             "faults": list(self.faults),
             "tolerances": list(self.tolerances),
             "baseline": None if self.baseline is None else self.baseline.source,

@@ -11,18 +11,24 @@ example. Every (operation, kind) pair ends up either sent or skipped with the re
 from __future__ import annotations
 
 import zlib
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from random import Random
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
+from errcontract._engine.prefetch import Ahead
 from errcontract._engine.sender import Budget, ClauseSender
 from errcontract._engine.tally import CoverageRecord, Outcome, Sent
+from errcontract._http.exchange import Exchange
 from errcontract.exceptions import BadArgument, NothingToProbe
 from errcontract.results import Violation
-from errcontract.strategies import Family, Scenario
+from errcontract.strategies import Family, Scenario, first_example_only
 
 REQUESTS_PER_CASE = 4
 """The coverage budget of a clause: this many requests per (operation, kind)."""
@@ -57,8 +63,44 @@ def coverage_seed(clause_id: str, operation: str, kind: str | None) -> int:
     return zlib.crc32(f"coverage:{clause_id}:{operation}:{kind or '*'}".encode())
 
 
+def simplest(strategy: st.SearchStrategy[Scenario], at: int) -> Scenario | None:
+    """The first example Hypothesis' engine would try (its "simplest" choices),
+    drawn without starting the engine; ``None`` when it cannot be drawn that way.
+
+    A ``@given`` test per coverage cell spent most of its time setting the engine
+    up for the one example it always tries first. This draws that example directly,
+    in a build context as the engine does; anything it cannot take (the simplest
+    choices rejected, an internal API that moved) falls back to the engine, so the
+    example is the same either way (``test_coverage_phase`` compares the two).
+    """
+    try:
+        from hypothesis.control import BuildContext
+        from hypothesis.errors import StopTest, UnsatisfiedAssumption
+        from hypothesis.internal.conjecture.choice import ChoiceTemplate
+        from hypothesis.internal.conjecture.data import ConjectureData, Status
+    except ImportError:  # pragma: no cover - a Hypothesis that moved them
+        return None
+    try:
+        data = ConjectureData.for_choices(
+            (ChoiceTemplate("simplest", count=None),), random=Random(at)
+        )
+        with BuildContext(data, is_final=False, wrapped_test=simplest):
+            value = data.draw(strategy)
+    except (StopTest, UnsatisfiedAssumption, TypeError):
+        return None
+    if data.status is not Status.VALID:
+        return None
+    return value
+
+
 def draw_one(strategy: st.SearchStrategy[Scenario], at: int) -> Scenario | None:
     """One example of ``strategy`` from seed ``at``; ``None`` if none could be drawn."""
+    fast = simplest(strategy, at)
+    return fast if fast is not None else engine_draw(strategy, at)
+
+
+def engine_draw(strategy: st.SearchStrategy[Scenario], at: int) -> Scenario | None:
+    """One example of ``strategy`` from seed ``at`` by Hypothesis' engine."""
     found: list[Scenario] = []
 
     def keep(scenario: Scenario) -> None:
@@ -68,6 +110,18 @@ def draw_one(strategy: st.SearchStrategy[Scenario], at: int) -> Scenario | None:
     test = keyless(COVERAGE_SETTINGS(seed(at)(given(strategy)(keep))))
     test()
     return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """A coverage cell on its way: its example, and its exchanges to come (or why
+    it was not sent)."""
+
+    op: str
+    kind: str | None
+    scenario: Scenario
+    sent: Future[list[Exchange] | None] | str
+    found_before: int
 
 
 def run_coverage(
@@ -84,63 +138,103 @@ def run_coverage(
     allow_writes = not session.settings.read_only
     budget = Budget(REQUESTS_PER_CASE * len(operations) * len(kinds or (None,)))
     silenced = 0
-    for op in operations:
-        for kind in kinds or (None,):
-            if sender.silent:
-                silenced += 1
-                record.skip(op, kind, "not sent: the target had gone silent")
-                continue
-            try:
+
+    def prepare(cell: tuple[str, str | None]) -> Scenario | str:
+        """The cell's example, or why it has none (on the drawing thread)."""
+        op, kind = cell
+        try:
+            with first_example_only():
                 strategy = family(
                     session.ctx,
                     [op],
                     allow_writes=allow_writes,
                     **family.restricted(params, kind),
                 )
-            except NothingToProbe as exc:
-                record.skip(op, kind, str(exc))
-                continue
-            except BadArgument as exc:
-                if kind is None:
-                    raise  # the clause's own call is wrong: a catalog error
-                record.skip(op, kind, f"does not apply: {exc}")
-                continue
-            try:
-                scenario = draw_one(strategy, coverage_seed(clause.id, op, kind))
-            except HypothesisException as exc:
-                record.skip(op, kind, f"no example: {type(exc).__name__}: {exc}")
-                continue
-            if scenario is None:
-                record.skip(op, kind, "no example could be drawn")
-                continue
-            found_before = tally.found
-            trial = sender.send_all(scenario, budget)
-            if trial is None:
-                why = "target silent" if sender.silent else "request budget spent"
-                record.skip(op, kind, f"not sent: the clause's {why}")
-                continue
-            outcome: Outcome = (
-                "throttled"
-                if trial.throttled
-                else "unanswered"
-                if trial.unanswered
-                else "held"
-            )
-            try:
-                if sender.check(trial) is not None:
-                    outcome = "inapplicable"
-            except Violation as violation:
-                tally.add_violation(violation)
-                outcome = "broken"
-            if tally.found > found_before:  # a scope clause judged it as logged
-                outcome = "broken"
-            first = trial.judged[0].probe if trial.judged else scenario[-1]
-            record.sent.append(
-                Sent(op, kind, len(trial.judged), first.defect or "", outcome)
-            )
+        except NothingToProbe as exc:
+            return str(exc)
+        except BadArgument as exc:
+            if kind is None:
+                raise  # the clause's own call is wrong: a catalog error
+            return f"does not apply: {exc}"
+        try:
+            scenario = draw_one(strategy, coverage_seed(clause.id, op, kind))
+        except HypothesisException as exc:
+            return f"no example: {type(exc).__name__}: {exc}"
+        return "no example could be drawn" if scenario is None else scenario
+
+    cells = [(op, kind) for op in operations for kind in kinds or (None,)]
+    # A clause judged over every response is judged as each exchange is logged:
+    # one example at a time, so each cell's outcome is its own.
+    workers = session.workers if sender.judges else 1
+    waiting: deque[_Cell] = deque()
+
+    def finish(cell: _Cell) -> None:
+        """Judge and record the oldest cell in flight, in the order drawn."""
+        if isinstance(cell.sent, str):
+            record.skip(cell.op, cell.kind, cell.sent)
+            return
+        exchanges = cell.sent.result()
+        if exchanges is None:
+            why = "target silent" if sender.silent else "request budget spent"
+            record.skip(cell.op, cell.kind, f"not sent: the clause's {why}")
+            return
+        trial = sender.conclude(exchanges)
+        outcome: Outcome = (
+            "throttled"
+            if trial.throttled
+            else "unanswered"
+            if trial.unanswered
+            else "held"
+        )
+        try:
+            if sender.check(trial) is not None:
+                outcome = "inapplicable"
+        except Violation as violation:
+            tally.add_violation(violation)
+            outcome = "broken"
+        if tally.found > cell.found_before:  # a scope clause judged it as logged
+            outcome = "broken"
+        first = trial.judged[0].probe if trial.judged else cell.scenario[-1]
+        record.sent.append(
+            Sent(cell.op, cell.kind, len(trial.judged), first.defect or "", outcome)
+        )
+
+    with (
+        Ahead(cells, prepare) as ahead,
+        ThreadPoolExecutor(workers, thread_name_prefix="coverage") as pool,
+    ):
+        try:
+            for at, ((op, kind), prepared) in enumerate(ahead):
+                while len(waiting) >= workers:
+                    finish(waiting.popleft())
+                if sender.silent:
+                    while waiting:
+                        finish(waiting.popleft())
+                    # The rest is not drawn either: each cell is listed as not sent.
+                    for left_op, left_kind in cells[at:]:
+                        silenced += 1
+                        record.skip(
+                            left_op, left_kind, "not sent: the target had gone silent"
+                        )
+                    break
+                if isinstance(prepared, str):
+                    waiting.append(_Cell(op, kind, (), prepared, tally.found))
+                    continue
+                found_before = tally.found
+                if workers == 1:
+                    sent: Future[list[Exchange] | None] = Future()
+                    sent.set_result(sender.transmit(prepared, budget))
+                else:
+                    sent = pool.submit(sender.transmit, prepared, budget)
+                waiting.append(_Cell(op, kind, prepared, sent, found_before))
+            while waiting:
+                finish(waiting.popleft())
+        finally:
+            for cell in waiting:  # stopped early (the run's cap): nothing more sent
+                if not isinstance(cell.sent, str):
+                    cell.sent.cancel()
     unanswered = sum(1 for s in record.sent if s.outcome == "unanswered")
     if silenced or unanswered:
-        cells = len(operations) * len(kinds or (None,))
         parts = []
         if silenced:
             parts.append(f"{silenced} not sent (the target had stopped answering)")
@@ -150,7 +244,7 @@ def run_coverage(
         # A clause is judged on all its cells or not at all: a pass over a few of
         # them would hide what the rest would have shown.
         tally.incomplete = (
-            f"coverage incomplete: of {cells} kind(s) x operation(s), "
+            f"coverage incomplete: of {len(cells)} kind(s) x operation(s), "
             + " and ".join(parts)
         )
     return record

@@ -9,6 +9,7 @@ check; its violations go to the clause's tally.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -78,6 +79,9 @@ class ClauseSender:
         self.unanswered: dict[tuple[object, ...], Exchange] = {}
         self.judges = not clause.mode.over_responses
         self._seen: set[int] = set()
+        # The coverage phase may send several examples at once (``--workers``):
+        # the budget and the clause's unanswered requests are shared between them.
+        self._lock = threading.Lock()
 
     @property
     def silent(self) -> bool:
@@ -97,35 +101,56 @@ class ClauseSender:
         if cached is not None:
             return cached
         key = client.key(probe)
-        if key in self.unanswered:  # replayed while shrinking: no second wait
-            return replace(self.unanswered[key], probe=probe)
-        if budget.left <= 0 or self.silent:
-            return None
-        budget.left -= 1
+        if not self._spend(key, budget):
+            hit = self.unanswered.get(key)
+            # Replayed while shrinking: no second wait.
+            return None if hit is None else replace(hit, probe=probe)
         exchange = client.send(probe)
         if (
             exchange.response is None
             and _slow(exchange)
             and not probe.writes
-            and budget.left > 0
             and not client.silent
+            and self._spend(key, budget)
         ):
             # One slow answer is not a broken contract: an idempotent probe is
             # asked once more before its silence counts.
-            budget.left -= 1
             exchange = client.send(probe)
         if exchange.response is None:
-            self.unanswered[key] = exchange
+            with self._lock:
+                self.unanswered[key] = exchange
         return exchange
+
+    def _spend(self, key: tuple[object, ...], budget: Budget) -> bool:
+        """Take one request from ``budget``; ``False`` (nothing taken) when it is
+        spent, the target is silent or ``key`` is one already left unanswered."""
+        with self._lock:
+            if key in self.unanswered or budget.left <= 0 or self.silent:
+                return False
+            budget.left -= 1
+            return True
 
     def send_all(self, scenario: Sequence[Probe], budget: Budget) -> Trial | None:
         """Send a scenario's probes in order; ``None`` when one could not be sent."""
+        exchanges = self.transmit(scenario, budget)
+        return None if exchanges is None else self.conclude(exchanges)
+
+    def transmit(
+        self, scenario: Sequence[Probe], budget: Budget
+    ) -> list[Exchange] | None:
+        """Send a scenario's probes in order (safe on several threads at once);
+        ``None`` when one could not be sent."""
         exchanges = []
         for probe in scenario:
             exchange = self.send(probe, budget)
             if exchange is None:
                 return None
             exchanges.append(exchange)
+        return exchanges
+
+    def conclude(self, exchanges: Sequence[Exchange]) -> Trial:
+        """The trial of a sent scenario, counted in the clause's tally (one thread,
+        in the order the examples were drawn)."""
         judged = tuple(e for e in exchanges if e.probe.role == "probe")
         silent = next((e for e in exchanges if _unanswered(e)), None)
         if silent is not None:

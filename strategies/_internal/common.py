@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Collection, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
@@ -42,6 +44,26 @@ class StrategyFactory(Protocol):
         allow_writes: bool = True,
         **params: Any,
     ) -> st.SearchStrategy[Scenario]: ...
+
+
+_FIRST_ONLY: ContextVar[bool] = ContextVar("first_example_only", default=False)
+
+
+@contextmanager
+def first_example_only() -> Iterator[None]:
+    """While open, the strategies built are drawn for their simplest example only
+    (the coverage phase): a family may leave out pools that only later examples
+    draw from, provided the simplest example stays the same."""
+    token = _FIRST_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _FIRST_ONLY.reset(token)
+
+
+def drawn_first_only() -> bool:
+    """Whether ``first_example_only`` is open."""
+    return _FIRST_ONLY.get()
 
 
 def choose(name: str, value: object, allowed: Collection[str]) -> str:

@@ -45,8 +45,10 @@ from . import lenient
 from .common import (
     Scenario,
     choose_many,
+    drawn_first_only,
     operation_ids,
     plan,
+    unbuildable,
     uniques,
     with_header,
 )
@@ -286,6 +288,33 @@ def _describe(schema: Mapping[str, Any], defect: BodyDefect) -> str:
     return f"{name!r} = {value} violates {defect.keyword} {sub.get(defect.keyword)!r}"
 
 
+def _first_from_cases(ids: Sequence[str], chosen: Sequence[str]) -> bool:
+    """Whether only the simplest example of one single-field kind on one operation
+    will be drawn (a coverage cell): then negative fuzzing's pool (a quarter of a
+    second per operation, the largest cost of a run) is drawn only where the
+    coverage cases give no break of the kind at all (``_breaks_kind``)."""
+    return drawn_first_only() and len(ids) == 1 and tuple(chosen) != (SEVERAL,)
+
+
+def _breaks_kind(
+    ctx: ProbeContext,
+    op_id: str,
+    schema: Mapping[str, Any],
+    found: Sequence[BodyDefect],
+    kind: str,
+    names: Sequence[str] | None,
+) -> bool:
+    """Whether ``found`` gives a break of ``kind`` on ``op_id``: a coverage case of
+    it, or one built from a field's valid value (``lenient.built``). Where a
+    coverage case leads, the cell's example is the one the pool would give too
+    (the pool's defects come after every coverage case); else it is the built
+    break, a representative of the kind as good as a fuzzed one."""
+    if unbuildable(ctx, op_id) is not None:
+        return True  # no valid body to break: ``plan`` says why, pool or not
+    op = ctx.operation(op_id)
+    return any(b.kind == kind for b in _breaks(ctx, op, schema, found, (kind,), names))
+
+
 def invalid_bodies(
     ctx: ProbeContext,
     operations: Sequence[str],
@@ -314,19 +343,22 @@ def invalid_bodies(
         # The arguments hold; what follows asks Schemathesis for cases, which
         # the linter's context has no use for.
         return st.nothing()
-    defects = {
-        op_id: [
+
+    def found(op_id: str, fuzzed: bool) -> list[BodyDefect]:
+        op = ctx.operation(op_id)
+        return [
             lenient.classified(schemas[op_id], d)
             # The coverage cases first (the simplest example of a kind is one of
             # them), then what negative fuzzing found, for the fuzz phase's depth.
-            for d in _unique(
-                body_defects(ctx.operation(op_id)),
-                _fuzzed(ctx.operation(op_id), chosen),
-            )
+            for d in _unique(body_defects(op), _fuzzed(op, chosen) if fuzzed else ())
             if (names is None or d.field in names) and _kept(schemas[op_id], d)
         ]
-        for op_id in ids
-    }
+
+    defects = {op_id: found(op_id, not _first_from_cases(ids, chosen)) for op_id in ids}
+    if _first_from_cases(ids, chosen) and not _breaks_kind(
+        ctx, ids[0], schemas[ids[0]], defects[ids[0]], chosen[0], names
+    ):
+        defects = {ids[0]: found(ids[0], True)}
     if not any(
         _possible(schemas[op_id], found, chosen, names)
         for op_id, found in defects.items()
