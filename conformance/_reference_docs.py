@@ -202,6 +202,21 @@ def _profile_files() -> list[str]:
     return out
 
 
+def _fleet_file() -> list[str]:
+    """The fleet file's members, from its meta-schema as the profile files'."""
+    schema = meta_schema("fleet.schema.json")
+    out = ["## Fleet file", ""]
+    out += [f"{schema['description']} Meta-schema: `schemas/meta/fleet.schema.json`."]
+    rows = [
+        (_code(path), schema_type(sub), "yes" if needed else "", _description(sub))
+        for path, sub, needed in members(schema)
+    ]
+    out += ["", *_table(("member", "type", "required", "description"), rows)]
+    for where, comment in _comments(schema):
+        out += ["", f"{where}: {comment}"]
+    return [*out, ""]
+
+
 def _comments(schema: Mapping[str, Any], path: str = "") -> Iterator[tuple[str, str]]:
     """The meta-schema's ``$comment``s, with the member they sit on."""
     if "$comment" in schema:
@@ -335,12 +350,14 @@ def reference_markdown() -> str:
         "[From a promise to a clause](promises.md).",
         "",
         "- [Profile files](#profile-files)",
+        "- [Fleet file](#fleet-file)",
         "- [Checks](#checks)",
         "- [Strategy families](#strategy-families)",
         "- [OpenAPI extensions](#openapi-extensions)",
         "- [Placeholders](#placeholders)",
         "",
         *_profile_files(),
+        *_fleet_file(),
         *_checks(),
         *_families(),
         *_extensions(),

@@ -24,6 +24,7 @@ from errcontract import cli_results as results_cli
 from errcontract._config.front_doors import add_cli_options, describe
 from errcontract._config.options import BY_DEST
 from errcontract._contract.conventions import available_conventions
+from errcontract.cli_fleet import refuse_one_api, run_fleet, suite_args, workers_arg
 
 EXIT_OK, EXIT_BROKEN, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
@@ -53,6 +54,14 @@ def _parser() -> argparse.ArgumentParser:
         "environment variables, e.g. CONFORMANCE_API_KEY.",
     )
     add_cli_options(run)
+    run.add_argument(
+        "-n",
+        "--numprocesses",
+        metavar="N",
+        type=workers_arg,
+        help="with --api all or --fleet: run the APIs side by side on N "
+        "pytest-xdist workers (or auto), each API whole on one",
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="pytest's own output")
 
     base = sub.add_parser(
@@ -201,7 +210,13 @@ def _resolved(args: argparse.Namespace, shown: Any) -> int:
     from errcontract.exceptions import ConfigError
 
     try:
-        run = Run(resolve(collect(from_namespace(args))))
+        options = collect(from_namespace(args))
+        refuse_one_api(args.numprocesses, options)
+        settings = resolve(options)
+        if args.numprocesses or settings.fleet:
+            shown and shown.close()
+            return run_fleet(args, settings, _plugin_args())
+        run = Run(settings)
     except ConfigError as exc:
         shown and shown.close()
         print(f"conformance: error: {exc}", file=sys.stderr)
@@ -242,26 +257,7 @@ def _started(run: Any, args: argparse.Namespace) -> int:
     # one process (no randomly, no xdist); the user's ini (timeouts, addopts) is
     # not this run's.
     off = ("cacheprovider", "warnings", "hypothesispytest", "randomly", "xdist")
-    pytest_args = [
-        "--pyargs",
-        "errcontract.suite",
-        *(arg for name in off for arg in ("-p", f"no:{name}")),
-        "-c",
-        str(Path(__file__).with_name("cli_pytest.ini")),
-        # The suite judges with its own checks, not asserts: rewriting the asserts
-        # of every plugin module is start-up time for nothing.
-        "--assert=plain",
-        "--no-header",
-        # The progress display writes to the terminal while a clause runs.
-        "--capture=sys",
-        "-o",
-        "addopts=",
-        "-o",
-        "console_output_style=classic",
-        "--rootdir",
-        ".",
-        *_plugin_args(),
-    ]
+    pytest_args = [*suite_args(off), *_plugin_args()]
     pytest_args += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "-rN"]
     code = pytest.main(pytest_args, plugins=[_Inject(run, hide_dots=not args.verbose)])
     if run.stopped:

@@ -11,6 +11,10 @@ worker each API is a run of its own (:class:`Fleet`), started when its first cla
 arrives and written to its own directory; the controller (:class:`FleetController`)
 joins those ``results.json`` with ``conformance merge``'s code into one report, one
 summary and one exit status, the same as one process would give.
+
+A fleet file (``--fleet``) gives each API settings of its own (its deployment,
+fixtures, pacing), so its APIs run this way in one process too: each its own run,
+joined by the same controller.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ from errcontract._config.embedded import split_switches
 from errcontract._config.settings import Settings
 from errcontract._engine.run import Run, clause_order
 from errcontract.results import ClauseResult
+
+PLUGIN = "errcontract-fleet"
+"""The name the controller is registered under."""
 
 WORKER_KEY = "errcontract_fleet_dir"
 """The ``workerinput`` key naming the directory where workers write each API."""
@@ -52,9 +59,15 @@ def distributing(config: pytest.Config) -> bool:
 
 
 def worker_directory(config: pytest.Config) -> Path | None:
-    """On an xdist worker of a fleet, where its APIs' runs are written."""
+    """On an xdist worker of a fleet, where its APIs' runs are written; in one
+    process, where a fleet file's APIs are (each its own run, as on a worker)."""
     found = getattr(config, "workerinput", {}).get(WORKER_KEY)
-    return None if found is None else Path(found)
+    if found is not None:
+        return Path(found)
+    controller = config.pluginmanager.get_plugin(PLUGIN)
+    if isinstance(controller, FleetController) and not distributing(config):
+        return controller.directory
+    return None
 
 
 def refuse_splitting(config: pytest.Config) -> None:
@@ -73,9 +86,7 @@ def distribute(config: pytest.Config, settings: Settings) -> None:
     """Make the API the unit of distribution: workers write where the controller
     reads, and the controller schedules by API."""
     directory = Path(tempfile.mkdtemp(prefix="conformance-fleet-"))
-    config.pluginmanager.register(
-        FleetController(settings, directory), "errcontract-fleet"
-    )
+    config.pluginmanager.register(FleetController(settings, directory), PLUGIN)
 
 
 def scheduler(config: pytest.Config, log: Any, api_of: dict[str, str]) -> Any:
@@ -130,8 +141,7 @@ class Fleet:
             target = next(t for t in self.settings.targets if t.profile.api == api)
             faults, tolerances = self._switches.get(api, ((), ()))
             own = replace(
-                self.settings,
-                targets=(target,),
+                self.settings.of(target),
                 faults=tuple(faults),
                 tolerances=tuple(tolerances),
                 report_dir=self.directory / api,
@@ -203,8 +213,10 @@ class FleetController:
         }
         return scheduler(config, log, api_of)
 
+    @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """One result of every API, one exit status by ``conformance run``'s rules."""
+        """One result of every API, one exit status by ``conformance run``'s rules
+        (last: in one process, the plugin's hook writes each API's run first)."""
         from errcontract.cli_results import exit_status, merged, worst
         from errcontract.exceptions import ConfigError
         from errcontract.reports import write_reports

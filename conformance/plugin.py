@@ -140,7 +140,7 @@ def _active(config: pytest.Config) -> bool:
         or os.environ.get(option.env_var or "")
         or _ini(config, option.ini_key)
         for option in OPTIONS
-        if option.dest in ("api", "convention")
+        if option.dest in ("api", "convention", "fleet")
     )
 
 
@@ -148,11 +148,16 @@ def pytest_configure(config: pytest.Config) -> None:
     """Resolve settings once into ``config.stash``; a bad one is a usage error.
 
     ``conformance run`` has resolved and started its run already and put it in the
-    stash first (a ``tryfirst`` hook), so nothing is resolved twice. The run itself
-    (strategies, Hypothesis) is built at session start, not during pytest's
-    initialization, where Hypothesis asks plugins not to touch its storage.
+    stash first (a ``tryfirst`` hook), so nothing is resolved twice; for a fleet it
+    puts its resolved settings there (its workers resolve their own, from the flags
+    it passes). The run itself (strategies, Hypothesis) is built at session start,
+    not during pytest's initialization, where Hypothesis asks plugins not to touch
+    its storage.
     """
-    if run_key in config.stash or not _active(config):
+    if run_key in config.stash:
+        return
+    settings = config.stash.get(settings_key, None)
+    if settings is None and not _active(config):
         return
     from errcontract import fleet, plugin_live
     from errcontract._config.resolve import resolve
@@ -160,12 +165,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if fleet.distributing(config):
         fleet.refuse_splitting(config)
-    try:
-        settings = config.stash[settings_key] = resolve(options_from(config))
-    except ConfigError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    if fleet.distributing(config):
-        # Several workers: each takes whole APIs (errcontract/fleet.py).
+    if settings is None:
+        try:
+            settings = config.stash[settings_key] = resolve(options_from(config))
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    if fleet.distributing(config) or settings.fleet:
+        # Several workers: each takes whole APIs (errcontract/fleet.py); a fleet
+        # file's APIs run each on its own in one process too.
         fleet.distribute(config, settings)
     plugin_live.register(config, settings.quiet)
 

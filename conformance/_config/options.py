@@ -40,6 +40,15 @@ OPTIONS: tuple[Option, ...] = (
         parse=parse.profile_dirs,
     ),
     Option(
+        "fleet",
+        "a YAML file listing deployments, each one API (name, profile or "
+        "openapi with convention, base_url, and its own fixtures, paths and "
+        "pacing), run side by side into one report; with -n each API runs whole "
+        "on one worker",
+        metavar="FILE",
+        parse=parse.text,
+    ),
+    Option(
         "openapi",
         "zero-config: the API's OpenAPI document (file or URL) to derive the error "
         "contract from, with --convention",

@@ -235,6 +235,100 @@ def _targets(
     return targets
 
 
+FLEET_ELSEWHERE = (
+    "api",
+    "openapi",
+    "convention",
+    "request_id_header",
+    "overrides",
+    "base_url",
+    "path",
+    "fault",
+    "tolerance",
+)
+"""Settings a fleet file gives per entry (or that switch an embedded server)."""
+
+
+def _fleet_targets(
+    options: Options, dirs: tuple[Path, ...], env: Mapping[str, str]
+) -> list[Target]:
+    """One target per entry of the ``--fleet`` file, each with its deployment, its
+    fixtures (the entry's, its variables, ``--fixture API.NAME=``) and own settings."""
+    from errcontract._config.fleet_file import read_fleet
+    from errcontract._config.lint import refuse_unsound
+
+    source = options.source("fleet")
+    given = [o for o in FLEET_ELSEWHERE if options.given(o)]
+    if given:
+        raise ConfigError(
+            f"{options.source(given[0])} cannot be combined with the fleet file (from "
+            f"{source}): each entry of it names its API and its deployment"
+        )
+    path = Path(str(options.text("fleet"))).expanduser()
+    if not path.is_file():
+        raise ConfigError(
+            f"the fleet file {str(path)!r} does not exist (from {source})"
+        )
+    targets = []
+    for entry in read_fleet(path, source, options, dirs):
+        profile = entry.profile
+        refuse_unsound(profile)
+        secret = [n for n in entry.fixtures if n in profile.secret_fixtures]
+        if secret:
+            raise ConfigError(
+                f"{entry.where}, key fixtures/{secret[0]}: a secret has no place in "
+                "a fleet file (the value is not shown); name the variable holding it "
+                "under fixture_env"
+            )
+        pairs = [f"{k}={v}" for k, v in entry.fixtures.items()]
+        known = [f.name for f in profile.fixtures]
+        for name, var in entry.fixture_env.items():
+            if name not in known:
+                raise ConfigError(
+                    f"{entry.where}, key fixture_env: unknown fixture {name!r}"
+                    f"{near_miss(name, known)}; known: {', '.join(known)}"
+                )
+            if not env.get(var, "").strip():
+                raise ConfigError(
+                    f"{entry.where}, key fixture_env/{name}: environment variable "
+                    f"{var} is not set"
+                )
+            pairs.append(f"{name}={env[var]}")
+        values, env_names = _fixtures(
+            profile, options.value("fixture"), env, True, options.source("fixture")
+        )
+        own, _ = _fixtures(profile, pairs, {}, False, entry.where)
+        values.update(own)
+        env_names.update({n: v for n, v in entry.fixture_env.items()})
+        missing = [
+            f.name for f in profile.fixtures if f.required and f.name not in values
+        ]
+        if missing:
+            raise ConfigError(
+                f"{entry.where}: fixture {missing[0]} is required against "
+                f"{entry.base_url}: name its variable under fixture_env (or set "
+                f"{ENV_PREFIX}{entry.name.upper().replace('-', '_')}_"
+                f"{missing[0].upper()})"
+            )
+        for op in entry.paths:
+            if op not in profile.operations:
+                hint = near_miss(op, list(profile.operations))
+                raise ConfigError(
+                    f"{entry.where}, key paths: unknown operation {op!r}{hint}"
+                )
+        targets.append(
+            Target(
+                profile=profile,
+                base_url=entry.base_url,
+                fixtures=values,
+                env_names=env_names,
+                paths=dict(entry.paths),
+                own=entry.own,
+            )
+        )
+    return targets
+
+
 def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
     """Turn raw options into settings, or raise ``ConfigError`` with one sentence.
 
@@ -243,14 +337,17 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     dirs: tuple[Path, ...] = options.value("profile_dir")
     rate_limit: float | None = options.value("rate_limit")
-    derived = zeroconfig.from_options(options, rate_limit)
-    if derived is not None:
-        assert derived.profile is not None
-        profiles = [derived.profile]
+    if options.text("fleet"):
+        targets = _fleet_targets(options, dirs, env)
     else:
-        profiles = [load_profile(n, dirs) for n in _choose_apis(options, dirs)]
-    base_url = _base_url(options, [p.api for p in profiles])
-    targets = _targets(options, profiles, base_url, env)
+        derived = zeroconfig.from_options(options, rate_limit)
+        if derived is not None:
+            assert derived.profile is not None
+            profiles = [derived.profile]
+        else:
+            profiles = [load_profile(n, dirs) for n in _choose_apis(options, dirs)]
+        base_url = _base_url(options, [p.api for p in profiles])
+        targets = _targets(options, profiles, base_url, env)
     seed: int | None = options.value("seed")
     depth: str = options.value("depth")
     report_dir: Path | None = options.value("report_dir")
@@ -284,4 +381,5 @@ def resolve(options: Options, env: Mapping[str, str] | None = None) -> Settings:
         screenshot=options.value("screenshot"),
         quiet=options.value("quiet"),
         workers=workers,
+        fleet=options.text("fleet"),
     )

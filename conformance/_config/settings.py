@@ -7,7 +7,7 @@ settings is ``resolve``'s, called once per run by whichever front door starts it
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,9 @@ class Target:
     fixtures: Mapping[str, str]
     env_names: Mapping[str, str]
     paths: Mapping[str, str] = field(default_factory=dict)
+    # A fleet file's per-deployment settings: ``Settings`` field -> value, over the
+    # run's (``Settings.of``).
+    own: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def embedded(self) -> bool:
@@ -64,6 +67,13 @@ class Settings:
     quiet: bool = False
     workers: int | None = None
     """Coverage examples in flight at once; ``None``: chosen from the rate limit."""
+    # The fleet file the targets came from: each API then runs whole on its own,
+    # with its own settings (``of``), even in one process.
+    fleet: str | None = None
+
+    def of(self, target: Target) -> Settings:
+        """The settings of one target's run: the run's, with the target's own."""
+        return replace(self, targets=(target,), **dict(target.own))
 
     def describe(self) -> dict[str, Any]:
         """The secret-free view shown in report headers and results.json."""
@@ -87,4 +97,5 @@ class Settings:
             "tolerances": list(self.tolerances),
             "baseline": None if self.baseline is None else self.baseline.source,
             "fail_on": sorted(self.fail_on),
+            **({"fleet": self.fleet} if self.fleet else {}),
         }

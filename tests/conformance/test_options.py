@@ -44,8 +44,10 @@ def test_the_conformance_run_parser_has_exactly_the_table_s_flags() -> None:
     }
     assert table <= flags
     assert "--profile" in table  # the depth's former name still works
-    # Only the help and pytest's verbosity are the CLI's own.
-    assert flags - table == {"-h", "--help", "-v", "--verbose"}
+    # Only the help, pytest's verbosity and pytest-xdist's workers (a fleet's) are
+    # the CLI's own.
+    own = {"-h", "--help", "-v", "--verbose", "-n", "--numprocesses"}
+    assert flags - table == own
 
 
 def test_every_pytest_flag_is_namespaced_except_the_one_pytest_base_url_owns() -> None:
