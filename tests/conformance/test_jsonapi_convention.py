@@ -11,9 +11,10 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import pytest
@@ -30,6 +31,9 @@ from errcontract.checks.answers import answer_matches
 from errcontract.reference import jsonapi
 from errcontract.reference._serve import serve
 from errcontract.results import Violation
+
+if TYPE_CHECKING:
+    from conftest import CliRun
 
 MEDIA = "application/vnd.api+json"
 
@@ -200,3 +204,16 @@ def test_an_optional_credential_not_given_is_not_sent() -> None:
     )
     given = CredentialRenderer(Placement(), {"api_key": "tk"})
     assert given.wire(Credential.of("api_key")) == [("Authorization", "Bearer tk")]
+
+
+def test_a_rate_limit_given_paces_the_run(run_cli: Callable[..., CliRun]) -> None:
+    """The Articles API documents no rate limit and enforces none: `--rate-limit N`
+    (which the thorough soak and the fault matrix give every target) paces the run,
+    as for the Shelves and Gadgets APIs, instead of stopping it at the start (exit
+    4); its document declares no 429, so no rate-limit clause is derived."""
+    done = run_cli(
+        "run", "--convention", "jsonapi", "--rate-limit", "200", "--max-rps", "1000"
+    )
+    assert done.code == 0, done.out[-3000:]
+    assert {c["status"] for c in done.results["clauses"]} == {"pass"}
+    assert not [c["id"] for c in done.results["clauses"] if "-RATE-" in c["id"]]
