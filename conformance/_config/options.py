@@ -200,8 +200,8 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "workers",
-        "coverage examples in flight at once, within the rate limits (default: 4 "
-        "when no rate limit applies, else 1; at most 64)",
+        "coverage examples in flight at once, within the rate limits (default 1, at "
+        "most 64; a write or a scenario of several requests is always sent alone)",
         metavar="N",
         parse=parse.number(whole=True, optional=True),
     ),

@@ -112,6 +112,15 @@ def engine_draw(strategy: st.SearchStrategy[Scenario], at: int) -> Scenario | No
     return found[0] if found else None
 
 
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _shareable(scenario: Scenario) -> bool:
+    """Whether an example may be in flight beside others: one request of a safe
+    method that writes nothing (RFC 9110 9.2.1), so no other example can see it."""
+    return len(scenario) == 1 and scenario[0].method in _SAFE and not scenario[0].writes
+
+
 @dataclass(frozen=True)
 class _Cell:
     """A coverage cell on its way: its example, and its exchanges to come (or why
@@ -166,6 +175,9 @@ def run_coverage(
     # A clause judged over every response is judged as each exchange is logged:
     # one example at a time, so each cell's outcome is its own.
     workers = session.workers if sender.judges else 1
+    # A target's state must not change under an example: a write, a non-safe method
+    # or a scenario of several requests (read, refused write, read) goes alone.
+    alone = workers == 1
     waiting: deque[_Cell] = deque()
 
     def finish(cell: _Cell) -> None:
@@ -192,7 +204,9 @@ def run_coverage(
         except Violation as violation:
             tally.add_violation(violation)
             outcome = "broken"
-        if tally.found > cell.found_before:  # a scope clause judged it as logged
+        # A scope clause judged it as logged (one example at a time: found_before
+        # was read just before it was sent).
+        if not sender.judges and tally.found > cell.found_before:
             outcome = "broken"
         first = trial.judged[0].probe if trial.judged else cell.scenario[-1]
         record.sent.append(
@@ -220,8 +234,11 @@ def run_coverage(
                 if isinstance(prepared, str):
                     waiting.append(_Cell(op, kind, (), prepared, tally.found))
                     continue
+                if alone or not _shareable(prepared):
+                    while waiting:
+                        finish(waiting.popleft())
                 found_before = tally.found
-                if workers == 1:
+                if alone or not _shareable(prepared):
                     sent: Future[list[Exchange] | None] = Future()
                     sent.set_result(sender.transmit(prepared, budget))
                 else:

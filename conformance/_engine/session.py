@@ -34,9 +34,6 @@ from errcontract.checks.rate import Burst
 from errcontract.exceptions import BudgetExhausted, MissingValue
 from errcontract.results import ApiResult, ClauseResult
 
-DEFAULT_WORKERS = 4
-"""Coverage examples in flight at once where no rate limit applies."""
-
 
 def picked(response: Received, body: Any, where: str) -> Any:
     """A setup step's value: at a JSON Pointer of the body, or ``header:NAME`` (the
@@ -139,13 +136,11 @@ class ApiSession:
 
     @property
     def workers(self) -> int:
-        """Coverage examples in flight at once: ``--workers``, else 4 where no rate
-        limit applies (a target that is not the limit is kept busy while the next
-        examples are judged), else 1 (the pacer already sets the rate, and one
-        example at a time keeps the bucket's budget easy to read)."""
-        if self.settings.workers is not None:
-            return self.settings.workers
-        return 1 if self.rate_limit else DEFAULT_WORKERS
+        """Coverage examples in flight at once: ``--workers``, else 1. More is the
+        user's choice: requests in flight together leave the order of the target's
+        log to chance, and a target that breaks under one of them takes the others
+        with it (which request took it down is then a guess)."""
+        return self.settings.workers or 1
 
     def phase(self, name: Phase) -> None:
         """Tell the run's observers a phase begins."""

@@ -33,7 +33,9 @@ def _cells(run: CliRun) -> dict[str, Any]:
     return out
 
 
-@pytest.mark.parametrize("fault", [None, "PD-VAL-1:coerces", "PD-5XX-1"])
+@pytest.mark.parametrize(
+    "fault", [None, "PD-VAL-1:coerces", "PD-5XX-1", "PD-ATOMIC-1", "PD-AUTH-2"]
+)
 def test_four_workers_find_what_one_finds(
     fault: str | None, run_cli: Callable[..., CliRun]
 ) -> None:
@@ -53,10 +55,10 @@ def test_four_workers_find_what_one_finds(
     assert API_KEY not in four.everything()
 
 
-def test_without_a_rate_limit_the_default_is_four_in_flight(
+def test_one_at_a_time_unless_asked(
     run_cli: Callable[..., CliRun], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The default is read from the rate limit: 4 without one, 1 with one."""
+    """One example in flight by default; ``--workers 4`` is the user's choice."""
     from concurrent import futures
 
     seen: list[int] = []
@@ -69,14 +71,23 @@ def test_without_a_rate_limit_the_default_is_four_in_flight(
 
     monkeypatch.setattr(futures.ThreadPoolExecutor, "__init__", spy)
     assert run_cli("run", *UNLIMITED).code == 0
+    assert seen
+    assert set(seen) == {1}
+    seen.clear()
+    assert run_cli("run", *UNLIMITED, "--workers", "4").code == 0
     # 4 for the targeted clauses; a clause judged over every response sends one
     # example at a time, so each cell's outcome stays its own.
     assert set(seen) == {1, 4}
-    seen.clear()
-    limited = ("--convention", "rfc9457", "--rate-limit", "200", "--max-rps", "5000")
-    assert run_cli("run", *limited).code == 0
-    assert seen
-    assert set(seen) == {1}
+
+
+def test_a_write_goes_alone(run_cli: Callable[..., CliRun]) -> None:
+    """A scenario that reads, writes and reads again (PD-ATOMIC-1) sees no other
+    example's change: with eight in flight the conforming server still keeps it."""
+    run = run_cli("run", *UNLIMITED, "--workers", "8")
+    assert run.code == 0, run.out[-2000:]
+    sent = run.clause("PD-ATOMIC-1")["coverage"]["sent"]
+    assert sent
+    assert {row["outcome"] for row in sent} == {"held"}
 
 
 @pytest.mark.parametrize("value", ["65", "0", "two"])
