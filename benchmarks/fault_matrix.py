@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from soak_thorough import TARGETS, one_run
+from soak_thorough import TARGETS, one_run, parse_targets
 
 from errcontract.reference import cardclan, cardda, google, jsonapi, microsoft, problem
 
@@ -189,12 +189,7 @@ def main() -> int:
         "--jobs", type=int, default=1, help="runs at once (a shared machine: <= 2)"
     )
     args = parser.parse_args()
-    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
-    unknown = sorted(set(targets) - set(TARGETS))
-    if unknown:
-        parser.error(
-            f"--targets: unknown {', '.join(unknown)} (of {', '.join(TARGETS)})"
-        )
+    targets = parse_targets(parser, args.targets)
     seeds = [s.strip() for s in args.seeds.split(",") if s.strip()]
     wanted = [w.strip() for w in args.faults.split(",") if w.strip()]
     started = time.perf_counter()

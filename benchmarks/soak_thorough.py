@@ -53,6 +53,18 @@ TARGETS: dict[str, tuple[str, ...]] = {
 """What each target runs: both shipped profiles, or a zero-config convention."""
 
 
+def parse_targets(parser: argparse.ArgumentParser, text: str) -> list[str]:
+    """The targets a comma-separated ``--targets`` names; an unknown one is the
+    parser's usage error."""
+    targets = [t.strip() for t in text.split(",") if t.strip()]
+    unknown = sorted(set(targets) - set(TARGETS))
+    if unknown:
+        parser.error(
+            f"--targets: unknown {', '.join(unknown)} (of {', '.join(TARGETS)})"
+        )
+    return targets
+
+
 def tolerances(target: str) -> list[str]:
     """Every tolerance switch of the target's embedded reference servers (a
     convention's: the module its ``reference_app`` names)."""
@@ -160,12 +172,7 @@ def main() -> int:
         help=f"of {', '.join(TARGETS)}",
     )
     args = parser.parse_args()
-    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
-    unknown = sorted(set(targets) - set(TARGETS))
-    if unknown:
-        parser.error(
-            f"--targets: unknown {', '.join(unknown)} (of {', '.join(TARGETS)})"
-        )
+    targets = parse_targets(parser, args.targets)
     header = ("target", "seed", "switches", "exit", "requests", "wall s")
     print("{:<8} {:>4}  {:<28} {:>4} {:>8} {:>7}  failing".format(*header))
     bad = 0

@@ -234,11 +234,12 @@ def run_coverage(
                 if isinstance(prepared, str):
                     waiting.append(_Cell(op, kind, (), prepared, tally.found))
                     continue
-                if alone or not _shareable(prepared):
+                solo = alone or not _shareable(prepared)
+                if solo:
                     while waiting:
                         finish(waiting.popleft())
                 found_before = tally.found
-                if alone or not _shareable(prepared):
+                if solo:
                     sent: Future[list[Exchange] | None] = Future()
                     sent.set_result(sender.transmit(prepared, budget))
                 else:
