@@ -27,7 +27,7 @@ from errcontract._http.probe import Probe
 from errcontract.exceptions import BadArgument, MissingValue, NothingToProbe
 
 from .bodies import malformed_bodies, unsupported_media_types
-from .common import Scenario, by_option, choose_many, operation_ids, plan
+from .common import Scenario, by_option, choose_many, composed, operation_ids, plan
 from .credentials import _other_key, fixture_credentials
 from .invalid import invalid_bodies
 
@@ -173,14 +173,13 @@ def refused_writes(
         # the same path values, and maybe no more.
         _read_probe(ctx, reads[op_id])
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         op_id, kind = draw(by_option(cases))
         write = _write(draw(inner[(op_id, kind)])[-1], kind)
         read = _read_probe(ctx, reads[op_id])
         return (read, write, replace(read, role="probe"))
 
-    return scenarios()
+    return composed(scenarios)
 
 
 def _read_probe(ctx: ProbeContext, op_id: str) -> Probe:

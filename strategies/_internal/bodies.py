@@ -21,6 +21,7 @@ from .common import (
     Scenario,
     by_option,
     choose_many,
+    composed,
     operation_ids,
     plan,
     uniques,
@@ -214,7 +215,6 @@ def malformed_bodies(
     chosen = choose_many("kinds", kinds, tuple(MALFORMED), default=tuple(MALFORMED))
     cases = _body_cases(ctx, "malformed_bodies", operations, chosen, allow_writes)
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         op_id, kind = draw(by_option(cases))
         unique = draw(uniques())
@@ -232,7 +232,7 @@ def malformed_bodies(
             ),
         )
 
-    return scenarios()
+    return composed(scenarios)
 
 
 MEDIA_TYPES: dict[str, str] = {
@@ -287,7 +287,6 @@ def unsupported_media_types(
             f"whose body the document declares in {JSONAPI}"
         )
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         op_id, kind = draw(by_option(cases))
         probe = ctx.valid_probe(op_id, unique=draw(uniques()))
@@ -306,4 +305,4 @@ def unsupported_media_types(
             ),
         )
 
-    return scenarios()
+    return composed(scenarios)

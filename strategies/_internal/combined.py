@@ -24,7 +24,7 @@ from errcontract._http.probe import Probe
 from errcontract._near import near_miss
 from errcontract.exceptions import BadArgument, NothingInDocument, NothingToProbe
 
-from .common import Scenario, unbuildable, uniques
+from .common import Scenario, composed, unbuildable, uniques
 
 _Parts = Callable[[Mapping[str, Any]], frozenset[str]]
 
@@ -301,7 +301,6 @@ def combined_defects(
             raise NothingInDocument(f"combined_defects: nothing to send: {reason}")
         raise NothingToProbe(f"combined_defects: nothing to probe: {reason}")
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         op_id = draw(st.sampled_from(sorted(built)))
         # Every family in CHANGES draws one-probe scenarios.
@@ -310,4 +309,4 @@ def combined_defects(
         valid = ctx.valid_probe(op_id, unique=unique)
         return (_merged(names, valid, unique, probes),)
 
-    return scenarios()
+    return composed(scenarios)

@@ -21,6 +21,7 @@ from .common import (
     Scenario,
     by_option,
     choose_many,
+    composed,
     operation_ids,
     plan,
     text_argument,
@@ -231,7 +232,6 @@ def malformed_credentials(
         writes=_writes,
     )
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         op_id, kind = draw(by_option(cases))
         credential, defect = draw(_credentials(ctx, kind))
@@ -246,7 +246,7 @@ def malformed_credentials(
             ),
         )
 
-    return scenarios()
+    return composed(scenarios)
 
 
 def _other_key(ctx: ProbeContext, fixture: str) -> str:
@@ -343,7 +343,6 @@ def foreign_credentials(
     op_ids = [op_id for op_id, _ in cases]
     credential = Credential.of(name, ctx.credential_template)
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         op_id = draw(st.sampled_from(op_ids))
         op = ctx.operation(op_id)
@@ -371,4 +370,4 @@ def foreign_credentials(
         )
         return (theirs, nowhere)
 
-    return scenarios()
+    return composed(scenarios)

@@ -57,6 +57,7 @@ from .common import (
     Scenario,
     by_option,
     choose_many,
+    composed,
     operation_ids,
     plan,
     text_argument,
@@ -250,7 +251,6 @@ def ignored_inputs(
         writes=lambda op, kind: op.writes and kind != "body-on-delete",
     )
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         op_id, kind = draw(by_option(cases))
         op = ctx.operation(op_id)
@@ -272,7 +272,7 @@ def ignored_inputs(
             probe = _extra(ctx, op, valid, kind, unique, header)
         return (replace(usual, role="setup"), probe)
 
-    return scenarios()
+    return composed(scenarios)
 
 
 def _other_cases(scheme: str) -> list[str]:

@@ -45,6 +45,7 @@ from . import lenient
 from .common import (
     Scenario,
     choose_many,
+    composed,
     drawn_first_only,
     operation_ids,
     plan,
@@ -383,7 +384,6 @@ def invalid_bodies(
         by_kind.setdefault(brk.kind, []).append((op_id, brk))
     order = [k for k in chosen if k in by_kind]
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         kind = draw(st.sampled_from(order))
         op_id, brk = draw(st.sampled_from(by_kind[kind]))
@@ -415,4 +415,4 @@ def invalid_bodies(
             ),
         )
 
-    return scenarios()
+    return composed(scenarios)

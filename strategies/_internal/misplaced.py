@@ -20,7 +20,15 @@ from errcontract._contract.surface import ProbeContext
 from errcontract._http.probe import Credential, Placement
 from errcontract.exceptions import BadArgument
 
-from .common import Scenario, by_option, choose_many, operation_ids, plan, uniques
+from .common import (
+    Scenario,
+    by_option,
+    choose_many,
+    composed,
+    operation_ids,
+    plan,
+    uniques,
+)
 
 MISPLACED_KINDS: tuple[str, ...] = ("query", "cookie", "other-header")
 """The ``kinds`` of ``misplaced_credentials``."""
@@ -160,7 +168,6 @@ def misplaced_credentials(
         writes=lambda op, _: op.writes,
     )
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         op_id, kind = draw(by_option(cases))
         credential, defect = misplaced(ctx, kind)
@@ -175,4 +182,4 @@ def misplaced_credentials(
             ),
         )
 
-    return scenarios()
+    return composed(scenarios)

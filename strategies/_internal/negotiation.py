@@ -21,7 +21,15 @@ from errcontract._input.refs import Local
 from errcontract.exceptions import BadArgument, NothingInDocument
 
 from .bodies import FOREIGN_PARAMETERS, JSONAPI, JSONAPI_PARAMETER
-from .common import Scenario, by_option, choose_many, operation_ids, plan, uniques
+from .common import (
+    Scenario,
+    by_option,
+    choose_many,
+    composed,
+    operation_ids,
+    plan,
+    uniques,
+)
 
 ACCEPT_KINDS: tuple[str, ...] = ("unavailable-type",)
 """``unavailable-type``: ``Accept`` names one media type, one no response of the
@@ -167,7 +175,6 @@ def unacceptable_accepts(
         writes=lambda op, kind: op.writes,
     )
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         op_id, kind = draw(by_option(cases))
         usual = ctx.valid_probe(op_id, unique=draw(uniques()))
@@ -193,4 +200,4 @@ def unacceptable_accepts(
         )
         return (replace(usual, role="setup"), probe)
 
-    return scenarios()
+    return composed(scenarios)

@@ -16,7 +16,7 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
@@ -37,6 +37,7 @@ _MAX_DOCUMENTS = 8
 _lock = threading.Lock()
 _loaded: OrderedDict[int, tuple[Mapping[str, Any], OpenApiSchema]] = OrderedDict()
 _defects: dict[tuple[int, str], tuple[BodyDefect, ...]] = {}
+"""Per (document, operation id), and per (document, body: ``_body_key``)."""
 
 
 @dataclass(frozen=True)
@@ -158,10 +159,20 @@ def body_defects(op: Operation) -> tuple[BodyDefect, ...]:
     operation of a document.
     """
     key, schema = _keyed(op)
+    # Operations that declare the same body (a shared component, a create and its
+    # update) get the same cases: Schemathesis is asked once per body, not per
+    # operation, and the cases are named after each operation.
+    same = (key[0], _body_key(op))
     with _lock:
         cached = _defects.get(key)
+        alike = _defects.get(same)
     if cached is not None:
         return cached
+    if alike is not None:
+        defects = tuple(replace(d, operation=op.id) for d in alike)
+        with _lock:
+            _defects[key] = defects
+        return defects
     from schemathesis.core.parameters import ParameterLocation
 
     found: dict[tuple[str, str, str], BodyDefect] = {}
@@ -174,8 +185,22 @@ def body_defects(op: Operation) -> tuple[BodyDefect, ...]:
             found.setdefault((defect.field, defect.keyword, value), defect)
     defects = tuple(found.values())
     with _lock:
-        _defects[key] = defects
+        _defects[key] = _defects[same] = defects
     return defects
+
+
+def _body_key(op: Operation) -> str:
+    """What Schemathesis' body cases of ``op`` depend on: its declared request body
+    (as written, with its examples), the schema it resolves to, and the media type."""
+    document = op.document or {}
+    raw = ((document.get("paths") or {}).get(op.path) or {}).get(op.method.lower())
+    declared = raw.get("requestBody") if isinstance(raw, Mapping) else None
+    # A NUL first: no operation id (the other keys of the cache) looks like it.
+    return "\0body:" + json.dumps(
+        [declared, op.body_schema, op.body_example, op.body_media_type],
+        sort_keys=True,
+        default=repr,
+    )
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from errcontract._contract.surface import Operation, ProbeContext
 from errcontract._http.probe import Probe, json_body
 from errcontract.exceptions import BadArgument
 
-from .common import Scenario, operation_ids, plan, text_argument, uniques
+from .common import Scenario, composed, operation_ids, plan, text_argument, uniques
 
 _URL_SAFE = string.ascii_letters + string.digits + "-._~"
 _ID_CHARS = string.ascii_lowercase + string.digits
@@ -198,7 +198,6 @@ def unknown_resources(
     )
     op_ids = [op_id for op_id, _ in cases]
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         op_id = draw(st.sampled_from(op_ids))
         op, unique = ctx.operation(op_id), draw(uniques())
@@ -242,4 +241,4 @@ def unknown_resources(
         )
         return (unknown, other)
 
-    return scenarios()
+    return composed(scenarios)

@@ -39,7 +39,15 @@ from errcontract._http.probe import json_body
 from errcontract.exceptions import BadArgument
 
 from . import spliced
-from .common import Scenario, choose_many, operation_ids, plan, uniques, with_header
+from .common import (
+    Scenario,
+    choose_many,
+    composed,
+    operation_ids,
+    plan,
+    uniques,
+    with_header,
+)
 from .spliced import DEEP, DEEPER, Raw
 
 ROBUSTNESS_KINDS = (
@@ -346,7 +354,6 @@ def robustness_probes(
         grouped.setdefault(kind, []).append((op_id, key))
     order = sorted(grouped, key=ROBUSTNESS_KINDS.index)
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         kind = draw(st.sampled_from(order))
         op_id, key = draw(st.sampled_from(grouped[kind]))
@@ -392,7 +399,7 @@ def robustness_probes(
             ),
         )
 
-    return scenarios()
+    return composed(scenarios)
 
 
 def _path_value(ctx: ProbeContext, op: Operation, slot: Slot) -> Any:

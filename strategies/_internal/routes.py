@@ -28,6 +28,7 @@ from .common import (
     Scenario,
     by_option,
     choose_many,
+    composed,
     operation_ids,
     plan,
     without_header,
@@ -112,7 +113,6 @@ def unserved_methods(
         writes=lambda op, method: method in WRITES,
     )
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         op_id, method = draw(by_option(cases))
         op = ctx.operation(op_id)
@@ -129,7 +129,7 @@ def unserved_methods(
         )
         return (probe,)
 
-    return scenarios()
+    return composed(scenarios)
 
 
 def _route_kinds(op: Operation, kinds: Sequence[str]) -> list[str]:
@@ -183,7 +183,6 @@ def unknown_routes(
         writes=lambda op, kind: False,
     )
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         op_id, kind = draw(by_option(cases))
         op = ctx.operation(op_id)
@@ -209,7 +208,7 @@ def unknown_routes(
         )
         return (probe,)
 
-    return scenarios()
+    return composed(scenarios)
 
 
 def _method_kinds(op: Operation, kinds: Sequence[str]) -> list[str]:
@@ -253,7 +252,6 @@ def head_and_options(
         writes=lambda op, kind: False,
     )
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         op_id, kind = draw(by_option(cases))
         op = ctx.operation(op_id)
@@ -278,4 +276,4 @@ def head_and_options(
         get = replace(valid, body=None, role="setup", writes=False)
         return (get, probe)
 
-    return scenarios()
+    return composed(scenarios)

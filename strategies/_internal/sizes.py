@@ -28,7 +28,15 @@ from errcontract._http.probe import json_body
 from errcontract._input.refs import Local
 from errcontract.exceptions import BadArgument
 
-from .common import Scenario, by_option, choose_many, operation_ids, plan, uniques
+from .common import (
+    Scenario,
+    by_option,
+    choose_many,
+    composed,
+    operation_ids,
+    plan,
+    uniques,
+)
 
 SIZE_KINDS: tuple[str, ...] = ("over-max-length", "over-max-items", "over-limit")
 """``over-max-length``: a string field with ``maxLength`` grown to fill the body;
@@ -200,7 +208,6 @@ def oversized_bodies(
         writes=lambda op, kind: op.writes,
     )
 
-    @st.composite
     def scenarios(draw: st.DrawFn) -> Scenario:
         op_id, kind = draw(by_option(cases))
         unique = draw(uniques())
@@ -227,4 +234,4 @@ def oversized_bodies(
         )
         return (probe,)
 
-    return scenarios()
+    return composed(scenarios)

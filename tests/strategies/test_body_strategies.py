@@ -732,3 +732,109 @@ def test_schemathesis_zero_for_a_boolean_is_named_not_copied(synthetic):
     ((body, defect),) = seen
     assert json.loads(body)["flag"] == 0
     assert defect.endswith("(zero-for-boolean) (Schemathesis: incorrect_type)")
+
+
+_SHARED_BODY_DOC = {
+    "openapi": "3.1.0",
+    "info": {"title": "shared bodies", "version": "1"},
+    "components": {
+        "schemas": {
+            "Thing": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string", "minLength": 1},
+                    "size": {"type": "integer", "minimum": 1},
+                },
+            }
+        }
+    },
+    "paths": {
+        "/things": {
+            "post": {
+                "operationId": "createThing",
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/Thing"}
+                        }
+                    }
+                },
+                "responses": {"201": {"description": "made"}},
+            }
+        },
+        "/things/{id}": {
+            "parameters": [
+                {
+                    "name": "id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            ],
+            "put": {
+                "operationId": "replaceThing",
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/Thing"}
+                        }
+                    }
+                },
+                "responses": {"200": {"description": "replaced"}},
+            },
+            "patch": {
+                "operationId": "renameThing",
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "name": {"type": "string", "maxLength": 5}
+                                },
+                            }
+                        }
+                    }
+                },
+                "responses": {"200": {"description": "renamed"}},
+            },
+        },
+    },
+}
+
+
+def test_operations_with_one_body_ask_schemathesis_once(monkeypatch):
+    """Two operations declaring the same body get the same cases, each named after
+    its own operation, from one question to Schemathesis; another body asks again."""
+    import copy
+
+    from errcontract._contract.surface import parse_operations
+    from errcontract.strategies._internal import openapi
+
+    def ops():
+        document = copy.deepcopy(_SHARED_BODY_DOC)
+        return dict(parse_operations(document))
+
+    alone = {name: body_defects(op) for name, op in ops().items()}
+    asked = []
+    real = openapi._negative_coverage
+    monkeypatch.setattr(
+        openapi,
+        "_negative_coverage",
+        lambda schema, op: asked.append(op.id) or real(schema, op),
+    )
+    shared = ops()
+    create = body_defects(shared["createThing"])
+    replace_ = body_defects(shared["replaceThing"])
+    rename = body_defects(shared["renameThing"])
+    assert create
+    assert replace_
+    assert rename
+    assert asked == ["createThing", "renameThing"]
+    assert {d.operation for d in replace_} == {"replaceThing"}
+    strip = [(d.field, d.keyword, d.value, d.scenario) for d in create]
+    assert strip == [(d.field, d.keyword, d.value, d.scenario) for d in replace_]
+    # What each would have got alone (its own document, asked on its own).
+    assert replace_ == alone["replaceThing"]
+    assert rename == alone["renameThing"]

@@ -1,5 +1,6 @@
 """The coverage phase's shortcuts change the time a coverage cell takes, never the
-probe it sends: its direct draw of Hypothesis' simplest example gives the very example
+probe it sends: its direct draw of Hypothesis' simplest example, and the example read
+off the strategy without Hypothesis (``plain_simplest``), give the very example
 Hypothesis' engine gives, for every family, kind and operation, and a family built for
 that one example (``first_example_only``) gives the same one, or (invalid_bodies without
 its fuzzed pool) a break of the same kind."""
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from errcontract._contract.surface import ProbeContext
 from errcontract._engine.coverage import coverage_seed, draw_one, engine_draw, simplest
+from errcontract._engine.plain_draw import NOT_PLAIN, plain_simplest
 from errcontract.exceptions import BadArgument
 from errcontract.strategies import FAMILIES, NothingToProbe, first_example_only
 from errcontract.strategies._internal import common, lenient
@@ -36,7 +38,7 @@ def test_the_direct_draw_is_the_engines_first_example(
     fixture: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ctx: ProbeContext = request.getfixturevalue(fixture)
-    compared, fell_back, built = 0, 0, 0
+    compared, fell_back, built, plain = 0, 0, 0, 0
     for name, op, kind in _cells(ctx):
         family = FAMILIES[name]
         try:
@@ -53,6 +55,11 @@ def test_the_direct_draw_is_the_engines_first_example(
             continue
         monkeypatch.setattr(common, "_SERIAL", itertools.count(7))
         assert fast == engine_draw(strategy, at), (name, op, kind)
+        monkeypatch.setattr(common, "_SERIAL", itertools.count(7))
+        walked = plain_simplest(strategy)
+        if walked is not NOT_PLAIN:
+            assert walked == fast, (name, op, kind)
+            plain += 1
         with first_example_only():
             lean = family(ctx, [op], **family.restricted({}, kind))
             monkeypatch.setattr(common, "_SERIAL", itertools.count(7))
@@ -73,6 +80,8 @@ def test_the_direct_draw_is_the_engines_first_example(
     assert compared > 50
     assert fell_back < compared
     assert built < compared / 10
+    # The walk answers for most cells (else the coverage phase gains nothing).
+    assert plain > compared * 0.8, (plain, compared)
 
 
 @st.composite
@@ -126,3 +135,46 @@ def test_one_fuzz_example_is_one_the_coverage_phase_sent(
             assert first in cells, (name, op)
             compared += 1
     assert compared > 50
+
+
+_SHAPES: list[st.SearchStrategy[object]] = [
+    st.integers(),
+    st.integers(3, 9),
+    st.integers(-9, -3),
+    st.integers(min_value=-5),
+    st.text(min_size=2),
+    st.text(alphabet=" \t", min_size=1, max_size=8),
+    st.lists(st.integers(1, 4), min_size=3),
+    st.sampled_from(["a", "b"]).map(str.upper),
+    st.sampled_from(["a", "b"]) | st.characters(categories=["Cc"]),
+    st.builds(dict, a=st.just(1), b=st.integers(2, 5)),
+    st.tuples(st.shared(st.integers(4, 8), key="k"), st.shared(st.integers(), key="k")),
+    st.integers(0, 10).flatmap(lambda n: st.lists(st.just(n), min_size=n + 1)),
+    st.integers(0, 100).filter(lambda v: v < 50),
+]
+
+
+@pytest.mark.parametrize("strategy", _SHAPES, ids=repr)
+def test_the_plain_walk_is_the_simplest_draw(
+    strategy: st.SearchStrategy[object],
+) -> None:
+    walked = plain_simplest(strategy)
+    assert walked is not NOT_PLAIN
+    assert walked == simplest(strategy, 1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        st.integers(0, 100).filter(lambda v: v % 7 == 6),
+        _assumed(),
+        st.randoms(),
+        st.nothing() | st.just(1),
+    ],
+    ids=["filter", "assume", "randoms", "one-of-maybe-empty"],
+)
+def test_what_the_walk_cannot_tell_goes_to_hypothesis(
+    strategy: st.SearchStrategy[object],
+) -> None:
+    assert plain_simplest(strategy) is NOT_PLAIN
+    assert draw_one(strategy, 1) is not None  # type: ignore[arg-type]
