@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from itertools import chain, count
 from pathlib import Path
 
 from errcontract.exceptions import ConfigError
@@ -113,14 +114,20 @@ def _results_file(raw: str) -> Path:
 
 
 def merged(runs: list[tuple[Path, RunResult]]) -> RunResult:
-    """One run of every API of ``runs``; an API name met twice is told apart by
-    its directory."""
+    """One run of every API of ``runs``; an API name met twice (one API's runs
+    against two deployments) is told apart by its directory's name, else its path,
+    else a number: both are kept, each its own section and JUnit test suite."""
     apis: list[ApiResult] = []
     seen: set[str] = set()
     for path, run in runs:
         for api in run.apis:
             if api.api in seen:
-                api.api = f"{api.api} ({path.parent.name or path.parent})"
+                folder = path.parent
+                names = chain(
+                    (f"{api.api} ({where})" for where in (folder.name, folder)),
+                    (f"{api.api} ({folder} #{n})" for n in count(2)),
+                )
+                api.api = next(n for n in names if n not in seen and "()" not in n)
             seen.add(api.api)
             apis.append(api)
     seeds = {run.seed for _, run in runs}

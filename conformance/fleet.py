@@ -14,7 +14,11 @@ summary and one exit status, the same as one process would give.
 
 A fleet file (``--fleet``) gives each API settings of its own (its deployment,
 fixtures, pacing), so its APIs run this way in one process too: each its own run,
-joined by the same controller.
+joined by the same controller. Two of its entries may judge the same clauses (one
+profile, deployed to staging and to production): a clause test's id is then
+qualified by its API (``test_clause[staging/CD-AUTH-1]``, :func:`clause_keys`), and
+everything else was already per API (each run's directory, the joined report's
+sections, JUnit's test suites, ``results.json``'s ``apis``).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 import pytest
 
 from errcontract._config.embedded import split_switches
-from errcontract._config.settings import Settings
+from errcontract._config.settings import Settings, Target
 from errcontract._engine.run import Run, clause_order
 from errcontract.results import ClauseResult
 
@@ -47,6 +51,28 @@ would split an API, ``loadscope``/``loadfile`` would put every API on one worker
 
 CLAUSE_TEST = re.compile(r"::test_clause\[(?P<clause>[^\]]+)\]$")
 """A clause test's id, as the suite's module parametrizes it."""
+
+
+def clause_keys(targets: tuple[Target, ...]) -> dict[str, tuple[str, str]]:
+    """Each clause test's key (its test id) -> its API and clause id, in judging
+    order within each API. A clause id is its own key, as in a run of one API,
+    unless its API shares a clause id with another (the same profile or convention
+    prefix, deployed twice): every clause of such an API is then keyed
+    ``API/CLAUSE``, so each deployment's clauses are told apart, and are selected
+    together (``-k staging``). An API's name is a fleet entry's name, or a profile's
+    (a word: no ``/`` or ``]``)."""
+    owners: dict[str, set[str]] = {}
+    for target in targets:
+        for clause in target.profile.clauses:
+            owners.setdefault(clause.id, set()).add(target.profile.api)
+    shared = {api for apis in owners.values() if len(apis) > 1 for api in apis}
+    keys: dict[str, tuple[str, str]] = {}
+    for target in targets:
+        api = target.profile.api
+        for clause in clause_order(target.profile.clauses):
+            key = f"{api}/{clause.id}" if api in shared else clause.id
+            keys[key] = (api, clause.id)
+    return keys
 
 
 def distributing(config: pytest.Config) -> bool:
@@ -115,23 +141,18 @@ class Fleet:
         self.started = False
         self.result = None
         self.write_notes: list[str] = []
-        self._api = {
-            clause.id: target.profile.api
-            for target in settings.targets
-            for clause in target.profile.clauses
-        }
+        self._keys = clause_keys(settings.targets)
         embedded = [t.profile for t in settings.targets if t.embedded]
         self._switches = split_switches(embedded, settings.faults, settings.tolerances)
 
     def clause_ids(self) -> list[str]:
-        """Every clause id, in judging order within its API."""
-        return [
-            c.id for t in self.settings.targets for c in clause_order(t.profile.clauses)
-        ]
+        """Every clause test's key (:func:`clause_keys`), in judging order within
+        its API."""
+        return list(self._keys)
 
-    def api_of(self, clause_id: str) -> str:
-        """The API whose profile holds ``clause_id``."""
-        return self._api[clause_id]
+    def api_of(self, key: str) -> str:
+        """The API a clause test's key judges."""
+        return self._keys[key][0]
 
     def start(self) -> None:
         """Nothing yet: each API's run starts with its first clause."""
@@ -150,13 +171,14 @@ class Fleet:
             self.runs[api] = Run(own)
         return self.runs[api]
 
-    def execute(self, clause_id: str) -> ClauseResult:
+    def execute(self, key: str) -> ClauseResult:
         """Judge one clause in its API's run; an API that cannot start is
         abandoned (every clause not-run, exit 3 in the merged result)."""
         from errcontract.exceptions import ClientError, ConfigError
 
         self.started = True
-        run = self._run(self.api_of(clause_id))
+        api, clause_id = self._keys[key]
+        run = self._run(api)
         if run.result is None:
             try:
                 return run.execute(clause_id)
@@ -169,8 +191,12 @@ class Fleet:
 
     @property
     def results(self) -> dict[str, ClauseResult]:
-        """Every clause judged so far, of every API."""
-        return {k: v for run in self.runs.values() for k, v in run.results.items()}
+        """Every clause judged so far, of every API, by its clause test's key."""
+        return {
+            key: self.runs[api].results[clause_id]
+            for key, (api, clause_id) in self._keys.items()
+            if api in self.runs and clause_id in self.runs[api].results
+        }
 
     @property
     def stopped(self) -> list[str]:
@@ -206,11 +232,8 @@ class FleetController:
 
     @pytest.hookimpl(optionalhook=True, tryfirst=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
-        api_of = {
-            clause.id: target.profile.api
-            for target in self.settings.targets
-            for clause in target.profile.clauses
-        }
+        keys = clause_keys(self.settings.targets)
+        api_of = {key: api for key, (api, _) in keys.items()}
         return scheduler(config, log, api_of)
 
     @pytest.hookimpl(trylast=True)

@@ -263,6 +263,15 @@ class RunResult:
         """Requests sent over the whole run."""
         return sum(a.requests for a in self.apis)
 
+    def shared_clause_ids(self) -> set[str]:
+        """Clause ids judged in more than one API (one profile deployed twice, or
+        runs of one API merged): where a clause is named, its API is named too."""
+        seen: dict[str, int] = {}
+        for api in self.apis:
+            for clause_id in {c.id for c in api.clauses}:
+                seen[clause_id] = seen.get(clause_id, 0) + 1
+        return {clause_id for clause_id, count in seen.items() if count > 1}
+
     def to_dict(self, limit: int = 4096) -> dict[str, Any]:
         """The ``results.json`` document.
 

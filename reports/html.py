@@ -292,8 +292,17 @@ def write_html(result: RunResult, path: Path, *, body_limit: int = 2000) -> Path
         families=[slug(f) for f in _all_families(result)],
     )
     script = env.get_template("script.js.j2").render()
+    shared = result.shared_clause_ids()
+
+    def aid(api: ApiResult, clause: ClauseResult, prefix: str = "ev") -> str:
+        # Two APIs of one profile (staging and production): each clause's own.
+        qualified = f"{api.api}/{clause.id}" if clause.id in shared else clause.id
+        return anchor(qualified, prefix)
+
     page = env.get_template("report.html.j2").render(
         run=result,
+        aid=aid,
+        shared=shared,
         body_limit=body_limit,
         style=Markup(style),
         script=Markup(script),

@@ -53,11 +53,14 @@ def summary_lines(result: RunResult, *, evidence: bool = True) -> list[str]:
         for note in api.notes:
             lines.append(f"  note: {note}")
     if evidence:
+        # One profile deployed twice: its evidence names the deployment.
+        shared = result.shared_clause_ids()
         for api in result.apis:
             for clause in api.clauses:
+                named = f"{api.api} " if clause.id in shared else ""
                 for violation in clause.violations[:1]:
                     lines.append("")
-                    lines.extend(violation.render().splitlines())
+                    lines.extend((named + violation.render()).splitlines())
     counts = Counter(c.outcome for a in result.apis for c in a.clauses)
     said = [
         f"{counts[outcome]} {label[counts[outcome] != 1]}"

@@ -134,13 +134,18 @@ def read_file(path: Path, source: str) -> list[Mapping[str, Any]]:
     seen: dict[str, int] = {}
     for index, entry in enumerate(entries):
         name = entry["name"]
-        if name in seen:
+        # Told apart as its variables' prefix is (CONFORMANCE_<NAME>_), and as
+        # a folder on a file system that ignores case.
+        same = name.upper().replace("-", "_")
+        if same in seen:
+            first = entries[seen[same]]["name"]
             raise ConfigError(
                 f"the fleet file {file}, entry #{index + 1}: key name {name!r} is "
-                f"entry #{seen[name] + 1}'s too; each entry is one API of the "
-                "report, so give each its own name"
+                f"entry #{seen[same] + 1}'s too"
+                + ("" if first == name else f" ({first!r}, as a variable's prefix)")
+                + "; each entry is one API of the report, so give each its own name"
             )
-        seen[name] = index
+        seen[same] = index
         where = f"the fleet file {file}, entry {name!r}"
         has = [k for k in ("profile", "openapi") if k in entry]
         if len(has) != 1:
@@ -249,6 +254,8 @@ def read_fleet(
         )
         # The entry's name is the API's in the report and its variables' prefix;
         # the loaded profile is shared (cached), so the entry has its own copy.
+        # Two entries may share a profile (staging and production): each is its
+        # own run, and the fleet tells their clauses apart by this name.
         named = copy.copy(profile)
         named.api = name
         read.append(
@@ -263,20 +270,4 @@ def read_fleet(
                 own=own,
             )
         )
-    _refuse_shared_clauses(read, path)
     return read
-
-
-def _refuse_shared_clauses(entries: list[Entry], path: Path) -> None:
-    """A clause id is judged by one API of a fleet (its worker is chosen by it)."""
-    owner: dict[str, str] = {}
-    for entry in entries:
-        for clause in entry.profile.clauses:
-            first = owner.setdefault(clause.id, entry.name)
-            if first != entry.name:
-                raise ConfigError(
-                    f"the fleet file {path}, entry {entry.name!r}: its clause "
-                    f"{clause.id} is entry {first!r}'s too (the same profile or "
-                    "convention prefix); a fleet judges each clause id once, so run "
-                    "one of them in a fleet file of its own"
-                )

@@ -6,8 +6,10 @@ point at reference servers this test starts on 127.0.0.1, as deployments; run wi
 ``conformance run --fleet FILE -n 2`` they give the verdicts of three separate runs
 against the same servers, one exit status (1: the fault) and one report. A wrong
 fleet file is exit 2 with one sentence naming the file, the entry, the key and the
-near miss, before any request. Each run made quick (one example a clause) and bounded
-by a subprocess time limit.
+near miss, before any request. One profile in two entries (staging and production,
+production's server with the fault) is judged once per deployment, each named by its
+entry. Each run made quick (one example a clause) and bounded by a subprocess time
+limit.
 """
 
 from __future__ import annotations
@@ -70,19 +72,25 @@ def _variable(entry: str, fixture: str) -> str:
     return f"FLEET_{entry.upper()}_{fixture.upper()}"
 
 
+PROFILES = {"cards": "cardda", "clan": "cardclan"}
+"""Entry name -> its profile (any other entry: the Projects API's document)."""
+
+
 def _fleet_file(
-    path: Path, deployments: dict[str, tuple[str, dict[str, str]]]
+    path: Path,
+    deployments: dict[str, tuple[str, dict[str, str]]],
+    profiles: dict[str, str] = PROFILES,
 ) -> dict[str, str]:
     """Write the fleet file; return the variables holding its secrets."""
-    secret = {"cards": load_profile("cardda"), "clan": load_profile("cardclan")}
+    secret = {name: load_profile(api) for name, api in profiles.items()}
     entries: list[dict[str, Any]] = []
     env: dict[str, str] = {}
     for name, (url, fixtures) in deployments.items():
         entry: dict[str, Any] = {"name": name, "base_url": url}
-        if name == "projects":
+        if name not in profiles:
             entry |= {"openapi": str(problem.OPENAPI), "convention": "rfc9457"}
         else:
-            entry["profile"] = "cardda" if name == "cards" else "cardclan"
+            entry["profile"] = profiles[name]
         shared = secret.get(name)
         for fixture, value in fixtures.items():
             if shared is None or fixture in shared.secret_fixtures:
@@ -104,19 +112,16 @@ def _outcomes(report_dir: Path) -> dict[str, dict[str, str]]:
     }
 
 
-def test_a_fleet_file_gives_the_verdicts_of_separate_runs(
-    deployments: dict[str, tuple[str, dict[str, str]]],
-    run_cli: Callable[..., CliRun],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    fleet = tmp_path / "fleet.yaml"
-    secrets = _fleet_file(fleet, deployments)
+def _run_fleet(
+    fleet: Path, secrets: dict[str, str], *extra: str
+) -> dict[str, tuple[Path, str, float]]:
+    """``conformance run --fleet`` with ``-n 2`` and in one process: each form's
+    report directory, output and wall time; both exit 1 (a fault)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
     env.pop("PYTEST_ADDOPTS", None)
     runs: dict[str, tuple[Path, str, float]] = {}
     for form in ("-n 2", "one process"):
-        report = tmp_path / f"fleet-report-{len(runs)}"
+        report = fleet.parent / f"fleet-report-{len(runs)}"
         workers = ["-n", "2"] if form == "-n 2" else []
         started = time.perf_counter()
         done = subprocess.run(
@@ -132,8 +137,9 @@ def test_a_fleet_file_gives_the_verdicts_of_separate_runs(
                 "1",
                 "--report-dir",
                 str(report),
+                *extra,
             ],
-            cwd=tmp_path,
+            cwd=fleet.parent,
             env=env | secrets,
             capture_output=True,
             text=True,
@@ -144,6 +150,18 @@ def test_a_fleet_file_gives_the_verdicts_of_separate_runs(
         out = done.stdout + done.stderr
         assert done.returncode == 1, out[-4000:]
         runs[form] = (report, out, took)
+    return runs
+
+
+def test_a_fleet_file_gives_the_verdicts_of_separate_runs(
+    deployments: dict[str, tuple[str, dict[str, str]]],
+    run_cli: Callable[..., CliRun],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fleet = tmp_path / "fleet.yaml"
+    secrets = _fleet_file(fleet, deployments)
+    runs = _run_fleet(fleet, secrets)
 
     # The same servers, one API a run.
     alone: dict[str, dict[str, str]] = {}
@@ -190,6 +208,92 @@ def test_a_fleet_file_gives_the_verdicts_of_separate_runs(
         )
 
 
+def test_one_profile_deployed_twice_is_judged_per_deployment(
+    deployments: dict[str, tuple[str, dict[str, str]]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Staging and production of one API (the cardclan profile twice, two base
+    URLs, each deployment's own fixtures): production's server has CC-AUTH-1's
+    fault, staging's none. Each is its own run: production fails the clause,
+    staging passes it, and the test ids, the lines, the report, JUnit and
+    results.json name the deployment."""
+    from xml.etree import ElementTree
+
+    from errcontract.reference._serve import serve
+
+    app = create_reference_app(
+        load_profile("cardclan"), rate_limit=200, rate_limit_given=True
+    )
+    with serve(app) as url:
+        staging = (url + getattr(app.state, "base_path", ""), dict(app.state.fixtures))
+        fleet = tmp_path / "fleet.yaml"
+        secrets = _fleet_file(
+            fleet,
+            {"staging": staging, "production": deployments["clan"]},
+            {"staging": "cardclan", "production": "cardclan"},
+        )
+        # -v: pytest's own line per clause test, which shows its id.
+        runs = _run_fleet(fleet, secrets, "-v")
+
+    for form, (report, out, _) in runs.items():
+        outcomes = _outcomes(report)
+        assert list(outcomes) == ["staging", "production"], form
+        assert set(outcomes["staging"]) == set(outcomes["production"])
+        assert outcomes["production"][FAULT] == "fail", form
+        assert outcomes["staging"][FAULT] == "pass", form
+        assert not [c for c, v in outcomes["staging"].items() if v == "fail"], form
+        for test, word in (
+            (f"production/{FAULT}", "FAILED"),
+            (f"staging/{FAULT}", "PASSED"),
+        ):
+            lines = [
+                line for line in out.splitlines() if f"test_clause[{test}]" in line
+            ]
+            assert any(word in line for line in lines), (form, test, out[-4000:])
+        assert f"test_clause[{FAULT}]" not in out, form
+        html = (report / "report.html").read_text(encoding="utf-8")
+        assert f'id="ev-production-{FAULT}"' in html
+        assert f'href="#ev-production-{FAULT}"' in html
+        assert f'id="clause-staging-{FAULT}"' in html
+        assert f'id="ev-staging-{FAULT}"' not in html
+        junit = ElementTree.parse(report / "junit.xml").getroot()
+        failures = {s.get("name"): s.get("failures") for s in junit.iter("testsuite")}
+        assert failures["staging"] == "0", failures
+        assert failures["production"] != "0", failures
+        results = (report / "results.json").read_text(encoding="utf-8")
+        for value in secrets.values():
+            assert value not in out + html + results
+
+    # conformance merge of the two fleet runs keeps all four deployments apart.
+    merged = tmp_path / "merged"
+    done = subprocess.run(
+        [sys.executable, "-m", "errcontract.cli", "merge"]
+        + [str(report) for report, _, _ in runs.values()]
+        + ["-o", str(merged)],
+        capture_output=True,
+        text=True,
+        timeout=LIMIT_S,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    together = _outcomes(merged)
+    assert list(together) == [
+        "staging",
+        "production",
+        "staging (fleet-report-1)",
+        "production (fleet-report-1)",
+    ]
+    assert [v[FAULT] for v in together.values()] == ["pass", "fail"] * 2
+    with capsys.disabled():
+        print(
+            "\n"
+            + "; ".join(
+                f"one profile twice, {f}: {t:.1f} s" for f, (_, _, t) in runs.items()
+            )
+        )
+
+
 GOOD = {"name": "cards", "profile": "cardda", "base_url": "http://127.0.0.1:9"}
 
 
@@ -212,6 +316,11 @@ def _write(path: Path, data: Any) -> Path:
         (
             {"apis": [GOOD, {**GOOD, "profile": "cardclan"}]},
             "entry #2: key name 'cards' is entry #1's too",
+        ),
+        (
+            {"apis": [GOOD, {**GOOD, "name": "CARDS"}]},
+            "entry #2: key name 'CARDS' is entry #1's too ('cards', as a "
+            "variable's prefix)",
         ),
         (
             {"api": [GOOD]},
@@ -250,6 +359,7 @@ def _write(path: Path, data: Any) -> Path:
         "unknown-key",
         "no-base-url",
         "duplicate-name",
+        "duplicate-name-by-case",
         "unknown-top-key",
         "unknown-profile",
         "bad-value",

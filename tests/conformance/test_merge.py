@@ -111,3 +111,32 @@ def test_another_results_format_is_refused(
     assert code == 2
     assert "is a results.json of format 2" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_runs_of_one_api_in_folders_of_one_name_stay_apart(tmp_path: Path) -> None:
+    """One API's runs against three deployments, each job's reports in a folder
+    named ``out``: each keeps its own name (the folder's, else the path, else a
+    number), so its own section and JUnit test suite."""
+    from errcontract.cli_results import merged
+    from errcontract.results import ApiResult, RunResult
+
+    runs = []
+    for job in ("staging", "production", "canary"):
+        api = ApiResult(api="cardda", title="Cardda", base_url=f"https://{job}.test")
+        run = RunResult(
+            apis=[api],
+            started_at="2024-01-01T00:00:00Z",
+            duration_s=1.0,
+            seed=1,
+            version="0",
+        )
+        runs.append((tmp_path / job / "out" / "results.json", run))
+    apis = merged(runs).apis
+    assert [api.api for api in apis] == [
+        "cardda",
+        "cardda (out)",
+        f"cardda ({tmp_path / 'canary' / 'out'})",
+    ]
+    assert [api.base_url for api in apis] == [
+        f"https://{job}.test" for job in ("staging", "production", "canary")
+    ]
