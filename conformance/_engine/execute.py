@@ -83,6 +83,17 @@ def _measured(session: ApiSession, tally: ClauseTally, clause: Clause) -> None:
     except BudgetExhausted as exc:
         tally.note(f"stopped early: {exc}")
         tally.reason = f"stopped early: {exc}"
+        if tally.coverage is None or not tally.coverage.done:
+            # Its own probes did not all go out (a burst cut short, a coverage
+            # phase not finished or not started: a clause judged over every
+            # response whose probes come last): what it judged is no verdict.
+            record = tally.coverage
+            tally.incomplete = f"stopped early: {exc}" + (
+                ""
+                if record is None
+                else f" ({len(record.sent)} of {record.cells} kind x operation "
+                "cell(s) sent)"
+            )
     finally:
         tally.requests = session.client.sent - sent_before
         tally.duration_s = time.monotonic() - started

@@ -58,6 +58,16 @@ class CoverageRecord:
         """Record that ``kind`` was not sent on ``operation``, and why."""
         self.skipped.append((operation, kind, reason))
 
+    @property
+    def cells(self) -> int:
+        """How many (operation, kind) cells the coverage phase has to settle."""
+        return len(self.operations) * len(self.kinds or (None,))
+
+    @property
+    def done(self) -> bool:
+        """Whether every (operation, kind) cell was sent or skipped with its reason."""
+        return len(self.sent) + len(self.skipped) >= self.cells
+
     def to_dict(self) -> dict[str, Any]:
         """The ``coverage`` member of a clause in ``results.json``."""
         return {

@@ -6,7 +6,8 @@ on PD-5XX-1 and DC-5XX-1 at seeds 2 and 3."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +19,9 @@ from errcontract._engine.sender import Budget
 from errcontract._engine.tally import CoverageRecord
 from errcontract.exceptions import BudgetExhausted
 from errcontract.results import Violation
+
+if TYPE_CHECKING:
+    from conftest import CliRun
 
 
 class CappedSender:
@@ -70,3 +74,28 @@ def test_raised_into_hypothesis_the_cap_is_a_flaky_failure() -> None:
 
     with pytest.raises(FlakyFailure):
         _run(raw)
+
+
+def test_a_clause_whose_probes_the_cap_cut_is_not_run(
+    run_cli: Callable[..., CliRun],
+) -> None:
+    """The run's cap reached before a clause's own probes all went out is no
+    verdict on it: CD-5XX-1 is judged over every response and sends its probes
+    last, so at 60 requests it has seen responses but sent none of its own. It
+    passed on what it had seen; it is not run, with the reason. A violation it had
+    found would still fail it (the tally's ``found`` comes first)."""
+    done = run_cli("run", "--api", "cardda", "--max-requests", "60", "--quiet")
+    clauses = {c["id"]: c for c in done.results["clauses"]}
+    cut = [c for c in clauses.values() if "stopped early" in (c["reason"] or "")]
+    assert cut, "the cap stopped no clause: the test proves nothing"
+    assert clauses["CD-5XX-1"]["status"] == "not-run", clauses["CD-5XX-1"]
+    assert "stopped early" in clauses["CD-5XX-1"]["reason"]
+    for clause in cut:
+        if clause["status"] == "pass":
+            # Only a clause whose every cell was sent (the cap cut its fuzzing)
+            # keeps its verdict.
+            coverage = clause["coverage"]
+            cells = len(coverage["operations"]) * len(coverage["kinds"] or [None])
+            assert len(coverage["sent"]) + len(coverage["skipped"]) == cells, clause
+    # What finished before the cap keeps its verdict.
+    assert clauses["CD-AUTH-1"]["status"] == "pass"
