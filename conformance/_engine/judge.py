@@ -41,6 +41,7 @@ class _Bound:
     fn: Callable[..., Any]
     context: CheckContext
     content: bool = False
+    stream: Callable[[CheckContext], Any] | None = None
 
 
 class ResponseJudge:
@@ -52,6 +53,7 @@ class ResponseJudge:
         *,
         clock_skew_s: float = 300.0,
         skip: Iterable[str] = (),
+        stream: bool = False,
     ) -> None:
         left_out = frozenset(skip)
         bound = [
@@ -60,12 +62,20 @@ class ResponseJudge:
                 REGISTRY.get(clause.check).fn,
                 CheckContext(clause=clause, profile=profile, clock_skew_s=clock_skew_s),
                 REGISTRY.get(clause.check).content,
+                REGISTRY.get(clause.check).stream,
             )
             for clause in profile.clauses
             if clause.mode.over_responses and clause.id not in left_out
         ]
         self._each = [b for b in bound if b.clause.mode is not Mode.RUN]
         self._at_end = [b for b in bound if b.clause.mode is Mode.RUN]
+        # With ``stream``, run-level clauses whose check can are judged as the run
+        # goes (``judge``), one state each; the others wait for ``judge_run``.
+        self._streams = [
+            (b, b.stream(b.context))
+            for b in self._at_end
+            if stream and b.stream is not None
+        ]
 
     @property
     def clauses(self) -> list[Clause]:
@@ -89,12 +99,27 @@ class ResponseJudge:
             except Exception as exc:  # this clause's bug, not the exchange's
                 verdict = Crash(exc)
             yield bound.clause, verdict
+        for bound, state in self._streams:
+            scope = bound.clause.scope
+            if scope is None or not scope.holds(exchange):
+                continue
+            try:
+                verdict = state.see(exchange)
+            except Exception as exc:  # this clause's bug, not the exchange's
+                verdict = Crash(exc)
+            yield bound.clause, verdict
+
+    def streamed(self, clause: Clause) -> bool:
+        """Whether ``judge`` judges run-level ``clause`` as the run goes (so its
+        verdict needs no log of the run's exchanges)."""
+        return any(b.clause.id == clause.id for b, _ in self._streams)
 
     def judge_run(
         self, exchanges: Sequence[Exchange]
     ) -> Iterator[tuple[Clause, int, list[Violation] | Crash]]:
         """Each run-level clause: how many exchanges were in its scope, and its
-        violations over them."""
+        violations over them (the Schemathesis hooks; a session's run judges them
+        as it goes)."""
         for bound in self._at_end:
             scope = bound.clause.scope
             scoped = [e for e in exchanges if scope is not None and scope.holds(e)]

@@ -1,7 +1,8 @@
 """One profile's run against one target: setup, the exchange log, cleanup, the result.
 
-The session owns the exchange log. Every fresh exchange passes once through the checks
-that judge every response in their scope (body shape, headers, leaks), whose verdicts
+The session owns the exchange log (compact: ``log.py``). Every fresh exchange passes
+once through the checks that judge every response in their scope (body shape, headers,
+leaks, and run-level ones such as unique request ids, as the run goes), whose verdicts
 the session keeps; a targeted clause's verdict is its own ``ClauseTally``
 (``conformance/_engine/execute.py``). The result gathers both.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import random
 import threading
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -23,6 +23,7 @@ from errcontract._contract.surface import ProbeContext
 from errcontract._derive.producers import HEADER_PICK
 from errcontract._engine.events import Events, Phase, PhaseStarted, RequestSent
 from errcontract._engine.judge import Crash, ResponseJudge
+from errcontract._engine.log import ExchangeLog
 from errcontract._engine.tally import ClauseTally
 from errcontract._http import derived
 from errcontract._http.client import Client, ClientSettings
@@ -81,7 +82,8 @@ class ApiSession:
             env_names=target.env_names,
             on_exchange=self.record,
         )
-        self.exchanges: list[Exchange] = []
+        # Whole exchanges are kept only as evidence (a violation holds its own).
+        self.log = ExchangeLog()
         self.notes: list[str] = []
         self.setup_reasons: dict[str, str] = {}
         self.cleanups: list[Probe] = []
@@ -110,7 +112,19 @@ class ApiSession:
             credential_header=header,
         )
         # The verdicts of the checks over every response (scope), one tally each.
-        self.judge = ResponseJudge(self.profile, clock_skew_s=settings.clock_skew_s)
+        self.judge = ResponseJudge(
+            self.profile, clock_skew_s=settings.clock_skew_s, stream=True
+        )
+        # A run-level clause whose check cannot be judged as the run goes gets the
+        # exchanges in its scope kept for its end (no catalog check today).
+        self._for_end: list[Exchange] | None = (
+            []
+            if any(
+                c.mode is Mode.RUN and not self.judge.streamed(c)
+                for c in self.judge.clauses
+            )
+            else None
+        )
         self.scope_tallies = {c.id: ClauseTally(c) for c in self.judge.clauses}
 
     @property
@@ -169,7 +183,9 @@ class ApiSession:
         self.events.emit(RequestSent(self.profile.api, self.client.sent))
 
     def _record(self, exchange: Exchange) -> None:
-        self.exchanges.append(exchange)
+        self.log.add(exchange)
+        if self._for_end is not None:
+            self._for_end.append(exchange)
         self._track_cleanup(exchange)
         for clause, verdict in self.judge.judge(exchange):
             tally = self.scope_tallies[clause.id]
@@ -281,13 +297,7 @@ class ApiSession:
         """Delete what the run created (bounded: one request per resource), the
         last created first (a child before its parent); what the run deleted itself
         is left alone, and a 404 or 410 means it is gone already."""
-        seen = {
-            ex.probe.path
-            for ex in self.exchanges
-            if ex.probe.method == "DELETE"
-            and ex.status is not None
-            and 200 <= ex.status < 300
-        }
+        seen = set(self.log.deleted)
         for probe in reversed(self.cleanups):
             if probe.path in seen:
                 continue
@@ -311,8 +321,12 @@ class ApiSession:
     def over_responses_result(self, clause: Clause) -> ClauseResult:
         """The verdict of a clause over every response, from what the run has seen
         (a run-level one judges it all now)."""
-        if clause.mode is Mode.RUN:
-            for found, scoped, verdict in self.judge.judge_run(self.exchanges):
+        if (
+            clause.mode is Mode.RUN
+            and self._for_end is not None
+            and not self.judge.streamed(clause)
+        ):
+            for found, scoped, verdict in self.judge.judge_run(self._for_end):
                 if found.id != clause.id:
                     continue
                 tally = self.scope_tallies[clause.id] = self.scope_tallies[
@@ -372,16 +386,8 @@ class ApiSession:
 
     def status_matrix(self, clauses: list[ClauseResult]) -> list[dict[str, Any]]:
         """Operation x status: documented or not, provoked how often, violations."""
-        provoked: Counter[tuple[str, str]] = Counter()
-        broken: Counter[tuple[str, str]] = Counter()
-        failing = {seq for c in clauses for seq in c.violating}
-        for ex in self.exchanges:
-            if ex.status is None:
-                continue
-            key = (ex.probe.operation, str(ex.status))
-            provoked[key] += 1
-            if ex.seq in failing:
-                broken[key] += 1
+        provoked = self.log.provoked()
+        broken = self.log.among({seq for c in clauses for seq in c.violating})
         rows = []
         for op in self.ctx.operations.values():
             statuses = {s for s in op.statuses}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import httpx
@@ -182,7 +182,7 @@ class Client:
         """The exchange an identical earlier probe got, if it was cached."""
         hit = None if probe.fresh else self._cache.get(self.key(probe))
         # The same request may serve another clause: judge it with this probe's tags.
-        return None if hit is None else replace(hit, probe=probe)
+        return None if hit is None else hit.for_probe(probe)
 
     def send(
         self,
@@ -204,7 +204,7 @@ class Client:
             cache and not probe.writes and not probe.fresh and probe.role == "probe"
         )
         if use_cache and key in self._cache:
-            return replace(self._cache[key], probe=probe)
+            return self._cache[key].for_probe(probe)
         exchange = self._send_with_retries(probe, url, headers, paced, budget)
         # A failure or a 429 says nothing about the request: ask again next time.
         if exchange.response is None or exchange.status == 429:

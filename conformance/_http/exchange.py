@@ -9,11 +9,13 @@ downstream sees a secret and no caller keeps a redaction of its own to fall behi
 from __future__ import annotations
 
 import json
+import sys
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import cached_property
-from typing import Any
+from typing import Any, Protocol, cast
 
 from errcontract._http.probe import Probe
 from errcontract._http.redact import Redactor, curl_line
@@ -37,6 +39,81 @@ def _cut_note(left_out: int, sent: int) -> str:
     return f"… [{left_out:,} more bytes: {sent:,} sent]"
 
 
+class _Later(Protocol):
+    def shown(self) -> str: ...
+
+
+class _Shown:
+    """A text field of the evidence that may be given as the parts it is made from.
+
+    A run keeps tens of thousands of exchanges for a moment (the replay cache keeps
+    them for the run), and only a failure's few are ever shown: the request body as
+    text (the probe holds its bytes) and the ``curl`` line (most of it the body
+    again) are made when read, not when received. Given a ``str`` (an exchange read
+    back from ``results.json``, a test), the field is that string.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._slot = "_" + name
+
+    @classmethod
+    def attach(cls, owner: type, name: str) -> None:
+        """Make field ``name`` of dataclass ``owner`` one of these (after the class
+        is made: its ``__init__`` then sets the field through it)."""
+        setattr(owner, name, cls(name))
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self._slot]
+        return value.shown() if hasattr(value, "shown") else value
+
+    def __set__(self, obj: object, value: str | _Later | None) -> None:
+        obj.__dict__[self._slot] = value
+
+
+@dataclass(frozen=True)
+class _Body:
+    """A request body as evidence text, from its (redacted, kept) bytes."""
+
+    kept: bytes
+    note: str = ""
+
+    def shown(self) -> str:
+        return self.kept.decode("utf-8", errors="replace") + self.note
+
+
+@dataclass(frozen=True)
+class _Curl:
+    """A ``curl`` line's parts, already redacted; joined when shown."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    data: bytes | None
+    from_env: Mapping[str, str]
+    query_from_env: str | None
+    note: str
+
+    def shown(self) -> str:
+        line = curl_line(
+            self.method,
+            self.url,
+            self.headers,
+            self.data,
+            from_env=self.from_env,
+            query_from_env=self.query_from_env,
+        )
+        return line + self.note
+
+
+def _interned(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Header names and short values interned: every response repeats them."""
+    return tuple(
+        (sys.intern(k), sys.intern(v) if len(v) <= 40 else v) for k, v in headers
+    )
+
+
 @dataclass(frozen=True)
 class SentRequest:
     """The request as sent, with credentials replaced by ``[redacted]``."""
@@ -44,7 +121,7 @@ class SentRequest:
     method: str
     url: str
     headers: tuple[tuple[str, str], ...]
-    body: str | None
+    body: str | None  # made from the kept bytes when read (``_Shown``)
 
     @classmethod
     def redacted(
@@ -61,14 +138,12 @@ class SentRequest:
         text = None
         if body is not None:
             kept, left_out = _evidence(redactor.data(body))
-            text = kept.decode("utf-8", errors="replace")
-            if left_out:
-                text += _cut_note(left_out, len(body))
+            text = _Body(kept, _cut_note(left_out, len(body)) if left_out else "")
         return cls(
             method=method,
             url=redactor.text(url),
-            headers=redactor.headers(headers),
-            body=text,
+            headers=_interned(redactor.headers(headers)),
+            body=cast(str | None, text),  # shown as text when read (``_Shown``)
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,7 +156,38 @@ class SentRequest:
         }
 
 
-@dataclass(frozen=True)
+_PARSED_KEPT = 256
+"""Parsed bodies kept at once: the checks of one exchange read its body many times
+while it is judged (each clause in scope), and nothing reads it after; an answer
+replayed from the cache later is parsed again."""
+
+
+class _ParsedCache:
+    """The last few parsed bodies, by response (bounded: memory flat in the run)."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[int, tuple[Received, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, response: Received) -> Any:
+        key = id(response)  # the entry holds the response: its id is not reused
+        with self._lock:
+            hit = self._kept.get(key)
+            if hit is not None and hit[0] is response:
+                self._kept.move_to_end(key)
+                return hit[1]
+        parsed = response.parse()
+        with self._lock:
+            self._kept[key] = (response, parsed)
+            while len(self._kept) > _PARSED_KEPT:
+                self._kept.popitem(last=False)
+        return parsed
+
+
+_PARSED = _ParsedCache()
+
+
+@dataclass(frozen=True, slots=True)
 class Received:
     """The response: status, headers, a bounded body, when it arrived."""
 
@@ -109,7 +215,7 @@ class Received:
         header, the body, or a header the note quotes (``Content-Encoding``)."""
         return cls(
             status=status,
-            headers=redactor.headers(headers),
+            headers=_interned(redactor.headers(headers)),
             body=redactor.data(body),
             truncated=truncated,
             received_at=datetime.now(UTC),
@@ -132,8 +238,9 @@ class Received:
         """The body as UTF-8 with replacement (for display and pattern search)."""
         return self.body.decode("utf-8", errors="replace")
 
-    @cached_property
-    def _parsed(self) -> Any:
+    def parse(self) -> Any:
+        """The body parsed (uncached; ``json()`` and ``is_json`` share a bounded
+        cache), or a marker that it is not strict JSON."""
         if self.truncated:
             return _NOT_JSON
         try:
@@ -144,13 +251,14 @@ class Received:
     @property
     def is_json(self) -> bool:
         """Whether the body parses as strict JSON."""
-        return self._parsed is not _NOT_JSON
+        return _PARSED.get(self) is not _NOT_JSON
 
     def json(self) -> Any:
         """The parsed body; ``ValueError`` when it is not JSON."""
-        if self._parsed is _NOT_JSON:
+        parsed = _PARSED.get(self)
+        if parsed is _NOT_JSON:
             raise ValueError("body is not JSON")
-        return self._parsed
+        return parsed
 
     def to_dict(self, limit: int = 4096) -> dict[str, Any]:
         """A JSON-ready view with the body cut at ``limit`` characters."""
@@ -191,7 +299,7 @@ class Exchange:
     seq: int
     probe: Probe
     request: SentRequest
-    curl: str
+    curl: str  # joined from its parts when read (``_Shown``)
     response: Received | None
     failure: str | None = None
     notes: tuple[str, ...] = field(default=())
@@ -221,24 +329,30 @@ class Exchange:
         shown = replay or Replay(url=url, headers=request.headers)
         data = None if body is None else redactor.data(body)
         cut = data is not None and _evidence(data)[1] > 0
-        curl = curl_line(
+        curl = _Curl(
             method,
             redactor.text(shown.url),
-            [(k, redactor.text(v)) for k, v in shown.headers],
+            tuple((k, redactor.text(v)) for k, v in shown.headers),
             None if cut else data,
-            from_env=shown.from_env,
-            query_from_env=shown.query_from_env,
+            shown.from_env,
+            shown.query_from_env,
+            f" --data-binary @body  # the {len(body):,}-byte body, not shown"
+            if cut and body is not None
+            else "",
         )
-        if cut and body is not None:
-            curl += f" --data-binary @body  # the {len(body):,}-byte body, not shown"
         return cls(
             seq=seq,
             probe=probe,
             request=request,
-            curl=curl,
+            curl=cast(str, curl),  # joined when read (``_Shown``)
             response=response,
             failure=None if failure is None else redactor.text(failure),
         )
+
+    def for_probe(self, probe: Probe) -> Exchange:
+        """This exchange judged as ``probe`` (a replay from the cache): the parts of
+        its evidence shared, not made."""
+        return replace(self, probe=probe, curl=self.__dict__["_curl"])
 
     @property
     def status(self) -> int | None:
@@ -256,3 +370,7 @@ class Exchange:
             "failure": self.failure,
             "curl": self.curl,
         }
+
+
+_Shown.attach(SentRequest, "body")
+_Shown.attach(Exchange, "curl")

@@ -67,6 +67,10 @@ class CheckSpec:
     """Whether the check judges the response's content (its body or the media type
     labelling it): a response to HEAD has none (RFC 9110 section 9.3.2), so such a
     check does not judge it."""
+    stream: Callable[[CheckContext], Any] | None = None
+    """A run check judged as the run goes: called once per run, it returns an
+    object whose ``see(exchange)`` gives the violation that exchange completes (or
+    ``None``), so the run need not keep every exchange to judge them at its end."""
 
 
 class Registry:
@@ -82,11 +86,13 @@ class Registry:
         *,
         params: Mapping[str, Any] | None = None,
         content: bool = False,
+        stream: Callable[[CheckContext], Any] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register the decorated function as check ``name``.
 
         ``params`` maps each parameter to its JSON Schema, with ``required: True`` on
-        those a clause must give; ``content`` marks a check of the response's content.
+        those a clause must give; ``content`` marks a check of the response's content;
+        ``stream`` judges a run check as the run goes (``CheckSpec.stream``).
         """
 
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -101,7 +107,7 @@ class Registry:
                 }
                 if required:
                     schema["required"] = required
-            self._checks[name] = CheckSpec(name, scope, fn, schema, content)
+            self._checks[name] = CheckSpec(name, scope, fn, schema, content, stream)
             return fn
 
         return decorate

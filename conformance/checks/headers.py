@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
-from errcontract._http.exchange import Exchange
+from errcontract._http.exchange import Exchange, Received, SentRequest
 from errcontract._input.refs import pick
 from errcontract.checks._registry import REGISTRY, CheckContext, Inapplicable
 from errcontract.results import Violation
@@ -54,41 +54,85 @@ def header_present(ctx: CheckContext, exchange: Exchange) -> None:
         )
 
 
+KEPT_WHOLE = 2000
+"""First responses of a value kept whole as the evidence a later repeat would cite;
+past them, one is kept as its request line and this header only, so a run's memory
+does not grow by a whole exchange per request (a repeat usually comes early: a
+constant id repeats at the second response)."""
+
+
+def _line_only(exchange: Exchange, name: str, value: str) -> Exchange:
+    """``exchange`` cut to what a repeat of its ``name`` cites: the request line and
+    that header (a note says the rest was not kept)."""
+    assert exchange.response is not None
+    request = exchange.request
+    return Exchange(
+        seq=exchange.seq,
+        probe=exchange.probe,
+        request=SentRequest(request.method, request.url, (), None),
+        curl="",
+        response=Received(
+            status=exchange.response.status,
+            headers=((name, value),),
+            body=b"",
+            truncated=False,
+            received_at=exchange.response.received_at,
+            elapsed_s=exchange.response.elapsed_s,
+            note=f"only its request line and {name} were kept "
+            f"(past the first {KEPT_WHOLE} responses of a run)",
+        ),
+    )
+
+
+class UniqueValues:
+    """``header_unique`` as the run goes: each value's first response, and the
+    violation a later response carrying it again completes."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+        self.name: str = ctx.params["header"]
+        self.first_seen: dict[str, Exchange] = {}
+
+    def see(self, exchange: Exchange) -> Violation | None:
+        """The violation ``exchange`` completes, if its value was seen before."""
+        name = self.name
+        if exchange.response is None:
+            return None
+        value = (exchange.response.header(name) or "").strip()
+        if not value:
+            return None
+        earlier = self.first_seen.get(value)
+        if earlier is not None and earlier.seq == exchange.seq:
+            return None  # the same exchange seen twice (a replay), not two responses
+        if earlier is None:
+            whole = len(self.first_seen) < KEPT_WHOLE
+            self.first_seen[value] = (
+                exchange if whole else _line_only(exchange, name, value)
+            )
+            return None
+        return self.ctx.violation(
+            f"two responses share one {name}",
+            expected=f"a distinct {name} on every response",
+            actual=f"{value!r} on requests #{earlier.seq} and #{exchange.seq}",
+            exchanges=(earlier, exchange),
+        )
+
+
 @REGISTRY.register(
     "header_unique",
     "run",
     params={"header": {"type": "string", "minLength": 1, "required": True}},
+    stream=UniqueValues,
 )
 def header_unique(ctx: CheckContext, exchanges: Sequence[Exchange]) -> list[Violation]:
     """No two responses carry the same value of ``header``.
 
     Responses replayed from the suite's own cache are one response, not two; blank or
-    missing values are the presence check's business.
+    missing values are the presence check's business. A run judges it as it goes
+    (``UniqueValues``), keeping no exchange it does not need.
     """
-    name = ctx.params["header"]
-    first_seen: dict[str, Exchange] = {}
-    violations: list[Violation] = []
-    for exchange in exchanges:
-        if exchange.response is None:
-            continue
-        value = (exchange.response.header(name) or "").strip()
-        if not value:
-            continue
-        earlier = first_seen.get(value)
-        if earlier is not None and earlier.seq == exchange.seq:
-            continue  # the same exchange seen twice (a replay), not two responses
-        if earlier is None:
-            first_seen[value] = exchange
-            continue
-        violations.append(
-            ctx.violation(
-                f"two responses share one {name}",
-                expected=f"a distinct {name} on every response",
-                actual=f"{value!r} on requests #{earlier.seq} and #{exchange.seq}",
-                exchanges=(earlier, exchange),
-            )
-        )
-    return violations
+    unique = UniqueValues(ctx)
+    return [v for v in map(unique.see, exchanges) if v is not None]
 
 
 def _content_types(values: Sequence[str]) -> str:
