@@ -57,6 +57,9 @@ class ClientSettings:
     # A target that refuses connections mid-run is asked again after a pause.
     retry_refused: int = 3
     max_refused_wait_s: float = 15.0
+    # ... and one that drops the request in flight (reset, closed unanswered) is
+    # asked once more; dropped again, that is its answer.
+    retry_dropped: int = 1
     credential_header: str = "Authorization"
     credential_query: str | None = None
     retry_header: str = "Retry-After"
@@ -103,6 +106,7 @@ class Client:
                 max_429_wait_s=settings.max_429_wait_s,
                 retry_refused=settings.retry_refused,
                 max_refused_wait_s=settings.max_refused_wait_s,
+                retry_dropped=settings.retry_dropped,
                 retry_header=settings.retry_header,
             ),
             self.notes,
@@ -223,10 +227,11 @@ class Client:
         paced: bool,
         budget: bool,
     ) -> Exchange:
-        tries = {"refused": 0, "throttled": 0}
+        tries = {"refused": 0, "dropped": 0, "throttled": 0}
         # Each retry spends one of the bounded tries of its kind, so this ends.
         settings = self.settings
-        attempts = 1 + max(0, settings.retry_refused) + max(0, settings.retry_429)
+        kinds = (settings.retry_refused, settings.retry_dropped, settings.retry_429)
+        attempts = 1 + sum(max(0, n) for n in kinds)
         exchange = None
         for _ in range(attempts):
             exchange = self._send_once(probe, url, headers, paced, budget)
@@ -235,6 +240,7 @@ class Client:
                 refused=tries["refused"],
                 throttled=tries["throttled"],
                 paced=paced,
+                dropped=tries["dropped"],
             )
             if decision is None:
                 return exchange

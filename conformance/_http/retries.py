@@ -1,8 +1,14 @@
 """When to ask again: an unexpected 429 honoured, a restarting target waited for.
 
-Both are bounded (tries per request, the longest wait, all waiting in a run) and
+All are bounded (tries per request, the longest wait, all waiting in a run) and
 each one leaves a note, since a retry is something the report must show. Past the
 run's 429 waiting budget a *storm* is declared and no 429 is retried any more.
+
+A target going down shows two ways: connections refused, and the request in flight
+when it went (or one sent on a kept-alive connection it had just closed) dropped
+with a reset or closed with no answer. Either, once the target has answered in this
+run, is asked again; a drop only once, so a target that drops one request every
+time while answering others still gives that drop as its answer.
 """
 
 from __future__ import annotations
@@ -13,6 +19,24 @@ from dataclasses import dataclass
 from errcontract._http.exchange import Exchange
 
 REFUSED_BACKOFF_S = 1.0
+DROPPED_BACKOFF_S = 0.25
+"""Short: the next attempt finds the target answering, refusing (then waited for as
+refused) or dropping again (its answer); each deliberate drop costs this much."""
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+"""RFC 9110 9.2.2: a request a client may send again when the connection closed
+before the answer came; a probe that writes nothing is safe to send again too."""
+
+
+def connection_dropped(failure: str | None) -> bool:
+    """Whether a request got no answer because the connection went: reset, a
+    broken pipe, or closed before a byte of an answer (never a timeout, a refusal,
+    or an answer cut short or malformed: those the target said)."""
+    text = failure or ""
+    return (
+        "ReadError" in text
+        or "WriteError" in text
+        or ("RemoteProtocolError" in text and "without sending a response" in text)
+    )
 
 
 def retry_after_seconds(value: str | None) -> int | None:
@@ -34,13 +58,17 @@ class RetryLimits:
     max_refused_wait_s: float
     # The header a 429 names its delay in (the profile's ``rate_limit.retry_header``).
     retry_header: str = "Retry-After"
+    # A dropped connection is asked again this many times per request; all such
+    # waiting in a run is bounded by ``max_refused_wait_s`` too (counted apart).
+    retry_dropped: int = 1
 
 
 class RetryPolicy:
     """Decides, after each attempt, whether to wait and send again, and for how long.
 
     One per client: the run's waiting totals, the storm, and whether the target ever
-    answered (only a target that answered before is waited for when it refuses).
+    answered (only a target that answered before is waited for when it refuses or
+    drops a connection).
     """
 
     def __init__(self, limits: RetryLimits, notes: list[str]) -> None:
@@ -48,20 +76,42 @@ class RetryPolicy:
         self.notes = notes
         self.waited_429_s = 0.0
         self.waited_refused_s = 0.0
+        self.waited_dropped_s = 0.0
+        # The run's waiting for dropped connections is spent (said once).
+        self.spent = False
         self.storm = False
         self.answered = False
 
     def wait_before_retry(
-        self, exchange: Exchange, *, refused: int, throttled: int, paced: bool
+        self,
+        exchange: Exchange,
+        *,
+        refused: int,
+        throttled: int,
+        paced: bool,
+        dropped: int = 0,
     ) -> tuple[str, float] | None:
-        """``("refused" | "throttled", seconds)`` to wait and retry, or ``None``.
+        """``("refused" | "dropped" | "throttled", seconds)`` to wait and retry, or
+        ``None``.
 
-        ``refused`` and ``throttled`` count this request's earlier retries of each
-        kind; an unpaced request (the rate-limit burst) wants its 429 as it is.
+        ``refused``, ``dropped`` and ``throttled`` count this request's earlier
+        retries of each kind; an unpaced request (the rate-limit burst) wants its
+        429 as it is.
         """
         operation = exchange.probe.operation
         response = exchange.response
         if response is None:
+            if self._dropped(exchange, dropped):
+                # Gone mid-request (a restart, a kept-alive connection it closed):
+                # asked once more. Dropped again, it is the target's answer.
+                self.waited_dropped_s += DROPPED_BACKOFF_S
+                self.notes.append(
+                    f"{operation}: connection dropped without an answer after the "
+                    f"target had answered; waited {DROPPED_BACKOFF_S:g} s and retried"
+                )
+                return "dropped", DROPPED_BACKOFF_S
+            if connection_dropped(exchange.failure) and self.answered:
+                self._kept_drop(operation, dropped)
             if not self._went_away(exchange, refused):
                 return None
             # The target answered before and now refuses connections: it may be
@@ -103,6 +153,31 @@ class RetryPolicy:
             f"waited {wait} s (Retry-After) and retried"
         )
         return "throttled", wait
+
+    def _kept_drop(self, operation: str, tries: int) -> None:
+        """Say why a dropped connection was not asked again: it dropped again (the
+        target's answer), or the run's waiting for drops is spent."""
+        if tries:
+            self.notes.append(
+                f"{operation}: connection dropped again when asked again; "
+                "taken as the target's answer"
+            )
+        elif self.waited_dropped_s >= self.limits.max_refused_wait_s and not self.spent:
+            self.spent = True
+            self.notes.append(
+                f"dropped connections: {self.waited_dropped_s:g} s of waiting spent "
+                "in all; no longer retried"
+            )
+
+    def _dropped(self, exchange: Exchange, tries: int) -> bool:
+        probe = exchange.probe
+        return (
+            self.answered
+            and tries < self.limits.retry_dropped
+            and self.waited_dropped_s < self.limits.max_refused_wait_s
+            and (exchange.request.method.upper() in IDEMPOTENT or not probe.writes)
+            and connection_dropped(exchange.failure)
+        )
 
     def _went_away(self, exchange: Exchange, refused: int) -> bool:
         return (

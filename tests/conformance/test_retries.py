@@ -1,12 +1,25 @@
-"""Retries are bounded and noted: a 429 honoured, a restarting target waited for."""
+"""Retries are bounded and noted: a 429 honoured, a restarting target waited for, a
+request dropped as the target went down asked again (once: a drop that repeats is
+the target's answer)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
+import httpx
+import pytest
+
+from errcontract._http.client import Client, ClientSettings
 from errcontract._http.exchange import Exchange, Received, SentRequest
 from errcontract._http.probe import Probe
-from errcontract._http.retries import REFUSED_BACKOFF_S, RetryLimits, RetryPolicy
+from errcontract._http.retries import (
+    DROPPED_BACKOFF_S,
+    REFUSED_BACKOFF_S,
+    RetryLimits,
+    RetryPolicy,
+)
 
 LIMITS = RetryLimits(
     retry_429=2,
@@ -114,3 +127,130 @@ def test_a_storm_is_declared_past_the_run_budget_and_nothing_is_retried_after():
     assert waits == [("throttled", 2), ("throttled", 2), None, None]
     assert retries.storm
     assert sum("429 storm" in note for note in retries.notes) == 1
+
+
+# -- a connection dropped mid-request ---------------------------------------------
+
+RESET = "[Errno 104] Connection reset by peer"
+UNANSWERED = "Server disconnected without sending a response."
+
+
+def drop(request: httpx.Request, how: str = "reset") -> httpx.Response:
+    if how == "reset":
+        raise httpx.ReadError(RESET, request=request)
+    raise httpx.RemoteProtocolError(UNANSWERED, request=request)
+
+
+@pytest.fixture
+def client(fake_clock: Callable[[str], Any]) -> Iterator[Callable[..., Client]]:
+    """``client(handler, **settings)`` on a mock transport, its waits recorded."""
+    made: list[Client] = []
+
+    def build(handler: Callable[[httpx.Request], httpx.Response], **kw: Any) -> Client:
+        made.append(
+            Client(
+                ClientSettings(base_url="http://target.test", **kw),
+                {},
+                transport=httpx.MockTransport(handler),
+            )
+        )
+        return made[-1]
+
+    fake_clock("errcontract._http.client")
+    yield build
+    for each in made:
+        each.close()
+
+
+@pytest.mark.parametrize("how", ["reset", "unanswered"])
+def test_a_request_dropped_as_the_target_goes_down_is_asked_again(client, how):
+    """The request in flight when the target went down: reset (or closed with no
+    answer), then refused, then answered; the answer is what the clause judges."""
+    outcomes = iter(["answer", "drop", "refused", "answer"])
+    seen: list[str] = []
+
+    def target(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        step = next(outcomes)
+        if step == "drop":
+            return drop(request, how)
+        if step == "refused":
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+        return httpx.Response(401, json={"error": "unauthenticated"})
+
+    suite = client(target)
+    suite.send(Probe("listThings", "GET", "/v1/things"))
+    exchange = suite.send(Probe("getThing", "GET", "/v1/things/1", defect="bare-key"))
+
+    assert exchange.status == 401
+    assert seen == ["/v1/things"] + ["/v1/things/1"] * 3
+    notes = " ".join(suite.notes)
+    assert "getThing: connection dropped without an answer after the target" in notes
+    assert "connection refused after the target had answered" in notes
+
+
+def test_a_request_dropped_every_time_keeps_its_drop_as_the_answer(client):
+    """A target that resets one malformed request every time while answering the
+    rest: asked once more, dropped again, and that drop is what the clause judges
+    (robustness clauses fail it); the other requests are not retried."""
+    seen: list[str] = []
+
+    def target(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if request.url.path == "/v1/poison":
+            return drop(request)
+        return httpx.Response(200, json={})
+
+    suite = client(target)
+    suite.send(Probe("listThings", "GET", "/v1/things"))
+    poisoned = suite.send(Probe("poison", "POST", "/v1/poison", body=b"{"))
+    after = suite.send(Probe("listThings", "GET", "/v1/things?page=2"))
+
+    assert poisoned.response is None
+    assert "Connection reset by peer" in (poisoned.failure or "")
+    assert after.status == 200
+    assert seen == ["/v1/things", "/v1/poison", "/v1/poison", "/v1/things"]
+    assert any("dropped again" in note for note in suite.notes), suite.notes
+
+
+def test_a_drop_before_any_answer_or_of_a_write_is_not_asked_again(client):
+    """Only a target that answered in this run is waited for; a write that may
+    have been applied is not sent twice (RFC 9110 9.2.2)."""
+    seen: list[str] = []
+
+    def target(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        if request.method == "GET" and len(seen) > 1:
+            return httpx.Response(200, json={})
+        return drop(request)
+
+    suite = client(target)
+    first = suite.send(Probe("listThings", "GET", "/v1/things"))
+    suite.send(Probe("listThings", "GET", "/v1/things?a=1"))
+    write = suite.send(Probe("createThing", "POST", "/v1/things", writes=True))
+
+    assert first.response is None
+    assert write.response is None
+    assert seen == ["GET", "GET", "POST"]
+    assert suite.notes == []
+
+
+def test_waiting_for_drops_is_bounded_in_a_run(client):
+    """Each drop asked again costs a short wait; past the run's budget for it,
+    drops are kept as they come (said once)."""
+    seen: list[str] = []
+
+    def target(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if request.url.path.startswith("/v1/poison"):
+            return drop(request)
+        return httpx.Response(200, json={})
+
+    budget = 3 * DROPPED_BACKOFF_S
+    suite = client(target, max_refused_wait_s=budget)
+    suite.send(Probe("listThings", "GET", "/v1/things"))
+    for n in range(5):
+        suite.send(Probe("poison", "GET", f"/v1/poison/{n}"))
+
+    assert len(seen) == 1 + 3 * 2 + 2
+    assert sum("no longer retried" in note for note in suite.notes) == 1

@@ -531,3 +531,25 @@ def test_a_brief_outage_is_ridden_out_and_noted(
     notes = " ".join(outcome.results()["notes"])
     assert "connection refused after the target had answered" in notes
     assert "Traceback" not in outcome.err
+
+
+def test_a_request_reset_as_the_target_goes_down_is_asked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request in flight when the target goes down gets a reset, not an answer,
+    then connections are refused for 1 s: the suite asks that request again (the
+    target had answered before), waits out the refusals and judges the contract as
+    usual; the reset is a note, not the target's answer."""
+    with hostile_target(
+        "down-after-n", rate_limit=RATE, down_s=1.0, down_resets=True
+    ) as target:
+        outcome = _run(target, tmp_path, monkeypatch)
+        server_errors = target.errors
+    assert server_errors == (), server_errors
+    assert outcome.code == 0, outcome.tail()
+    notes = " ".join(outcome.results()["notes"])
+    assert "connection dropped without an answer after the target had answered" in (
+        notes
+    ), notes
+    assert "connection refused after the target had answered" in notes, notes
+    assert "Traceback" not in outcome.err

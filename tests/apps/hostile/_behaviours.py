@@ -11,8 +11,6 @@ from __future__ import annotations
 import email.utils
 import functools
 import json
-import socket
-import struct
 import time
 import uuid
 import zlib
@@ -22,7 +20,7 @@ from typing import Any
 
 from errcontract.reference.cardda import _contract as c
 
-from ._reply import MIB, Behaviour, Reply, Respond, relay
+from ._reply import MIB, Behaviour, Reply, Respond, relay, reset
 from ._wire import FRAMING, Answer, chunk, framed, head
 
 
@@ -79,11 +77,7 @@ async def _close_mid_body(reply: Reply) -> bool:
 
 
 async def _reset(reply: Reply) -> bool:
-    # SO_LINGER with a zero timeout turns close() into a RST instead of a FIN.
-    sock = reply.writer.get_extra_info("socket")
-    if sock is not None:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    reply.writer.transport.abort()
+    reset(reply.writer)
     return False
 
 

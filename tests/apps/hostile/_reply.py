@@ -4,6 +4,8 @@ the options that bound every misbehaviour."""
 from __future__ import annotations
 
 import asyncio
+import socket
+import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -28,6 +30,10 @@ class Options:
     down_after: int = 40
     """``down-after-n``: requests answered before the listener closes."""
     down_s: float = 2.0
+    down_resets: bool = False
+    """``down-after-n``: the request that takes the target down is not answered but
+    its connection reset (RST), as a process killed mid-request does, before the
+    listener closes; by default it is answered first."""
     server_error: int = 500
     control_char: str = "\x01"
     """``control-char-header``: what goes inside the ``X-Request-Id`` value."""
@@ -94,6 +100,15 @@ class Behaviour:
     applies: Callable[[int], bool]
     outage: bool = False
     """Whether the server goes down after ``down_after`` requests (and comes back)."""
+
+
+def reset(writer: asyncio.StreamWriter) -> None:
+    """Drop the connection with a RST: SO_LINGER with a zero timeout turns close()
+    into a RST instead of a FIN."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
 
 
 async def relay(reply: Reply) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from ._reply import Behaviour, Options, Reply, relay
+from ._reply import Behaviour, Options, Reply, relay, reset
 from ._wire import (
     HOP_BY_HOP,
     MAX_HEAD_BYTES,
@@ -200,8 +200,12 @@ class HostileServer:
                 other_host_url=self.other_host_url,
                 stopping=self._stopping,
             )
-            keep = await respond(reply)
-            if behaviour.outage and self._due_for_outage():
+            down = behaviour.outage and self._due_for_outage()
+            if down and self.options.down_resets:
+                reset(writer)  # killed mid-request: no answer, then refused
+            else:
+                keep = await respond(reply)
+            if down:
                 self._outage_task = asyncio.ensure_future(self._outage())
                 return
             if not keep or (request.header("connection") or "").lower() == "close":
