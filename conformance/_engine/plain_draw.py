@@ -27,12 +27,15 @@ from typing import Any, Final
 from hypothesis.strategies import SearchStrategy
 
 try:  # Hypothesis' internal classes; a Hypothesis that moved them takes its own path
-    from hypothesis.internal.conjecture.choice import choice_from_index
+    from hypothesis.control import BuildContext
+    from hypothesis.internal.conjecture.choice import ChoiceTemplate, choice_from_index
+    from hypothesis.internal.conjecture.data import ConjectureData
     from hypothesis.strategies._internal.collections import ListStrategy, TupleStrategy
     from hypothesis.strategies._internal.core import BuildsStrategy, CompositeStrategy
     from hypothesis.strategies._internal.flatmapped import FlatMapStrategy
     from hypothesis.strategies._internal.lazy import LazyStrategy
     from hypothesis.strategies._internal.numbers import IntegersStrategy
+    from hypothesis.strategies._internal.random import RandomStrategy, TrueRandom
     from hypothesis.strategies._internal.shared import SharedStrategy
     from hypothesis.strategies._internal.strategies import (
         FilteredStrategy,
@@ -67,8 +70,12 @@ def plain_simplest(strategy: SearchStrategy[Any]) -> Any:
     """The simplest example of ``strategy``, or ``NOT_PLAIN``."""
     if not SUPPORTED:  # pragma: no cover
         return NOT_PLAIN
+    # A build context as Hypothesis' own draw has (``assume`` in a composite wants
+    # one), over simplest choices; nothing here draws from it.
+    data = ConjectureData.for_choices((ChoiceTemplate("simplest", count=None),))
     try:
-        return _Walk().draw(strategy, 0)
+        with BuildContext(data, is_final=False, wrapped_test=plain_simplest):
+            return _Walk().draw(strategy, 0)
     except _NotPlain:
         return NOT_PLAIN
 
@@ -113,6 +120,8 @@ class _Walk:
             return _simplest_integer(strategy.start, strategy.end)  # type: ignore[attr-defined]
         if kind is TextStrategy:
             return _simplest_text(strategy)
+        if kind is RandomStrategy:
+            return _true_random(strategy)
         if kind is ListStrategy:
             # Its minimum size of simplest elements; then "no more" (False, the
             # simplest boolean) ends it.
@@ -168,7 +177,23 @@ def _first_branch(strategy: Any) -> SearchStrategy[Any]:
         name == "map" for name, _f, _where in first._transformations
     ):
         return first
+    if type(first) is IntegersStrategy and (
+        first.start is None or first.end is None or first.start <= first.end
+    ):
+        return first
     raise _NotPlain
+
+
+def _true_random(strategy: Any) -> Any:
+    """``randoms(use_true_random=True)`` (what ``uuids()`` draws from): a seeded
+    ``Random`` whose seed is an integer choice, the simplest being 0. The other kind
+    draws every call from the choices as it goes: left to Hypothesis."""
+    true = getattr(strategy, "_RandomStrategy__use_true_random", None)
+    noting = getattr(strategy, "_RandomStrategy__note_method_calls", None)
+    if true is not True or not isinstance(noting, bool):
+        raise _NotPlain
+    seed = _simplest_integer(0, 2**64 - 1)
+    return TrueRandom(seed=seed, note_method_calls=noting)  # type: ignore[no-untyped-call]
 
 
 def _simplest_integer(start: int | None, end: int | None) -> Any:

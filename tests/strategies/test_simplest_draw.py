@@ -38,7 +38,7 @@ def test_the_direct_draw_is_the_engines_first_example(
     fixture: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ctx: ProbeContext = request.getfixturevalue(fixture)
-    compared, fell_back, built, plain = 0, 0, 0, 0
+    compared, fell_back, built, plain, plain_lean = 0, 0, 0, 0, 0
     for name, op, kind in _cells(ctx):
         family = FAMILIES[name]
         try:
@@ -64,7 +64,12 @@ def test_the_direct_draw_is_the_engines_first_example(
             lean = family(ctx, [op], **family.restricted({}, kind))
             monkeypatch.setattr(common, "_SERIAL", itertools.count(7))
             first = simplest(lean, at)
+            monkeypatch.setattr(common, "_SERIAL", itertools.count(7))
+            lean_walked = plain_simplest(lean)
         assert first is not None, (name, op, kind)
+        # The coverage phase walks the lean build: its example is the same too.
+        assert lean_walked is NOT_PLAIN or lean_walked == first, (name, op, kind)
+        plain_lean += lean_walked is not NOT_PLAIN
         if first != fast:
             # Only invalid_bodies leaves its fuzzed pool out, and only where no
             # coverage case of the kind leads: the cell then sends the break built
@@ -82,6 +87,7 @@ def test_the_direct_draw_is_the_engines_first_example(
     assert built < compared / 10
     # The walk answers for most cells (else the coverage phase gains nothing).
     assert plain > compared * 0.8, (plain, compared)
+    assert plain_lean > compared * 0.9, (plain_lean, compared)
 
 
 @st.composite
@@ -151,6 +157,10 @@ _SHAPES: list[st.SearchStrategy[object]] = [
     st.tuples(st.shared(st.integers(4, 8), key="k"), st.shared(st.integers(), key="k")),
     st.integers(0, 10).flatmap(lambda n: st.lists(st.just(n), min_size=n + 1)),
     st.integers(0, 100).filter(lambda v: v < 50),
+    st.uuids(),
+    st.lists(st.uuids(), min_size=2),
+    st.randoms(use_true_random=True).map(lambda r: r.random()),
+    st.one_of(st.integers(3, 9), st.text()),
 ]
 
 
@@ -168,7 +178,7 @@ def test_the_plain_walk_is_the_simplest_draw(
     [
         st.integers(0, 100).filter(lambda v: v % 7 == 6),
         _assumed(),
-        st.randoms(),
+        st.randoms().map(lambda r: r.random()),
         st.nothing() | st.just(1),
     ],
     ids=["filter", "assume", "randoms", "one-of-maybe-empty"],
