@@ -231,15 +231,26 @@ def _breaks(
     found: Sequence[BodyDefect],
     kinds: Sequence[str],
     names: Sequence[str] | None,
+    *,
+    first: bool = False,
 ) -> list[_Break]:
-    """Every break of ``kinds`` that holds on this run's valid body, in fixed order."""
+    """Every break of ``kinds`` that holds on this run's valid body, in fixed order
+    (``first``: only each kind's first, all the simplest example draws from)."""
     body = ctx.valid_body(op.id, 0)
     extra = lenient.built(op.id, schema, body, found, kinds)
     defects = [*found, *(d for d in extra if names is None or d.field in names)]
-    single = [_Break(d.kind, (d,)) for d in defects if d.kind in kinds]
-    out = [b for b in single if _fits(schema, body, b)]
+    single = (_Break(d.kind, (d,)) for d in defects if d.kind in kinds)
+    holding = (b for b in single if _fits(schema, body, b))
     if SEVERAL not in kinds:
-        return out
+        if not first:
+            return list(holding)
+        firsts: dict[str, _Break] = {}
+        for brk in holding:
+            firsts.setdefault(brk.kind, brk)
+            if len(firsts) == len(kinds):
+                break
+        return list(firsts.values())
+    out = list(holding)
     # One defect per field for the combinations: a validation defect where the field
     # has one (so the answer must be a 422 naming them all), a wrong type otherwise.
     per_field: dict[str, BodyDefect] = {}
@@ -313,7 +324,8 @@ def _breaks_kind(
     if unbuildable(ctx, op_id) is not None:
         return True  # no valid body to break: ``plan`` says why, pool or not
     op = ctx.operation(op_id)
-    return any(b.kind == kind for b in _breaks(ctx, op, schema, found, (kind,), names))
+    breaks = _breaks(ctx, op, schema, found, (kind,), names, first=True)
+    return any(b.kind == kind for b in breaks)
 
 
 def invalid_bodies(
@@ -355,8 +367,9 @@ def invalid_bodies(
             if (names is None or d.field in names) and _kept(schemas[op_id], d)
         ]
 
-    defects = {op_id: found(op_id, not _first_from_cases(ids, chosen)) for op_id in ids}
-    if _first_from_cases(ids, chosen) and not _breaks_kind(
+    lean = _first_from_cases(ids, chosen)
+    defects = {op_id: found(op_id, not lean) for op_id in ids}
+    if lean and not _breaks_kind(
         ctx, ids[0], schemas[ids[0]], defects[ids[0]], chosen[0], names
     ):
         defects = {ids[0]: found(ids[0], True)}
@@ -375,7 +388,9 @@ def invalid_bodies(
         ctx,
         "invalid_bodies",
         ids,
-        lambda op: _breaks(ctx, op, schemas[op.id], defects[op.id], chosen, names),
+        lambda op: _breaks(
+            ctx, op, schemas[op.id], defects[op.id], chosen, names, first=lean
+        ),
         allow_writes=allow_writes,
         writes=lambda op, brk: False,
     )
