@@ -121,6 +121,7 @@ class Profile:
         """How messages name the profile (its directory, or what it was derived
         from)."""
         self._data: dict[str, Any] = {}
+        self._validators: dict[str, jsonschema.protocols.Validator] = {}
         meta = self._read("profile.yaml")
         self._validate(meta, "profile.schema.json", folder.path("profile.yaml"))
         self.meta: Mapping[str, Any] = meta
@@ -265,12 +266,16 @@ class Profile:
         return key in contents.get("$defs", {})
 
     def validator(self, reference: str) -> jsonschema.protocols.Validator:
-        """A 2020-12 validator for ``reference`` that resolves the profile's refs."""
-        return jsonschema.Draft202012Validator(
-            self.schema(reference),
-            registry=self.schema_registry,
-            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-        )
+        """A 2020-12 validator for ``reference`` that resolves the profile's refs
+        (built once: a check asks for it on every response)."""
+        found = self._validators.get(reference)
+        if found is None:
+            found = self._validators[reference] = jsonschema.Draft202012Validator(
+                self.schema(reference),
+                registry=self.schema_registry,
+                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+            )
+        return found
 
     def data_path(self, relative: str) -> Path:
         """Where a data file the profile names lies; ``ProfileError`` if outside.

@@ -85,7 +85,8 @@ def body_schema(ctx: CheckContext, exchange: Exchange) -> Inapplicable | None:
         if not exchange.response.is_json:
             return None  # not judged here: the body-shape clause reports it
     body = _json_or_fail(ctx, exchange)
-    complaint = first_error(ctx.profile.validator(reference), body)
+    validator = ctx.profile.validator(reference)
+    complaint = _complaint(validator, exchange.response.body, body)
     if complaint:
         raise ctx.violation(
             "error body does not match the documented shape",
@@ -94,6 +95,29 @@ def body_schema(ctx: CheckContext, exchange: Exchange) -> Inapplicable | None:
             exchanges=(exchange,),
         )
     return None
+
+
+_MEMO_BODY_BYTES = 4096
+_MEMO_SIZE = 4096
+_memo: dict[tuple[int, bytes], tuple[Any, str | None]] = {}
+"""(validator's id, body bytes) -> (the validator, its complaint): a server's error
+bodies repeat (one 401 body for thousands of probes), and each is validated once;
+the validator kept with its entry, so an id reused by another is never a hit."""
+
+
+def _complaint(validator: Any, raw: bytes, body: Any) -> str | None:
+    """``first_error`` of ``body`` (parsed from ``raw``), remembered by its bytes."""
+    if len(raw) > _MEMO_BODY_BYTES:
+        return first_error(validator, body)
+    key = (id(validator), raw)
+    hit = _memo.get(key)
+    if hit is not None and hit[0] is validator:
+        return hit[1]
+    complaint = first_error(validator, body)
+    if len(_memo) >= _MEMO_SIZE:
+        _memo.clear()  # bounded; a run's repeats come back within a few requests
+    _memo[key] = (validator, complaint)
+    return complaint
 
 
 def first_error(validator: Any, body: Any) -> str | None:

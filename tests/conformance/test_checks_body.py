@@ -524,3 +524,36 @@ def test_no_internals_flags_a_spring_style_trace_field(judge, make_exchange):
     }
     with pytest.raises(Violation):
         judge("cardclan", "CC-LEAK-1", make_exchange(500, body))
+
+
+# -- one validation per distinct body ------------------------------------------------
+
+
+def test_a_repeated_body_is_validated_once_and_judged_each_time(
+    judge, make_exchange, monkeypatch
+):
+    """A server's error bodies repeat: each distinct body is validated once per
+    schema, and every exchange carrying it still gets its own verdict."""
+    from errcontract.checks import body as body_checks
+
+    calls = []
+    real = body_checks.first_error
+    monkeypatch.setattr(body_checks, "_memo", {})
+    monkeypatch.setattr(
+        body_checks, "first_error", lambda v, b: calls.append(b) or real(v, b)
+    )
+    good = {"error": "not_found", "message": "Recipient not found"}
+    bad = {"error": "Not Found"}
+    for _ in range(3):
+        judge("cardda", "CD-BODY-A", make_exchange(404, good))
+    assert len(calls) == 1
+    first, second = make_exchange(404, bad), make_exchange(404, bad)
+    for exchange in (first, second):
+        with pytest.raises(Violation) as info:
+            judge("cardda", "CD-BODY-A", exchange)
+        assert info.value.exchanges == (exchange,)
+    assert len(calls) == 2
+    # Another schema (CardClan's shape) judges the same bytes on its own.
+    with pytest.raises(Violation):
+        judge("cardclan", "CC-BODY-1", make_exchange(404, good))
+    assert len(calls) == 3
