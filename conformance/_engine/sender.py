@@ -76,7 +76,7 @@ class ClauseSender:
         self.tally = tally
         self.spec = REGISTRY.get(clause.check)
         self.ctx = session.check_context(clause)
-        self.unanswered: dict[tuple[object, ...], Exchange] = {}
+        self.unanswered: dict[bytes, Exchange] = {}
         self.judges = not clause.mode.over_responses
         self._seen: set[int] = set()
         # The coverage phase may send several examples at once (``--workers``):
@@ -121,7 +121,7 @@ class ClauseSender:
                 self.unanswered[key] = exchange
         return exchange
 
-    def _spend(self, key: tuple[object, ...], budget: Budget) -> bool:
+    def _spend(self, key: bytes, budget: Budget) -> bool:
         """Take one request from ``budget``; ``False`` (nothing taken) when it is
         spent, the target is silent or ``key`` is one already left unanswered."""
         with self._lock:

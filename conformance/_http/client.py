@@ -4,10 +4,10 @@ The facade over small modules, one concern each: ``pacing`` (each rate-limit buc
 within the target's limit, the run under ``max_rps``), ``retries`` (an unexpected 429
 honoured, a restarting target waited for, both bounded), ``wire`` (one request within
 bounds: the watchdog, the byte limit, no redirects), ``credentials`` (where a probe's
-credential goes) and ``redact``. Here: the request cap and time budget, the replay
-cache, and every exchange built redacted. It raises ``BudgetExhausted`` when the run's
-request cap or time budget is spent (the tree of the suite's errors is in
-``conformance.exceptions``).
+credential goes), ``redact`` and ``replay`` (the cache answering a request already
+answered). Here: the request cap and time budget, and every exchange built redacted.
+It raises ``BudgetExhausted`` when the run's request cap or time budget is spent (the
+tree of the suite's errors is in ``conformance.exceptions``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from errcontract._http.exchange import Exchange, Received, Replay
 from errcontract._http.pacing import Pacer, bucket_of
 from errcontract._http.probe import Probe
 from errcontract._http.redact import Redactor
+from errcontract._http.replay import Answered, ReplayCache, request_key
 from errcontract._http.retries import RetryLimits, RetryPolicy
 from errcontract._http.wire import WATCHDOG_GRACE_S, Wire
 from errcontract.exceptions import BudgetExhausted
@@ -111,7 +112,7 @@ class Client:
             ),
             self.notes,
         )
-        self._cache: dict[tuple[object, ...], Exchange] = {}
+        self._cache = ReplayCache()
         self._on_exchange = on_exchange
         self.silent_streak = 0
         # The first request of the current run of unanswered ones, and the last
@@ -156,9 +157,10 @@ class Client:
         """Whether the target has answered none of the last few requests."""
         return self.silent_streak >= SILENT_AFTER
 
-    def key(self, probe: Probe) -> tuple[object, ...]:
-        """What makes two probes the same request on the wire."""
-        return (probe.method, self.url(probe), tuple(self._headers(probe)), probe.body)
+    def key(self, probe: Probe) -> bytes:
+        """What makes two probes the same request on the wire (a short digest)."""
+        url, headers = self.url(probe), self._headers(probe)
+        return request_key(probe.method, url, headers, probe.body)
 
     # -- building -------------------------------------------------------------------
 
@@ -184,9 +186,11 @@ class Client:
 
     def cached(self, probe: Probe) -> Exchange | None:
         """The exchange an identical earlier probe got, if it was cached."""
-        hit = None if probe.fresh else self._cache.get(self.key(probe))
-        # The same request may serve another clause: judge it with this probe's tags.
-        return None if hit is None else hit.for_probe(probe)
+        if probe.fresh:
+            return None
+        url, headers = self.url(probe), self._headers(probe)
+        hit = self._cache.get(request_key(probe.method, url, headers, probe.body))
+        return None if hit is None else self._replayed(probe, url, headers, hit)
 
     def send(
         self,
@@ -203,18 +207,23 @@ class Client:
         """
         headers = self._headers(probe)
         url = self.url(probe)
-        key = self.key(probe)
+        key = request_key(probe.method, url, headers, probe.body)
         use_cache = (
             cache and not probe.writes and not probe.fresh and probe.role == "probe"
         )
-        if use_cache and key in self._cache:
-            return self._cache[key].for_probe(probe)
+        hit = self._cache.get(key) if use_cache else None
+        if hit is not None:
+            return self._replayed(probe, url, headers, hit)
         exchange = self._send_with_retries(probe, url, headers, paced, budget)
         # A failure or a 429 says nothing about the request: ask again next time.
-        if exchange.response is None or exchange.status == 429:
-            use_cache = False
-        if use_cache:
-            self._cache[key] = exchange
+        if use_cache and exchange.response is not None and exchange.status != 429:
+            self._cache.keep(
+                key,
+                seq=exchange.seq,
+                url=url,
+                response=exchange.response,
+                shown=self._shown(probe, url),
+            )
         if self._on_exchange is not None:
             self._on_exchange(exchange)
         return exchange
@@ -296,17 +305,23 @@ class Client:
                 self.silent_streak += 1
         return exchange
 
-    def _exchange_for(
+    def _replayed(
         self,
-        seq: int,
         probe: Probe,
         url: str,
         headers: list[tuple[str, str]],
-        received: Received | None,
-        failure: str | None,
+        hit: Answered,
     ) -> Exchange:
-        """The exchange, redacted by ``Exchange.redacted``; its ``curl`` line names a
-        fixture credential by its environment variable, so it reproduces."""
+        """A cached answer judged as ``probe`` (the same request may serve another
+        clause: judged with this probe's tags): its evidence made again from this
+        probe, the same request, as it was made when it was sent."""
+        return self._exchange_for(
+            hit.seq, probe, url, headers, hit.response, None, hit.replay(url)
+        )
+
+    def _shown(self, probe: Probe, url: str) -> Replay:
+        """What the ``curl`` line shows: a fixture credential named by its
+        environment variable, so the line reproduces."""
         shown, from_env = self._credentials.shown(probe.credential)
         curl_url, query_from_env = url, None
         in_query = self._credentials.shown_query(probe.credential)
@@ -315,6 +330,25 @@ class Client:
             if probe.query:
                 curl_url += "?" + urlencode(list(probe.query))
             query_from_env = "=".join(in_query)
+        return Replay(
+            url=curl_url,
+            headers=(*probe.headers, *shown),
+            from_env=from_env,
+            query_from_env=query_from_env,
+        )
+
+    def _exchange_for(
+        self,
+        seq: int,
+        probe: Probe,
+        url: str,
+        headers: list[tuple[str, str]],
+        received: Received | None,
+        failure: str | None,
+        shown: Replay | None = None,
+    ) -> Exchange:
+        """The exchange, redacted by ``Exchange.redacted``, its ``curl`` line as
+        ``shown`` (by default, as ``probe`` shows)."""
         return Exchange.redacted(
             self.redactor,
             seq=seq,
@@ -325,10 +359,5 @@ class Client:
             body=probe.body,
             response=received,
             failure=failure,
-            replay=Replay(
-                url=curl_url,
-                headers=(*probe.headers, *shown),
-                from_env=from_env,
-                query_from_env=query_from_env,
-            ),
+            replay=shown or self._shown(probe, url),
         )

@@ -13,7 +13,7 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
@@ -46,8 +46,8 @@ class _Later(Protocol):
 class _Shown:
     """A text field of the evidence that may be given as the parts it is made from.
 
-    A run keeps tens of thousands of exchanges for a moment (the replay cache keeps
-    them for the run), and only a failure's few are ever shown: the request body as
+    A run makes tens of thousands of exchanges, each kept for a moment, and only a
+    failure's few are ever shown: the request body as
     text (the probe holds its bytes) and the ``curl`` line (most of it the body
     again) are made when read, not when received. Given a ``str`` (an exchange read
     back from ``results.json``, a test), the field is that string.
@@ -348,11 +348,6 @@ class Exchange:
             response=response,
             failure=None if failure is None else redactor.text(failure),
         )
-
-    def for_probe(self, probe: Probe) -> Exchange:
-        """This exchange judged as ``probe`` (a replay from the cache): the parts of
-        its evidence shared, not made."""
-        return replace(self, probe=probe, curl=self.__dict__["_curl"])
 
     @property
     def status(self) -> int | None:

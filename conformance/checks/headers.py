@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 from errcontract._http.exchange import Exchange, Received, SentRequest
+from errcontract._http.probe import Probe
 from errcontract._input.refs import pick
 from errcontract.checks._registry import REGISTRY, CheckContext, Inapplicable
 from errcontract.results import Violation
@@ -56,32 +59,67 @@ def header_present(ctx: CheckContext, exchange: Exchange) -> None:
 
 KEPT_WHOLE = 2000
 """First responses of a value kept whole as the evidence a later repeat would cite;
-past them, one is kept as its request line and this header only, so a run's memory
-does not grow by a whole exchange per request (a repeat usually comes early: a
-constant id repeats at the second response)."""
+past them, one is kept as its request line only (``_Line``: no probe, no body), so a
+run's memory does not grow by a whole exchange per request (a repeat usually comes
+early: a constant id repeats at the second response)."""
 
 
-def _line_only(exchange: Exchange, name: str, value: str) -> Exchange:
-    """``exchange`` cut to what a repeat of its ``name`` cites: the request line and
-    that header (a note says the rest was not kept)."""
-    assert exchange.response is not None
-    request = exchange.request
-    return Exchange(
-        seq=exchange.seq,
-        probe=exchange.probe,
-        request=SentRequest(request.method, request.url, (), None),
-        curl="",
-        response=Received(
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """A first response past ``KEPT_WHOLE`` as a repeat would cite it: its request
+    line and what the evidence names of its probe (no probe, no body is kept)."""
+
+    seq: int
+    operation: str
+    defect: str
+    method: str
+    path: str
+    url: str
+    status: int
+    received_at: datetime
+    elapsed_s: float
+
+    @classmethod
+    def of(cls, exchange: Exchange) -> _Line:
+        """What ``exchange`` (answered) leaves when cut to its request line."""
+        assert exchange.response is not None
+        probe, request = exchange.probe, exchange.request
+        return cls(
+            seq=exchange.seq,
+            operation=probe.operation,
+            defect=probe.defect,
+            method=request.method,
+            path=probe.path,
+            url=request.url,
             status=exchange.response.status,
-            headers=((name, value),),
-            body=b"",
-            truncated=False,
             received_at=exchange.response.received_at,
             elapsed_s=exchange.response.elapsed_s,
-            note=f"only its request line and {name} were kept "
-            f"(past the first {KEPT_WHOLE} responses of a run)",
-        ),
-    )
+        )
+
+    def exchange(self, name: str, value: str) -> Exchange:
+        """The exchange a repeat cites: the request line and header ``name`` (a note
+        says the rest was not kept)."""
+        return Exchange(
+            seq=self.seq,
+            probe=Probe(
+                operation=self.operation,
+                method=self.method,
+                path=self.path,
+                defect=self.defect,
+            ),
+            request=SentRequest(self.method, self.url, (), None),
+            curl="",
+            response=Received(
+                status=self.status,
+                headers=((name, value),),
+                body=b"",
+                truncated=False,
+                received_at=self.received_at,
+                elapsed_s=self.elapsed_s,
+                note=f"only its request line and {name} were kept "
+                f"(past the first {KEPT_WHOLE} responses of a run)",
+            ),
+        )
 
 
 class UniqueValues:
@@ -91,7 +129,7 @@ class UniqueValues:
     def __init__(self, ctx: CheckContext) -> None:
         self.ctx = ctx
         self.name: str = ctx.params["header"]
-        self.first_seen: dict[str, Exchange] = {}
+        self.first_seen: dict[str, Exchange | _Line] = {}
 
     def see(self, exchange: Exchange) -> Violation | None:
         """The violation ``exchange`` completes, if its value was seen before."""
@@ -101,15 +139,14 @@ class UniqueValues:
         value = (exchange.response.header(name) or "").strip()
         if not value:
             return None
-        earlier = self.first_seen.get(value)
-        if earlier is not None and earlier.seq == exchange.seq:
+        kept = self.first_seen.get(value)
+        if kept is not None and kept.seq == exchange.seq:
             return None  # the same exchange seen twice (a replay), not two responses
-        if earlier is None:
+        if kept is None:
             whole = len(self.first_seen) < KEPT_WHOLE
-            self.first_seen[value] = (
-                exchange if whole else _line_only(exchange, name, value)
-            )
+            self.first_seen[value] = exchange if whole else _Line.of(exchange)
             return None
+        earlier = kept if isinstance(kept, Exchange) else kept.exchange(name, value)
         return self.ctx.violation(
             f"two responses share one {name}",
             expected=f"a distinct {name} on every response",

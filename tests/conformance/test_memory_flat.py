@@ -8,11 +8,13 @@ exchanges whole; the compact log gives the status matrix the whole log gave.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 
 from errcontract._contract.profile import load_profile
 from errcontract._engine.judge import ResponseJudge
 from errcontract._engine.log import ExchangeLog
+from errcontract._http.exchange import Exchange
 from errcontract._http.probe import Probe
 from errcontract.checks.headers import KEPT_WHOLE, UniqueValues
 from errcontract.results import Violation
@@ -48,7 +50,15 @@ def test_a_long_passing_run_keeps_a_bounded_number_of_whole_exchanges(make_excha
     assert isinstance(state, UniqueValues)
     kept = list(state.first_seen.values())
     assert len(kept) == MANY
-    assert sum(_whole(e) for e in kept) == KEPT_WHOLE  # not MANY: flat
+    whole = [e for e in kept if isinstance(e, Exchange)]
+    assert len(whole) == KEPT_WHOLE  # not MANY: flat
+    assert all(_whole(e) for e in whole)
+    # Past the bound, a request line: no exchange, probe, or body of any kind.
+    held = [gc.get_referents(e) for e in kept if not isinstance(e, Exchange)]
+    assert len(held) == MANY - KEPT_WHOLE
+    assert not [
+        o for parts in held for o in parts if isinstance(o, Probe | bytes | Exchange)
+    ]
 
 
 def test_a_repeated_id_still_cites_both_exchanges_whole(make_exchange, check_ctx):
