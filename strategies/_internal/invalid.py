@@ -231,7 +231,6 @@ def _breaks(
     found: Sequence[BodyDefect],
     kinds: Sequence[str],
     names: Sequence[str] | None,
-    *,
     first: bool = False,
 ) -> list[_Break]:
     """Every break of ``kinds`` that holds on this run's valid body, in fixed order
@@ -245,9 +244,8 @@ def _breaks(
         if not first:
             return list(holding)
         firsts: dict[str, _Break] = {}
-        for brk in holding:
-            firsts.setdefault(brk.kind, brk)
-            if len(firsts) == len(kinds):
+        for brk in holding:  # until every kind has its first
+            if firsts.setdefault(brk.kind, brk) is brk and len(firsts) == len(kinds):
                 break
         return list(firsts.values())
     out = list(holding)
@@ -269,23 +267,12 @@ def _breaks(
     return out + several
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+_JSON_TYPES: tuple[tuple[Any, str], ...] = ((type(None), "null"), (bool, "boolean"))
+_JSON_TYPES += ((int, "integer"), (float, "number"), (str, "string"), (list, "array"))
 
 
 def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
+    return next((n for t, n in _JSON_TYPES if isinstance(value, t)), "object")
 
 
 def _describe(schema: Mapping[str, Any], defect: BodyDefect) -> str:
@@ -293,7 +280,8 @@ def _describe(schema: Mapping[str, Any], defect: BodyDefect) -> str:
     sub = (schema.get("properties") or {}).get(name, {})
     if defect.kind == "missing":
         return f"field {name!r} missing"
-    value = _short(defect.value)
+    value = repr(defect.value)
+    value = value if len(value) <= 60 else value[:57] + "..."
     if _KIND[defect.kind] == "wrong-type":
         text = f"{name!r} = {value} is {_json_type(defect.value)}, not {sub['type']}"
         return text if defect.kind == "wrong-type" else f"{text} ({defect.kind})"
@@ -301,10 +289,9 @@ def _describe(schema: Mapping[str, Any], defect: BodyDefect) -> str:
 
 
 def _first_from_cases(ids: Sequence[str], chosen: Sequence[str]) -> bool:
-    """Whether only the simplest example of one single-field kind on one operation
-    will be drawn (a coverage cell): then negative fuzzing's pool (a quarter of a
-    second per operation, the largest cost of a run) is drawn only where the
-    coverage cases give no break of the kind at all (``_breaks_kind``)."""
+    """Whether only the simplest example of single-field kinds on one operation is
+    drawn (a coverage cell): negative fuzzing's pool (a quarter of a second per
+    operation) is then drawn only where no coverage case breaks the kind."""
     return drawn_first_only() and len(ids) == 1 and tuple(chosen) != (SEVERAL,)
 
 

@@ -190,17 +190,18 @@ def body_defects(op: Operation) -> tuple[BodyDefect, ...]:
 
 
 def _body_key(op: Operation) -> str:
-    """What Schemathesis' body cases of ``op`` depend on: its declared request body
-    (as written, with its examples), the schema it resolves to, and the media type."""
+    """What Schemathesis' body cases of ``op`` depend on: its request body as the
+    document writes it (references unresolved: within one document the same text
+    resolves the same) and its media type. Never the resolved schema: a document
+    whose references fan out resolves to a graph whose text is exponential."""
     document = op.document or {}
     raw = ((document.get("paths") or {}).get(op.path) or {}).get(op.method.lower())
     declared = raw.get("requestBody") if isinstance(raw, Mapping) else None
+    if not isinstance(declared, Mapping):
+        return "\0op:" + op.id  # not declared as a request body: not shared
     # A NUL first: no operation id (the other keys of the cache) looks like it.
-    return "\0body:" + json.dumps(
-        [declared, op.body_schema, op.body_example, op.body_media_type],
-        sort_keys=True,
-        default=repr,
-    )
+    text = json.dumps([declared, op.body_media_type], sort_keys=True, default=repr)
+    return "\0body:" + text
 
 
 @dataclass(frozen=True)
