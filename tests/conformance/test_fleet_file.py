@@ -104,12 +104,42 @@ def _fleet_file(
     return env
 
 
+UNPROBED = "so the limit was not probed"
+"""A burst the client could not send faster than the limit admits: not-run, and
+whether it is depends on how busy the machine is (three APIs side by side or one),
+not on the fleet."""
+
+
 def _outcomes(report_dir: Path) -> dict[str, dict[str, str]]:
     data = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
     return {
-        api["api"]: {c["id"]: c["outcome"] for c in api["clauses"]}
+        api["api"]: {
+            c["id"]: "unprobed" if UNPROBED in (c["reason"] or "") else c["outcome"]
+            for c in api["clauses"]
+        }
         for api in data["apis"]
     }
+
+
+def _probed_alike(
+    one: dict[str, dict[str, str]], other: dict[str, dict[str, str]]
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """Both, without the clauses either could not probe for the machine's speed."""
+    skip = {
+        (api, clause)
+        for outcomes in (one, other)
+        for api, clauses in outcomes.items()
+        for clause, outcome in clauses.items()
+        if outcome == "unprobed"
+    }
+
+    def kept(outcomes: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        return {
+            api: {k: v for k, v in clauses.items() if (api, k) not in skip}
+            for api, clauses in outcomes.items()
+        }
+
+    return kept(one), kept(other)
 
 
 def _run_fleet(
@@ -190,7 +220,9 @@ def test_a_fleet_file_gives_the_verdicts_of_separate_runs(
 
     for form, (report, out, _) in runs.items():
         together = _outcomes(report)
-        assert together == alone, form
+        compared, expected = _probed_alike(together, alone)
+        assert sum(map(len, compared.values())) > 40, compared
+        assert compared == expected, form
         assert together["clan"][FAULT] == "fail"
         assert not [c for c, v in together["cards"].items() if v == "fail"]
         html = (report / "report.html").read_text(encoding="utf-8")
