@@ -24,6 +24,14 @@ from errcontract._http.redact import Redactor
 from errcontract.exceptions import Stalled
 
 USER_AGENT = "errcontract-conformance/0.1 (+error-contract conformance suite)"
+DEFAULT_HEADERS = (
+    ("Accept-Encoding", "gzip, deflate"),
+    ("Connection", "keep-alive"),
+    ("User-Agent", USER_AGENT),
+    ("Accept", "application/json"),
+)
+"""What every request carries unless its probe names the header: the encodings
+the suite inflates itself (``read_body``), and the order httpx's client used."""
 # How long past the timeout the watchdog waits for a request to end by itself.
 WATCHDOG_GRACE_S = 0.5
 
@@ -127,27 +135,20 @@ class Wire:
         self._proxy = proxy
         self.max_body_bytes = max_body_bytes
         self.redactor = redactor
-        self._transport = transport
-        self._http = self._new_http()
+        self._given = transport
+        self._timeouts = httpx.Timeout(timeout_s).as_dict()
+        self._transport = transport or self._new_transport()
         self._workers = ThreadPoolExecutor(max_workers=64, thread_name_prefix="probe")
         self._lock = threading.Lock()
 
-    def _new_http(self) -> httpx.Client:
-        return httpx.Client(
-            base_url="",
-            timeout=httpx.Timeout(self.timeout_s),
-            follow_redirects=False,
-            # No proxy, .netrc or certificate settings from the environment: a
-            # proxy is used only when the user names one.
-            trust_env=False,
-            proxy=self._proxy,
-            transport=self._transport,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-        )
+    def _new_transport(self) -> httpx.BaseTransport:
+        # No proxy, .netrc or certificate settings from the environment: a proxy is
+        # used only when the user names one.
+        return httpx.HTTPTransport(proxy=self._proxy, trust_env=False)
 
     def close(self) -> None:
         """Close the connection pool; stuck requests are not waited for."""
-        self._http.close()
+        self._transport.close()
         self._workers.shutdown(wait=False, cancel_futures=True)
 
     def send(
@@ -178,10 +179,38 @@ class Wire:
 
     def _abandon_connections(self) -> None:
         """Drop the pool a stuck request holds; later requests get a fresh one."""
+        if self._given is not None:
+            return  # a transport the caller owns (a test's) is theirs to manage
         with self._lock:
-            stuck, self._http = self._http, self._new_http()
+            stuck, self._transport = self._transport, self._new_transport()
         # Closing may wait on the stuck connection: do it off the request path.
         threading.Thread(target=stuck.close, daemon=True).start()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[str, str]],
+        content: bytes | None,
+    ) -> httpx.Request:
+        """The request as it goes on the wire: the suite's default headers, each
+        replaced by a probe header of the same name, then the probe's own.
+
+        Built here, not by ``httpx.Client``, because a client keeps a cookie jar: a
+        ``Set-Cookie`` from the target would ride on every later probe (an
+        unauthenticated probe sent with a session cookie, a ``curl`` line that does
+        not reproduce it), and it follows the auth and redirect flows a probe never
+        uses.
+        """
+        given = {name.lower() for name, _ in headers}
+        merged = [(k, v) for k, v in DEFAULT_HEADERS if k.lower() not in given]
+        return httpx.Request(
+            method,
+            url,
+            headers=merged + list(headers),
+            content=content,
+            extensions={"timeout": self._timeouts},
+        )
 
     def _exchange(
         self,
@@ -191,9 +220,10 @@ class Wire:
         content: bytes | None,
         started: float,
     ) -> Received:
-        with self._http.stream(
-            method, url, headers=list(headers), content=content
-        ) as response:
+        response = self._transport.handle_request(
+            self.request(method, url, headers, content)
+        )
+        try:
             echo = ECHO_FACTOR * len(content) if content else 0
             body = read_body(
                 response,
@@ -204,6 +234,8 @@ class Wire:
                 (k.decode("latin-1"), v.decode("latin-1"))
                 for k, v in response.headers.raw
             ]
+        finally:
+            response.close()
         return Received.redacted(
             self.redactor,
             status=response.status_code,
