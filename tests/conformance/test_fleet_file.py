@@ -14,7 +14,6 @@ limit.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
+from _outcomes import outcomes, probed_alike
 
 from errcontract._config.embedded import create_reference_app
 from errcontract._contract.profile import load_profile
@@ -104,44 +104,6 @@ def _fleet_file(
     return env
 
 
-UNPROBED = "so the limit was not probed"
-"""A burst the client could not send faster than the limit admits: not-run, and
-whether it is depends on how busy the machine is (three APIs side by side or one),
-not on the fleet."""
-
-
-def _outcomes(report_dir: Path) -> dict[str, dict[str, str]]:
-    data = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
-    return {
-        api["api"]: {
-            c["id"]: "unprobed" if UNPROBED in (c["reason"] or "") else c["outcome"]
-            for c in api["clauses"]
-        }
-        for api in data["apis"]
-    }
-
-
-def _probed_alike(
-    one: dict[str, dict[str, str]], other: dict[str, dict[str, str]]
-) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
-    """Both, without the clauses either could not probe for the machine's speed."""
-    skip = {
-        (api, clause)
-        for outcomes in (one, other)
-        for api, clauses in outcomes.items()
-        for clause, outcome in clauses.items()
-        if outcome == "unprobed"
-    }
-
-    def kept(outcomes: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        return {
-            api: {k: v for k, v in clauses.items() if (api, k) not in skip}
-            for api, clauses in outcomes.items()
-        }
-
-    return kept(one), kept(other)
-
-
 def _run_fleet(
     fleet: Path, secrets: dict[str, str], *extra: str
 ) -> dict[str, tuple[Path, str, float]]:
@@ -215,12 +177,12 @@ def test_a_fleet_file_gives_the_verdicts_of_separate_runs(
             for k in fixtures:
                 os.environ.pop(f"CONFORMANCE_{k.upper()}", None)
         codes.append(ran.code)
-        (alone[name],) = _outcomes(ran.report_dir).values()
+        (alone[name],) = outcomes(ran.report_dir).values()
     assert codes == [0, 1, 0]
 
     for form, (report, out, _) in runs.items():
-        together = _outcomes(report)
-        compared, expected = _probed_alike(together, alone)
+        together = outcomes(report)
+        compared, expected = probed_alike(together, alone)
         assert sum(map(len, compared.values())) > 40, compared
         assert compared == expected, form
         assert together["clan"][FAULT] == "fail"
@@ -269,12 +231,12 @@ def test_one_profile_deployed_twice_is_judged_per_deployment(
         runs = _run_fleet(fleet, secrets, "-v")
 
     for form, (report, out, _) in runs.items():
-        outcomes = _outcomes(report)
-        assert list(outcomes) == ["staging", "production"], form
-        assert set(outcomes["staging"]) == set(outcomes["production"])
-        assert outcomes["production"][FAULT] == "fail", form
-        assert outcomes["staging"][FAULT] == "pass", form
-        assert not [c for c, v in outcomes["staging"].items() if v == "fail"], form
+        found = outcomes(report)
+        assert list(found) == ["staging", "production"], form
+        assert set(found["staging"]) == set(found["production"])
+        assert found["production"][FAULT] == "fail", form
+        assert found["staging"][FAULT] == "pass", form
+        assert not [c for c, v in found["staging"].items() if v == "fail"], form
         for test, word in (
             (f"production/{FAULT}", "FAILED"),
             (f"staging/{FAULT}", "PASSED"),
@@ -309,7 +271,7 @@ def test_one_profile_deployed_twice_is_judged_per_deployment(
         check=False,
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    together = _outcomes(merged)
+    together = outcomes(merged)
     assert list(together) == [
         "staging",
         "production",
