@@ -1,8 +1,9 @@
 """The CI gate: a baseline of known violations, which clause kinds gate, run diffs.
 
 A baseline is a committed YAML file of known violations, one entry per clause and
-operation, with an optional note and expiry date. With it, a run fails only on what is
-new; an expired entry fails again.
+operation, with an optional note and expiry date, and for a fleet the API (the entry's
+name) it is known on. With it, a run fails only on what is new; an expired entry fails
+again.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ KINDS = ("documented", "reading")
 
 @dataclass(frozen=True)
 class Entry:
-    """One known violation: a clause on an operation, maybe until a date."""
+    """One known violation: a clause on an operation, maybe until a date, and on one
+    API of a fleet (``None``: on any API)."""
 
     clause: str
     operation: str
     note: str = ""
     expires: date | None = None
+    api: str | None = None
 
     def expired(self, today: date) -> bool:
         """Whether the entry no longer excuses the violation."""
@@ -43,9 +46,13 @@ class Baseline:
     source: str
     entries: tuple[Entry, ...]
 
-    def find(self, clause: str, operation: str) -> Entry | None:
-        """The entry for ``clause`` on ``operation`` (``*`` matches any operation)."""
+    def find(self, clause: str, operation: str, api: str | None = None) -> Entry | None:
+        """The entry for ``clause`` on ``operation`` (``*`` matches any operation) of
+        ``api``: one deployment's known violation must not excuse another's, where a
+        fleet runs one profile twice (staging and production share clause ids)."""
         for entry in self.entries:
+            if entry.api is not None and api is not None and entry.api != api:
+                continue
             if entry.clause == clause and entry.operation in (operation, "*"):
                 return entry
         return None
@@ -84,12 +91,19 @@ def load_baseline(path: Path, source: str = "--baseline") -> Baseline:
         at = f"{path} entry {index + 1}"
         if not isinstance(item, Mapping) or not item.get("clause"):
             raise ConfigError(f"baseline entry needs a 'clause' ({at})")
+        api = item.get("api")
+        if api is not None and (not isinstance(api, str) or not api.strip()):
+            raise ConfigError(
+                f"baseline entry 'api' must name an API (a fleet entry's name), "
+                f"got {api!r} ({at})"
+            )
         entries.append(
             Entry(
                 clause=str(item["clause"]),
                 operation=str(item.get("operation") or "*"),
                 note=str(item.get("note") or ""),
                 expires=parse_date(item.get("expires"), at),
+                api=api.strip() if api else None,
             )
         )
     return Baseline(source=str(path), entries=tuple(entries))
@@ -113,8 +127,10 @@ def apply_gate(
     baseline: Baseline | None,
     fail_on: frozenset[str],
     today: date | None = None,
+    *,
+    api: str | None = None,
 ) -> None:
-    """Mark what the baseline knows and whether this clause's kind gates."""
+    """Mark what the baseline knows of ``api`` and whether this clause's kind gates."""
     today = today or date.today()
     result.gates = result.kind in fail_on
     if result.status == "fail" and not result.gates:
@@ -127,7 +143,7 @@ def apply_gate(
     new = []
     known: dict[str, list[str]] = {}
     for operation in result.violated_operations:
-        entry = baseline.find(result.id, operation)
+        entry = baseline.find(result.id, operation, api)
         if entry is None:
             new.append(operation)
         elif entry.expired(today):
@@ -143,7 +159,7 @@ def apply_gate(
     result.new_operations = new
     result.excused = bool(result.violated_operations) and not new
     for violation in result.violations:
-        entry = baseline.find(result.id, violation.operation or "(run)")
+        entry = baseline.find(result.id, violation.operation or "(run)", api)
         if entry is not None and not entry.expired(today):
             violation.known = True
             violation.known_note = entry.note
@@ -152,9 +168,12 @@ def apply_gate(
 def baseline_from_results(
     results: Mapping[str, Any], *, note: str = "", expires: str | None = None
 ) -> dict[str, Any]:
-    """A baseline document listing every violation of a ``results.json``."""
+    """A baseline document listing every violation of a ``results.json``; of a
+    fleet's, each entry names its API (a single API's stays portable to a fleet)."""
+    apis = results.get("apis") or [{"clauses": results.get("clauses", [])}]
+    named = len(apis) > 1
     entries = []
-    for clause in results.get("clauses", []):
+    for api, clause in ((a, c) for a in apis for c in a.get("clauses", [])):
         if clause.get("status") != "fail":
             continue
         operations = clause.get("violated_operations") or [
@@ -162,6 +181,8 @@ def baseline_from_results(
         ]
         for operation in dict.fromkeys(operations):
             entry: dict[str, Any] = {"clause": clause["id"], "operation": operation}
+            if named:
+                entry["api"] = api["api"]
             if note:
                 entry["note"] = note
             if expires:

@@ -157,7 +157,12 @@ class Run:
             if result.internal_error:
                 self.internal_errors += 1
                 session.notes.append(f"internal error in {clause.id}: {result.reason}")
-            apply_gate(result, self.settings.baseline, self.settings.fail_on)
+            apply_gate(
+                result,
+                self.settings.baseline,
+                self.settings.fail_on,
+                api=session.profile.api,
+            )
             self.results[clause_id] = result
             self.events.emit(ClauseFinished(session.profile.api, result))
         return self.results[clause_id]
@@ -228,7 +233,12 @@ class Run:
             result.status = "fail"
             found = len(result.violating)
             result.reason = f"{found} violation(s): the target went down"
-            apply_gate(result, self.settings.baseline, self.settings.fail_on)
+            apply_gate(
+                result,
+                self.settings.baseline,
+                self.settings.fail_on,
+                api=session.profile.api,
+            )
 
     def _run_result(self, apis: list[ApiResult]) -> RunResult:
         baseline = self.settings.baseline

@@ -14,8 +14,10 @@ from errcontract._contract.baseline import (
     Baseline,
     Entry,
     apply_gate,
+    baseline_from_results,
     diff_results,
     load_baseline,
+    write_baseline,
 )
 from errcontract.exceptions import ConfigError
 from errcontract.results import ClauseResult
@@ -163,8 +165,9 @@ def test_fail_on_documented_does_not_gate_profile_readings(
         ("entries: [\n", ["not valid YAML"]),
         ("- just a list\n", ["must be a mapping"]),
         ("entries:\n  - clause: CD-HDR-1\n    expires: soon\n", ["expiry", "'soon'"]),
+        ("entries:\n  - clause: CD-HDR-1\n    api: [a, b]\n", ["'api'", "['a', 'b']"]),
     ],
-    ids=["missing", "bad-yaml", "not-mapping", "bad-date"],
+    ids=["missing", "bad-yaml", "not-mapping", "bad-date", "bad-api"],
 )
 def test_a_bad_baseline_is_a_usage_error(
     tmp_path: Path,
@@ -182,6 +185,66 @@ def test_a_bad_baseline_is_a_usage_error(
     run = run_cli("run", "--api", "cardda", "--baseline", str(path))
     assert run.code == 2
     assert str(path) in run.err
+
+
+def _failing(clause: str = "CD-HDR-1") -> ClauseResult:
+    return ClauseResult(
+        id=clause,
+        text="t",
+        kind="documented",
+        family="headers",
+        status="fail",
+        violated_operations=["listBanks"],
+        new_operations=["listBanks"],
+    )
+
+
+def test_an_entry_naming_an_api_excuses_that_api_only() -> None:
+    """A fleet may run one profile twice (staging, production): staging's known
+    violation must not hide the same clause breaking in production."""
+    staging = Baseline("b.yaml", (Entry("CD-HDR-1", "listBanks", api="staging"),))
+    gates = frozenset({"documented"})
+    on_staging, on_production, alone = _failing(), _failing(), _failing()
+
+    apply_gate(on_staging, staging, gates, api="staging")
+    apply_gate(on_production, staging, gates, api="production")
+    apply_gate(alone, staging, gates)
+
+    assert on_staging.known
+    assert not on_staging.blocking
+    assert on_production.blocking
+    assert not on_production.known
+    assert not alone.blocking  # a run that names no API: as before
+    # An entry naming no API excuses the clause on every API, as baselines did.
+    anywhere = Baseline("b.yaml", (Entry("CD-HDR-1", "listBanks"),))
+    for api in ("staging", "production"):
+        result = _failing()
+        apply_gate(result, anywhere, gates, api=api)
+        assert result.known, api
+
+
+def test_a_fleet_baseline_names_each_entry_api_and_a_single_one_does_not(
+    tmp_path: Path,
+) -> None:
+    clauses = [{"id": "CD-HDR-1", "status": "fail", "violated_operations": ["op"]}]
+    fleet = {
+        "apis": [
+            {"api": "staging", "clauses": clauses},
+            {"api": "production", "clauses": [{**clauses[0], "status": "pass"}]},
+        ],
+        "clauses": clauses,
+    }
+    made = baseline_from_results(fleet)
+    assert made["entries"] == [
+        {"clause": "CD-HDR-1", "operation": "op", "api": "staging"}
+    ]
+    single = baseline_from_results({"apis": [{"api": "cardda", "clauses": clauses}]})
+    assert single["entries"] == [{"clause": "CD-HDR-1", "operation": "op"}]
+    # Written and read back, the API goes with the entry.
+    path = tmp_path / "baseline.yaml"
+    write_baseline(made, path)
+    (entry,) = load_baseline(path).entries
+    assert (entry.clause, entry.operation, entry.api) == ("CD-HDR-1", "op", "staging")
 
 
 def test_fail_on_rejects_unknown_kinds(run_cli: Callable[..., CliRun]) -> None:
