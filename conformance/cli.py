@@ -213,7 +213,7 @@ def _resolved(args: argparse.Namespace, shown: Any) -> int:
         options = collect(from_namespace(args))
         refuse_one_api(args.numprocesses, options)
         settings = resolve(options)
-        if args.numprocesses or settings.fleet:
+        if args.numprocesses or settings.apart:
             shown and shown.close()
             return run_fleet(args, settings, _plugin_args())
         run = Run(settings)

@@ -170,9 +170,10 @@ def pytest_configure(config: pytest.Config) -> None:
             settings = config.stash[settings_key] = resolve(options_from(config))
         except ConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
-    if fleet.distributing(config) or settings.fleet:
+    if fleet.distributing(config) or settings.apart:
         # Several workers: each takes whole APIs (errcontract/fleet.py); a fleet
-        # file's APIs run each on its own in one process too.
+        # file's APIs, and APIs sharing clause ids, run each on its own in one
+        # process too.
         fleet.distribute(config, settings)
     plugin_live.register(config, settings.quiet)
 

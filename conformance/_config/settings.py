@@ -71,6 +71,22 @@ class Settings:
     # with its own settings (``of``), even in one process.
     fleet: str | None = None
 
+    @property
+    def apart(self) -> bool:
+        """Whether each API runs on its own, even in one process: a fleet file's
+        (each with its own settings), or APIs that share a clause id (two profiles
+        from one convention, or one profile deployed twice), whose verdicts one run
+        keyed by clause id would mix up."""
+        if self.fleet is not None:
+            return True
+        seen: set[str] = set()
+        for target in self.targets:
+            ids = {clause.id for clause in target.profile.clauses}
+            if seen & ids:
+                return True
+            seen |= ids
+        return False
+
     def of(self, target: Target) -> Settings:
         """The settings of one target's run: the run's, with the target's own."""
         return replace(self, targets=(target,), **dict(target.own))
