@@ -60,6 +60,8 @@ from errcontract.strategies._internal.common import (
     Scenario,
     StrategyFactory,
     first_example_only,
+    restart_serial,
+    serial_now,
 )
 from errcontract.strategies._internal.credentials import (
     CREDENTIAL_KINDS,
@@ -201,7 +203,9 @@ __all__ = [
     "paired_tenants",
     "refused_writes",
     "repeated_actions",
+    "restart_serial",
     "robustness_probes",
+    "serial_now",
     "unacceptable_accepts",
     "unknown_resources",
     "unknown_routes",

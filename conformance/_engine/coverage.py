@@ -10,114 +10,21 @@ example. Every (operation, kind) pair ends up either sent or skipped with the re
 
 from __future__ import annotations
 
-import zlib
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from random import Random
-from typing import Any, cast
+from typing import Any
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
-from hypothesis import strategies as st
-from hypothesis.errors import HypothesisException
-
-from errcontract._engine.plain_draw import NOT_PLAIN, plain_simplest
-from errcontract._engine.prefetch import Ahead
+from errcontract._engine.drawing import drawn
 from errcontract._engine.sender import Budget, ClauseSender
 from errcontract._engine.tally import CoverageRecord, Outcome, Sent
 from errcontract._http.exchange import Exchange
-from errcontract.exceptions import BadArgument, NothingToProbe
 from errcontract.results import Violation
-from errcontract.strategies import Family, Scenario, first_example_only
+from errcontract.strategies import Family, Scenario
 
 REQUESTS_PER_CASE = 4
 """The coverage budget of a clause: this many requests per (operation, kind)."""
-
-COVERAGE_SETTINGS = settings(
-    max_examples=1,
-    database=None,
-    deadline=None,
-    derandomize=False,
-    phases=(Phase.generate,),
-    suppress_health_check=list(HealthCheck),
-    verbosity=Verbosity.quiet,
-    print_blob=False,
-)
-"""One example, generated (Hypothesis starts from the simplest), never shrunk."""
-
-
-def keyless(test: Callable[[], None]) -> Callable[[], None]:
-    """``test`` (a ``@given`` test) with no example-database key.
-
-    The suite keeps no example database, yet Hypothesis derives the key from the
-    test function's source text (``inspect.getsource``) on every call unless the
-    test names one: at one small test per coverage cell that was a tenth of a
-    run's time. ``None`` is what Hypothesis itself uses when a seed is forced.
-    """
-    test._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
-    return test
-
-
-def coverage_seed(clause_id: str, operation: str, kind: str | None) -> int:
-    """The fixed seed of one coverage example."""
-    return zlib.crc32(f"coverage:{clause_id}:{operation}:{kind or '*'}".encode())
-
-
-def simplest(strategy: st.SearchStrategy[Scenario], at: int) -> Scenario | None:
-    """The first example Hypothesis' engine would try (its "simplest" choices),
-    drawn without starting the engine; ``None`` when it cannot be drawn that way.
-
-    A ``@given`` test per coverage cell spent most of its time setting the engine
-    up for the one example it always tries first. This draws that example directly,
-    in a build context as the engine does; anything it cannot take (the simplest
-    choices rejected, an internal API that moved) falls back to the engine, so the
-    example is the same either way (``test_coverage_phase`` compares the two).
-    """
-    try:
-        from hypothesis.control import BuildContext
-        from hypothesis.errors import StopTest, UnsatisfiedAssumption
-        from hypothesis.internal.conjecture.choice import ChoiceTemplate
-        from hypothesis.internal.conjecture.data import ConjectureData, Status
-    except ImportError:  # pragma: no cover - a Hypothesis that moved them
-        return None
-    try:
-        data = ConjectureData.for_choices(
-            (ChoiceTemplate("simplest", count=None),), random=Random(at)
-        )
-        with BuildContext(data, is_final=False, wrapped_test=simplest):
-            value = data.draw(strategy)
-    except (StopTest, UnsatisfiedAssumption, TypeError):
-        return None
-    if data.status is not Status.VALID:
-        return None
-    return value
-
-
-def draw_one(strategy: st.SearchStrategy[Scenario], at: int) -> Scenario | None:
-    """One example of ``strategy`` from seed ``at``; ``None`` if none could be drawn.
-
-    The same example three ways, cheapest first: read off the strategy
-    (``plain_simplest``), drawn from simplest choices, or by Hypothesis' engine."""
-    plain = plain_simplest(strategy)
-    if plain is not NOT_PLAIN:
-        return cast(Scenario, plain)
-    fast = simplest(strategy, at)
-    return fast if fast is not None else engine_draw(strategy, at)
-
-
-def engine_draw(strategy: st.SearchStrategy[Scenario], at: int) -> Scenario | None:
-    """One example of ``strategy`` from seed ``at`` by Hypothesis' engine."""
-    found: list[Scenario] = []
-
-    def keep(scenario: Scenario) -> None:
-        if not found:
-            found.append(scenario)
-
-    test = keyless(COVERAGE_SETTINGS(seed(at)(given(strategy)(keep))))
-    test()
-    return found[0] if found else None
-
 
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -154,29 +61,6 @@ def run_coverage(
     allow_writes = not session.settings.read_only
     budget = Budget(REQUESTS_PER_CASE * len(operations) * len(kinds or (None,)))
     silenced = 0
-
-    def prepare(cell: tuple[str, str | None]) -> Scenario | str:
-        """The cell's example, or why it has none (on the drawing thread)."""
-        op, kind = cell
-        try:
-            with first_example_only():
-                strategy = family(
-                    session.ctx,
-                    [op],
-                    allow_writes=allow_writes,
-                    **family.restricted(params, kind),
-                )
-        except NothingToProbe as exc:
-            return str(exc)
-        except BadArgument as exc:
-            if kind is None:
-                raise  # the clause's own call is wrong: a catalog error
-            return f"does not apply: {exc}"
-        try:
-            scenario = draw_one(strategy, coverage_seed(clause.id, op, kind))
-        except HypothesisException as exc:
-            return f"no example: {type(exc).__name__}: {exc}"
-        return "no example could be drawn" if scenario is None else scenario
 
     cells = [(op, kind) for op in operations for kind in kinds or (None,)]
     # A clause judged over every response is judged as each exchange is logged:
@@ -221,7 +105,15 @@ def run_coverage(
         )
 
     with (
-        Ahead(cells, prepare) as ahead,
+        drawn(
+            session.drawer,
+            session.ctx,
+            family,
+            params,
+            clause.id,
+            allow_writes,
+            cells,
+        ) as ahead,
         ThreadPoolExecutor(workers, thread_name_prefix="coverage") as pool,
     ):
         try:

@@ -20,7 +20,8 @@ from hypothesis.errors import HypothesisException
 
 from errcontract._contract.clauses import Clause, Mode
 from errcontract._engine.burst import run_burst_clause
-from errcontract._engine.coverage import keyless, run_coverage
+from errcontract._engine.coverage import run_coverage
+from errcontract._engine.examples import keyless
 from errcontract._engine.sender import Budget, ClauseSender
 from errcontract._engine.session import ApiSession
 from errcontract._engine.tally import ClauseTally, CoverageRecord

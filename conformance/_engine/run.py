@@ -16,6 +16,7 @@ from errcontract._config.embedded import embedded_targets
 from errcontract._config.settings import Settings
 from errcontract._contract.baseline import apply_gate
 from errcontract._contract.clauses import Clause
+from errcontract._engine.drawing import APART_FROM_CELLS, coverage_cells
 from errcontract._engine.events import (
     ClauseFinished,
     ClauseStarted,
@@ -75,6 +76,10 @@ class Run:
             for target in targets:
                 session = ApiSession(target, self.settings, self.events)
                 self._stack.callback(session.client.close)
+                if coverage_cells(target.profile.clauses) >= APART_FROM_CELLS:
+                    # Imports while the run starts: ready by its first clauses.
+                    session.drawer.start()
+                    self._stack.callback(session.drawer.close)
                 self.sessions[target.profile.api] = session
                 self.events.emit(
                     RunStarted(

@@ -194,6 +194,18 @@ def by_option(cases: Sequence[tuple[str, T]]) -> st.SearchStrategy[tuple[str, T]
 _SERIAL = itertools.count(time.time_ns() // 1000 % 1_000_000)
 
 
+def serial_now() -> int:
+    """Where this process's serial for ``${unique_digits}`` stands (and moves it on)."""
+    return next(_SERIAL)
+
+
+def restart_serial(start: int) -> None:
+    """Start this process's serial at ``start``: a drawing process keeps its unique
+    digits apart from those of the run that started it."""
+    global _SERIAL
+    _SERIAL = itertools.count(start % 1_000_000)
+
+
 def _fresh(drawn: int) -> int:
     # Six digits Hypothesis chooses, six from a per-process serial: creates never
     # collide with each other in a run, even when Hypothesis replays an example.

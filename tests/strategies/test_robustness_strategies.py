@@ -15,7 +15,7 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from errcontract._engine.coverage import draw_one
+from errcontract._engine.examples import draw_one
 from errcontract.strategies import FAMILIES, ROBUSTNESS_KINDS, robustness_probes
 
 SETTINGS = settings(max_examples=80, deadline=None, database=None)

@@ -18,7 +18,7 @@ from errcontract._contract.surface import (
     route_of,
     served_methods,
 )
-from errcontract._engine.coverage import draw_one
+from errcontract._engine.examples import draw_one
 from errcontract.reference import problem
 from errcontract.strategies import (
     METHOD_PROBES,

@@ -14,7 +14,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from errcontract._contract.surface import ProbeContext
-from errcontract._engine.coverage import coverage_seed, draw_one, engine_draw, simplest
+from errcontract._engine.examples import coverage_seed, draw_one, engine_draw, simplest
 from errcontract._engine.plain_draw import NOT_PLAIN, plain_simplest
 from errcontract.exceptions import BadArgument
 from errcontract.strategies import FAMILIES, NothingToProbe, first_example_only

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 
 from errcontract._contract.document import load_document
 from errcontract._contract.surface import ProbeContext, parse_operations
-from errcontract._engine.coverage import draw_one
+from errcontract._engine.examples import draw_one
 from errcontract.reference import problem
 from errcontract.strategies import (
     SIZE_KINDS,

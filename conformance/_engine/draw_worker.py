@@ -1,0 +1,21 @@
+"""The drawing process's entry (``drawing.WORKER``). Its protocol has the pipe the
+run opened as its standard output; anything else that writes there goes to the null
+device, not into the protocol.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    """Serve the run on standard input and (a copy of) standard output; the first
+    argument is where the serial of ``${unique_digits}`` starts (the second, the
+    import path, ``drawing.WORKER`` has read)."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    with open(os.devnull, "wb") as null:
+        os.dup2(null.fileno(), sys.stdout.fileno())
+    from errcontract._engine.drawing import serve
+
+    serve(sys.stdin.buffer, answers, int(sys.argv[1]))

@@ -1,0 +1,376 @@
+"""Coverage examples drawn ahead: on a thread, or in a process of their own.
+
+Drawing a coverage example is pure Python. On a thread (``Ahead``) it overlaps the
+target's time, but takes the interpreter's lock from the thread that sends and
+judges: at 300 operations about a third of the run's busy time was drawing. Where
+the machine has a second CPU and a run is large, a drawing process takes that work
+off the lock: it is given the run's ``ProbeContext`` once, then a clause's cells in
+chunks, and hands back each cell's example, or why it has none, in order.
+
+The examples are those the thread would draw: each cell's seed is fixed by clause,
+operation and kind, and the same code draws it (:func:`prepare_cell`). One value
+differs: ``${unique_digits}``, whose per-process serial starts half a million apart
+in the drawing process, so what it creates never collides with the fuzz phase's.
+A family outside the registry, a process that cannot start or dies, or a small run
+draws on the thread, as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future
+from typing import IO, Any
+
+from hypothesis.errors import HypothesisException
+
+from errcontract._contract.clauses import Clause
+from errcontract._contract.surface import ProbeContext
+from errcontract._engine.examples import coverage_seed, draw_one
+from errcontract._engine.prefetch import Ahead
+from errcontract.exceptions import BadArgument, NothingToProbe
+from errcontract.strategies import (
+    FAMILIES,
+    Family,
+    Scenario,
+    first_example_only,
+    restart_serial,
+    serial_now,
+)
+
+Cell = tuple[str, str | None]
+Prepared = Scenario | str
+
+APART_FROM_CELLS = 2000
+"""A run draws in a process of its own from this many coverage cells: below it,
+starting the process (an interpreter and the suite's imports, about a second of
+CPU) costs more than drawing on the thread."""
+CHUNK = 8
+"""Cells per request to the drawing process: few enough that the first examples
+come back at once, enough that a round trip is a small part of each."""
+SERIAL_APART = 500_000
+WORKER = (
+    "import json, sys; sys.path[:] = json.loads(sys.argv[2]); "
+    "from errcontract._engine.draw_worker import main; main()"
+)
+"""The drawing process's program: ``python -I -c WORKER SERIAL PATH``."""
+
+
+def prepare_cell(
+    ctx: ProbeContext,
+    family: Family,
+    params: Mapping[str, Any],
+    clause_id: str,
+    allow_writes: bool,
+    cell: Cell,
+) -> Prepared:
+    """One cell's example, or why it has none (a catalog error raises)."""
+    op, kind = cell
+    try:
+        with first_example_only():
+            strategy = family(
+                ctx, [op], allow_writes=allow_writes, **family.restricted(params, kind)
+            )
+    except NothingToProbe as exc:
+        return str(exc)
+    except BadArgument as exc:
+        if kind is None:
+            raise  # the clause's own call is wrong: a catalog error
+        return f"does not apply: {exc}"
+    try:
+        scenario = draw_one(strategy, coverage_seed(clause_id, op, kind))
+    except HypothesisException as exc:
+        return f"no example: {type(exc).__name__}: {exc}"
+    return "no example could be drawn" if scenario is None else scenario
+
+
+# -- in the drawing process (``draw_worker``) --------------------------------------
+
+
+def serve(requests: IO[bytes], answers: IO[bytes], serial: int) -> None:
+    """Draw what the run asks until it closes the pipe: a context (kept by token),
+    or a chunk of cells (answered, in order, with each one's example or error).
+    ``${unique_digits}`` count from ``serial``, apart from the run's own."""
+    restart_serial(serial)
+    contexts: dict[int, ProbeContext] = {}
+    pickle.dump(("ready",), answers)
+    answers.flush()
+    while True:
+        try:
+            message = pickle.load(requests)
+        except EOFError:
+            return
+        if message[0] == "context":
+            _, token, data = message
+            contexts.clear()  # one context at a time
+            contexts[token] = pickle.loads(data)
+            continue
+        _, token, name, params, clause_id, allow_writes, cells = message
+        ctx, family = contexts[token], FAMILIES[name]
+        out: list[tuple[Prepared | None, BaseException | None]] = []
+        for cell in cells:
+            try:
+                made = prepare_cell(ctx, family, params, clause_id, allow_writes, cell)
+                out.append((made, None))
+            except Exception as exc:  # raised in the run when its cell is reached
+                out.append((None, _picklable(exc)))
+        pickle.dump(out, answers, protocol=pickle.HIGHEST_PROTOCOL)
+        answers.flush()
+
+
+def _picklable(exc: Exception) -> Exception:
+    try:
+        pickle.dumps(exc)
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+# -- in the run -----------------------------------------------------------------------
+
+
+def coverage_cells(clauses: Sequence[Clause]) -> int:
+    """How many coverage cells the targeted ``clauses`` have (operation x kind)."""
+    total = 0
+    for clause in clauses:
+        probes = clause.probes
+        family = FAMILIES.get(probes.strategy or "") if probes is not None else None
+        if probes is None or family is None:
+            continue
+        kinds = family.coverage_kinds(dict(probes.params))
+        total += len(probes.operations) * len(kinds or (None,))
+    return total
+
+
+class DrawerGone(RuntimeError):
+    """The drawing process ended, or its answer could not be read."""
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+Answer = list[tuple[Prepared | None, BaseException | None]]
+
+
+class Drawer:
+    """A run's drawing process: started where the run is large enough to gain and
+    the machine has a CPU for it; a request is answered through a ``Future``."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._ready = threading.Event()
+        self._lock = threading.Lock()
+        self._pending: deque[Future[Answer]] = deque()
+        self._ctx: ProbeContext | None = None
+        self._token = 0
+        self.failed: str | None = None
+        self.serial = 0
+        """Where the process's serial of ``${unique_digits}`` started."""
+        self._reader: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the process; it imports while the run starts."""
+        if self._proc is not None or self.failed or _cpus() < 2:
+            return
+        # The drawing process needs no secret (a context only names them). It is
+        # isolated (-I: no PYTHON* variables, no user site, not the working
+        # directory first) and imports from this interpreter's path, nowhere else.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE")}
+        path = [p or os.getcwd() for p in sys.path]
+        self.serial = serial_now() + SERIAL_APART
+        try:
+            self._proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-I",
+                    "-c",
+                    WORKER,
+                    str(self.serial),
+                    json.dumps(path),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError as exc:
+            self.failed = f"it could not start ({exc})"
+            return
+        answers = self._proc.stdout
+        assert answers is not None
+        self._reader = threading.Thread(
+            target=self._read, args=(answers,), name="draw-answers", daemon=True
+        )
+        self._reader.start()
+
+    def _read(self, answers: IO[bytes]) -> None:
+        try:
+            while True:
+                message = pickle.load(answers)
+                if message == ("ready",):
+                    self._ready.set()
+                    continue
+                with self._lock:
+                    waiting = self._pending.popleft()
+                waiting.set_result(message)
+        except Exception as exc:  # EOF, a broken pipe, a garbled answer
+            self._end(f"it ended ({type(exc).__name__})")
+
+    def _end(self, why: str) -> None:
+        with self._lock:
+            self.failed = self.failed or why
+            waiting, self._pending = list(self._pending), deque()
+        for future in waiting:
+            if not future.done():
+                future.set_exception(DrawerGone(why))
+
+    def ready(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds for the process to be up (not at all
+        for one not started)."""
+        if self._proc is None:
+            return False
+        return self._ready.wait(timeout) and not self.failed
+
+    def usable(self, family: Family) -> bool:
+        """Whether the process is up (not still starting) and can draw ``family``."""
+        return (
+            self._proc is not None
+            and self._ready.is_set()
+            and not self.failed
+            and FAMILIES.get(family.name) is family
+        )
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        proc = self._proc
+        if proc is None or proc.stdin is None or self.failed:
+            raise DrawerGone(self.failed or "not started")
+        try:
+            pickle.dump(message, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            proc.stdin.flush()
+        except (OSError, ValueError) as exc:
+            self._end(f"it stopped reading ({type(exc).__name__})")
+            raise DrawerGone(self.failed or "gone") from exc
+
+    def draw(
+        self,
+        ctx: ProbeContext,
+        family: Family,
+        params: Mapping[str, Any],
+        clause_id: str,
+        allow_writes: bool,
+        cells: Sequence[Cell],
+    ) -> Future[Answer]:
+        """``cells`` asked to be drawn; their answer to come."""
+        if self._ctx is not ctx:
+            self._token += 1
+            self._send(("context", self._token, pickle.dumps(ctx)))
+            self._ctx = ctx
+        future: Future[Answer] = Future()
+        with self._lock:
+            self._pending.append(future)
+        message = ("draw", self._token, family.name, dict(params), clause_id)
+        self._send((*message, allow_writes, list(cells)))
+        return future
+
+    def close(self) -> None:
+        """End the process (closing its pipe ends it; a stuck one is killed)."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        self.failed = self.failed or "closed"
+        with contextlib.suppress(OSError, ValueError):
+            assert proc.stdin is not None
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=2.0)
+        if self._reader is not None:
+            self._reader.join(timeout=2.0)  # it has read the end of the pipe
+        if proc.stdout is not None and not (self._reader and self._reader.is_alive()):
+            proc.stdout.close()
+        self._end("closed")
+
+
+WINDOW = 8
+"""Chunks asked ahead of the one being sent: the process keeps drawing while the
+run sends, and the pipe never fills (a write never waits for the drawing)."""
+
+
+class _Remote:
+    """Cells drawn by the process, handed back in order; where it breaks down,
+    the rest is drawn on a thread."""
+
+    def __init__(
+        self, drawer: Drawer, cells: Sequence[Cell], ask: Any, local: Any
+    ) -> None:
+        self._drawer = drawer
+        self._cells = cells
+        self._ask = ask
+        self._local = local
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> _Remote:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def __iter__(self) -> Iterator[tuple[Cell, Prepared]]:
+        chunks = [
+            self._cells[at : at + CHUNK] for at in range(0, len(self._cells), CHUNK)
+        ]
+        asked: deque[Future[Answer]] = deque()
+        at = 0
+        try:
+            for chunk in chunks[:WINDOW]:
+                asked.append(self._ask(chunk))
+            for index in range(len(chunks)):
+                drawn = asked.popleft().result()
+                if index + WINDOW < len(chunks):
+                    asked.append(self._ask(chunks[index + WINDOW]))
+                for made, error in drawn:
+                    if error is not None:
+                        raise error
+                    assert made is not None
+                    yield self._cells[at], made
+                    at += 1
+        except DrawerGone:
+            rest = self._cells[at:]
+            yield from self._stack.enter_context(Ahead(rest, self._local))
+
+
+def drawn(
+    drawer: Drawer | None,
+    ctx: ProbeContext,
+    family: Family,
+    params: Mapping[str, Any],
+    clause_id: str,
+    allow_writes: bool,
+    cells: Sequence[Cell],
+) -> Any:
+    """``(cell, its example or why none)`` for each of ``cells``, in order, drawn
+    ahead by the process where it can, else on a thread; a context manager."""
+
+    def local(cell: Cell) -> Prepared:
+        return prepare_cell(ctx, family, params, clause_id, allow_writes, cell)
+
+    def ask(chunk: Sequence[Cell]) -> Future[Answer]:
+        assert drawer is not None
+        return drawer.draw(ctx, family, params, clause_id, allow_writes, chunk)
+
+    if drawer is not None and cells and drawer.usable(family):
+        return _Remote(drawer, cells, ask, local)
+    return Ahead(cells, local)
