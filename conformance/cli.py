@@ -24,7 +24,13 @@ from errcontract import cli_results as results_cli
 from errcontract._config.front_doors import add_cli_options, describe
 from errcontract._config.options import BY_DEST
 from errcontract._contract.conventions import available_conventions
-from errcontract.cli_fleet import refuse_one_api, run_fleet, suite_args, workers_arg
+from errcontract.cli_fleet import (
+    SUITE_OFF,
+    refuse_one_api,
+    run_fleet,
+    suite_args,
+    workers_arg,
+)
 
 EXIT_OK, EXIT_BROKEN, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
@@ -256,7 +262,7 @@ def _started(run: Any, args: argparse.Namespace) -> int:
     # Clauses are judged in order (checks over every response come last) and in
     # one process (no randomly, no xdist); the user's ini (timeouts, addopts) is
     # not this run's.
-    off = ("cacheprovider", "warnings", "hypothesispytest", "randomly", "xdist")
+    off = (*SUITE_OFF, "xdist")
     pytest_args = [*suite_args(off), *_plugin_args()]
     pytest_args += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "-rN"]
     code = pytest.main(pytest_args, plugins=[_Inject(run, hide_dots=not args.verbose)])

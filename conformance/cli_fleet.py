@@ -29,6 +29,18 @@ _FLEET_EXIT = {0: 0, 1: 1, 2: EXIT_INTERRUPTED, 3: 3, 4: 4, 5: EXIT_USAGE}
 sets the command's own 3 and 4 (``FleetController``); no tests is a usage error."""
 
 
+SUITE_OFF = (
+    "cacheprovider",
+    "warnings",
+    "hypothesispytest",
+    "randomly",
+    "schemathesis",
+)
+"""pytest plugins a ``conformance run`` leaves off: its run keeps no cache, warns
+through its own reports, is one test per clause in judging order, and is not a
+Schemathesis test (whose plugin only cost start-up time: its imports)."""
+
+
 def suite_args(off: tuple[str, ...]) -> list[str]:
     """The pytest arguments of the suite as ``conformance run`` runs it: its own
     empty ini (the user's timeouts and addopts are for their tests), ``off`` plugins
@@ -113,7 +125,7 @@ def run_fleet(args: argparse.Namespace, settings: Any, plugin_args: list[str]) -
             file=sys.stderr,
         )
         return EXIT_USAGE
-    off: tuple[str, ...] = ("cacheprovider", "warnings", "hypothesispytest", "randomly")
+    off: tuple[str, ...] = SUITE_OFF
     if not workers:
         off += ("xdist",)
     pytest_args = [*suite_args(off), *plugin_args, *suite_flags(args)]
