@@ -8,9 +8,11 @@ URL`` in a subprocess with the fixture in ``CONFORMANCE_API_KEY``; then, on the 
 served app in the same run, Schemathesis (``st run`` on the same ``openapi.yaml`` and
 base URL, the same key in ``Authorization``). It prints, per size and tool: requests
 (counted by the app, so both are counted alike), wall seconds, requests and seconds per
-operation, requests per second, the peak RSS of the process (VmHWM, read while it runs;
-``getrusage`` of the children when no read succeeded) and its exit status, then the
-suite's requests per second over Schemathesis'.
+operation, requests per second, CPU seconds (its own and its children's: the suite's
+drawing process), the peak RSS of the process and its children (the largest of its
+VmHWM and of the sum of their VmRSS, read while it runs; ``getrusage`` of the children
+when no read succeeded) and its exit status, then the suite's requests per second over
+Schemathesis'.
 
 Issue 10 asks: requests and run time linear in operations; a default run of 100
 operations against an unthrottled loopback target in at most 60 s; peak RSS at most
@@ -100,6 +102,26 @@ def _vm_hwm_kb(pid: int) -> int | None:
     return None
 
 
+def _tree_rss_kb(pid: int) -> int:
+    """The resident set of ``pid`` and its descendants now, in KiB: the suite's
+    drawing process is part of what a run costs."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/status", encoding="ascii") as status:
+                total += next(
+                    (int(x.split()[1]) for x in status if x.startswith("VmRSS:")), 0
+                )
+            with open(
+                f"/proc/{current}/task/{current}/children", encoding="ascii"
+            ) as children:
+                todo += [int(c) for c in children.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
 def measured(
     command: list[str], env: dict[str, str], root: Path, name: str, timeout_s: float
 ) -> dict[str, Any]:
@@ -113,7 +135,7 @@ def measured(
         deadline = started + timeout_s + 30
         killed = False
         while proc.poll() is None:
-            peak_kb = max(peak_kb, _vm_hwm_kb(proc.pid) or 0)
+            peak_kb = max(peak_kb, _vm_hwm_kb(proc.pid) or 0, _tree_rss_kb(proc.pid))
             if time.perf_counter() > deadline:
                 proc.kill()
                 killed = True
