@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from errcontract._engine.drawing import drawn
+from errcontract._engine.drawing import Drawing, drawn
 from errcontract._engine.sender import Budget, ClauseSender
 from errcontract._engine.tally import CoverageRecord, Outcome, Sent
 from errcontract._http.exchange import Exchange
@@ -107,11 +107,7 @@ def run_coverage(
     with (
         drawn(
             session.drawer,
-            session.ctx,
-            family,
-            params,
-            clause.id,
-            allow_writes,
+            Drawing(session.ctx, family, params, clause.id, allow_writes),
             cells,
         ) as ahead,
         ThreadPoolExecutor(workers, thread_name_prefix="coverage") as pool,

@@ -8,7 +8,7 @@ off the lock: it is given the run's ``ProbeContext`` once, then a clause's cells
 chunks, and hands back each cell's example, or why it has none, in order.
 
 The examples are those the thread would draw: each cell's seed is fixed by clause,
-operation and kind, and the same code draws it (:func:`prepare_cell`). One value
+operation and kind, and the same code draws it (:meth:`Drawing.prepare`). One value
 differs: ``${unique_digits}``, whose per-process serial starts half a million apart
 in the drawing process, so what it creates never collides with the fuzz phase's.
 A family outside the registry, a process that cannot start or dies, or a small run
@@ -27,6 +27,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import IO, Any
 
 from hypothesis.errors import HypothesisException
@@ -63,32 +64,40 @@ WORKER = (
 """The drawing process's program: ``python -I -c WORKER SERIAL PATH``."""
 
 
-def prepare_cell(
-    ctx: ProbeContext,
-    family: Family,
-    params: Mapping[str, Any],
-    clause_id: str,
-    allow_writes: bool,
-    cell: Cell,
-) -> Prepared:
-    """One cell's example, or why it has none (a catalog error raises)."""
-    op, kind = cell
-    try:
-        with first_example_only():
-            strategy = family(
-                ctx, [op], allow_writes=allow_writes, **family.restricted(params, kind)
-            )
-    except NothingToProbe as exc:
-        return str(exc)
-    except BadArgument as exc:
-        if kind is None:
-            raise  # the clause's own call is wrong: a catalog error
-        return f"does not apply: {exc}"
-    try:
-        scenario = draw_one(strategy, coverage_seed(clause_id, op, kind))
-    except HypothesisException as exc:
-        return f"no example: {type(exc).__name__}: {exc}"
-    return "no example could be drawn" if scenario is None else scenario
+@dataclass(frozen=True)
+class Drawing:
+    """What a clause's cells are drawn from: its family and parameters, the run's
+    context, and whether its probes may write."""
+
+    ctx: ProbeContext
+    family: Family
+    params: Mapping[str, Any]
+    clause_id: str
+    allow_writes: bool
+
+    def prepare(self, cell: Cell) -> Prepared:
+        """One cell's example, or why it has none (a catalog error raises)."""
+        op, kind = cell
+        family = self.family
+        try:
+            with first_example_only():
+                strategy = family(
+                    self.ctx,
+                    [op],
+                    allow_writes=self.allow_writes,
+                    **family.restricted(self.params, kind),
+                )
+        except NothingToProbe as exc:
+            return str(exc)
+        except BadArgument as exc:
+            if kind is None:
+                raise  # the clause's own call is wrong: a catalog error
+            return f"does not apply: {exc}"
+        try:
+            scenario = draw_one(strategy, coverage_seed(self.clause_id, op, kind))
+        except HypothesisException as exc:
+            return f"no example: {type(exc).__name__}: {exc}"
+        return "no example could be drawn" if scenario is None else scenario
 
 
 # -- in the drawing process (``draw_worker``) --------------------------------------
@@ -113,12 +122,11 @@ def serve(requests: IO[bytes], answers: IO[bytes], serial: int) -> None:
             contexts[token] = pickle.loads(data)
             continue
         _, token, name, params, clause_id, allow_writes, cells = message
-        ctx, family = contexts[token], FAMILIES[name]
+        what = Drawing(contexts[token], FAMILIES[name], params, clause_id, allow_writes)
         out: list[tuple[Prepared | None, BaseException | None]] = []
         for cell in cells:
             try:
-                made = prepare_cell(ctx, family, params, clause_id, allow_writes, cell)
-                out.append((made, None))
+                out.append((what.prepare(cell), None))
             except Exception as exc:  # raised in the run when its cell is reached
                 out.append((None, _picklable(exc)))
         pickle.dump(out, answers, protocol=pickle.HIGHEST_PROTOCOL)
@@ -262,25 +270,17 @@ class Drawer:
             self._end(f"it stopped reading ({type(exc).__name__})")
             raise DrawerGone(self.failed or "gone") from exc
 
-    def draw(
-        self,
-        ctx: ProbeContext,
-        family: Family,
-        params: Mapping[str, Any],
-        clause_id: str,
-        allow_writes: bool,
-        cells: Sequence[Cell],
-    ) -> Future[Answer]:
+    def draw(self, what: Drawing, cells: Sequence[Cell]) -> Future[Answer]:
         """``cells`` asked to be drawn; their answer to come."""
-        if self._ctx is not ctx:
+        if self._ctx is not what.ctx:
             self._token += 1
-            self._send(("context", self._token, pickle.dumps(ctx)))
-            self._ctx = ctx
+            self._send(("context", self._token, pickle.dumps(what.ctx)))
+            self._ctx = what.ctx
         future: Future[Answer] = Future()
         with self._lock:
             self._pending.append(future)
-        message = ("draw", self._token, family.name, dict(params), clause_id)
-        self._send((*message, allow_writes, list(cells)))
+        message = ("draw", self._token, what.family.name, dict(what.params))
+        self._send((*message, what.clause_id, what.allow_writes, list(cells)))
         return future
 
     def close(self) -> None:
@@ -313,13 +313,10 @@ class _Remote:
     """Cells drawn by the process, handed back in order; where it breaks down,
     the rest is drawn on a thread."""
 
-    def __init__(
-        self, drawer: Drawer, cells: Sequence[Cell], ask: Any, local: Any
-    ) -> None:
+    def __init__(self, drawer: Drawer, what: Drawing, cells: Sequence[Cell]) -> None:
         self._drawer = drawer
+        self._what = what
         self._cells = cells
-        self._ask = ask
-        self._local = local
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> _Remote:
@@ -329,48 +326,31 @@ class _Remote:
         self._stack.close()
 
     def __iter__(self) -> Iterator[tuple[Cell, Prepared]]:
-        chunks = [
-            self._cells[at : at + CHUNK] for at in range(0, len(self._cells), CHUNK)
-        ]
+        cells = self._cells
+        chunks = [cells[at : at + CHUNK] for at in range(0, len(cells), CHUNK)]
         asked: deque[Future[Answer]] = deque()
         at = 0
         try:
             for chunk in chunks[:WINDOW]:
-                asked.append(self._ask(chunk))
+                asked.append(self._drawer.draw(self._what, chunk))
             for index in range(len(chunks)):
                 drawn = asked.popleft().result()
                 if index + WINDOW < len(chunks):
-                    asked.append(self._ask(chunks[index + WINDOW]))
+                    asked.append(self._drawer.draw(self._what, chunks[index + WINDOW]))
                 for made, error in drawn:
                     if error is not None:
                         raise error
                     assert made is not None
-                    yield self._cells[at], made
+                    yield cells[at], made
                     at += 1
         except DrawerGone:
-            rest = self._cells[at:]
-            yield from self._stack.enter_context(Ahead(rest, self._local))
+            rest = cells[at:]
+            yield from self._stack.enter_context(Ahead(rest, self._what.prepare))
 
 
-def drawn(
-    drawer: Drawer | None,
-    ctx: ProbeContext,
-    family: Family,
-    params: Mapping[str, Any],
-    clause_id: str,
-    allow_writes: bool,
-    cells: Sequence[Cell],
-) -> Any:
+def drawn(drawer: Drawer | None, what: Drawing, cells: Sequence[Cell]) -> Any:
     """``(cell, its example or why none)`` for each of ``cells``, in order, drawn
     ahead by the process where it can, else on a thread; a context manager."""
-
-    def local(cell: Cell) -> Prepared:
-        return prepare_cell(ctx, family, params, clause_id, allow_writes, cell)
-
-    def ask(chunk: Sequence[Cell]) -> Future[Answer]:
-        assert drawer is not None
-        return drawer.draw(ctx, family, params, clause_id, allow_writes, chunk)
-
-    if drawer is not None and cells and drawer.usable(family):
-        return _Remote(drawer, cells, ask, local)
-    return Ahead(cells, local)
+    if drawer is not None and cells and drawer.usable(what.family):
+        return _Remote(drawer, what, cells)
+    return Ahead(cells, what.prepare)

@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from _outcomes import outcomes, probed_alike
+from _projects import projects_profile
 
 from errcontract.cli import main
-from errcontract.reference import problem
 
 LIMIT_S = 400.0
 QUICK = (
@@ -66,21 +65,7 @@ def profiles(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding the Projects API's profile from ``init``, served by its
     embedded reference server (the shipped cardda and cardclan come with --api all)."""
     root = tmp_path_factory.mktemp("profiles")
-    target = root / "projects"
-    code = main(
-        [
-            "init",
-            str(target),
-            "--openapi",
-            str(problem.OPENAPI),
-            "--convention",
-            "rfc9457",
-        ]
-    )
-    assert code == 0
-    meta = yaml.safe_load((target / "profile.yaml").read_text(encoding="utf-8"))
-    meta["reference_app"] = "errcontract.reference.problem"
-    (target / "profile.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
+    projects_profile(root / "projects")
     return root
 
 

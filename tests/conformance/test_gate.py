@@ -96,9 +96,9 @@ def _assert_green_in_junit(run: CliRun, excused: set[str], outcome: str) -> None
             assert out.text.startswith(f"outcome: {outcome}\n")
 
 
-def test_an_expired_entry_fails_again() -> None:
-    result = ClauseResult(
-        id="CD-HDR-1",
+def _failing(clause: str = "CD-HDR-1") -> ClauseResult:
+    return ClauseResult(
+        id=clause,
         text="t",
         kind="documented",
         family="headers",
@@ -106,21 +106,17 @@ def test_an_expired_entry_fails_again() -> None:
         violated_operations=["listBanks"],
         new_operations=["listBanks"],
     )
+
+
+def test_an_expired_entry_fails_again() -> None:
+    result = _failing()
     baseline = Baseline(
         "b.yaml", (Entry("CD-HDR-1", "listBanks", "", date(2026, 1, 1)),)
     )
     apply_gate(result, baseline, frozenset({"documented"}), today=date(2026, 1, 2))
     assert result.blocking
     assert "expired" in result.gate_notes[0]
-    fresh = ClauseResult(
-        id="CD-HDR-1",
-        text="t",
-        kind="documented",
-        family="headers",
-        status="fail",
-        violated_operations=["listBanks"],
-        new_operations=["listBanks"],
-    )
+    fresh = _failing()
     apply_gate(fresh, baseline, frozenset({"documented"}), today=date(2026, 1, 1))
     assert not fresh.blocking
     assert fresh.known
@@ -185,18 +181,6 @@ def test_a_bad_baseline_is_a_usage_error(
     run = run_cli("run", "--api", "cardda", "--baseline", str(path))
     assert run.code == 2
     assert str(path) in run.err
-
-
-def _failing(clause: str = "CD-HDR-1") -> ClauseResult:
-    return ClauseResult(
-        id=clause,
-        text="t",
-        kind="documented",
-        family="headers",
-        status="fail",
-        violated_operations=["listBanks"],
-        new_operations=["listBanks"],
-    )
 
 
 def test_an_entry_naming_an_api_excuses_that_api_only() -> None:

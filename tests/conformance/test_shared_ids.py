@@ -15,11 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from _outcomes import outcomes
+from _projects import projects_profile
 
 from errcontract.cli import main
-from errcontract.reference import problem
 
 LIMIT_S = 300.0
 FAST = ("--rate-limit", "200", "--max-rps", "100000", "--examples", "1")
@@ -32,22 +31,7 @@ def twins(tmp_path_factory: pytest.TempPathFactory) -> Path:
     embedded Projects API."""
     root = tmp_path_factory.mktemp("twins")
     for name in APIS:
-        target = root / name
-        code = main(
-            [
-                "init",
-                str(target),
-                "--openapi",
-                str(problem.OPENAPI),
-                "--convention",
-                "rfc9457",
-            ]
-        )
-        assert code == 0
-        meta = yaml.safe_load((target / "profile.yaml").read_text(encoding="utf-8"))
-        meta["api"] = name
-        meta["reference_app"] = "errcontract.reference.problem"
-        (target / "profile.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
+        projects_profile(root / name, name)
     return root
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from errcontract._contract.surface import ProbeContext
 from errcontract._engine import drawing
-from errcontract._engine.drawing import Drawer, drawn
+from errcontract._engine.drawing import Drawer, Drawing, drawn
 from errcontract._engine.prefetch import Ahead
 from errcontract.strategies import FAMILIES, restart_serial
 from errcontract.strategies._internal import common
@@ -47,7 +47,7 @@ def _draw_all(
             for kind in family.coverage_kinds({}) or (None,)
         ]
         got: Outcome = []
-        with drawn(drawer, ctx, family, {}, "T-1", True, cells) as ahead:
+        with drawn(drawer, Drawing(ctx, family, {}, "T-1", True), cells) as ahead:
             remote += not isinstance(ahead, Ahead)
             try:
                 got.extend(ahead)
@@ -106,7 +106,7 @@ def test_a_process_that_dies_leaves_the_rest_to_the_thread(
 
     monkeypatch.setattr(drawer, "draw", dying)
     restart_serial(drawer.serial)
-    with drawn(drawer, cardda, family, {}, "T-2", True, cells) as ahead:
+    with drawn(drawer, Drawing(cardda, family, {}, "T-2", True), cells) as ahead:
         got = [cell for cell, _ in ahead]
 
     assert got == cells  # every cell, in order
