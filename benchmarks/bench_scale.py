@@ -3,16 +3,16 @@
 For each size N it generates, into a temporary directory, a profile of an API of N
 operations written only in the public profile format, and a conformant Starlette app
 of the same operations (``benchmarks/_generated_api.py``), serves the app on 127.0.0.1
-in this process (unthrottled), and runs ``conformance run --profile-dir DIR --base-url
-URL`` in a subprocess with the fixture in ``CONFORMANCE_API_KEY``; then, on the same
-served app in the same run, Schemathesis (``st run`` on the same ``openapi.yaml`` and
-base URL, the same key in ``Authorization``). It prints, per size and tool: requests
-(counted by the app, so both are counted alike), wall seconds, requests and seconds per
-operation, requests per second, CPU seconds (its own and its children's: the suite's
-drawing process), the peak RSS of the process and its children (the largest of its
-VmHWM and of the sum of their VmRSS, read while it runs; ``getrusage`` of the children
-when no read succeeded) and its exit status, then the suite's requests per second over
-Schemathesis'.
+in a process of its own, fresh for each size (unthrottled), and runs ``conformance run
+--profile-dir DIR --base-url URL`` in a subprocess with the fixture in
+``CONFORMANCE_API_KEY``; then, on the same served app in the same run, Schemathesis
+(``st run`` on the same ``openapi.yaml`` and base URL, the same key in
+``Authorization``). It prints, per size and tool: requests (counted by the app, so
+both are counted alike), wall seconds, requests and seconds per operation, requests
+per second, CPU seconds (its own and its children's: the suite's drawing process), the
+peak RSS of the process and its children (the largest of its VmHWM and of the sum of
+their VmRSS, read while it runs; ``getrusage`` of the children when no read succeeded)
+and its exit status, then the suite's requests per second over Schemathesis'.
 
 Issue 10 asks: requests and run time linear in operations; a default run of 100
 operations against an unthrottled loopback target in at most 60 s; peak RSS at most
@@ -68,6 +68,57 @@ class Counted:
         if scope["type"] == "http":
             self.requests += 1
         await self.app(scope, receive, send)
+
+
+def _serve_counted(n: int) -> None:
+    """``--serve N``: serve the generated app (key in ``CONFORMANCE_API_KEY``) on
+    loopback, print its base URL, and answer each ``count`` line on standard input
+    with the requests it was asked since the last one; stop at end of input."""
+    app = Counted(create_app(n, api_key=os.environ["CONFORMANCE_API_KEY"]))
+    with serve(app) as base:
+        print(base, flush=True)
+        for line in sys.stdin:
+            if line.strip() == "count":
+                taken, app.requests = app.requests, 0
+                print(taken, flush=True)
+
+
+class Served:
+    """The generated app served by a process of its own, fresh for each size: no
+    size's server holds what an earlier size's runs created, and the server's
+    interpreter is not the one polling the runs' memory. (It did not explain a slow
+    300-operation run, which turned out to be the machine: see the stop note.)"""
+
+    def __init__(self, n: int, env: dict[str, str]) -> None:
+        self._proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(n)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        assert self._proc.stdout is not None
+        self.base = self._proc.stdout.readline().strip()
+        if not self.base.startswith("http://127.0.0.1:"):
+            self.close()
+            raise RuntimeError(f"the generated app did not start ({self.base!r})")
+
+    def taken(self) -> int:
+        """Requests the app was asked since the last call."""
+        assert self._proc.stdin is not None
+        assert self._proc.stdout is not None
+        self._proc.stdin.write("count\n")
+        self._proc.stdin.flush()
+        return int(self._proc.stdout.readline())
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait(timeout=30)
 
 
 def _schemathesis() -> list[str]:
@@ -191,9 +242,10 @@ def suite_run(
     key = "gen_" + secrets.token_urlsafe(24)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
     env["CONFORMANCE_API_KEY"] = key
-    app = Counted(create_app(n, api_key=key))
     rows = []
-    with serve(app) as base:
+    served = Served(n, env)
+    base = served.base
+    try:
         command = [
             *_conformance(),
             "run",
@@ -213,7 +265,7 @@ def suite_run(
             str(report_dir),
         ]
         run = measured(command, env, root, "suite", timeout_s)
-        counted, app.requests = app.requests, 0
+        counted = served.taken()
         if st is not None:
             st_run = measured(
                 [
@@ -237,7 +289,9 @@ def suite_run(
                 "schemathesis",
                 timeout_s,
             )
-            st_row = _row("schemathesis", n, 0, app.requests, st_run)
+            st_row = _row("schemathesis", n, 0, served.taken(), st_run)
+    finally:
+        served.close()
     results_path = report_dir / "results.json"
     results = json.loads(results_path.read_text()) if results_path.is_file() else {}
     statuses: dict[str, int] = {}
@@ -353,12 +407,16 @@ def main() -> int:
     parser.add_argument(
         "--st-max-examples", type=int, default=10, help="st run --max-examples"
     )
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument(
         "--keep",
         type=Path,
         help="write profiles and reports under this directory and keep them",
     )
     args = parser.parse_args()
+    if args.serve is not None:
+        _serve_counted(max(1, min(args.serve, MAX_SIZE)))
+        return 0
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if not sizes or any(not 1 <= n <= MAX_SIZE for n in sizes):
         parser.error(f"--sizes takes operation counts from 1 to {MAX_SIZE}")
