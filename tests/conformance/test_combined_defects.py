@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
+from _projects import projects_profile
 
 from errcontract._config.lint import check_profile
 from errcontract.reference import problem
@@ -27,22 +28,11 @@ CLAUSE = "PD-ROLE-2"
 
 
 @pytest.fixture
-def precedence(tmp_path: Path, run_cli: Callable[..., CliRun]) -> Path:
+def precedence(tmp_path: Path) -> Path:
     """The Projects API's profile from ``init``, its catalog the precedence clause
     alone (a few requests), run against the embedded reference server."""
     target = tmp_path / "projects"
-    done = run_cli(
-        "init",
-        str(target),
-        "--openapi",
-        str(problem.OPENAPI),
-        "--convention",
-        "rfc9457",
-    )
-    assert done.code == 0, done.err
-    meta = yaml.safe_load((target / "profile.yaml").read_text(encoding="utf-8"))
-    meta["reference_app"] = "errcontract.reference.problem"
-    (target / "profile.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
+    projects_profile(target)
     _catalog(target, yaml.safe_load(CLAUSES.read_text(encoding="utf-8"))["clauses"])
     return target
 
