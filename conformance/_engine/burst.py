@@ -115,8 +115,22 @@ def run_burst_clause(session: ApiSession, clause: Clause, tally: ClauseTally) ->
             f"of {session.rate_limit:g}/s: the limit was not probed"
         )
         return
+    if session.client.silent:
+        tally.reason = (
+            "not probed: the target answered none of the last "
+            f"{session.client.silent_streak} requests"
+        )
+        return
     outcome = burst(session, op)
     sent = len(outcome.exchanges)
+    if outcome.exchanges and all(e.response is None for e in outcome.exchanges):
+        # Not one answer, the first requests (within the limit) included: the
+        # target was down or unreachable, which says nothing of its rate limit.
+        tally.reason = (
+            f"the target answered none of the burst's {sent} requests "
+            f"({outcome.exchanges[-1].failure}), so the limit was not probed"
+        )
+        return
     most = admitted_at_most(outcome.limit_per_s, outcome.duration_s)
     if outcome.limited is None and sent <= most:
         # The suite could not send more than a limiter of that rate may admit (slow

@@ -35,6 +35,20 @@ from errcontract.exceptions import BudgetExhausted
 SILENT_AFTER = 3
 
 
+@dataclass
+class Outage:
+    """The first time in a run the target took no connections (refused) for
+    ``SILENT_AFTER`` requests in a row after it had answered: the target went down.
+    Kept when it answers again, since what went unsent meanwhile was not judged."""
+
+    first: Exchange
+    """The first request of the refused run."""
+    last_answered: Exchange | None
+    unanswered: int
+    back: Exchange | None = None
+    """The first request answered again, if the target came back."""
+
+
 @dataclass(frozen=True)
 class ClientSettings:
     """Limits the client keeps; defaults are those of a polite guest."""
@@ -119,6 +133,7 @@ class Client:
         # answered one: the evidence when the target stops answering.
         self.streak_start: Exchange | None = None
         self.last_answered: Exchange | None = None
+        self.outage: Outage | None = None
         self.sent = 0
         self.started = time.monotonic()
         self._seq = 0
@@ -128,29 +143,48 @@ class Client:
         """Close the connection pool; stuck requests are not waited for."""
         self._wire.close()
 
+    def _silence(self) -> tuple[Exchange, Exchange | None, int] | None:
+        """The silence to report: the outage, or the unanswered run the run ends in."""
+        if self.outage is not None:
+            gone = self.outage
+            return gone.first, gone.last_answered, gone.unanswered
+        if self.silent and self.streak_start is not None:
+            return self.streak_start, self.last_answered, self.silent_streak
+        return None
+
     def last_before_silence(self) -> Exchange | None:
         """The request after which the target stopped answering: the first one that
         got no answer, unless the target was already gone (refused) by then; then
         the last one it answered, which it handled and then went down."""
-        first = self.streak_start
-        if first is None:
+        silence = self._silence()
+        if silence is None:
             return None
-        if "refused" in (first.failure or "").lower() and self.last_answered:
-            return self.last_answered
+        first, last_answered, _ = silence
+        if "refused" in (first.failure or "").lower() and last_answered:
+            return last_answered
         return first
 
     def stopped_answering(self) -> str | None:
-        """Why the target looks down (the last requests all unanswered), naming the
-        request after which it went silent; ``None`` while it answers."""
-        first = self.streak_start
-        if not self.silent or first is None:
+        """Why the target looks down, naming the request after which it went silent:
+        it went down (refused connections) at some point, or the run ends in a run
+        of unanswered requests; ``None`` while it answers."""
+        silence = self._silence()
+        if silence is None:
             return None
-        last = self.last_answered.seq if self.last_answered else 0
-        return (
+        first, last_answered, unanswered = silence
+        last = last_answered.seq if last_answered else 0
+        why = (
             f"the target stopped answering after request {last} "
             f"(request {first.seq}, {first.probe.method} {first.request.url}, got no "
-            f"answer: {first.failure}; nor did the {self.silent_streak - 1} after it)"
+            f"answer: {first.failure}; nor did the {unanswered - 1} after it)"
         )
+        back = self.outage.back if self.outage is not None else None
+        if back is not None:
+            why += (
+                f"; it answered again from request {back.seq}, but what went "
+                "unsent meanwhile was not judged"
+            )
+        return why
 
     @property
     def silent(self) -> bool:
@@ -299,11 +333,31 @@ class Client:
                 self.silent_streak = 0
                 self.streak_start = None
                 self.last_answered = exchange
+                if self.outage is not None and self.outage.back is None:
+                    self.outage.back = exchange
             else:
                 if self.silent_streak == 0:
                     self.streak_start = exchange
                 self.silent_streak += 1
+                self._went_down()
         return exchange
+
+    def _went_down(self) -> None:
+        """Keep the first outage: refused connections, after the target had
+        answered, for ``SILENT_AFTER`` requests in a row (a target hanging or
+        resetting on some requests is not down; only a run that ends silent is)."""
+        first, gone = self.streak_start, self.outage
+        if gone is not None:
+            if gone.back is None:
+                gone.unanswered += 1
+            return
+        if (
+            first is not None
+            and self.silent
+            and self.last_answered is not None
+            and "ConnectError" in (first.failure or "")
+        ):
+            self.outage = Outage(first, self.last_answered, self.silent_streak)
 
     def _replayed(
         self,

@@ -254,3 +254,59 @@ def test_waiting_for_drops_is_bounded_in_a_run(client):
 
     assert len(seen) == 1 + 3 * 2 + 2
     assert sum("no longer retried" in note for note in suite.notes) == 1
+
+
+# -- a target that went down -----------------------------------------------------------
+
+
+def _answers_then(failures: list[str]) -> Callable[[httpx.Request], httpx.Response]:
+    """A target that answers the first request, fails each of ``failures`` in turn
+    (``refused`` or ``timeout``), then answers again."""
+    steps = iter(["answer", *failures])
+
+    def target(request: httpx.Request) -> httpx.Response:
+        step = next(steps, "answer")
+        if step == "refused":
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+        if step == "timeout":
+            raise httpx.ReadTimeout("timed out", request=request)
+        return httpx.Response(200, json={})
+
+    return target
+
+
+def test_an_outage_the_target_came_back_from_is_still_reported(client):
+    """Refused for longer than the suite waits, then answering again: what went
+    unsent meanwhile was not judged, so the run still says the target went down
+    (exit 3), and after which request, and that it came back."""
+    suite = client(_answers_then(["refused"] * 4), retry_refused=0)
+    sent = [suite.send(Probe("listThings", "GET", f"/v1/things/{n}")) for n in range(6)]
+
+    assert [e.status for e in sent] == [200, None, None, None, None, 200]
+    why = suite.stopped_answering()
+    assert why is not None
+    assert why.startswith("the target stopped answering after request 1 ")
+    assert "nor did the 3 after it" in why
+    assert "answered again from request 6" in why
+    assert suite.last_before_silence() is sent[0]
+
+
+def test_requests_that_time_out_then_answers_are_no_outage(client):
+    """A target slow on some requests, answering the next: not down."""
+    suite = client(_answers_then(["timeout"] * 4), retry_refused=0)
+    sent = [suite.send(Probe("listThings", "GET", f"/v1/things/{n}")) for n in range(6)]
+
+    assert [e.status for e in sent][-1] == 200
+    assert sent[1].response is None
+    assert suite.stopped_answering() is None
+    assert suite.outage is None
+
+
+def test_a_brief_refusal_is_no_outage(client):
+    """Two refusals in a row, fewer than make a silence: ridden through."""
+    suite = client(_answers_then(["refused"] * 2), retry_refused=0)
+    sent = [suite.send(Probe("listThings", "GET", f"/v1/things/{n}")) for n in range(4)]
+
+    assert sent[1].response is None
+    assert sent[-1].status == 200
+    assert suite.stopped_answering() is None
