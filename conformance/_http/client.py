@@ -5,9 +5,10 @@ within the target's limit, the run under ``max_rps``), ``retries`` (an unexpecte
 honoured, a restarting target waited for, both bounded), ``wire`` (one request within
 bounds: the watchdog, the byte limit, no redirects), ``credentials`` (where a probe's
 credential goes), ``redact`` and ``replay`` (the cache answering a request already
-answered). Here: the request cap and time budget, and every exchange built redacted.
-It raises ``BudgetExhausted`` when the run's request cap or time budget is spent (the
-tree of the suite's errors is in ``conformance.exceptions``).
+answered), ``silence`` (whether the target still answers). Here: the request cap
+and time budget, and every exchange built redacted. It raises ``BudgetExhausted``
+when the run's request cap or time budget is spent (the tree of the suite's errors
+is in ``conformance.exceptions``).
 """
 
 from __future__ import annotations
@@ -27,26 +28,9 @@ from errcontract._http.probe import Probe
 from errcontract._http.redact import Redactor
 from errcontract._http.replay import Answered, ReplayCache, request_key
 from errcontract._http.retries import RetryLimits, RetryPolicy
+from errcontract._http.silence import Silence
 from errcontract._http.wire import WATCHDOG_GRACE_S, Wire
 from errcontract.exceptions import BudgetExhausted
-
-# After this many requests in a row got no answer, the target is treated as silent:
-# each clause then spends one request finding out, not one per example.
-SILENT_AFTER = 3
-
-
-@dataclass
-class Outage:
-    """The first time in a run the target took no connections (refused) for
-    ``SILENT_AFTER`` requests in a row after it had answered: the target went down.
-    Kept when it answers again, since what went unsent meanwhile was not judged."""
-
-    first: Exchange
-    """The first request of the refused run."""
-    last_answered: Exchange | None
-    unanswered: int
-    back: Exchange | None = None
-    """The first request answered again, if the target came back."""
 
 
 @dataclass(frozen=True)
@@ -128,12 +112,7 @@ class Client:
         )
         self._cache = ReplayCache()
         self._on_exchange = on_exchange
-        self.silent_streak = 0
-        # The first request of the current run of unanswered ones, and the last
-        # answered one: the evidence when the target stops answering.
-        self.streak_start: Exchange | None = None
-        self.last_answered: Exchange | None = None
-        self.outage: Outage | None = None
+        self.silence = Silence()
         self.sent = 0
         self.started = time.monotonic()
         self._seq = 0
@@ -143,53 +122,23 @@ class Client:
         """Close the connection pool; stuck requests are not waited for."""
         self._wire.close()
 
-    def _silence(self) -> tuple[Exchange, Exchange | None, int] | None:
-        """The silence to report: the outage, or the unanswered run the run ends in."""
-        if self.outage is not None:
-            gone = self.outage
-            return gone.first, gone.last_answered, gone.unanswered
-        if self.silent and self.streak_start is not None:
-            return self.streak_start, self.last_answered, self.silent_streak
-        return None
-
     def last_before_silence(self) -> Exchange | None:
-        """The request after which the target stopped answering: the first one that
-        got no answer, unless the target was already gone (refused) by then; then
-        the last one it answered, which it handled and then went down."""
-        silence = self._silence()
-        if silence is None:
-            return None
-        first, last_answered, _ = silence
-        if "refused" in (first.failure or "").lower() and last_answered:
-            return last_answered
-        return first
+        """The request after which the target stopped answering (``Silence``)."""
+        return self.silence.last_before()
 
     def stopped_answering(self) -> str | None:
-        """Why the target looks down, naming the request after which it went silent:
-        it went down (refused connections) at some point, or the run ends in a run
-        of unanswered requests; ``None`` while it answers."""
-        silence = self._silence()
-        if silence is None:
-            return None
-        first, last_answered, unanswered = silence
-        last = last_answered.seq if last_answered else 0
-        why = (
-            f"the target stopped answering after request {last} "
-            f"(request {first.seq}, {first.probe.method} {first.request.url}, got no "
-            f"answer: {first.failure}; nor did the {unanswered - 1} after it)"
-        )
-        back = self.outage.back if self.outage is not None else None
-        if back is not None:
-            why += (
-                f"; it answered again from request {back.seq}, but what went "
-                "unsent meanwhile was not judged"
-            )
-        return why
+        """Why the target looks down; ``None`` while it answers (``Silence``)."""
+        return self.silence.stopped_answering()
 
     @property
     def silent(self) -> bool:
         """Whether the target has answered none of the last few requests."""
-        return self.silent_streak >= SILENT_AFTER
+        return self.silence.silent
+
+    @property
+    def silent_streak(self) -> int:
+        """How many requests in a row got no answer, up to the last one."""
+        return self.silence.streak
 
     def key(self, probe: Probe) -> bytes:
         """What makes two probes the same request on the wire (a short digest)."""
@@ -329,35 +278,8 @@ class Client:
             received, failure = self._wire.send(probe.method, url, headers, probe.body)
         exchange = self._exchange_for(seq, probe, url, headers, received, failure)
         with self._lock:
-            if failure is None:
-                self.silent_streak = 0
-                self.streak_start = None
-                self.last_answered = exchange
-                if self.outage is not None and self.outage.back is None:
-                    self.outage.back = exchange
-            else:
-                if self.silent_streak == 0:
-                    self.streak_start = exchange
-                self.silent_streak += 1
-                self._went_down()
+            self.silence.saw(exchange)
         return exchange
-
-    def _went_down(self) -> None:
-        """Keep the first outage: refused connections, after the target had
-        answered, for ``SILENT_AFTER`` requests in a row (a target hanging or
-        resetting on some requests is not down; only a run that ends silent is)."""
-        first, gone = self.streak_start, self.outage
-        if gone is not None:
-            if gone.back is None:
-                gone.unanswered += 1
-            return
-        if (
-            first is not None
-            and self.silent
-            and self.last_answered is not None
-            and "ConnectError" in (first.failure or "")
-        ):
-            self.outage = Outage(first, self.last_answered, self.silent_streak)
 
     def _replayed(
         self,

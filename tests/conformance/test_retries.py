@@ -299,7 +299,7 @@ def test_requests_that_time_out_then_answers_are_no_outage(client):
     assert [e.status for e in sent][-1] == 200
     assert sent[1].response is None
     assert suite.stopped_answering() is None
-    assert suite.outage is None
+    assert suite.silence.outage is None
 
 
 def test_a_brief_refusal_is_no_outage(client):
