@@ -200,7 +200,8 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "workers",
-        "coverage examples in flight at once, within the rate limits (default 1, at "
+        "coverage examples in flight at once, within the rate limits (default: as "
+        "many as reach the pace at the target's round trip in setup, 1 to 8; at "
         "most 64; a write or a scenario of several requests is always sent alone)",
         metavar="N",
         parse=parse.number(whole=True, optional=True),

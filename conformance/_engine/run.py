@@ -5,6 +5,7 @@ The pytest plugin and the CLI both drive this object; it holds no pytest types.
 
 from __future__ import annotations
 
+import statistics
 import time
 from contextlib import ExitStack
 from dataclasses import replace
@@ -26,6 +27,7 @@ from errcontract._engine.events import (
 )
 from errcontract._engine.execute import run_clause
 from errcontract._engine.session import ApiSession
+from errcontract._http.pacing import auto_workers
 from errcontract.exceptions import ConfigError, TargetUnreachable
 from errcontract.reports import write_reports
 from errcontract.reports.screenshot import find_browser, screenshot
@@ -93,11 +95,30 @@ class Run:
                 self.preflight(session)
                 session.phase("setup")
                 session.setup()
+                self._chose_workers(session)
         except BaseException:
             # A run that cannot start (refused key, unreachable target) releases its
             # servers and connections now: no caller finishes it.
             self._stack.close()
             raise
+
+    def _chose_workers(self, session: ApiSession) -> None:
+        """Coverage examples in flight at once: ``--workers``, else as many as keep
+        the pace at the round trip of preflight and setup (``auto_workers``), and
+        one where one does: requests in flight together leave the order of the
+        target's log to chance, and which one took a target down is then a guess.
+        Said where the run chose more than one itself."""
+        given = self.settings.workers
+        session.workers = given or auto_workers(session.pace, session.round_trips)
+        if given or session.workers < 2:
+            return
+        pace = session.pace
+        trip = statistics.median(session.round_trips) * 1000
+        session.notes.append(
+            f"{session.workers} coverage examples in flight at once, chosen from "
+            + ("no pace cap" if pace is None else f"a pace of {pace:g}/s")
+            + f" and the {trip:.0f} ms round trip of setup (--workers to choose)"
+        )
 
     def preflight(self, session: ApiSession) -> None:
         """One bounded request that must succeed with the target's own fixtures."""

@@ -29,6 +29,7 @@ from errcontract._engine.tally import ClauseTally
 from errcontract._http import derived
 from errcontract._http.client import Client, ClientSettings
 from errcontract._http.exchange import Exchange, Received
+from errcontract._http.pacing import ROUND_TRIPS
 from errcontract._http.probe import Probe
 from errcontract._input.refs import pick
 from errcontract.checks import CheckContext, Inapplicable
@@ -129,6 +130,11 @@ class ApiSession:
             else None
         )
         self.scope_tallies = {c.id: ClauseTally(c) for c in self.judge.clauses}
+        # The first round trips of requests sent alone (preflight, setup), and
+        # the coverage examples in flight at once, chosen from them after setup
+        # (``Run``): one at a time until then.
+        self.round_trips: list[float] = []
+        self.workers = 1
 
     @property
     def retry_header(self) -> str:
@@ -150,14 +156,6 @@ class ApiSession:
         if self.rate_limit:
             rates.append(self.rate_limit * self.client.settings.pace_fraction)
         return min(rates) if rates else None
-
-    @property
-    def workers(self) -> int:
-        """Coverage examples in flight at once: ``--workers``, else 1. More is the
-        user's choice: requests in flight together leave the order of the target's
-        log to chance, and a target that breaks under one of them takes the others
-        with it (which request took it down is then a guess)."""
-        return self.settings.workers or 1
 
     def phase(self, name: Phase) -> None:
         """Tell the run's observers a phase begins."""
@@ -187,6 +185,13 @@ class ApiSession:
 
     def _record(self, exchange: Exchange) -> None:
         self.log.add(exchange)
+        response = exchange.response
+        if (
+            response is not None
+            and exchange.probe.role == "setup"
+            and len(self.round_trips) < ROUND_TRIPS
+        ):
+            self.round_trips.append(response.elapsed_s)
         if self._for_end is not None:
             self._for_end.append(exchange)
         self._track_cleanup(exchange)

@@ -111,6 +111,9 @@ class Client:
             self.notes,
         )
         self._cache = ReplayCache()
+        # Requests in flight that may be cached, each with the event its answer
+        # sets: an identical one waits for it rather than asking the target too.
+        self._flights: dict[bytes, threading.Event] = {}
         self._on_exchange = on_exchange
         self.silence = Silence()
         self.sent = 0
@@ -195,21 +198,46 @@ class Client:
             cache and not probe.writes and not probe.fresh and probe.role == "probe"
         )
         hit = self._cache.get(key) if use_cache else None
+        mine = None
+        if hit is None and use_cache:
+            hit, mine = self._after_flight(key)
         if hit is not None:
             return self._replayed(probe, url, headers, hit)
-        exchange = self._send_with_retries(probe, url, headers, paced, budget)
-        # A failure or a 429 says nothing about the request: ask again next time.
-        if use_cache and exchange.response is not None and exchange.status != 429:
-            self._cache.keep(
-                key,
-                seq=exchange.seq,
-                url=url,
-                response=exchange.response,
-                shown=self._shown(probe, url),
-            )
+        try:
+            exchange = self._send_with_retries(probe, url, headers, paced, budget)
+            # A failure or a 429 says nothing about the request: ask again next time.
+            if use_cache and exchange.response is not None and exchange.status != 429:
+                self._cache.keep(
+                    key,
+                    seq=exchange.seq,
+                    url=url,
+                    response=exchange.response,
+                    shown=self._shown(probe, url),
+                )
+        finally:
+            if mine is not None:
+                with self._lock:
+                    del self._flights[key]
+                mine.set()
         if self._on_exchange is not None:
             self._on_exchange(exchange)
         return exchange
+
+    def _after_flight(
+        self, key: bytes
+    ) -> tuple[Answered | None, threading.Event | None]:
+        """The answer of an identical request already in flight, once it lands
+        (examples sent side by side, ``--workers``, may repeat one): the target is
+        asked once, as one at a time would. With none in flight, this request
+        flies: the event to set when it lands. ``(None, None)``: the one in flight
+        got no answer to keep, and this one asks again."""
+        with self._lock:
+            flight = self._flights.get(key)
+            if flight is None:
+                mine = self._flights[key] = threading.Event()
+                return None, mine
+        flight.wait(self.settings.timeout_s + WATCHDOG_GRACE_S + 1.0)
+        return self._cache.get(key), None
 
     def _send_with_retries(
         self,

@@ -11,11 +11,13 @@ by up to one window's worth, so pacing costs little more than the limit itself.
 
 Unpaced requests (the rate-limit burst) never wait but are counted by the guard: the
 target counts them too. ``max_rps`` spaces paced requests of all buckets together.
+How many requests may be in flight to keep that pace is ``auto_workers``.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 import threading
 import time
 from collections import deque
@@ -32,6 +34,27 @@ _MAX_ROUNDS = 100_000
 _EPSILON_S = 1e-6
 # Many distinct buckets (random company ids) are forgotten once idle, past this many.
 _MAX_BUCKETS = 1024
+AUTO_WORKERS = 8
+"""The most requests in flight a run chooses itself (``--workers`` may ask more)."""
+ROUND_TRIPS = 16
+"""Round trips measured (the first requests sent alone) to choose it from."""
+BUSY_TRIP_S = 0.01
+"""A target answering within this keeps one request in flight busy: the suite's
+own work on each request is of that order, so more in flight would not go faster."""
+
+
+def auto_workers(pace: float | None, round_trips: Sequence[float]) -> int:
+    """How many requests in flight keep ``pace`` (requests a second, ``None``: no
+    cap) at the median of ``round_trips`` (Little's law: in flight = rate x time),
+    1 to ``AUTO_WORKERS``; 1 with nothing measured. A loopback target or a limit
+    of a few a second needs one; a slow staging with room under its limit more."""
+    trip = statistics.median(round_trips) if round_trips else 0.0
+    if trip < BUSY_TRIP_S:
+        return 1
+    if pace is None:
+        return AUTO_WORKERS
+    needed = math.ceil(pace * trip)
+    return max(1, min(AUTO_WORKERS, needed))
 
 
 def bucket_of(rules: Sequence[str], headers: Sequence[tuple[str, str]]) -> str:

@@ -199,3 +199,43 @@ def test_placement_in_a_cookie_replays_the_same(target):
 
     assert target.requests == 1
     assert replayed == replace(first, probe=replayed.probe)
+
+
+def test_an_identical_request_in_flight_is_waited_for_not_sent_again() -> None:
+    """Examples side by side (``--workers``) may repeat a request: the second waits
+    for the first's answer and replays it, so the target is asked once, as one at
+    a time would ask it; a request the first got no answer to is asked again."""
+    import threading
+
+    arrived = threading.Event()
+    release = threading.Event()
+    seen: list[str] = []
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        arrived.set()
+        assert release.wait(5)
+        return _answer(request)
+
+    made = Client(
+        ClientSettings(base_url=BASE),
+        {"api_key": SECRET},
+        transport=httpx.MockTransport(slow),
+    )
+    probe = _probe("E1", body=b"{}")
+    first: list[Exchange] = []
+    flying = threading.Thread(target=lambda: first.append(made.send(probe)))
+    flying.start()
+    assert arrived.wait(5)
+    second: list[Exchange] = []
+    waiting = threading.Thread(target=lambda: second.append(made.send(probe)))
+    waiting.start()
+    waiting.join(0.2)
+    assert waiting.is_alive()  # it waits for the one in flight ...
+    release.set()
+    flying.join(5)
+    waiting.join(5)
+    made.close()
+    assert seen == ["/v1/things"]  # ... and the target was asked once
+    assert first[0].status == second[0].status == 400
+    assert second[0].seq == first[0].seq  # a replay of the first
