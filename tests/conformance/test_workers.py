@@ -99,7 +99,9 @@ def test_one_at_a_time_on_loopback_unless_asked(
     ("pace", "trips", "chosen"),
     [
         (25.0, [0.002, 0.001, 0.003], 1),  # loopback: one keeps it busy
+        (1000.0, [0.02, 0.001, 0.024], 1),  # ... a loaded machine's too
         (9.5, [0.05], 1),  # a documented 10/s at 50 ms
+        (1000.0, [0.03], 8),  # past 25 ms, the pace decides
         (9.5, [0.2, 0.25, 0.21], 2),  # ... at 210 ms
         (25.0, [0.3], 8),  # 7.5 needed
         (1000.0, [0.05], AUTO_WORKERS),  # never more than 8 unasked
