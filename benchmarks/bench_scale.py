@@ -10,9 +10,11 @@ in a process of its own, fresh for each size (unthrottled), and runs ``conforman
 ``Authorization``). It prints, per size and tool: requests (counted by the app, so
 both are counted alike), wall seconds, requests and seconds per operation, requests
 per second, CPU seconds (its own and its children's: the suite's drawing process), the
-peak RSS of the process and its children (the largest of its VmHWM and of the sum of
-their VmRSS, read while it runs; ``getrusage`` of the children when no read succeeded)
-and its exit status, then the suite's requests per second over Schemathesis'.
+served app's CPU seconds while it ran ("target": on a machine of few CPUs, the tool's
+and the target's CPU together bound the wall time), the peak RSS of the process and
+its children (the largest of its VmHWM and of the sum of their VmRSS, read while it
+runs; ``getrusage`` of the children when no read succeeded) and its exit status,
+then the suite's requests per second over Schemathesis'.
 
 Issue 10 asks: requests and run time linear in operations; a default run of 100
 operations against an unthrottled loopback target in at most 60 s; peak RSS at most
@@ -102,6 +104,17 @@ class Served:
         if not self.base.startswith("http://127.0.0.1:"):
             self.close()
             raise RuntimeError(f"the generated app did not start ({self.base!r})")
+
+    def cpu_s(self) -> float:
+        """CPU seconds the serving process has used so far (0 where unreadable): the
+        target's share of a run, beside the tool's own."""
+        try:
+            with open(f"/proc/{self._proc.pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except OSError:
+            return 0.0
+        # utime and stime, fields 14 and 15 of proc(5), in clock ticks.
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def taken(self) -> int:
         """Requests the app was asked since the last call."""
@@ -225,6 +238,7 @@ def _row(
         "s_per_op": wall / n,
         "rps": requests / wall if wall else 0.0,
         "cpu_s": run["cpu_s"],
+        "target_cpu_s": run.get("target_cpu_s", 0.0),
         "peak_rss_mb": run["peak_rss_mb"],
         "exit": run["exit"],
     }
@@ -264,9 +278,12 @@ def suite_run(
             "--report-dir",
             str(report_dir),
         ]
+        before = served.cpu_s()
         run = measured(command, env, root, "suite", timeout_s)
         counted = served.taken()
+        run["target_cpu_s"] = served.cpu_s() - before
         if st is not None:
+            before = served.cpu_s()
             st_run = measured(
                 [
                     *_schemathesis(),
@@ -289,6 +306,7 @@ def suite_run(
                 "schemathesis",
                 timeout_s,
             )
+            st_run["target_cpu_s"] = served.cpu_s() - before
             st_row = _row("schemathesis", n, 0, served.taken(), st_run)
     finally:
         served.close()
@@ -336,14 +354,15 @@ def _fit(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
 def _table(rows: list[dict[str, Any]]) -> str:
     header = (
         f"{'tool':>12} {'operations':>10} {'clauses':>7} {'requests':>8} "
-        f"{'wall s':>8} {'cpu s':>7} {'req/op':>7} {'s/op':>6} {'req/s':>6} "
-        f"{'peak RSS MB':>11} {'exit':>6}"
+        f"{'wall s':>8} {'cpu s':>7} {'target':>7} {'req/op':>7} {'s/op':>6} "
+        f"{'req/s':>6} {'peak RSS MB':>11} {'exit':>6}"
     )
     lines = [header, "-" * len(header)]
     for r in rows:
         lines.append(
             f"{r['tool']:>12} {r['operations']:>10} {r['clauses']:>7} "
             f"{r['requests']:>8} {r['wall_s']:>8.1f} {r['cpu_s']:>7.1f} "
+            f"{r['target_cpu_s']:>7.1f} "
             f"{r['requests_per_op']:>7.1f} "
             f"{r['s_per_op']:>6.3f} {r['rps']:>6.0f} {r['peak_rss_mb']:>11.1f} "
             f"{r['exit']!s:>6}"
