@@ -18,6 +18,7 @@ from errcontract._engine.session import ApiSession
 from errcontract._engine.tally import ClauseTally
 from errcontract._http.exchange import Exchange
 from errcontract._http.probe import Probe
+from errcontract._http.retries import connection_refused
 from errcontract.checks import REGISTRY, Inapplicable
 
 
@@ -58,7 +59,7 @@ def _unanswered(exchange: Exchange) -> bool:
     reset or a malformed one is the target's answer, and is judged."""
     failure = exchange.failure or ""
     return exchange.response is None and (
-        "ConnectError" in failure or "refused" in failure.lower()
+        connection_refused(failure) or "refused" in failure.lower()
     )
 
 

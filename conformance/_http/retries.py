@@ -39,6 +39,12 @@ def connection_dropped(failure: str | None) -> bool:
     )
 
 
+def connection_refused(failure: str | None) -> bool:
+    """Whether a request got no answer because no connection was taken: the target
+    is not listening (down, restarting)."""
+    return "ConnectError" in (failure or "")
+
+
 def retry_after_seconds(value: str | None) -> int | None:
     """``Retry-After`` as a positive integer of seconds, else ``None``."""
     if value is None or not re.fullmatch(r"[0-9]+", value.strip()):
@@ -184,5 +190,5 @@ class RetryPolicy:
             self.answered
             and refused < self.limits.retry_refused
             and self.waited_refused_s < self.limits.max_refused_wait_s
-            and "ConnectError" in (exchange.failure or "")
+            and connection_refused(exchange.failure)
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from errcontract._http.exchange import Exchange
+from errcontract._http.retries import connection_refused
 
 SILENT_AFTER = 3
 """After this many requests in a row got no answer, the target is treated as silent:
@@ -72,17 +73,16 @@ class Silence:
             first is not None
             and self.silent
             and self.last_answered is not None
-            and "ConnectError" in (first.failure or "")
+            and connection_refused(first.failure)
         ):
             self.outage = Outage(first, self.last_answered, self.streak)
 
-    def _reported(self) -> tuple[Exchange, Exchange | None, int] | None:
+    def _reported(self) -> Outage | None:
         """The silence to report: the outage, or the unanswered run the run ends in."""
         if self.outage is not None:
-            gone = self.outage
-            return gone.first, gone.last_answered, gone.unanswered
+            return self.outage
         if self.silent and self.streak_start is not None:
-            return self.streak_start, self.last_answered, self.streak
+            return Outage(self.streak_start, self.last_answered, self.streak)
         return None
 
     def last_before(self) -> Exchange | None:
@@ -92,9 +92,9 @@ class Silence:
         silence = self._reported()
         if silence is None:
             return None
-        first, last_answered, _ = silence
-        if "refused" in (first.failure or "").lower() and last_answered:
-            return last_answered
+        first = silence.first
+        if "refused" in (first.failure or "").lower() and silence.last_answered:
+            return silence.last_answered
         return first
 
     def stopped_answering(self) -> str | None:
@@ -104,17 +104,16 @@ class Silence:
         silence = self._reported()
         if silence is None:
             return None
-        first, last_answered, unanswered = silence
-        last = last_answered.seq if last_answered else 0
+        first = silence.first
+        last = silence.last_answered.seq if silence.last_answered else 0
         why = (
             f"the target stopped answering after request {last} "
             f"(request {first.seq}, {first.probe.method} {first.request.url}, got no "
-            f"answer: {first.failure}; nor did the {unanswered - 1} after it)"
+            f"answer: {first.failure}; nor did the {silence.unanswered - 1} after it)"
         )
-        back = self.outage.back if self.outage is not None else None
-        if back is not None:
+        if silence.back is not None:
             why += (
-                f"; it answered again from request {back.seq}, but what went "
+                f"; it answered again from request {silence.back.seq}, but what went "
                 "unsent meanwhile was not judged"
             )
         return why
