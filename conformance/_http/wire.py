@@ -9,6 +9,7 @@ redacted as it is built.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import zlib
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from errcontract._http.deadline import install
 from errcontract._http.exchange import Received
 from errcontract._http.redact import Redactor
 from errcontract.exceptions import Stalled
@@ -114,12 +116,23 @@ def read_body(response: httpx.Response, *, limit: int, deadline: float) -> Body:
     return Body(data[:limit], truncated, note)
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed(url: str) -> httpx.URL:
+    """``url`` parsed once: a run sends each URL many times, and parsing (IDNA,
+    IP literals, quoting) was a sixth of building a request. ``httpx.URL`` is
+    immutable, so one may be shared."""
+    return httpx.URL(url)
+
+
 class Wire:
     """Sends one request and reads its answer, both bounded; redirects never followed.
 
     httpx's timeout applies to each read, and a target dripping its headers a byte a
-    second never trips it: the request runs on a worker and a watchdog waits for it
-    at most ``timeout_s`` (plus a grace), then abandons its connection pool.
+    second never trips it. The request runs on the caller's thread with every socket
+    wait cut at its deadline (``deadline``). Where that cannot be installed (a
+    transport the caller gives, httpx internals that moved), it runs on a worker and
+    a watchdog waits for it at most ``timeout_s`` (plus a grace), then abandons its
+    connection pool.
     """
 
     def __init__(
@@ -138,7 +151,10 @@ class Wire:
         self._given = transport
         self._timeouts = httpx.Timeout(timeout_s).as_dict()
         self._transport = transport or self._new_transport()
-        self._workers = ThreadPoolExecutor(max_workers=64, thread_name_prefix="probe")
+        self._deadline = None if transport else install(self._transport)
+        self._workers: ThreadPoolExecutor | None = None
+        if self._deadline is None:
+            self._workers = ThreadPoolExecutor(64, thread_name_prefix="probe")
         self._lock = threading.Lock()
 
     def _new_transport(self) -> httpx.BaseTransport:
@@ -149,7 +165,8 @@ class Wire:
     def close(self) -> None:
         """Close the connection pool; stuck requests are not waited for."""
         self._transport.close()
-        self._workers.shutdown(wait=False, cancel_futures=True)
+        if self._workers is not None:
+            self._workers.shutdown(wait=False, cancel_futures=True)
 
     def send(
         self,
@@ -161,10 +178,14 @@ class Wire:
         """``(received, None)``, or ``(None, why)`` when no complete answer came."""
         started = time.monotonic()
         timeout = self.timeout_s
-        future = self._workers.submit(
-            self._exchange, method, url, headers, body, started
-        )
         try:
+            if self._deadline is not None:
+                with self._deadline.bounded(started + timeout):
+                    return self._exchange(method, url, headers, body, started), None
+            assert self._workers is not None
+            future = self._workers.submit(
+                self._exchange, method, url, headers, body, started
+            )
             return future.result(timeout=timeout + WATCHDOG_GRACE_S), None
         except FutureTimeout:
             self._abandon_connections()
@@ -206,7 +227,7 @@ class Wire:
         merged = [(k, v) for k, v in DEFAULT_HEADERS if k.lower() not in given]
         return httpx.Request(
             method,
-            url,
+            _parsed(url),
             headers=merged + list(headers),
             content=content,
             extensions={"timeout": self._timeouts},
