@@ -3,12 +3,12 @@
 The facade over small modules, one concern each: ``pacing`` (each rate-limit bucket
 within the target's limit, the run under ``max_rps``), ``retries`` (an unexpected 429
 honoured, a restarting target waited for, both bounded), ``wire`` (one request within
-bounds: the watchdog, the byte limit, no redirects), ``credentials`` (where a probe's
-credential goes), ``redact`` and ``replay`` (the cache answering a request already
-answered), ``silence`` (whether the target still answers). Here: the request cap
-and time budget, and every exchange built redacted. It raises ``BudgetExhausted``
-when the run's request cap or time budget is spent (the tree of the suite's errors
-is in ``conformance.exceptions``).
+bounds: the whole-request deadline, the byte limit, no redirects), ``credentials``
+(where a probe's credential goes), ``redact`` and ``replay`` (the cache answering a
+request already answered), ``silence`` (whether the target still answers). Here: the
+request cap and time budget, and every exchange built redacted. It raises
+``BudgetExhausted`` when the run's request cap or time budget is spent (the tree of
+the suite's errors is in ``conformance.exceptions``).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 # While a request still in flight holds the window, look again this often.
 _POLL_S = 0.02
 # Each round sleeps until a slot frees (or one poll); in-flight requests end at the
-# client's watchdog, so this cap is never reached by a working client.
+# client's whole-request deadline, so this cap is never reached by a working client.
 _MAX_ROUNDS = 100_000
 # A wait shorter than this is no wait: the clock may not even move that little.
 _EPSILON_S = 1e-6

@@ -5,7 +5,8 @@ servers the user named but the suite does not trust: one that drips a byte every
 seconds, answers 300 MB, a gzip bomb, or redirects to a third host. Each fetch has a
 total deadline (not a per-read timeout), a size cap counted after decompression, no
 redirect to another host, no proxy unless one is given, and no credential: it sends
-nothing of the run's. It is built on the client's ``Wire`` (watchdog, bounded reads).
+nothing of the run's. It is built on the client's ``Wire`` (the whole-request
+deadline, bounded reads).
 """
 
 from __future__ import annotations
