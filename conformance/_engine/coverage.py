@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from errcontract._engine.drawing import Drawing, drawn
+from errcontract._engine.drawing import Drawing, cells_of, drawn
 from errcontract._engine.sender import Budget, ClauseSender
 from errcontract._engine.tally import CoverageRecord, Outcome, Sent
 from errcontract._http.exchange import Exchange
@@ -62,7 +62,7 @@ def run_coverage(
     budget = Budget(REQUESTS_PER_CASE * len(operations) * len(kinds or (None,)))
     silenced = 0
 
-    cells = [(op, kind) for op in operations for kind in kinds or (None,)]
+    cells = cells_of(family, params, operations)
     # A clause judged over every response is judged as each exchange is logged:
     # one example at a time, so each cell's outcome is its own.
     workers = session.workers if sender.judges else 1

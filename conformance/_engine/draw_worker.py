@@ -20,6 +20,6 @@ def main() -> None:
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     with open(os.devnull, "wb") as null:
         os.dup2(null.fileno(), sys.stdout.fileno())
-    from errcontract._engine.drawing import serve
+    from errcontract._engine.draw_serve import serve
 
     serve(sys.stdin.buffer, answers, int(sys.argv[1]))

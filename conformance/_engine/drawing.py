@@ -4,8 +4,9 @@ Drawing a coverage example is pure Python. On a thread (``Ahead``) it overlaps t
 target's time, but takes the interpreter's lock from the thread that sends and
 judges: at 300 operations about a third of the run's busy time was drawing. Where
 the machine has a second CPU and a run is large, a drawing process takes that work
-off the lock: it is given the run's ``ProbeContext`` once, then a clause's cells in
-chunks, and hands back each cell's example, or why it has none, in order.
+off the lock: it is given the run's ``ProbeContext`` once, the run's coverage draws
+in order (``coverage_plan``: it draws them ahead, ``draw_serve``), then a clause's
+cells in chunks, and hands back each cell's example, or why it has none, in order.
 
 The examples are those the thread would draw: each cell's seed is fixed by clause,
 operation and kind, and the same code draws it (:meth:`Drawing.prepare`). One value
@@ -42,12 +43,13 @@ from errcontract.strategies import (
     Family,
     Scenario,
     first_example_only,
-    restart_serial,
     serial_now,
 )
 
 Cell = tuple[str, str | None]
 Prepared = Scenario | str
+Drawn = tuple[Prepared | None, BaseException | None]
+"""A cell's example or why it has none, or the error to raise when it is reached."""
 
 APART_FROM_CELLS = 2000
 """A run draws in a process of its own from this many coverage cells: below it,
@@ -100,61 +102,46 @@ class Drawing:
         return "no example could be drawn" if scenario is None else scenario
 
 
-# -- in the drawing process (``draw_worker``) --------------------------------------
-
-
-def serve(requests: IO[bytes], answers: IO[bytes], serial: int) -> None:
-    """Draw what the run asks until it closes the pipe: a context (kept by token),
-    or a chunk of cells (answered, in order, with each one's example or error).
-    ``${unique_digits}`` count from ``serial``, apart from the run's own."""
-    restart_serial(serial)
-    contexts: dict[int, ProbeContext] = {}
-    pickle.dump(("ready",), answers)
-    answers.flush()
-    while True:
-        try:
-            message = pickle.load(requests)
-        except EOFError:
-            return
-        if message[0] == "context":
-            _, token, data = message
-            contexts.clear()  # one context at a time
-            contexts[token] = pickle.loads(data)
-            continue
-        _, token, name, params, clause_id, allow_writes, cells = message
-        what = Drawing(contexts[token], FAMILIES[name], params, clause_id, allow_writes)
-        out: list[tuple[Prepared | None, BaseException | None]] = []
-        for cell in cells:
-            try:
-                out.append((what.prepare(cell), None))
-            except Exception as exc:  # raised in the run when its cell is reached
-                out.append((None, _picklable(exc)))
-        pickle.dump(out, answers, protocol=pickle.HIGHEST_PROTOCOL)
-        answers.flush()
-
-
-def _picklable(exc: Exception) -> Exception:
-    try:
-        pickle.dumps(exc)
-    except Exception:
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc
-
-
 # -- in the run -----------------------------------------------------------------------
+
+
+def cells_of(
+    family: Family, params: Mapping[str, Any], operations: Sequence[str]
+) -> list[Cell]:
+    """A clause's coverage cells: each of its operations with each kind, in order."""
+    kinds = family.coverage_kinds(dict(params))
+    return [(op, kind) for op in operations for kind in kinds or (None,)]
+
+
+def coverage_plan(
+    ctx: ProbeContext, clauses: Sequence[Clause], allow_writes: bool
+) -> list[tuple[Drawing, list[Cell]]]:
+    """What the targeted ``clauses`` draw in their coverage phases, in order."""
+    plan = []
+    for clause, family in _targeted(clauses):
+        assert clause.probes is not None
+        params = dict(clause.probes.params)
+        drawing = Drawing(ctx, family, params, clause.id, allow_writes)
+        plan.append((drawing, cells_of(family, params, clause.probes.operations)))
+    return plan
+
+
+def _targeted(clauses: Sequence[Clause]) -> Iterator[tuple[Clause, Family]]:
+    """The clauses whose probes a registered family draws, with the family."""
+    for clause in clauses:
+        probes = clause.probes
+        family = FAMILIES.get(probes.strategy or "") if probes is not None else None
+        if family is not None:
+            yield clause, family
 
 
 def coverage_cells(clauses: Sequence[Clause]) -> int:
     """How many coverage cells the targeted ``clauses`` have (operation x kind)."""
-    total = 0
-    for clause in clauses:
-        probes = clause.probes
-        family = FAMILIES.get(probes.strategy or "") if probes is not None else None
-        if probes is None or family is None:
-            continue
-        kinds = family.coverage_kinds(dict(probes.params))
-        total += len(probes.operations) * len(kinds or (None,))
-    return total
+    return sum(
+        len(cells_of(family, c.probes.params, c.probes.operations))
+        for c, family in _targeted(clauses)
+        if c.probes is not None
+    )
 
 
 class DrawerGone(RuntimeError):
@@ -168,7 +155,7 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-Answer = list[tuple[Prepared | None, BaseException | None]]
+Answer = list[Drawn]
 
 
 class Drawer:
@@ -182,6 +169,7 @@ class Drawer:
         self._pending: deque[Future[Answer]] = deque()
         self._ctx: ProbeContext | None = None
         self._token = 0
+        self._plan: tuple[ProbeContext, list[Any]] | None = None
         self.failed: str | None = None
         self.serial = 0
         """Where the process's serial of ``${unique_digits}`` started."""
@@ -270,12 +258,30 @@ class Drawer:
             self._end(f"it stopped reading ({type(exc).__name__})")
             raise DrawerGone(self.failed or "gone") from exc
 
+    def _context(self, ctx: ProbeContext) -> None:
+        if self._ctx is not ctx:
+            self._token += 1
+            self._send(("context", self._token, pickle.dumps(ctx)))
+            self._ctx = ctx
+
+    def set_plan(self, plan: Sequence[tuple[Drawing, Sequence[Cell]]]) -> None:
+        """The run's coverage draws in order (``coverage_plan``), for the process to
+        draw ahead of what it is asked (``draw_serve``); told with the first draw."""
+        entries = [
+            (d.family.name, dict(d.params), d.clause_id, d.allow_writes, list(cells))
+            for d, cells in plan
+            if FAMILIES.get(d.family.name) is d.family and cells
+        ]
+        self._plan = (plan[0][0].ctx, entries) if entries else None
+
     def draw(self, what: Drawing, cells: Sequence[Cell]) -> Future[Answer]:
         """``cells`` asked to be drawn; their answer to come."""
-        if self._ctx is not what.ctx:
-            self._token += 1
-            self._send(("context", self._token, pickle.dumps(what.ctx)))
-            self._ctx = what.ctx
+        self._context(what.ctx)
+        if self._plan is not None and self._plan[0] is what.ctx:
+            # Sent once the process reads its pipe (this draw says it is up): a plan
+            # may be more than a pipe holds, and a write must not wait on imports.
+            self._send(("plan", self._token, self._plan[1]))
+            self._plan = None
         future: Future[Answer] = Future()
         with self._lock:
             self._pending.append(future)

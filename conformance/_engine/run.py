@@ -17,7 +17,11 @@ from errcontract._config.embedded import embedded_targets
 from errcontract._config.settings import Settings
 from errcontract._contract.baseline import apply_gate
 from errcontract._contract.clauses import Clause
-from errcontract._engine.drawing import APART_FROM_CELLS, coverage_cells
+from errcontract._engine.drawing import (
+    APART_FROM_CELLS,
+    coverage_cells,
+    coverage_plan,
+)
 from errcontract._engine.events import (
     ClauseFinished,
     ClauseStarted,
@@ -96,6 +100,11 @@ class Run:
                 session.phase("setup")
                 session.setup()
                 self._chose_workers(session)
+                clauses = clause_order(target.profile.clauses)
+                allow_writes = not self.settings.read_only
+                session.drawer.set_plan(
+                    coverage_plan(session.ctx, clauses, allow_writes)
+                )
         except BaseException:
             # A run that cannot start (refused key, unreachable target) releases its
             # servers and connections now: no caller finishes it.
