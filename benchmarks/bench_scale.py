@@ -14,7 +14,8 @@ served app's CPU seconds while it ran ("target": on a machine of few CPUs, the t
 and the target's CPU together bound the wall time), the peak RSS of the process and
 its children (the largest of its VmHWM and of the sum of their VmRSS, read while it
 runs; ``getrusage`` of the children when no read succeeded) and its exit status,
-then the suite's requests per second over Schemathesis'.
+then the suite's requests per second over Schemathesis' (with ``--repeat``, the
+median of each repeat's pair: the two run one after the other).
 
 Issue 10 asks: requests and run time linear in operations; a default run of 100
 operations against an unthrottled loopback target in at most 60 s; peak RSS at most
@@ -377,8 +378,15 @@ def _ratio(suite: dict[str, Any], st: dict[str, Any] | None) -> float | None:
     return float(suite["rps"] / st["rps"])
 
 
+def _paired(runs: list[Any]) -> list[float]:
+    """Each repeat's ratio of the suite to Schemathesis, run one after the other on
+    the same served app: on a machine whose speed drifts, a pair close in time is
+    the fair comparison, and their median the figure (``--repeat``)."""
+    return [r for r in (_ratio(run[0], run[1]) for run in runs if len(run) > 1) if r]
+
+
 def _verdicts(
-    rows: list[dict[str, Any]], st_rows: dict[int, dict[str, Any]]
+    rows: list[dict[str, Any]], ratios: dict[int, list[float]]
 ) -> list[tuple[str, bool]]:
     out = []
     for r in rows:
@@ -402,8 +410,8 @@ def _verdicts(
                         r["wall_s"] <= wall,
                     )
                 )
-        ratio = _ratio(r, st_rows.get(n))
-        if ratio is not None:
+        if ratios.get(n):
+            ratio = statistics.median(ratios[n])
             out.append(
                 (
                     f"N={n}: requests/s {ratio:.2f}x Schemathesis' >= {LIMIT_RATIO:g}x",
@@ -448,6 +456,7 @@ def main() -> int:
         }
     every: list[dict[str, Any]] = []
     rows, st_rows = [], {}
+    ratios: dict[int, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         workdir = args.keep or Path(tmp)
         for n in sizes:
@@ -458,6 +467,7 @@ def main() -> int:
             if st is not None:
                 # Schemathesis' run beside the suite's median one (the same served app).
                 st_rows[n] = next(run[1] for run in runs if run[0] is row)
+                ratios[n] = _paired(runs)
             print(f"N={n}: done ({row['wall_s']:.1f} s)", file=sys.stderr)
     print(json.dumps(every, indent=2, default=str), file=sys.stderr)
     print(
@@ -470,17 +480,19 @@ def main() -> int:
             ]
         )
     )
-    for row in rows:
-        ratio = _ratio(row, st_rows.get(row["operations"]))
-        if ratio is not None:
-            print(f"N={row['operations']}: suite/Schemathesis requests/s {ratio:.2f}x")
+    for n, paired in ratios.items():
+        each = ", ".join(f"{r:.2f}x" for r in paired)
+        print(
+            f"N={n}: suite/Schemathesis requests/s {statistics.median(paired):.2f}x"
+            + (f" (median of the repeats' pairs: {each})" if len(paired) > 1 else "")
+        )
     if len(rows) >= 2:
         xs = [float(r["operations"]) for r in rows]
         a, b, r2 = _fit(xs, [float(r["requests"]) for r in rows])
         print(f"requests ~ {a:.0f} + {b:.1f} x operations (r^2 {r2:.4f})")
         a, b, r2 = _fit(xs, [r["wall_s"] for r in rows])
         print(f"wall s   ~ {a:.1f} + {b:.3f} x operations (r^2 {r2:.4f})")
-    verdicts = _verdicts(rows, st_rows)
+    verdicts = _verdicts(rows, ratios)
     for text, ok in verdicts:
         print(f"{'ok  ' if ok else 'MISS'} {text}")
     return 1 if args.check and not all(ok for _, ok in verdicts) else 0
