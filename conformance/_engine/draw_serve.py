@@ -15,6 +15,7 @@ beyond the furthest cell asked.
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import threading
 from collections.abc import Sequence
@@ -95,11 +96,17 @@ class Lookahead:
                 at, self._busy = self._next, self._next
                 self._next += 1
             _, what, cell = self._order[at]
-            drawn = _drawn(what, cell)
-            size = _size(drawn)
+            drawn: Drawn | None = None
+            # Not an Exception (those are the cell's answer): the thread stops, and
+            # the serving thread draws this cell and the rest, and meets it itself.
+            with contextlib.suppress(BaseException):
+                drawn = _drawn(what, cell)
             with self._cond:
                 self._busy = None
-                if at + 1 >= self._asked:  # still to be asked, or waited for
+                if drawn is None:
+                    self._stopped = True
+                elif at + 1 >= self._asked:  # still to be asked, or waited for
+                    size = _size(drawn)
                     self._done[at] = (drawn, size)
                     self._bytes += size
                 self._cond.notify_all()

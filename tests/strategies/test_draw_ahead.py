@@ -5,6 +5,7 @@ that it has not reached is left to the caller."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from typing import Any
 
@@ -12,11 +13,12 @@ import pytest
 
 from errcontract._contract.surface import ProbeContext
 from errcontract._engine import draw_serve
-from errcontract._engine.draw_serve import Lookahead, _drawn
+from errcontract._engine.draw_serve import Key, Lookahead, _drawn
 from errcontract._engine.drawing import Cell, Drawing, cells_of
 from errcontract.strategies import FAMILIES
 
 FAMILY = "invalid_bodies"
+KEY: Key = (FAMILY, {}, "T-1", True)
 
 
 def _plan(ctx: ProbeContext, clause_id: str = "T-1") -> tuple[Any, list[Cell]]:
@@ -51,13 +53,13 @@ def test_what_is_drawn_ahead_is_what_would_be_drawn(
     try:
         assert _drawn_up_to(ahead, len(cells)) == len(cells)
         drew: list[Cell] = []
-        monkeypatch.setattr(
-            draw_serve,
-            "_drawn",
-            lambda what, cell: drew.append(cell) or _drawn(what, cell),
-        )
-        key = (FAMILY, {}, "T-1", True)
-        taken = [ahead.take(key, cell) for cell in cells]
+
+        def counted(what: Drawing, cell: Cell) -> Any:
+            drew.append(cell)
+            return _drawn(what, cell)
+
+        monkeypatch.setattr(draw_serve, "_drawn", counted)
+        taken = [ahead.take(KEY, cell) for cell in cells]
     finally:
         ahead.stop()
 
@@ -94,12 +96,40 @@ def test_the_thread_stays_within_its_bound_of_the_furthest_asked(
         assert _drawn_up_to(ahead, 5) == 5  # and no further while nothing is asked
         time.sleep(0.2)
         assert ahead._next == 5
-        key = (FAMILY, {}, "T-1", True)
-        assert ahead.take(key, cells[2]) is not None
+        assert ahead.take(KEY, cells[2]) is not None
         assert _drawn_up_to(ahead, 8) == 8  # the bound moved with the cell asked
         # A cell past what was drawn is the caller's, and the thread skips it.
-        assert ahead.take(key, cells[11]) is None
+        assert ahead.take(KEY, cells[11]) is None
         assert ahead._next >= 12
         assert all(i > 11 for i in ahead._done)  # the cells passed over are dropped
     finally:
         ahead.stop()
+
+
+class _Stop(BaseException):
+    """Not an Exception: what a draw must never leave a cell waited for."""
+
+
+def test_a_draw_that_raises_past_exception_stops_the_thread_not_the_run(
+    cardda: ProbeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry, cells = _plan(cardda)
+
+    def stopping(what: Drawing, cell: Cell) -> Any:
+        raise _Stop
+
+    monkeypatch.setattr(draw_serve, "_drawn", stopping)
+    ahead = Lookahead(cardda, [entry])
+    taken: list[object] = []
+    asker = threading.Thread(
+        target=lambda: taken.append(ahead.take(KEY, cells[0])),
+        daemon=True,
+    )
+    try:
+        asker.start()
+        asker.join(10.0)
+        assert not asker.is_alive(), "take() waited for a cell nobody will draw"
+    finally:
+        ahead.stop()
+    assert taken == [None]  # left to the caller, which meets the error itself
+    assert ahead._stopped
