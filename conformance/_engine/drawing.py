@@ -33,7 +33,7 @@ from typing import IO, Any
 
 from hypothesis.errors import HypothesisException
 
-from errcontract._contract.clauses import Clause
+from errcontract._contract.clauses import Clause, Probes
 from errcontract._contract.surface import ProbeContext
 from errcontract._engine.examples import coverage_seed, draw_one
 from errcontract._engine.prefetch import Ahead
@@ -118,29 +118,27 @@ def coverage_plan(
 ) -> list[tuple[Drawing, list[Cell]]]:
     """What the targeted ``clauses`` draw in their coverage phases, in order."""
     plan = []
-    for clause, family in _targeted(clauses):
-        assert clause.probes is not None
-        params = dict(clause.probes.params)
+    for clause, probes, family in _targeted(clauses):
+        params = dict(probes.params)
         drawing = Drawing(ctx, family, params, clause.id, allow_writes)
-        plan.append((drawing, cells_of(family, params, clause.probes.operations)))
+        plan.append((drawing, cells_of(family, params, probes.operations)))
     return plan
 
 
-def _targeted(clauses: Sequence[Clause]) -> Iterator[tuple[Clause, Family]]:
-    """The clauses whose probes a registered family draws, with the family."""
+def _targeted(clauses: Sequence[Clause]) -> Iterator[tuple[Clause, Probes, Family]]:
+    """The clauses whose probes a registered family draws, with both."""
     for clause in clauses:
         probes = clause.probes
         family = FAMILIES.get(probes.strategy or "") if probes is not None else None
-        if family is not None:
-            yield clause, family
+        if probes is not None and family is not None:
+            yield clause, probes, family
 
 
 def coverage_cells(clauses: Sequence[Clause]) -> int:
     """How many coverage cells the targeted ``clauses`` have (operation x kind)."""
     return sum(
-        len(cells_of(family, c.probes.params, c.probes.operations))
-        for c, family in _targeted(clauses)
-        if c.probes is not None
+        len(cells_of(family, probes.params, probes.operations))
+        for _, probes, family in _targeted(clauses)
     )
 
 
@@ -258,12 +256,6 @@ class Drawer:
             self._end(f"it stopped reading ({type(exc).__name__})")
             raise DrawerGone(self.failed or "gone") from exc
 
-    def _context(self, ctx: ProbeContext) -> None:
-        if self._ctx is not ctx:
-            self._token += 1
-            self._send(("context", self._token, pickle.dumps(ctx)))
-            self._ctx = ctx
-
     def set_plan(self, plan: Sequence[tuple[Drawing, Sequence[Cell]]]) -> None:
         """The run's coverage draws in order (``coverage_plan``), for the process to
         draw ahead of what it is asked (``draw_serve``); told with the first draw."""
@@ -276,7 +268,10 @@ class Drawer:
 
     def draw(self, what: Drawing, cells: Sequence[Cell]) -> Future[Answer]:
         """``cells`` asked to be drawn; their answer to come."""
-        self._context(what.ctx)
+        if self._ctx is not what.ctx:
+            self._token += 1
+            self._send(("context", self._token, pickle.dumps(what.ctx)))
+            self._ctx = what.ctx
         if self._plan is not None and self._plan[0] is what.ctx:
             # Sent once the process reads its pipe (this draw says it is up): a plan
             # may be more than a pipe holds, and a write must not wait on imports.
