@@ -152,14 +152,18 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self._inner.get_extra_info(info)
 
 
-def install(transport: httpx.BaseTransport) -> DeadlineBackend | None:
-    """Put a ``DeadlineBackend`` under ``transport``'s connection pool; ``None`` where
-    the transport is not httpx's own or its internals have moved (the caller then
-    keeps the watchdog)."""
+def install(
+    transport: httpx.BaseTransport,
+) -> tuple[DeadlineBackend, httpcore.ConnectionPool] | None:
+    """Put a ``DeadlineBackend`` under ``transport``'s connection pool, and give both
+    (the wire sends on the pool itself); ``None`` where the transport is not httpx's
+    own or its internals have moved (the caller then keeps the watchdog)."""
     pool = getattr(transport, "_pool", None)
     inner = getattr(pool, "_network_backend", None)
-    if not isinstance(inner, httpcore.NetworkBackend):
+    if not isinstance(pool, httpcore.ConnectionPool) or not isinstance(
+        inner, httpcore.NetworkBackend
+    ):
         return None
     backend = DeadlineBackend(inner)
-    pool._network_backend = backend  # type: ignore[union-attr]
-    return backend
+    pool._network_backend = backend
+    return backend, pool

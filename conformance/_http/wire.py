@@ -13,14 +13,16 @@ import functools
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import cast
 
+import httpcore
 import httpx
 
-from errcontract._http.deadline import install
+from errcontract._http.deadline import DeadlineBackend, install
 from errcontract._http.exchange import Received
 from errcontract._http.redact import Redactor
 from errcontract.exceptions import Stalled
@@ -78,26 +80,32 @@ def _inflated(
             return
 
 
-def read_body(response: httpx.Response, *, limit: int, deadline: float) -> Body:
-    """Read at most ``limit`` bytes of ``response`` (decoded) before ``deadline``.
+def read_body(
+    chunks: Iterator[bytes],
+    encoding: str,
+    *,
+    limit: int,
+    deadline: float,
+    decoded: bool = False,
+) -> Body:
+    """Read at most ``limit`` bytes of a body (decoded) before ``deadline``.
 
     Raw bytes are read and inflated here in bounded steps, so a small compressed body
-    cannot expand into gigabytes in memory before the limit is checked.
+    cannot expand into gigabytes in memory before the limit is checked. ``decoded``:
+    the chunks are already in memory and decoded (a transport that reads eagerly, as
+    httpx's MockTransport does): only the limit is left to apply.
     """
-    encoding = response.headers.get("content-encoding", "").strip().lower()
+    encoding = encoding.strip().lower()
     note = ""
     pieces: Iterator[tuple[bytes, bool]]
-    if response.is_stream_consumed:
-        # Already in memory and decoded (a transport that reads eagerly, as
-        # httpx's MockTransport does): only the limit is left to apply.
-        pieces = iter([(response.content, False)])
+    if decoded:
+        pieces = ((chunk, False) for chunk in chunks)
     elif encoding in _WBITS:
-        raw = response.iter_raw(_CHUNK)
-        pieces = _inflated(raw, encoding, limit)
+        pieces = _inflated(chunks, encoding, limit)
     else:
         if encoding and encoding != "identity":
             note = f"content encoding {encoding!r} kept as sent (not decoded)"
-        pieces = ((chunk, False) for chunk in response.iter_raw(_CHUNK))
+        pieces = ((chunk, False) for chunk in chunks)
     kept: list[bytes] = []
     size = 0
     truncated = False
@@ -124,15 +132,62 @@ def _parsed(url: str) -> httpx.URL:
     return httpx.URL(url)
 
 
+@functools.lru_cache(maxsize=4096)
+def _target(url: str) -> tuple[httpcore.URL, bytes]:
+    """httpcore's URL of ``url`` and its ``Host`` value, as httpx's transport makes
+    them (httpx parses and quotes it; nothing here sends it changed)."""
+    parsed = _parsed(url)
+    core = httpcore.URL(
+        scheme=parsed.raw_scheme,
+        host=parsed.raw_host,
+        port=parsed.port,
+        target=parsed.raw_path,
+    )
+    return core, parsed.netloc
+
+
+_CORE_ERRORS = (
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.ProxyError,
+    httpcore.UnsupportedProtocol,
+)
+_BODY_METHODS = frozenset({b"POST", b"PUT", b"PATCH"})
+
+
+def wire_headers(
+    method: bytes,
+    host: bytes,
+    headers: Sequence[tuple[str, str]],
+    content: bytes | None,
+) -> list[tuple[bytes, bytes]]:
+    """The request's header lines as httpx's ``Request`` puts them on the wire: the
+    suite's defaults, each replaced by a probe header of the same name, then the
+    probe's own, ``Host`` first and the body's ``Content-Length`` (``0`` for a
+    POST, PUT or PATCH without one). Names and values are ASCII, as httpx's."""
+    given = {name.lower() for name, _ in headers}
+    merged = [(k, v) for k, v in DEFAULT_HEADERS if k.lower() not in given]
+    lines = [(k.encode("ascii"), v.encode("ascii")) for k, v in (*merged, *headers)]
+    if content and "content-length" not in given:
+        lines.append((b"Content-Length", str(len(content)).encode("ascii")))
+    first = [] if "host" in given else [(b"Host", host)]
+    sized = content or "content-length" in given or "transfer-encoding" in given
+    if not sized and method in _BODY_METHODS:
+        first.append((b"Content-Length", b"0"))
+    return first + lines
+
+
 class Wire:
     """Sends one request and reads its answer, both bounded; redirects never followed.
 
     httpx's timeout applies to each read, and a target dripping its headers a byte a
     second never trips it. The request runs on the caller's thread with every socket
-    wait cut at its deadline (``deadline``). Where that cannot be installed (a
-    transport the caller gives, httpx internals that moved), it runs on a worker and
-    a watchdog waits for it at most ``timeout_s`` (plus a grace), then abandons its
-    connection pool.
+    wait cut at its deadline (``deadline``), straight on httpx's connection pool
+    (httpcore): httpx's request and response models around it were a third of the
+    sending process's time per request on a fast target. Where the deadline cannot
+    be installed (a transport the caller gives, httpx internals that moved), the
+    request goes through the transport on a worker, and a watchdog waits for it at
+    most ``timeout_s`` (plus a grace), then abandons its connection pool.
     """
 
     def __init__(
@@ -151,7 +206,11 @@ class Wire:
         self._given = transport
         self._timeouts = httpx.Timeout(timeout_s).as_dict()
         self._transport = transport or self._new_transport()
-        self._deadline = None if transport else install(self._transport)
+        installed = None if transport else install(self._transport)
+        self._deadline: DeadlineBackend | None = None
+        self._pool: httpcore.ConnectionPool | None = None
+        if installed is not None:
+            self._deadline, self._pool = installed
         self._workers: ThreadPoolExecutor | None = None
         if self._deadline is None:
             self._workers = ThreadPoolExecutor(64, thread_name_prefix="probe")
@@ -183,18 +242,17 @@ class Wire:
                 with self._deadline.bounded(started + timeout):
                     return self._exchange(method, url, headers, body, started), None
             assert self._workers is not None
-            future = self._workers.submit(
-                self._exchange, method, url, headers, body, started
-            )
+            request = self.request(method, url, headers, body)
+            future = self._workers.submit(self._exchange_httpx, request, body, started)
             return future.result(timeout=timeout + WATCHDOG_GRACE_S), None
         except FutureTimeout:
             self._abandon_connections()
             return None, f"no complete answer within {timeout:g} s (stalled or dripped)"
         except Stalled:
             return None, f"no complete answer within {timeout:g} s (stalled or dripped)"
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, httpcore.TimeoutException):
             return None, f"no answer within {timeout:g} s (timeout)"
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, *_CORE_ERRORS) as exc:
             why = f"transport error: {type(exc).__name__}: {exc}"
             return None, self.redactor.text(why)
 
@@ -214,8 +272,7 @@ class Wire:
         headers: Sequence[tuple[str, str]],
         content: bytes | None,
     ) -> httpx.Request:
-        """The request as it goes on the wire: the suite's default headers, each
-        replaced by a probe header of the same name, then the probe's own.
+        """The request as httpx's transport takes it (the watchdog's path).
 
         Built here, not by ``httpx.Client``, because a client keeps a cookie jar: a
         ``Set-Cookie`` from the target would ride on every later probe (an
@@ -241,26 +298,70 @@ class Wire:
         content: bytes | None,
         started: float,
     ) -> Received:
-        response = self._transport.handle_request(
-            self.request(method, url, headers, content)
+        assert self._pool is not None
+        verb = method.upper().encode("ascii")
+        target, host = _target(url)
+        request = httpcore.Request(
+            verb,
+            target,
+            headers=wire_headers(verb, host, headers, content),
+            content=content,
+            extensions={"timeout": self._timeouts},
         )
+        response = self._pool.handle_request(request)
         try:
-            echo = ECHO_FACTOR * len(content) if content else 0
-            body = read_body(
-                response,
-                limit=max(self.max_body_bytes, echo),
-                deadline=started + self.timeout_s,
+            encoding = b", ".join(
+                v for k, v in response.headers if k.lower() == b"content-encoding"
             )
-            raw_headers = [
-                (k.decode("latin-1"), v.decode("latin-1"))
-                for k, v in response.headers.raw
-            ]
+            chunks = iter(cast(Iterable[bytes], response.stream))
+            return self._received(
+                response.status, response.headers, chunks, encoding, content, started
+            )
         finally:
             response.close()
+
+    def _exchange_httpx(
+        self, request: httpx.Request, content: bytes | None, started: float
+    ) -> Received:
+        response = self._transport.handle_request(request)
+        try:
+            eager = response.is_stream_consumed
+            chunks = iter([response.content]) if eager else response.iter_raw(_CHUNK)
+            encoding = response.headers.get("content-encoding", "").encode("latin-1")
+            return self._received(
+                response.status_code,
+                response.headers.raw,
+                chunks,
+                encoding,
+                content,
+                started,
+                decoded=eager,
+            )
+        finally:
+            response.close()
+
+    def _received(
+        self,
+        status: int,
+        headers: Sequence[tuple[bytes, bytes]],
+        chunks: Iterator[bytes],
+        encoding: bytes,
+        content: bytes | None,
+        started: float,
+        decoded: bool = False,
+    ) -> Received:
+        echo = ECHO_FACTOR * len(content) if content else 0
+        body = read_body(
+            chunks,
+            encoding.decode("latin-1"),
+            limit=max(self.max_body_bytes, echo),
+            deadline=started + self.timeout_s,
+            decoded=decoded,
+        )
         return Received.redacted(
             self.redactor,
-            status=response.status_code,
-            headers=raw_headers,
+            status=status,
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers],
             body=body.data,
             truncated=body.truncated,
             elapsed_s=time.monotonic() - started,

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from errcontract._http.client import Client, ClientSettings
 from errcontract._http.probe import Credential, Placement, Probe
 from errcontract._http.redact import Redactor
-from errcontract._http.wire import USER_AGENT, Wire
+from errcontract._http.wire import USER_AGENT, Wire, wire_headers
 from errcontract.reference._serve import serve
 
 SECRET = "sk_live_7Qv2pX9mR4tK8wZ1"
@@ -126,3 +126,32 @@ def test_the_timeout_applies_to_every_phase_of_the_request():
     assert received is not None
     assert received.status == 204
     assert seen == [{"connect": 2.5, "read": 2.5, "write": 2.5, "pool": 2.5}]
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "content"),
+    [
+        ("GET", [], None),
+        ("GET", [("Accept", "text/html"), ("X-Trace", "1")], None),
+        ("POST", [("Content-Type", "application/json")], b'{"a": 1}'),
+        ("POST", [], None),
+        ("post", [], b""),
+        ("PATCH", [("Content-Length", "5")], b"{}"),
+        ("PUT", [("Transfer-Encoding", "chunked")], None),
+        ("DELETE", [("host", "example.test"), ("user-agent", "other")], None),
+    ],
+)
+def test_the_header_lines_are_those_httpx_request_puts_on_the_wire(
+    method: str, headers: list[tuple[str, str]], content: bytes | None
+) -> None:
+    # The wire sends on httpx's connection pool without httpx's Request: the lines
+    # (order, case, Host, Content-Length) must be the ones httpx's would carry.
+    url = "http://127.0.0.1:8080/v1/things?q=1"
+    wire = Wire(timeout_s=1.0, max_body_bytes=1024, redactor=Redactor(()))
+    try:
+        expected = wire.request(method, url, headers, content).headers.raw
+    finally:
+        wire.close()
+    verb = method.upper().encode("ascii")
+    assert expected
+    assert wire_headers(verb, b"127.0.0.1:8080", headers, content) == expected
