@@ -20,7 +20,7 @@ from errcontract.strategies import (
     malformed_bodies,
 )
 from errcontract.strategies._internal.bodies import NOT_OBJECT
-from errcontract.strategies._internal.invalid import SEVERAL
+from errcontract.strategies._internal.invalid import SEVERAL, broken_fields
 from errcontract.strategies._internal.lenient import BUILT, LENIENT, built
 from errcontract.strategies._internal.openapi import body_defects, fuzzed_body_defects
 
@@ -838,3 +838,26 @@ def test_operations_with_one_body_ask_schemathesis_once(monkeypatch):
     # What each would have got alone (its own document, asked on its own).
     assert replace_ == alone["replaceThing"]
     assert rename == alone["renameThing"]
+
+
+def test_the_fields_a_body_breaks_are_remembered_per_schema_object() -> None:
+    # broken_fields keeps its answers by schema identity and body: a schema made,
+    # used and dropped must never hand its answer to the next one made (CPython
+    # reuses a freed object's identity at once), and a value is told apart from
+    # one JSON would print alike (1, 1.0, True).
+    verdicts = []
+    for round_ in range(200):
+        wanted = "integer" if round_ % 2 else "string"
+        schema = {"type": "object", "properties": {"n": {"type": wanted}}}
+        verdicts.append((wanted, broken_fields(schema, {"n": 1})))
+        del schema
+    assert len(verdicts) == 200
+    assert all(
+        found == (set() if wanted == "integer" else {"n"}) for wanted, found in verdicts
+    )
+    number = {"type": "object", "properties": {"n": {"type": "integer"}}}
+    assert broken_fields(number, {"n": 1}) == set()
+    assert broken_fields(number, {"n": True}) == {"n"}
+    assert broken_fields(number, {"n": 1.5}) == {"n"}
+    assert broken_fields(number, {"n": 1}) == set()
+    assert broken_fields(number, ["n"]) is None
