@@ -98,15 +98,16 @@ class ClauseSender:
             self.clause.id,
             self.clause.answers(probe.defect_kind, None if op is None else op.statuses),
         )
-        cached = client.cached(probe)
+        out = client.outgoing(probe)
+        cached = client.cached(probe, out)
         if cached is not None:
             return cached
-        key = client.key(probe)
+        key = out.key
         if not self._spend(key, budget):
             hit = self.unanswered.get(key)
             # Replayed while shrinking: no second wait.
             return None if hit is None else replace(hit, probe=probe)
-        exchange = client.send(probe)
+        exchange = client.send(probe, out=out)
         if (
             exchange.response is None
             and _slow(exchange)
@@ -116,7 +117,7 @@ class ClauseSender:
         ):
             # One slow answer is not a broken contract: an idempotent probe is
             # asked once more before its silence counts.
-            exchange = client.send(probe)
+            exchange = client.send(probe, out=out)
         if exchange.response is None:
             with self._lock:
                 self.unanswered[key] = exchange

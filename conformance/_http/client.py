@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 import httpx
@@ -62,6 +63,15 @@ class ClientSettings:
     credential_header: str = "Authorization"
     credential_query: str | None = None
     retry_header: str = "Retry-After"
+
+
+class Outgoing(NamedTuple):
+    """A probe as it goes out: its URL, its header lines (secrets resolved: never
+    shown) and its ``request_key``."""
+
+    url: str
+    headers: list[tuple[str, str]]
+    key: bytes
 
 
 class Client:
@@ -143,10 +153,12 @@ class Client:
         """How many requests in a row got no answer, up to the last one."""
         return self.silence.streak
 
-    def key(self, probe: Probe) -> bytes:
-        """What makes two probes the same request on the wire (a short digest)."""
+    def outgoing(self, probe: Probe) -> Outgoing:
+        """``probe``'s URL, header lines and key, made once for the lookups and the
+        sending of one probe."""
         url, headers = self.url(probe), self._headers(probe)
-        return request_key(probe.method, url, headers, probe.body)
+        key = request_key(probe.method, url, headers, probe.body)
+        return Outgoing(url, headers, key)
 
     # -- building -------------------------------------------------------------------
 
@@ -170,13 +182,14 @@ class Client:
 
     # -- sending --------------------------------------------------------------------
 
-    def cached(self, probe: Probe) -> Exchange | None:
-        """The exchange an identical earlier probe got, if it was cached."""
+    def cached(self, probe: Probe, out: Outgoing | None = None) -> Exchange | None:
+        """The exchange an identical earlier probe got, if it was cached (``out``:
+        the probe's ``outgoing``, if made)."""
         if probe.fresh:
             return None
-        url, headers = self.url(probe), self._headers(probe)
-        hit = self._cache.get(request_key(probe.method, url, headers, probe.body))
-        return None if hit is None else self._replayed(probe, url, headers, hit)
+        out = out or self.outgoing(probe)
+        hit = self._cache.get(out.key)
+        return None if hit is None else self._replayed(probe, out.url, out.headers, hit)
 
     def send(
         self,
@@ -185,15 +198,15 @@ class Client:
         paced: bool = True,
         cache: bool = True,
         budget: bool = True,
+        out: Outgoing | None = None,
     ) -> Exchange:
-        """Send ``probe`` and return its redacted exchange.
+        """Send ``probe`` and return its redacted exchange (``out``: the probe's
+        ``outgoing``, if made).
 
         Probes that do not write are cached by request: Hypothesis replays an example
         while shrinking, and the target need not answer the same question twice.
         """
-        headers = self._headers(probe)
-        url = self.url(probe)
-        key = request_key(probe.method, url, headers, probe.body)
+        url, headers, key = out or self.outgoing(probe)
         use_cache = (
             cache and not probe.writes and not probe.fresh and probe.role == "probe"
         )
