@@ -21,8 +21,10 @@ def main() -> None:
     with open(os.devnull, "wb") as null:
         os.dup2(null.fileno(), sys.stdout.fileno())
     from errcontract._engine.draw_serve import serve
+    from errcontract._engine.heap import settled_heap
 
-    serve(sys.stdin.buffer, answers, int(sys.argv[1]))
+    with settled_heap():  # the imports live to the end (``heap``)
+        serve(sys.stdin.buffer, answers, int(sys.argv[1]))
     answers.flush()
     # The run closed the pipe and waits for this process to end: nothing is left
     # to write or clean, and tearing down the interpreter (the drawn strategies,

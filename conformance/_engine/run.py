@@ -30,6 +30,7 @@ from errcontract._engine.events import (
     RunStarted,
 )
 from errcontract._engine.execute import run_clause
+from errcontract._engine.heap import settled_heap
 from errcontract._engine.session import ApiSession
 from errcontract._http.pacing import auto_workers
 from errcontract.exceptions import ConfigError, TargetUnreachable
@@ -105,6 +106,8 @@ class Run:
                 session.drawer.set_plan(
                     coverage_plan(session.ctx, clauses, allow_writes)
                 )
+            # What the run started with lives to its end: out of the collector's way.
+            self._stack.enter_context(settled_heap())
         except BaseException:
             # A run that cannot start (refused key, unreachable target) releases its
             # servers and connections now: no caller finishes it.

@@ -34,7 +34,6 @@ from typing import Any
 
 from hypothesis import assume
 from hypothesis import strategies as st
-from jsonschema import Draft202012Validator
 
 from errcontract._contract.surface import Operation, ProbeContext
 from errcontract._http.probe import DefectKind, json_body
@@ -42,6 +41,7 @@ from errcontract._near import near_miss
 from errcontract.exceptions import BadArgument, NothingToProbe
 
 from . import lenient
+from .broken import broken_fields
 from .common import (
     Scenario,
     choose_many,
@@ -136,41 +136,6 @@ def _fields(value: object, known: set[str]) -> tuple[str, ...] | None:
                 f"fields has {name!r}, a property of none of the operations{hint}"
             )
     return tuple(value)
-
-
-_VERDICTS_KEPT = 8192
-_verdicts: dict[tuple[int, str], tuple[Mapping[str, Any], frozenset[str] | None]] = {}
-"""``broken_fields``' answers by schema (its identity, the schema kept alongside so
-the identity is not reused while kept) and body (its ``repr``: it tells ``1`` from
-``1.0`` and ``True``, which JSON text would not). A coverage cell of each kind
-checks the same candidate bodies again: on 150 operations of one body schema,
-8,700 validations were 646 distinct ones, and validating was most of the cell."""
-
-
-def broken_fields(schema: Mapping[str, Any], body: Any) -> set[str] | None:
-    """Top-level fields ``body`` breaks (``None``: the body as a whole is wrong)."""
-    if not isinstance(body, dict):
-        return None
-    key = (id(schema), repr(body))
-    kept = _verdicts.get(key)
-    if kept is None or kept[0] is not schema:
-        if len(_verdicts) >= _VERDICTS_KEPT:
-            _verdicts.clear()  # bounded: a run draws one API's few schemas
-        kept = _verdicts[key] = (schema, _broken(schema, body))
-    return None if kept[1] is None else set(kept[1])
-
-
-def _broken(schema: Mapping[str, Any], body: dict[str, Any]) -> frozenset[str] | None:
-    required = set(schema.get("required", []))
-    found: set[str] = set()
-    for error in Draft202012Validator(schema).iter_errors(body):
-        if error.absolute_path:
-            found.add(str(error.absolute_path[0]))
-        elif error.validator == "required":
-            found |= {name for name in required if name not in body}
-        else:
-            return None
-    return frozenset(found)
 
 
 def _apply(body: dict[str, Any], defects: Sequence[BodyDefect]) -> dict[str, Any]:

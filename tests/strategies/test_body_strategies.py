@@ -20,7 +20,8 @@ from errcontract.strategies import (
     malformed_bodies,
 )
 from errcontract.strategies._internal.bodies import NOT_OBJECT
-from errcontract.strategies._internal.invalid import SEVERAL, broken_fields
+from errcontract.strategies._internal.broken import broken_fields
+from errcontract.strategies._internal.invalid import SEVERAL
 from errcontract.strategies._internal.lenient import BUILT, LENIENT, built
 from errcontract.strategies._internal.openapi import body_defects, fuzzed_body_defects
 
