@@ -280,12 +280,12 @@ class Wire:
         not reproduce it), and it follows the auth and redirect flows a probe never
         uses.
         """
-        given = {name.lower() for name, _ in headers}
-        merged = [(k, v) for k, v in DEFAULT_HEADERS if k.lower() not in given]
+        verb = method.upper().encode("ascii")
+        lines = wire_headers(verb, _target(url)[1], headers, content)
         return httpx.Request(
             method,
             _parsed(url),
-            headers=merged + list(headers),
+            headers=lines,
             content=content,
             extensions={"timeout": self._timeouts},
         )

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from errcontract._http.client import Client, ClientSettings
 from errcontract._http.probe import Credential, Placement, Probe
 from errcontract._http.redact import Redactor
-from errcontract._http.wire import USER_AGENT, Wire, wire_headers
+from errcontract._http.wire import DEFAULT_HEADERS, USER_AGENT, Wire, wire_headers
 from errcontract.reference._serve import serve
 
 SECRET = "sk_live_7Qv2pX9mR4tK8wZ1"
@@ -147,11 +147,10 @@ def test_the_header_lines_are_those_httpx_request_puts_on_the_wire(
     # The wire sends on httpx's connection pool without httpx's Request: the lines
     # (order, case, Host, Content-Length) must be the ones httpx's would carry.
     url = "http://127.0.0.1:8080/v1/things?q=1"
-    wire = Wire(timeout_s=1.0, max_body_bytes=1024, redactor=Redactor(()))
-    try:
-        expected = wire.request(method, url, headers, content).headers.raw
-    finally:
-        wire.close()
+    given = {name.lower() for name, _ in headers}
+    defaults = [(k, v) for k, v in DEFAULT_HEADERS if k.lower() not in given]
+    made = httpx.Request(method, url, headers=defaults + headers, content=content)
+    expected = made.headers.raw
     verb = method.upper().encode("ascii")
     assert expected
     assert wire_headers(verb, b"127.0.0.1:8080", headers, content) == expected
