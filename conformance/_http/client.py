@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urlencode
@@ -134,6 +135,11 @@ class Client:
     def close(self) -> None:
         """Close the connection pool; stuck requests are not waited for."""
         self._wire.close()
+
+    def meanwhile(self, job: Callable[[], None]) -> AbstractContextManager[None]:
+        """Run ``job`` while the block's first request awaits its answer, else at
+        the block's end (``Wire.meanwhile``)."""
+        return self._wire.meanwhile(job)
 
     def last_before_silence(self) -> Exchange | None:
         """The request after which the target stopped answering (``Silence``)."""

@@ -9,20 +9,20 @@ redacted as it is built.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import cast
 
 import httpcore
 import httpx
 
-from errcontract._http.deadline import DeadlineBackend, install
+from errcontract._http.connection import Pool
 from errcontract._http.exchange import Received
 from errcontract._http.redact import Redactor
 from errcontract.exceptions import Stalled
@@ -133,21 +133,16 @@ def _parsed(url: str) -> httpx.URL:
 
 
 @functools.lru_cache(maxsize=4096)
-def _target(url: str) -> tuple[httpcore.URL, bytes]:
-    """httpcore's URL of ``url`` and its ``Host`` value, as httpx's transport makes
-    them (httpx parses and quotes it; nothing here sends it changed)."""
+def _target(url: str) -> tuple[httpx.URL, bytes]:
+    """``url`` parsed and its ``Host`` value, as httpx's transport makes them (httpx
+    parses and quotes it; nothing here sends it changed)."""
     parsed = _parsed(url)
-    core = httpcore.URL(
-        scheme=parsed.raw_scheme,
-        host=parsed.raw_host,
-        port=parsed.port,
-        target=parsed.raw_path,
-    )
-    return core, parsed.netloc
+    return parsed, parsed.netloc
 
 
 _CORE_ERRORS = (
     httpcore.NetworkError,
+    httpcore.LocalProtocolError,
     httpcore.ProtocolError,
     httpcore.ProxyError,
     httpcore.UnsupportedProtocol,
@@ -177,17 +172,19 @@ def wire_headers(
     return first + lines
 
 
+class _Meanwhile(threading.local):
+    job: Callable[[], None] | None = None
+    failed: BaseException | None = None
+
+
 class Wire:
     """Sends one request and reads its answer, both bounded; redirects never followed.
 
-    httpx's timeout applies to each read, and a target dripping its headers a byte a
-    second never trips it. The request runs on the caller's thread with every socket
-    wait cut at its deadline (``deadline``), straight on httpx's connection pool
-    (httpcore): httpx's request and response models around it were a third of the
-    sending process's time per request on a fast target. Where the deadline cannot
-    be installed (a transport the caller gives, httpx internals that moved), the
-    request goes through the transport on a worker, and a watchdog waits for it at
-    most ``timeout_s`` (plus a grace), then abandons its connection pool.
+    The request runs on the caller's thread over a kept-alive connection
+    (``connection``), every socket wait cut at the request's deadline. Through a
+    proxy, or a transport the caller gives (a test's), it goes through httpx's
+    transport on a worker instead, and a watchdog waits for it at most
+    ``timeout_s`` (plus a grace), then abandons its connection pool.
     """
 
     def __init__(
@@ -205,15 +202,15 @@ class Wire:
         self.redactor = redactor
         self._given = transport
         self._timeouts = httpx.Timeout(timeout_s).as_dict()
-        self._transport = transport or self._new_transport()
-        installed = None if transport else install(self._transport)
-        self._deadline: DeadlineBackend | None = None
-        self._pool: httpcore.ConnectionPool | None = None
-        if installed is not None:
-            self._deadline, self._pool = installed
+        self._pool: Pool | None = None
+        self._transport: httpx.BaseTransport | None = None
         self._workers: ThreadPoolExecutor | None = None
-        if self._deadline is None:
+        if transport is None and proxy is None:
+            self._pool = Pool()
+        else:
+            self._transport = transport or self._new_transport()
             self._workers = ThreadPoolExecutor(64, thread_name_prefix="probe")
+        self._meanwhile = _Meanwhile()
         self._lock = threading.Lock()
 
     def _new_transport(self) -> httpx.BaseTransport:
@@ -222,10 +219,44 @@ class Wire:
         return httpx.HTTPTransport(proxy=self._proxy, trust_env=False)
 
     def close(self) -> None:
-        """Close the connection pool; stuck requests are not waited for."""
-        self._transport.close()
+        """Close the connections; stuck requests are not waited for."""
+        if self._pool is not None:
+            self._pool.close()
+        if self._transport is not None:
+            self._transport.close()
         if self._workers is not None:
             self._workers.shutdown(wait=False, cancel_futures=True)
+
+    @contextlib.contextmanager
+    def meanwhile(self, job: Callable[[], None]) -> Iterator[None]:
+        """Run ``job`` while the first request sent in the block awaits its answer
+        (the target works, and so does the suite), else at the block's end; what it
+        raises is raised at the block's end, never taken for the target's."""
+        local = self._meanwhile
+        local.job, local.failed = job, None
+        try:
+            yield
+        finally:
+            left, failed = local.job, local.failed
+            local.job = local.failed = None
+            if left is not None:
+                left()
+            if failed is not None:
+                raise failed
+
+    def _take_job(self) -> Callable[[], None] | None:
+        local = self._meanwhile
+        job, local.job = local.job, None
+        if job is None:
+            return None
+
+        def run() -> None:
+            try:
+                job()
+            except BaseException as exc:  # raised at the block's end
+                local.failed = exc
+
+        return run
 
     def send(
         self,
@@ -238,9 +269,8 @@ class Wire:
         started = time.monotonic()
         timeout = self.timeout_s
         try:
-            if self._deadline is not None:
-                with self._deadline.bounded(started + timeout):
-                    return self._exchange(method, url, headers, body, started), None
+            if self._pool is not None:
+                return self._exchange(method, url, headers, body, started), None
             assert self._workers is not None
             request = self.request(method, url, headers, body)
             future = self._workers.submit(self._exchange_httpx, request, body, started)
@@ -258,7 +288,7 @@ class Wire:
 
     def _abandon_connections(self) -> None:
         """Drop the pool a stuck request holds; later requests get a fresh one."""
-        if self._given is not None:
+        if self._given is not None or self._transport is None:
             return  # a transport the caller owns (a test's) is theirs to manage
         with self._lock:
             stuck, self._transport = self._transport, self._new_transport()
@@ -300,29 +330,30 @@ class Wire:
     ) -> Received:
         assert self._pool is not None
         verb = method.upper().encode("ascii")
-        target, host = _target(url)
-        request = httpcore.Request(
-            verb,
-            target,
-            headers=wire_headers(verb, host, headers, content),
-            content=content,
-            extensions={"timeout": self._timeouts},
-        )
-        response = self._pool.handle_request(request)
+        parsed, host = _target(url)
+        deadline = started + self.timeout_s
+        lines = wire_headers(verb, host, headers, content)
+        conn = self._pool.take(parsed, deadline)
         try:
+            head = conn.send(
+                verb, parsed.raw_path, lines, content, deadline, self._take_job()
+            )
             encoding = b", ".join(
-                v for k, v in response.headers if k.lower() == b"content-encoding"
+                v for k, v in head.headers if k.lower() == b"content-encoding"
             )
-            chunks = iter(cast(Iterable[bytes], response.stream))
-            return self._received(
-                response.status, response.headers, chunks, encoding, content, started
+            received = self._received(
+                head.status, head.headers, conn.body(), encoding, content, started
             )
-        finally:
-            response.close()
+        except BaseException:
+            conn.close()
+            raise
+        self._pool.give_back(conn)
+        return received
 
     def _exchange_httpx(
         self, request: httpx.Request, content: bytes | None, started: float
     ) -> Received:
+        assert self._transport is not None
         response = self._transport.handle_request(request)
         try:
             eager = response.is_stream_consumed

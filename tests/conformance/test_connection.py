@@ -1,0 +1,184 @@
+"""Connections kept alive, the whole-request deadline on the caller's thread, and
+the work done while an answer is on its way (``_http/connection``, ``Wire``).
+
+A raw loopback socket server is the seam: what is tested is how the connection's
+reads end, before any HTTP parser has a complete status line, and what reaches the
+socket when.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from errcontract._http.connection import Pool
+from errcontract._http.redact import Redactor
+from errcontract._http.wire import Wire
+
+STATUS_LINE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+
+
+def _serve(
+    answer: Callable[[socket.socket], None], accepted: list[int] | None = None
+) -> Iterator[str]:
+    """One connection at a time on 127.0.0.1, each answered by ``answer`` (once;
+    ``accepted`` counts the connections)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            if accepted is not None:
+                accepted.append(1)
+            with conn:
+                conn.recv(65536)  # the request
+                answer(conn)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(2.0)
+        listener.close()
+
+
+def _drip(conn: socket.socket) -> None:
+    """The status line a byte every 50 ms, for at most 3 s: each read gets a byte
+    well within any per-read timeout."""
+    for byte in STATUS_LINE[:60]:
+        try:
+            conn.sendall(bytes([byte]))
+        except OSError:
+            return
+        time.sleep(0.05)
+
+
+def _silent(conn: socket.socket) -> None:
+    time.sleep(1.5)
+
+
+@pytest.fixture
+def wire() -> Iterator[Wire]:
+    made = Wire(timeout_s=0.4, max_body_bytes=1024, redactor=Redactor(()))
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+def test_the_suite_sends_on_its_own_connections_and_no_worker_thread(
+    wire: Wire,
+) -> None:
+    assert isinstance(wire._pool, Pool)
+    assert wire._workers is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        # Each read gets a byte: only the deadline ends it, and part had come.
+        (_drip, "no complete answer within 0.4 s (stalled or dripped)"),
+        # Nothing at all came: a timeout, as httpx's own would say.
+        (_silent, "no answer within 0.4 s (timeout)"),
+    ],
+    ids=["drip", "silent"],
+)
+def test_a_request_ends_at_its_deadline(
+    wire: Wire, answer: Callable[[socket.socket], None], expected: str
+) -> None:
+    for base in _serve(answer):
+        started = time.monotonic()
+        received, why = wire.send("GET", base + "/x", [], None)
+        elapsed = time.monotonic() - started
+    assert received is None
+    assert why == expected
+    assert elapsed < 1.0, f"a 0.4 s deadline let the request run {elapsed:.2f} s"
+
+
+def _keep_alive(conn: socket.socket) -> None:
+    """Answer every request on the connection until the client closes it."""
+    conn.sendall(STATUS_LINE)
+    conn.settimeout(2.0)
+    try:
+        while conn.recv(65536):
+            conn.sendall(STATUS_LINE)
+    except OSError:
+        return
+
+
+def _answer_once(conn: socket.socket) -> None:
+    """Answer one request and close, without saying so (no ``Connection: close``)."""
+    conn.sendall(STATUS_LINE)
+
+
+@pytest.mark.parametrize(
+    ("answer", "connections"),
+    [(_keep_alive, 1), (_answer_once, 3)],
+    ids=["kept-alive", "closed-by-server"],
+)
+def test_a_connection_is_reused_only_while_the_server_keeps_it(
+    wire: Wire, answer: Callable[[socket.socket], None], connections: int
+) -> None:
+    accepted: list[int] = []
+    for base in _serve(answer, accepted):
+        answers = []
+        for _ in range(3):
+            answers.append(wire.send("GET", base + "/x", [], None))
+            time.sleep(0.05)  # the server's close lands before the next request
+    assert [received.status if received else why for received, why in answers] == [
+        200
+    ] * 3
+    assert len(accepted) == connections
+
+
+def test_the_job_meanwhile_runs_while_the_answer_is_awaited(wire: Wire) -> None:
+    # The server answers only once the job has run: a job run after the answer
+    # would leave the request to its deadline.
+    ran = threading.Event()
+
+    def after_the_job(conn: socket.socket) -> None:
+        if ran.wait(1.0):
+            conn.sendall(STATUS_LINE)
+
+    order: list[str] = []
+    for base in _serve(after_the_job):
+        with wire.meanwhile(lambda: (order.append("job"), ran.set())):
+            received, why = wire.send("GET", base + "/x", [], None)
+            order.append("answer")
+    assert received is not None, why
+    assert received.status == 200
+    assert order == ["job", "answer"]
+
+
+def test_what_the_job_raises_is_raised_after_the_request_not_as_its_failure(
+    wire: Wire,
+) -> None:
+    def broken() -> None:
+        raise LookupError("the job's own bug")
+
+    answers = []
+    for base in _serve(_answer_once):
+        with (
+            pytest.raises(LookupError, match="the job's own bug"),
+            wire.meanwhile(broken),
+        ):
+            answers.append(wire.send("GET", base + "/x", [], None))
+    assert [received.status if received else why for received, why in answers] == [200]
+
+
+def test_a_job_no_request_awaited_runs_at_the_block_end(wire: Wire) -> None:
+    ran: list[str] = []
+    with wire.meanwhile(lambda: ran.append("job")):
+        assert ran == []
+    assert ran == ["job"]
