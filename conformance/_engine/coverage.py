@@ -11,9 +11,11 @@ example. Every (operation, kind) pair ends up either sent or skipped with the re
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from errcontract._engine.drawing import Drawing, cells_of, drawn
@@ -47,6 +49,11 @@ class _Cell:
     found_before: int
 
 
+def _each(job: Callable[[_Cell], None], cells: list[_Cell]) -> None:
+    for cell in cells:
+        job(cell)
+
+
 def run_coverage(
     sender: ClauseSender,
     family: Family,
@@ -73,6 +80,11 @@ def run_coverage(
 
     def finish(cell: _Cell) -> None:
         """Judge and record the oldest cell in flight, in the order drawn."""
+        found_before = cell.found_before
+        if deferred:
+            # Its exchanges are logged and judged now (one cell behind the wire).
+            found_before = tally.found
+            session.holding.flush()
         if isinstance(cell.sent, str):
             record.skip(cell.op, cell.kind, cell.sent)
             return
@@ -97,14 +109,18 @@ def run_coverage(
             outcome = "broken"
         # A scope clause judged it as logged (one example at a time: found_before
         # was read just before it was sent).
-        if not sender.judges and tally.found > cell.found_before:
+        if not sender.judges and tally.found > found_before:
             outcome = "broken"
         first = trial.judged[0].probe if trial.judged else cell.scenario[-1]
         record.sent.append(
             Sent(cell.op, cell.kind, len(trial.judged), first.defect or "", outcome)
         )
 
+    # One example at a time: each is logged and judged while the next one is on
+    # the wire (the suite's work beside the target's), in the order drawn.
+    deferred = alone
     with (
+        session.holding.block() if deferred else nullcontext(),
         drawn(
             session.drawer,
             Drawing(session.ctx, family, params, clause.id, allow_writes),
@@ -114,7 +130,8 @@ def run_coverage(
     ):
         try:
             for at, ((op, kind), prepared) in enumerate(ahead):
-                while len(waiting) >= workers:
+                # Held back, the cells before are judged while this one is sent.
+                while len(waiting) >= workers and not deferred:
                     finish(waiting.popleft())
                 if sender.silent:
                     while waiting:
@@ -130,13 +147,16 @@ def run_coverage(
                     waiting.append(_Cell(op, kind, (), prepared, tally.found))
                     continue
                 solo = alone or not _shareable(prepared)
-                if solo:
+                if solo and not deferred:
                     while waiting:
                         finish(waiting.popleft())
                 found_before = tally.found
                 if solo:
                     sent: Future[list[Exchange] | None] = Future()
-                    sent.set_result(sender.transmit(prepared, budget))
+                    behind = list(waiting)
+                    waiting.clear()
+                    with session.client.meanwhile(partial(_each, finish, behind)):
+                        sent.set_result(sender.transmit(prepared, budget))
                 else:
                     sent = pool.submit(sender.transmit, prepared, budget)
                 waiting.append(_Cell(op, kind, prepared, sent, found_before))

@@ -9,8 +9,10 @@ over the whole run keeps what it needs to cite (``checks.headers.UniqueValues``)
 
 from __future__ import annotations
 
+import contextlib
 from array import array
 from collections import Counter
+from collections.abc import Callable, Iterator
 
 from errcontract._http.exchange import Exchange
 
@@ -63,3 +65,36 @@ class ExchangeLog:
     def among(self, seqs: set[int]) -> Counter[tuple[str, str]]:
         """The logged exchanges of ``seqs`` by (operation, status)."""
         return Counter(k for k in map(self._key, seqs) if k is not None)
+
+
+class Holding:
+    """Exchanges held back from the log while a block runs, handed on in the order
+    they landed when flushed: the coverage phase logs and judges one example while
+    the next one's request is on the wire (``Client.meanwhile``)."""
+
+    def __init__(self, record: Callable[[Exchange], None]) -> None:
+        self._record = record
+        self._held: list[Exchange] | None = None
+
+    def take(self, exchange: Exchange) -> bool:
+        """Hold ``exchange`` if a block is holding (``True``), else leave it."""
+        if self._held is None:
+            return False
+        self._held.append(exchange)
+        return True
+
+    @contextlib.contextmanager
+    def block(self) -> Iterator[None]:
+        """Hold what lands within; whatever is still held is handed on at its end."""
+        self._held = []
+        try:
+            yield
+        finally:
+            self.flush()
+            self._held = None
+
+    def flush(self) -> None:
+        """Hand on what is held, in order."""
+        held = self._held
+        while held:
+            self._record(held.pop(0))

@@ -24,7 +24,7 @@ from errcontract._derive.producers import HEADER_PICK
 from errcontract._engine.drawing import Drawer
 from errcontract._engine.events import Events, Phase, PhaseStarted, RequestSent
 from errcontract._engine.judge import Crash, ResponseJudge
-from errcontract._engine.log import ExchangeLog
+from errcontract._engine.log import ExchangeLog, Holding
 from errcontract._engine.tally import ClauseTally
 from errcontract._http import derived
 from errcontract._http.client import Client, ClientSettings
@@ -130,11 +130,11 @@ class ApiSession:
             else None
         )
         self.scope_tallies = {c.id: ClauseTally(c) for c in self.judge.clauses}
-        # The first round trips of requests sent alone (preflight, setup), and
-        # the coverage examples in flight at once, chosen from them after setup
-        # (``Run``): one at a time until then.
+        # The first round trips of requests sent alone (preflight, setup), and the
+        # coverage examples in flight at once chosen from them after setup (``Run``).
         self.round_trips: list[float] = []
         self.workers = 1
+        self.holding = Holding(self._logged)
 
     @property
     def retry_header(self) -> str:
@@ -177,7 +177,12 @@ class ApiSession:
     # -- the exchange log -------------------------------------------------------------
 
     def record(self, exchange: Exchange) -> None:
-        """Log a fresh exchange and judge it by every check in whose scope it falls."""
+        """Log a fresh exchange and judge it by every check in whose scope it falls
+        (unless ``holding`` holds it back for now)."""
+        if not self.holding.take(exchange):
+            self._logged(exchange)
+
+    def _logged(self, exchange: Exchange) -> None:
         with self._lock:
             self._record(exchange)
         # The one place every request of the run passes: what progress counts.

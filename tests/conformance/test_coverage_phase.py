@@ -236,6 +236,60 @@ def test_a_fault_only_one_kind_reveals_is_caught_in_ci(
     assert "random-token" in json.dumps(violation)
 
 
+def _server_error_on_zero_width(app: Any) -> Any:
+    """The reference app, except that a request whose body carries a zero-width
+    space answers 500: only the zero-width kind of the robustness probes shows it."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if "\u200b".encode() in body or b"\\u200b" in body.lower():
+            await send({"type": "http.response.start", "status": 500, "headers": []})
+            await send({"type": "http.response.body", "body": b"{}"})
+            return
+        replayed = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def replay() -> Any:
+            return replayed.pop() if replayed else await receive()
+
+        await app(scope, replay, send)
+
+    wrapped.state = app.state  # type: ignore[attr-defined]
+    return wrapped
+
+
+def test_a_scope_clause_names_the_one_kind_that_broke_it(
+    run_cli: Callable[..., CliRun],
+    served: Callable[..., tuple[str, Any]],
+    export_fixtures: Callable[[dict[str, str]], None],
+) -> None:
+    """CD-5XX-1 is judged as each response is logged, one example behind the wire:
+    each coverage cell is still credited with what its own answers broke, not its
+    neighbour's."""
+    app = cardda.create_app(rate_limit=None)
+    base, app = served(_server_error_on_zero_width(app))
+    export_fixtures(app.state.fixtures)
+    run = run_cli("run", "--api", "cardda", "--base-url", base, *FAST)
+    assert run.code == 1, run.out[-2000:]
+    assert "CD-5XX-1" in run.failing()
+    sent = run.clause("CD-5XX-1")["coverage"]["sent"]
+    outcomes = {(r["operation"], r["kind"]): r["outcome"] for r in sent}
+    kinds = {kind for _, kind in outcomes}
+    assert len(kinds) > 5
+    assert "zero-width" in kinds
+    broken = {pair for pair, outcome in outcomes.items() if outcome == "broken"}
+    assert broken
+    assert {kind for _, kind in broken} == {"zero-width"}
+    assert ("createRecipient", "zero-width") in broken
+
+
 def test_the_html_report_shows_each_clauses_kinds_by_operation(
     ci_run: dict[str, Any],
 ) -> None:
