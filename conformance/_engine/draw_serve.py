@@ -25,7 +25,7 @@ from errcontract._contract.surface import ProbeContext
 from errcontract._engine.drawing import Cell, Drawing, Drawn
 from errcontract.strategies import FAMILIES, restart_serial
 
-AHEAD_CELLS = 1024
+AHEAD_CELLS = 4096
 AHEAD_BYTES = 32 << 20
 
 Key = tuple[str, Any, str, bool]

@@ -28,6 +28,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -221,6 +222,10 @@ class Drawer:
         except Exception as exc:  # EOF, a broken pipe, a garbled answer
             self._end(f"it ended ({type(exc).__name__})")
 
+    def give_up(self, why: str) -> None:
+        """Draw nothing more here (the process is left to ``close``)."""
+        self._end(why)
+
     def _end(self, why: str) -> None:
         with self._lock:
             self.failed = self.failed or why
@@ -305,6 +310,10 @@ class Drawer:
         self._end("closed")
 
 
+STARVED_S = 20.0
+"""A chunk the process has not answered within this is drawn on the run's thread,
+and so is the rest of the run: the process draws at idle priority
+(``draw_worker``), and a machine busy with other work may leave it none."""
 WINDOW = 8
 """Chunks asked ahead of the one being sent: the process keeps drawing while the
 run sends, and the pipe never fills (a write never waits for the drawing)."""
@@ -335,7 +344,12 @@ class _Remote:
             for chunk in chunks[:WINDOW]:
                 asked.append(self._drawer.draw(self._what, chunk))
             for index in range(len(chunks)):
-                drawn = asked.popleft().result()
+                try:
+                    drawn = asked.popleft().result(timeout=STARVED_S)
+                except FutureTimeout:
+                    why = f"it fell behind (no examples within {STARVED_S:g} s)"
+                    self._drawer.give_up(why)
+                    raise DrawerGone(why) from None
                 if index + WINDOW < len(chunks):
                     asked.append(self._drawer.draw(self._what, chunks[index + WINDOW]))
                 for made, error in drawn:

@@ -4,7 +4,10 @@ the drawing thread draws, and raises where the thread raises."""
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,3 +136,37 @@ def test_the_process_imports_nothing_from_the_working_directory(
     finally:
         started.close()
     assert not marker.exists()
+
+
+def test_a_process_left_no_cpu_leaves_the_rest_to_the_thread(
+    cardda: ProbeContext, drawer: Drawer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At idle priority the process may get no CPU on a busy machine: stopped here,
+    # it answers nothing, and the run draws the rest itself after STARVED_S.
+    monkeypatch.setattr(drawing, "STARVED_S", 0.5)
+    family = FAMILIES["malformed_credentials"]
+    cells = [
+        (op, kind)
+        for op in sorted(cardda.operations)
+        for kind in family.coverage_kinds({}) or (None,)
+    ]
+    assert drawer._proc is not None
+    os.kill(drawer._proc.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        with drawn(drawer, Drawing(cardda, family, {}, "T-3", True), cells) as ahead:
+            got = [cell for cell, _ in ahead]
+        waited = time.monotonic() - started
+    finally:
+        os.kill(drawer._proc.pid, signal.SIGCONT)
+    assert got == cells  # every cell, in order
+    assert drawer.failed is not None
+    assert "fell behind" in drawer.failed
+    assert not drawer.usable(family)
+    assert 0.5 <= waited < 10.0
+
+
+def test_the_process_draws_at_idle_priority_once_imported(drawer: Drawer) -> None:
+    assert drawer._proc is not None
+    policy = os.sched_getscheduler(drawer._proc.pid)
+    assert policy == os.SCHED_IDLE
