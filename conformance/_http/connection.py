@@ -195,6 +195,7 @@ class Pool:
     def __init__(self) -> None:
         self._idle: dict[Origin, list[Connection]] = {}
         self._lock = threading.Lock()
+        self._closed = False
         self._tls: ssl.SSLContext | None = None
 
     def take(self, url: httpx.URL, deadline: float) -> Connection:
@@ -224,13 +225,15 @@ class Pool:
         conn.idle_since = time.monotonic()
         with self._lock:
             idle = self._idle.setdefault(conn.origin, [])
-            if len(idle) < MAX_IDLE:
+            if len(idle) < MAX_IDLE and not self._closed:
                 idle.append(conn)
                 return
         conn.close()
 
     def close(self) -> None:
+        """Close the idle connections, and any given back from now on."""
         with self._lock:
+            self._closed = True
             conns = [c for idle in self._idle.values() for c in idle]
             self._idle.clear()
         for conn in conns:

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 
 from errcontract._http.connection import Pool
@@ -182,3 +183,18 @@ def test_a_job_no_request_awaited_runs_at_the_block_end(wire: Wire) -> None:
     with wire.meanwhile(lambda: ran.append("job")):
         assert ran == []
     assert ran == ["job"]
+
+
+def test_a_connection_given_back_after_the_pool_closed_is_closed() -> None:
+    pool = Pool()
+    listener = socket.create_server(("127.0.0.1", 0))
+    try:
+        url = httpx.URL(f"http://127.0.0.1:{listener.getsockname()[1]}/x")
+        conn = pool.take(url, time.monotonic() + 2.0)
+        pool.close()
+        # As if its exchange had ended cleanly: only the pool's closing stops it.
+        conn.done = lambda: True  # type: ignore[method-assign]
+        pool.give_back(conn)
+        assert conn.sock.fileno() == -1
+    finally:
+        listener.close()
