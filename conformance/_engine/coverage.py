@@ -81,7 +81,7 @@ def run_coverage(
     def finish(cell: _Cell) -> None:
         """Judge and record the oldest cell in flight, in the order drawn."""
         found_before = cell.found_before
-        if deferred:
+        if alone:
             # Its exchanges are logged and judged now (one cell behind the wire).
             found_before = tally.found
             session.holding.flush()
@@ -108,7 +108,7 @@ def run_coverage(
             tally.add_violation(violation)
             outcome = "broken"
         # A scope clause judged it as logged (one example at a time: found_before
-        # was read just before it was sent).
+        # was read just before its exchanges were).
         if not sender.judges and tally.found > found_before:
             outcome = "broken"
         first = trial.judged[0].probe if trial.judged else cell.scenario[-1]
@@ -116,11 +116,10 @@ def run_coverage(
             Sent(cell.op, cell.kind, len(trial.judged), first.defect or "", outcome)
         )
 
-    # One example at a time: each is logged and judged while the next one is on
-    # the wire (the suite's work beside the target's), in the order drawn.
-    deferred = alone
+    # One example at a time (``alone``): each is logged and judged while the next
+    # one is on the wire (the suite's work beside the target's), in the order drawn.
     with (
-        session.holding.block() if deferred else nullcontext(),
+        session.holding.block() if alone else nullcontext(),
         drawn(
             session.drawer,
             Drawing(session.ctx, family, params, clause.id, allow_writes),
@@ -131,7 +130,7 @@ def run_coverage(
         try:
             for at, ((op, kind), prepared) in enumerate(ahead):
                 # Held back, the cells before are judged while this one is sent.
-                while len(waiting) >= workers and not deferred:
+                while len(waiting) >= workers and not alone:
                     finish(waiting.popleft())
                 if sender.silent:
                     while waiting:
@@ -147,7 +146,7 @@ def run_coverage(
                     waiting.append(_Cell(op, kind, (), prepared, tally.found))
                     continue
                 solo = alone or not _shareable(prepared)
-                if solo and not deferred:
+                if solo and not alone:
                     while waiting:
                         finish(waiting.popleft())
                 found_before = tally.found
