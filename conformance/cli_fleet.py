@@ -21,8 +21,7 @@ from typing import Any
 import pytest
 
 from errcontract._config.options import OPTIONS
-
-EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 2, 4, 130
+from errcontract.cli_results import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 
 _FLEET_EXIT = {0: 0, 1: 1, 2: EXIT_INTERRUPTED, 3: 3, 4: 4, 5: EXIT_USAGE}
 """pytest's status of a fleet run as ``conformance run``'s: the fleet's controller

@@ -20,6 +20,7 @@ from errcontract.exceptions import ConfigError
 from errcontract.results import ApiResult, RunResult
 
 EXIT_OK, EXIT_BROKEN, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
 # Worst first: the order in which ``conformance run`` decides its exit status.
 SEVERITY = (EXIT_UNREACHABLE, EXIT_BROKEN, EXIT_INTERNAL, EXIT_OK)
 

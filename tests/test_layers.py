@@ -47,6 +47,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "errcontract.cli",
         "errcontract.cli_results",
+        "errcontract.cli_profiles",
         "errcontract.cli_fleet",
         "errcontract.plugin",
         "errcontract.plugin_live",

@@ -40,6 +40,25 @@ KEEPALIVE_S = 5.0
 default): a server that closed it meanwhile would drop the next request."""
 MAX_IDLE = 20
 """Idle connections kept per origin (httpx's default)."""
+CHECKED_KEPT = 4096
+_checked: set[tuple[bytes, bytes]] = set()
+"""Header lines h11 has checked (name and value characters) in a request it took:
+the same lines come back on most requests, and a line checks the same each time."""
+
+
+def _request(
+    method: bytes, target: bytes, headers: list[tuple[bytes, bytes]]
+) -> h11.Request:
+    """h11's request event; each header line's characters are checked by h11 the
+    first time it is seen (every other check of h11's, each time)."""
+    if _checked.issuperset(headers):
+        # As h11 builds the requests it reads: its lines are checked already.
+        return h11.Request(method=method, target=target, headers=headers, _parsed=True)
+    request = h11.Request(method=method, target=target, headers=headers)
+    if len(_checked) >= CHECKED_KEPT:
+        _checked.clear()  # bounded: fuzzed values come and go
+    _checked.update(headers)
+    return request
 
 
 class Origin(NamedTuple):
@@ -111,7 +130,7 @@ class Connection:
         follows in ``body``). What ``meanwhile`` raises is for its caller."""
         self.deadline, self.heard = deadline, False
         try:
-            request = h11.Request(method=method, target=target, headers=headers)
+            request = _request(method, target, headers)
         except h11.LocalProtocolError as exc:
             raise httpcore.LocalProtocolError(str(exc)) from None
         try:

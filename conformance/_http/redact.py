@@ -147,8 +147,16 @@ class Redactor:
     def headers(
         self, headers: Iterable[tuple[str, str]]
     ) -> tuple[tuple[str, str], ...]:
-        """Every header made fit to show."""
-        return tuple((k, self.header(k, v)) for k, v in headers)
+        """Every header made fit to show. Where no value holds a secret (one search
+        over them all: the patterns are literals), only credential headers change."""
+        pairs = tuple(headers)
+        if self._text is not None and self._text.search("\n".join(v for _, v in pairs)):
+            return tuple((k, self.header(k, v)) for k, v in pairs)
+        sensitive = self._sensitive
+        return tuple(
+            (k, self.header(k, v)) if k.lower() in sensitive else (k, v)
+            for k, v in pairs
+        )
 
 
 def shown_url(url: str) -> str:

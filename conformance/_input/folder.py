@@ -9,6 +9,7 @@ way.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Mapping
 from fnmatch import fnmatchcase
@@ -33,6 +34,9 @@ class Folder:
         self.label = label
         self.root = root
         self.files = dict(files or {})
+        # The profile and the linter read the same files: each is parsed once while
+        # it is unchanged, and every reader gets its own copy.
+        self._parsed: dict[tuple[str, bool], tuple[object, Any]] = {}
 
     @classmethod
     def on_disk(cls, directory: Path) -> Folder:
@@ -77,12 +81,31 @@ class Folder:
         json_only: bool = False,
     ) -> Any:
         """A YAML or JSON file of the folder, read within the reader's bounds."""
+        key = (_normal(relative), json_only)
+        stamp = self._stamp(relative)
+        kept = self._parsed.get(key)
+        if stamp is not None and kept is not None and kept[0] == stamp:
+            return copy.deepcopy(kept[1])
         if self.root is not None:
-            return load_data(self.root / relative, fail=fail, json_only=json_only)
-        text = self.files.get(_normal(relative))
-        if text is None:
-            raise fail("cannot be read: No such file")
-        return load_text(text, name=relative, fail=fail, json_only=json_only)
+            value = load_data(self.root / relative, fail=fail, json_only=json_only)
+        else:
+            text = self.files.get(key[0])
+            if text is None:
+                raise fail("cannot be read: No such file")
+            value = load_text(text, name=relative, fail=fail, json_only=json_only)
+        if stamp is not None:
+            self._parsed[key] = (stamp, copy.deepcopy(value))
+        return value
+
+    def _stamp(self, relative: str) -> object | None:
+        """What tells the file unchanged since it was parsed (``None``: unreadable)."""
+        if self.root is None:
+            return self.files.get(_normal(relative))
+        try:
+            found = (self.root / relative).stat()
+        except OSError:
+            return None
+        return (found.st_ino, found.st_size, found.st_mtime_ns)
 
     def within(self, relative: str, shared: Path | None = None) -> bool:
         """Whether ``relative`` stays inside the folder (a directory's parent too:

@@ -31,6 +31,7 @@ Scenario = tuple[Probe, ...]
 """Probes sent in order; ``role="setup"`` ones precede the judged ones."""
 
 T = TypeVar("T", bound=Hashable)
+V = TypeVar("V")
 
 
 class StrategyFactory(Protocol):
@@ -115,22 +116,30 @@ def operation_ids(ctx: ProbeContext, family: str, operations: object) -> list[st
     return list(dict.fromkeys(operations))
 
 
-_UNBUILDABLE_KEPT = 4096
-_unbuildable: dict[tuple[int, str], tuple[ProbeContext, str | None]] = {}
-"""``unbuildable``'s answers by context (its identity, the context kept alongside so
-the identity is not reused while kept) and operation: every coverage cell asks it
-of its operation, each operation once per kind."""
+_KEPT = 4096
+_kept: dict[tuple[int, Hashable], tuple[ProbeContext, Any]] = {}
+"""``per_context``'s answers by context (its identity, the context kept alongside so
+the identity is not reused while kept) and key."""
+
+
+def per_context(ctx: ProbeContext, key: Hashable, make: Callable[[], V]) -> V:
+    """``make()``, once per context and ``key``: every coverage cell of an operation
+    asks the same of it (once per kind), and a run has one context at a time."""
+    where = (id(ctx), key)
+    kept = _kept.get(where)
+    if kept is None or kept[0] is not ctx:
+        if len(_kept) >= _KEPT:
+            _kept.clear()  # bounded
+        kept = _kept[where] = (ctx, make())
+    value: V = kept[1]
+    return value
 
 
 def unbuildable(ctx: ProbeContext, op_id: str) -> str | None:
     """Why no valid request to ``op_id`` can be built in this run, or ``None``."""
-    key = (id(ctx), op_id)
-    kept = _unbuildable.get(key)
-    if kept is None or kept[0] is not ctx:
-        if len(_unbuildable) >= _UNBUILDABLE_KEPT:
-            _unbuildable.clear()  # bounded: a run has one context at a time
-        kept = _unbuildable[key] = (ctx, _why_unbuildable(ctx, op_id))
-    return kept[1]
+    return per_context(
+        ctx, ("unbuildable", op_id), lambda: _why_unbuildable(ctx, op_id)
+    )
 
 
 def _why_unbuildable(ctx: ProbeContext, op_id: str) -> str | None:

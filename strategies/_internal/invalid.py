@@ -48,6 +48,7 @@ from .common import (
     composed,
     drawn_first_only,
     operation_ids,
+    per_context,
     plan,
     unbuildable,
     uniques,
@@ -279,24 +280,27 @@ def _first_from_cases(ids: Sequence[str], chosen: Sequence[str]) -> bool:
     return drawn_first_only() and len(ids) == 1 and tuple(chosen) != (SEVERAL,)
 
 
-def _breaks_kind(
+def _first_breaks(
     ctx: ProbeContext,
     op_id: str,
     schema: Mapping[str, Any],
     found: Sequence[BodyDefect],
     kind: str,
     names: Sequence[str] | None,
-) -> bool:
-    """Whether ``found`` gives a break of ``kind`` on ``op_id``: a coverage case of
-    it, or one built from a field's valid value (``lenient.built``). Where a
-    coverage case leads, the cell's example is the one the pool would give too
-    (the pool's defects come after every coverage case); else it is the built
-    break, a representative of the kind as good as a fuzzed one."""
-    if unbuildable(ctx, op_id) is not None:
-        return True  # no valid body to break: ``plan`` says why, pool or not
-    op = ctx.operation(op_id)
-    breaks = _breaks(ctx, op, schema, found, (kind,), names, first=True)
-    return any(b.kind == kind for b in breaks)
+) -> list[_Break] | None:
+    """The first break of ``kind`` the coverage cases ``found`` give on ``op_id``
+    (or one built from a field's valid value, ``lenient.built``); ``None`` where
+    none does. Where a case leads, the cell's example is the one the pool would
+    give too (the pool's defects come after every coverage case); else it is the
+    built break, a representative of the kind as good as a fuzzed one. Asked twice
+    by a cell (does a case lead? what is its example?), worked out once."""
+
+    def first() -> list[_Break] | None:
+        op = ctx.operation(op_id)
+        breaks = _breaks(ctx, op, schema, found, (kind,), names, first=True)
+        return breaks if any(b.kind == kind for b in breaks) else None
+
+    return per_context(ctx, ("invalid-first", op_id, kind, names), first)
 
 
 def invalid_bodies(
@@ -339,11 +343,20 @@ def invalid_bodies(
         ]
 
     lean = _first_from_cases(ids, chosen)
-    defects = {op_id: found(op_id, not lean) for op_id in ids}
-    if lean and not _breaks_kind(
-        ctx, ids[0], schemas[ids[0]], defects[ids[0]], chosen[0], names
-    ):
-        defects = {ids[0]: found(ids[0], True)}
+    if lean:
+        # A coverage cell: its operation's cases serve each of its kinds.
+        op_id = ids[0]
+        from_cases = per_context(
+            ctx, ("invalid-found", op_id, names), lambda: found(op_id, False)
+        )
+        defects = {op_id: from_cases}  # with no valid body, ``plan`` says why
+        if unbuildable(ctx, op_id) is None and not _first_breaks(
+            ctx, op_id, schemas[op_id], from_cases, chosen[0], names
+        ):
+            defects = {op_id: found(op_id, True)}
+            lean = False  # the pool's break: its own, not the cases' first
+    else:
+        defects = {op_id: found(op_id, True) for op_id in ids}
     if not any(
         _possible(schemas[op_id], found, chosen, names)
         for op_id, found in defects.items()
@@ -359,8 +372,11 @@ def invalid_bodies(
         ctx,
         "invalid_bodies",
         ids,
-        lambda op: _breaks(
-            ctx, op, schemas[op.id], defects[op.id], chosen, names, first=lean
+        lambda op: (
+            _first_breaks(ctx, op.id, schemas[op.id], defects[op.id], chosen[0], names)
+            or []
+            if lean
+            else _breaks(ctx, op, schemas[op.id], defects[op.id], chosen, names)
         ),
         allow_writes=allow_writes,
         writes=lambda op, brk: False,

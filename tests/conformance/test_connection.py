@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+import h11
 import httpx
 import pytest
 
@@ -198,3 +199,32 @@ def test_a_connection_given_back_after_the_pool_closed_is_closed() -> None:
         assert conn.sock.fileno() == -1
     finally:
         listener.close()
+
+
+def test_a_header_line_h11_refuses_is_refused_after_lines_it_took() -> None:
+    # Lines h11 has checked are not checked again; a new line always is, whatever
+    # came before it (and a refused line is not remembered as checked).
+    from errcontract._http.connection import _request
+
+    good = [(b"host", b"example.test"), (b"x-a", b"1")]
+    assert _request(b"GET", b"/x", good).headers[1] == (b"x-a", b"1")
+    assert _request(b"GET", b"/x", good).headers[1] == (b"x-a", b"1")
+    for bad in (b"two\r\nlines", b"\x00", b" padded "):
+        for _ in range(2):
+            with pytest.raises(h11.LocalProtocolError, match="Illegal header value"):
+                _request(b"GET", b"/x", [*good, (b"x-b", bad)])
+    with pytest.raises(h11.LocalProtocolError, match="Illegal header name"):
+        _request(b"GET", b"/x", [*good, (b"x b", b"1")])
+    with pytest.raises(h11.LocalProtocolError, match="Illegal target"):
+        _request(b"GET", b"/x y", good)
+
+
+def test_the_wire_refuses_a_bad_header_value_after_good_requests(wire: Wire) -> None:
+    answers = []
+    for base in _serve(_answer_once):
+        answers.append(wire.send("GET", base + "/x", [("X-A", "1")], None))
+        answers.append(wire.send("GET", base + "/x", [("X-A", "1\r\nX-B: 2")], None))
+    assert answers[0][0] is not None
+    assert answers[0][0].status == 200
+    assert answers[1][0] is None
+    assert "LocalProtocolError" in (answers[1][1] or "")

@@ -294,3 +294,26 @@ def test_recipients_the_run_creates_are_deleted_at_the_end(
     assert created[0]["provoked"] >= 2  # the setup create and duplicate probes
     left = set(app.state.store.recipients) - seeded
     assert left == set(), f"{len(left)} recipients left behind"
+
+
+def test_the_command_exits_with_mains_status_and_its_heap_frozen(
+    tmp_path: Path,
+) -> None:
+    # The command (``console``) leaves the run's objects out of Python's final
+    # collections; its exit handlers still run, its status is ``main``'s.
+    probe = (
+        "import atexit, gc, sys; "
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0)); "
+        "from errcontract.cli import console; console()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "check-profile", "nowhere"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=_env_without_conformance(),
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "nowhere" in done.stderr
+    assert done.stdout.strip().endswith("frozen True")

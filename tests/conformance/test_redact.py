@@ -250,3 +250,29 @@ def test_curl_line_starts_with_the_method_and_quoted_url():
     line = curl_line("DELETE", "https://x.test/v1/a b", [], None)
     assert line.startswith("curl -i -X DELETE ")
     assert shlex.split(line)[4] == "https://x.test/v1/a b"
+
+
+def test_headers_lose_a_secret_held_by_one_value_among_many():
+    # One search over every value finds the one that holds a secret.
+    headers = [
+        ("X-A", "plain"),
+        ("X-Echo", f"echo {KEY}"),
+        ("Cookie", "a=b"),
+        ("X-B", "c"),
+    ]
+    assert Redactor([KEY]).headers(headers) == (
+        ("X-A", "plain"),
+        ("X-Echo", "echo [redacted]"),
+        ("Cookie", REDACTED),
+        ("X-B", "c"),
+    )
+
+
+@pytest.mark.parametrize("secrets", [[KEY], []])
+def test_credential_headers_are_masked_where_no_value_holds_a_secret(secrets):
+    headers = [("X-A", "plain"), ("Cookie", "a=b"), ("Authorization", "Bearer xyz")]
+    assert Redactor(secrets).headers(headers) == (
+        ("X-A", "plain"),
+        ("Cookie", REDACTED),
+        ("Authorization", "Bearer [redacted]"),
+    )

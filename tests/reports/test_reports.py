@@ -278,3 +278,27 @@ def test_summary_for_two_apis_heads_each_and_counts_both():
     heads = [line for line in lines if not line.startswith(" ") and " at " in line]
     assert len(heads) == 2
     assert lines[-1].startswith("verdict: FAIL: 2 passed, 2 failed, 2 not run; 24")
+
+
+def test_json_lays_out_members_and_entries_a_line_each(tmp_path):
+    run = _run(_api("cardda"), _api("cardclan"))
+    text = write_json(run, tmp_path / "results.json").read_text()
+    document = json.loads(text)
+    assert document == json.loads(json.dumps(run.to_dict()))
+    lines = text.splitlines()
+    assert lines[0] == "{"
+    assert lines[-1] == "}"
+    assert '  "verdict": "fail",' in lines
+    # Each clause's entry is one line of its own, parsed back whole.
+    entries = [line for line in lines if line.startswith('    {"id": ')]
+    assert len(entries) == len(document["clauses"]) == 6
+    assert json.loads(entries[0].rstrip(",")) == document["clauses"][0]
+
+
+@pytest.mark.parametrize(
+    "value", [{}, [], {"a": []}, [1, {"b": {"c": [1, 2]}}], "x", {"é": "ü"}, None]
+)
+def test_laid_out_json_reads_back_as_written(value):
+    from errcontract.reports.json_report import laid_out
+
+    assert json.loads(laid_out(value)) == value
