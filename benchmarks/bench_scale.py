@@ -151,7 +151,7 @@ def _conformance() -> list[str]:
     return [
         sys.executable,
         "-c",
-        "import sys; from conformance.cli import main; sys.exit(main())",
+        "from errcontract.cli import console; console()",
     ]
 
 

@@ -11,19 +11,21 @@ example. Every (operation, kind) pair ends up either sent or skipped with the re
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from errcontract._engine.drawing import Drawing, cells_of, drawn
-from errcontract._engine.sender import Budget, ClauseSender
+from errcontract._engine.sender import Budget, ClauseSender, Ready
 from errcontract._engine.tally import CoverageRecord, Outcome, Sent
 from errcontract._http.exchange import Exchange
 from errcontract.results import Violation
 from errcontract.strategies import Family, Scenario
+
+T = TypeVar("T")
 
 REQUESTS_PER_CASE = 4
 """The coverage budget of a clause: this many requests per (operation, kind)."""
@@ -49,9 +51,24 @@ class _Cell:
     found_before: int
 
 
-def _each(job: Callable[[_Cell], None], cells: list[_Cell]) -> None:
-    for cell in cells:
-        job(cell)
+class _Peeking(Iterator[T]):
+    """Items in order, the next one seen before it is reached."""
+
+    def __init__(self, items: Iterable[T]) -> None:
+        self._items = iter(items)
+        self._held: list[T] = []
+
+    def __next__(self) -> T:
+        return self._held.pop() if self._held else next(self._items)
+
+    def peek(self) -> T | None:
+        """The next item (``None`` after the last), still to be reached."""
+        if not self._held:
+            try:
+                self._held.append(next(self._items))
+            except StopIteration:
+                return None
+        return self._held[0]
 
 
 def run_coverage(
@@ -116,6 +133,17 @@ def run_coverage(
             Sent(cell.op, cell.kind, len(trial.judged), first.defect or "", outcome)
         )
 
+    readied: list[Ready] = []
+
+    def meanwhile(behind: list[_Cell], upcoming: _Peeking[Any]) -> None:
+        """While an example is on the wire (the target's time): judge the ones
+        before it, and make the next one's request."""
+        for cell in behind:
+            finish(cell)
+        _, scenario = upcoming.peek() or (None, "")
+        if not isinstance(scenario, str):
+            readied[:] = [sender.ready(scenario[0])]
+
     # One example at a time (``alone``): each is logged and judged while the next
     # one is on the wire (the suite's work beside the target's), in the order drawn.
     with (
@@ -127,8 +155,9 @@ def run_coverage(
         ) as ahead,
         ThreadPoolExecutor(workers, thread_name_prefix="coverage") as pool,
     ):
+        stream = _Peeking(ahead)
         try:
-            for at, ((op, kind), prepared) in enumerate(ahead):
+            for at, ((op, kind), prepared) in enumerate(stream):
                 # Held back, the cells before are judged while this one is sent.
                 while len(waiting) >= workers and not alone:
                     finish(waiting.popleft())
@@ -154,8 +183,9 @@ def run_coverage(
                     sent: Future[list[Exchange] | None] = Future()
                     behind = list(waiting)
                     waiting.clear()
-                    with session.client.meanwhile(partial(_each, finish, behind)):
-                        sent.set_result(sender.transmit(prepared, budget))
+                    first = readied.pop() if readied else None
+                    with session.client.meanwhile(partial(meanwhile, behind, stream)):
+                        sent.set_result(sender.transmit(prepared, budget, first))
                 else:
                     sent = pool.submit(sender.transmit, prepared, budget)
                 waiting.append(_Cell(op, kind, prepared, sent, found_before))

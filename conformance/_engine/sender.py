@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from errcontract._contract.clauses import Clause
 from errcontract._engine.session import ApiSession
 from errcontract._engine.tally import ClauseTally
+from errcontract._http.client import Outgoing
 from errcontract._http.exchange import Exchange
 from errcontract._http.probe import Probe
 from errcontract._http.retries import connection_refused
@@ -63,6 +64,16 @@ def _unanswered(exchange: Exchange) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Ready:
+    """A drawn probe as the clause sends it (with its expectation) and its outgoing
+    request, made ahead (``ClauseSender.ready``)."""
+
+    drawn: Probe
+    probe: Probe
+    out: Outgoing
+
+
 class ClauseSender:
     """Sends a clause's examples and hands them to its check.
 
@@ -89,16 +100,25 @@ class ClauseSender:
         """The target answered none of the last requests, this clause's among them."""
         return self.session.client.silent and bool(self.unanswered)
 
-    def send(self, probe: Probe, budget: Budget) -> Exchange | None:
-        """The exchange of ``probe``; ``None`` when the budget is spent or the target
-        is silent (nothing was sent)."""
-        client = self.session.client
-        op = self.session.ctx.operations.get(probe.operation)
-        probe = probe.with_expectation(
+    def ready(self, drawn: Probe) -> Ready:
+        """``drawn`` as this clause sends it, and its request: made while the example
+        before it is on the wire, where the coverage phase sends one at a time."""
+        op = self.session.ctx.operations.get(drawn.operation)
+        probe = drawn.with_expectation(
             self.clause.id,
-            self.clause.answers(probe.defect_kind, None if op is None else op.statuses),
+            self.clause.answers(drawn.defect_kind, None if op is None else op.statuses),
         )
-        out = client.outgoing(probe)
+        return Ready(drawn, probe, self.session.client.outgoing(probe))
+
+    def send(
+        self, drawn: Probe, budget: Budget, ready: Ready | None = None
+    ) -> Exchange | None:
+        """The exchange of ``drawn``; ``None`` when the budget is spent or the target
+        is silent (nothing was sent). ``ready``: made ahead, if of ``drawn``."""
+        client = self.session.client
+        if ready is None or ready.drawn is not drawn:
+            ready = self.ready(drawn)
+        probe, out = ready.probe, ready.out
         cached = client.cached(probe, out)
         if cached is not None:
             return cached
@@ -138,13 +158,13 @@ class ClauseSender:
         return None if exchanges is None else self.conclude(exchanges)
 
     def transmit(
-        self, scenario: Sequence[Probe], budget: Budget
+        self, scenario: Sequence[Probe], budget: Budget, first: Ready | None = None
     ) -> list[Exchange] | None:
         """Send a scenario's probes in order (safe on several threads at once);
-        ``None`` when one could not be sent."""
+        ``None`` when one could not be sent. ``first``: its first probe made ahead."""
         exchanges = []
-        for probe in scenario:
-            exchange = self.send(probe, budget)
+        for at, probe in enumerate(scenario):
+            exchange = self.send(probe, budget, None if at else first)
             if exchange is None:
                 return None
             exchanges.append(exchange)

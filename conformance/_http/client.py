@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import httpx
 
 from errcontract._http.credentials import CredentialRenderer, Placement
-from errcontract._http.exchange import Exchange, Received, Replay
+from errcontract._http.exchange import Asked, Exchange, Replay
 from errcontract._http.pacing import Pacer, bucket_of
 from errcontract._http.probe import Probe
 from errcontract._http.redact import Redactor
@@ -322,8 +322,17 @@ class Client:
                 self.sent += 1
                 self._seq += 1
                 seq = self._seq
-            received, failure = self._wire.send(probe.method, url, headers, probe.body)
-        exchange = self._exchange_for(seq, probe, url, headers, received, failure)
+            # The request's side of the evidence is made while its answer is on its
+            # way (the target's time), not after it.
+            asked: list[Asked] = []
+            received, failure = self._wire.send(
+                probe.method,
+                url,
+                headers,
+                probe.body,
+                lambda: asked.append(self._asked(probe, url, headers)),
+            )
+        exchange = asked[0].answered(self.redactor, seq, probe, received, failure)
         with self._lock:
             self.silence.saw(exchange)
         return exchange
@@ -338,9 +347,8 @@ class Client:
         """A cached answer judged as ``probe`` (the same request may serve another
         clause: judged with this probe's tags): its evidence made again from this
         probe, the same request, as it was made when it was sent."""
-        return self._exchange_for(
-            hit.seq, probe, url, headers, hit.response, None, hit.replay(url)
-        )
+        asked = self._asked(probe, url, headers, hit.replay(url))
+        return asked.answered(self.redactor, hit.seq, probe, hit.response, None)
 
     def _shown(self, probe: Probe, url: str) -> Replay:
         """What the ``curl`` line shows: a fixture credential named by its
@@ -360,27 +368,15 @@ class Client:
             query_from_env=query_from_env,
         )
 
-    def _exchange_for(
+    def _asked(
         self,
-        seq: int,
         probe: Probe,
         url: str,
         headers: list[tuple[str, str]],
-        received: Received | None,
-        failure: str | None,
         shown: Replay | None = None,
-    ) -> Exchange:
-        """The exchange, redacted by ``Exchange.redacted``, its ``curl`` line as
-        ``shown`` (by default, as ``probe`` shows)."""
-        return Exchange.redacted(
-            self.redactor,
-            seq=seq,
-            probe=probe,
-            method=probe.method,
-            url=url,
-            headers=headers,
-            body=probe.body,
-            response=received,
-            failure=failure,
-            replay=shown or self._shown(probe, url),
+    ) -> Asked:
+        """The request's side of the evidence (``Asked.redacted``)."""
+        replay = shown or self._shown(probe, url)
+        return Asked.redacted(
+            self.redactor, probe.method, url, headers, probe.body, replay
         )

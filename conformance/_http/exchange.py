@@ -1,9 +1,10 @@
 """Exchanges: a probe as sent and the answer as received, redacted once at creation.
 
 Evidence is made in one way only, by the client and the Schemathesis hooks alike:
-``Received.redacted`` for the answer, ``Exchange.redacted`` for the request and its
-``curl`` line. Each takes the raw parts and the run's ``Redactor``, so nothing
-downstream sees a secret and no caller keeps a redaction of its own to fall behind.
+``Received.redacted`` for the answer, ``Asked.redacted`` for the request and its
+``curl`` line (``Exchange.redacted`` joins them). Each takes the raw parts and the
+run's ``Redactor``, so nothing downstream sees a secret and no caller keeps a
+redaction of its own to fall behind.
 """
 
 from __future__ import annotations
@@ -293,6 +294,65 @@ class Replay:
 
 
 @dataclass(frozen=True)
+class Asked:
+    """The request's side of an exchange's evidence: made from the request alone, so
+    the client makes it while the answer is on its way."""
+
+    request: SentRequest
+    curl: str  # joined from its parts when read (``_Shown``)
+
+    @classmethod
+    def redacted(
+        cls,
+        redactor: Redactor,
+        method: str,
+        url: str,
+        headers: Iterable[tuple[str, str]],
+        body: bytes | None,
+        replay: Replay | None = None,
+    ) -> Asked:
+        """The request and the ``curl`` line built from the raw parts through
+        ``redactor``. Without ``replay`` the line shows the request as recorded,
+        credential headers masked by name. A body past ``EVIDENCE_BODY_BYTES`` is
+        not on the line (a comment says how large it was): the probe's defect says
+        how it was built."""
+        request = SentRequest.redacted(redactor, method, url, headers, body)
+        shown = replay or Replay(url=url, headers=request.headers)
+        data = None if body is None else redactor.data(body)
+        cut = data is not None and _evidence(data)[1] > 0
+        curl = _Curl(
+            method,
+            redactor.text(shown.url),
+            tuple((k, redactor.text(v)) for k, v in shown.headers),
+            None if cut else data,
+            shown.from_env,
+            shown.query_from_env,
+            f" --data-binary @body  # the {len(body):,}-byte body, not shown"
+            if cut and body is not None
+            else "",
+        )
+        return cls(request=request, curl=cast(str, curl))
+
+    def answered(
+        self,
+        redactor: Redactor,
+        seq: int,
+        probe: Probe,
+        response: Received | None,
+        failure: str | None,
+    ) -> Exchange:
+        """The exchange, with ``response`` (redacted already) or ``failure``."""
+        return Exchange(
+            seq=seq,
+            probe=probe,
+            request=self.request,
+            curl=self.curl,
+            response=response,
+            failure=None if failure is None else redactor.text(failure),
+        )
+
+
+@dataclass(frozen=True)
 class Exchange:
     """One probe, the redacted request, and the response (or the transport failure)."""
 
@@ -320,34 +380,10 @@ class Exchange:
         replay: Replay | None = None,
     ) -> Exchange:
         """The one way evidence is made (client and Schemathesis hooks alike): the
-        request and the ``curl`` line built from the raw parts through ``redactor``;
-        ``response`` comes from ``Received.redacted``. Without ``replay`` the line
-        shows the request as recorded, credential headers masked by name. A body
-        past ``EVIDENCE_BODY_BYTES`` is not on the line (a comment says how large
-        it was): the probe's defect says how it was built."""
-        request = SentRequest.redacted(redactor, method, url, headers, body)
-        shown = replay or Replay(url=url, headers=request.headers)
-        data = None if body is None else redactor.data(body)
-        cut = data is not None and _evidence(data)[1] > 0
-        curl = _Curl(
-            method,
-            redactor.text(shown.url),
-            tuple((k, redactor.text(v)) for k, v in shown.headers),
-            None if cut else data,
-            shown.from_env,
-            shown.query_from_env,
-            f" --data-binary @body  # the {len(body):,}-byte body, not shown"
-            if cut and body is not None
-            else "",
-        )
-        return cls(
-            seq=seq,
-            probe=probe,
-            request=request,
-            curl=cast(str, curl),  # joined when read (``_Shown``)
-            response=response,
-            failure=None if failure is None else redactor.text(failure),
-        )
+        request's side (``Asked.redacted``) with ``response`` (from
+        ``Received.redacted``) or the failure."""
+        asked = Asked.redacted(redactor, method, url, headers, body, replay)
+        return asked.answered(redactor, seq, probe, response, failure)
 
     @property
     def status(self) -> int | None:

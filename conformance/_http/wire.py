@@ -264,13 +264,27 @@ class Wire:
         url: str,
         headers: Sequence[tuple[str, str]],
         body: bytes | None,
+        awaiting: Callable[[], None] | None = None,
     ) -> tuple[Received | None, str | None]:
-        """``(received, None)``, or ``(None, why)`` when no complete answer came."""
+        """``(received, None)``, or ``(None, why)`` when no complete answer came.
+        ``awaiting`` runs while the answer is awaited (after the block's job,
+        ``meanwhile``), or once the request failed or ended, never twice; what it
+        raises is raised here."""
         started = time.monotonic()
         timeout = self.timeout_s
+        ran: list[bool] = []
+
+        def both() -> None:
+            job = self._take_job()
+            if job is not None:
+                job()
+            if awaiting is not None:
+                ran.append(True)
+                awaiting()
+
         try:
             if self._pool is not None:
-                return self._exchange(method, url, headers, body, started), None
+                return self._exchange(method, url, headers, body, started, both), None
             assert self._workers is not None
             request = self.request(method, url, headers, body)
             future = self._workers.submit(self._exchange_httpx, request, body, started)
@@ -285,6 +299,9 @@ class Wire:
         except (httpx.TransportError, *_CORE_ERRORS) as exc:
             why = f"transport error: {type(exc).__name__}: {exc}"
             return None, self.redactor.text(why)
+        finally:
+            if awaiting is not None and not ran:
+                awaiting()
 
     def _abandon_connections(self) -> None:
         """Drop the pool a stuck request holds; later requests get a fresh one."""
@@ -327,6 +344,7 @@ class Wire:
         headers: Sequence[tuple[str, str]],
         content: bytes | None,
         started: float,
+        awaiting: Callable[[], None],
     ) -> Received:
         assert self._pool is not None
         verb = method.upper().encode("ascii")
@@ -335,9 +353,7 @@ class Wire:
         lines = wire_headers(verb, host, headers, content)
         conn = self._pool.take(parsed, deadline)
         try:
-            head = conn.send(
-                verb, parsed.raw_path, lines, content, deadline, self._take_job()
-            )
+            head = conn.send(verb, parsed.raw_path, lines, content, deadline, awaiting)
             encoding = b", ".join(
                 v for k, v in head.headers if k.lower() == b"content-encoding"
             )

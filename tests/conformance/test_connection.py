@@ -228,3 +228,47 @@ def test_the_wire_refuses_a_bad_header_value_after_good_requests(wire: Wire) -> 
     assert answers[0][0].status == 200
     assert answers[1][0] is None
     assert "LocalProtocolError" in (answers[1][1] or "")
+
+
+def test_awaiting_runs_after_the_blocks_job_while_the_answer_is_awaited(
+    wire: Wire,
+) -> None:
+    # The server answers only once both ran: run after the answer, the request
+    # would end at its deadline.
+    ran = threading.Event()
+    order: list[str] = []
+
+    def after_both(conn: socket.socket) -> None:
+        if ran.wait(1.0):
+            conn.sendall(STATUS_LINE)
+
+    for base in _serve(after_both):
+        with wire.meanwhile(lambda: order.append("job")):
+            received, why = wire.send(
+                "GET",
+                base + "/x",
+                [],
+                None,
+                lambda: (order.append("awaiting"), ran.set()),
+            )
+            order.append("answer")
+    assert received is not None, why
+    assert order == ["job", "awaiting", "answer"]
+
+
+@pytest.mark.parametrize("case", ["refused", "unwritable"])
+def test_awaiting_runs_once_where_no_answer_could_come(wire: Wire, case: str) -> None:
+    # Nothing listens on the port any more, or the request cannot be written.
+    ran: list[str] = []
+    answers = []
+    for base in _serve(_answer_once):
+        if case == "unwritable":
+            bad = [("X-A", "1\r\nX-B: 2")]
+            answers.append(
+                wire.send("GET", base + "/x", bad, None, lambda: ran.append("x"))
+            )
+    if case == "refused":
+        answers.append(wire.send("GET", base + "/x", [], None, lambda: ran.append("x")))
+    assert [received for received, _ in answers] == [None]
+    assert answers[0][1]
+    assert ran == ["x"]
