@@ -18,6 +18,11 @@ from typing import Any
 
 from errcontract._input.loading import load_data, load_text
 
+KEPT_BYTES = 1 << 20
+"""A file parsed once is kept (parsed) up to this size: a larger one's copies would
+hold its objects two and three times over (a 14 MB document of 40,000 schemas went
+past 500 MB), and it is parsed again instead."""
+
 
 class Folder:
     """A profile's files, by name relative to the profile."""
@@ -35,7 +40,7 @@ class Folder:
         self.root = root
         self.files = dict(files or {})
         # The profile and the linter read the same files: each is parsed once while
-        # it is unchanged, and every reader gets its own copy.
+        # it is unchanged (and small: ``KEPT_BYTES``), every reader with its copy.
         self._parsed: dict[tuple[str, bool], tuple[object, Any]] = {}
 
     @classmethod
@@ -98,12 +103,16 @@ class Folder:
         return value
 
     def _stamp(self, relative: str) -> object | None:
-        """What tells the file unchanged since it was parsed (``None``: unreadable)."""
+        """What tells the file unchanged since it was parsed (``None``: unreadable,
+        or too large to keep)."""
         if self.root is None:
-            return self.files.get(_normal(relative))
+            text = self.files.get(_normal(relative))
+            return text if text is not None and len(text) <= KEPT_BYTES else None
         try:
             found = (self.root / relative).stat()
         except OSError:
+            return None
+        if found.st_size > KEPT_BYTES:
             return None
         return (found.st_ino, found.st_size, found.st_mtime_ns)
 

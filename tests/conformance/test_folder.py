@@ -75,3 +75,16 @@ def test_files_in_memory_are_parsed_once_and_json_apart_from_yaml(
     assert folder.load("./a.json", fail=ConfigError) == {"x": 1}
     assert folder.load("a.json", fail=ConfigError, json_only=True) == {"x": 1}
     assert parses == ["a.json", "a.json"]
+
+
+def test_a_large_file_is_parsed_each_time_not_kept(
+    tmp_path: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(folder_module, "KEPT_BYTES", 16)
+    (tmp_path / "a.yaml").write_text("x: [1, 2, 3, 4, 5, 6]\n")
+    folder = Folder.on_disk(tmp_path)
+    memory = Folder.in_memory("derived", {"a.yaml": "x: [1, 2, 3, 4, 5, 6]\n"})
+    for each in (folder, memory):
+        for _ in range(2):
+            assert each.load("a.yaml", fail=ConfigError) == {"x": [1, 2, 3, 4, 5, 6]}
+    assert parses == ["a.yaml"] * 4
