@@ -32,11 +32,19 @@ Key = tuple[str, Any, str, bool]
 """What a draw is asked as: family name, parameters, clause id, writes allowed."""
 
 
+_ONE_AT_A_TIME = threading.Lock()
+"""Held while a cell is drawn: the lookahead's thread and the one answering the run
+(drawing a cell not reached ahead) never draw at once. Hypothesis is not made for
+two threads: Schemathesis' cases, drawn beside another example, failed with
+Hypothesis' ``FlakyFailure``."""
+
+
 def _drawn(what: Drawing, cell: Cell) -> Drawn:
-    try:
-        return what.prepare(cell), None
-    except Exception as exc:  # raised in the run when its cell is reached
-        return None, _picklable(exc)
+    with _ONE_AT_A_TIME:
+        try:
+            return what.prepare(cell), None
+        except Exception as exc:  # raised in the run when its cell is reached
+            return None, _picklable(exc)
 
 
 def _picklable(exc: Exception) -> Exception:

@@ -314,7 +314,7 @@ STARVED_S = 20.0
 """A chunk the process has not answered within this is drawn on the run's thread,
 and so is the rest of the run: the process draws at idle priority
 (``draw_worker``), and a machine busy with other work may leave it none."""
-WINDOW = 8
+WINDOW = 32
 """Chunks asked ahead of the one being sent: the process keeps drawing while the
 run sends, and the pipe never fills (a write never waits for the drawing)."""
 

@@ -133,3 +133,32 @@ def test_a_draw_that_raises_past_exception_stops_the_thread_not_the_run(
         ahead.stop()
     assert taken == [None]  # left to the caller, which meets the error itself
     assert ahead._stopped
+
+
+def test_two_threads_never_draw_at_once() -> None:
+    # The lookahead's thread and the one answering the run both draw: one at a
+    # time (Hypothesis is not made for two threads).
+    active: list[int] = []
+    most: list[int] = []
+    lock = threading.Lock()
+
+    class Slow:
+        def prepare(self, cell: Cell) -> Any:
+            with lock:
+                active.append(1)
+                most.append(len(active))
+            time.sleep(0.05)
+            with lock:
+                active.pop()
+            return ()
+
+    threads = [
+        threading.Thread(target=_drawn, args=(Slow(), ("op", None)), daemon=True)
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5.0)
+    assert len(most) == 3
+    assert max(most) == 1
