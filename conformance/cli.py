@@ -202,14 +202,18 @@ def _plugin_args() -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from errcontract._engine.drawing import close_spare, start_spare
     from errcontract.reports.progress import progress
 
     # On screen before the settings are read (a second or two of imports and
     # loading): taken off again if they say quiet.
     shown = None if args.quiet or args.verbose else progress()
+    if not args.numprocesses:
+        start_spare()  # a large run's drawing process: up by its first clause
     try:
         return _resolved(args, shown)
     finally:
+        close_spare()
         if shown is not None:
             shown.close()
 

@@ -270,24 +270,39 @@ class Drawer:
             if FAMILIES.get(d.family.name) is d.family and cells
         ]
         self._plan = (plan[0][0].ctx, entries) if entries else None
+        if self._plan is not None and self._ready.is_set() and not self.failed:
+            # Up already (started early: ``start_spare``): it draws ahead from now.
+            with contextlib.suppress(DrawerGone):
+                self._told(self._plan[0])
+
+    def _told(self, ctx: ProbeContext) -> None:
+        """The process has ``ctx``, and the plan drawn from it if one waits."""
+        if self._ctx is not ctx:
+            self._token += 1
+            self._send(("context", self._token, pickle.dumps(ctx)))
+            self._ctx = ctx
+        if self._plan is not None and self._plan[0] is ctx:
+            # Sent once the process reads its pipe: a plan may be more than a pipe
+            # holds, and a write must not wait on imports.
+            self._send(("plan", self._token, self._plan[1]))
+            self._plan = None
 
     def draw(self, what: Drawing, cells: Sequence[Cell]) -> Future[Answer]:
         """``cells`` asked to be drawn; their answer to come."""
-        if self._ctx is not what.ctx:
-            self._token += 1
-            self._send(("context", self._token, pickle.dumps(what.ctx)))
-            self._ctx = what.ctx
-        if self._plan is not None and self._plan[0] is what.ctx:
-            # Sent once the process reads its pipe (this draw says it is up): a plan
-            # may be more than a pipe holds, and a write must not wait on imports.
-            self._send(("plan", self._token, self._plan[1]))
-            self._plan = None
+        self._told(what.ctx)
         future: Future[Answer] = Future()
         with self._lock:
             self._pending.append(future)
         message = ("draw", self._token, what.family.name, dict(what.params))
         self._send((*message, what.clause_id, what.allow_writes, list(cells)))
         return future
+
+    def discard(self) -> None:
+        """End a process no run has used, without waiting for it to read its pipe."""
+        if self._proc is not None and not self._ctx:
+            with contextlib.suppress(OSError):
+                self._proc.kill()
+        self.close()
 
     def close(self) -> None:
         """End the process (closing its pipe ends it; a stuck one is killed)."""
@@ -308,6 +323,33 @@ class Drawer:
         if proc.stdout is not None and not (self._reader and self._reader.is_alive()):
             proc.stdout.close()
         self._end("closed")
+
+
+_spare: list[Drawer] = []
+
+
+def start_spare() -> None:
+    """Start a drawing process before the run's settings are read, so its imports
+    overlap theirs (the run's first clauses then find it up, and it draws ahead
+    from the end of setup); the run takes it (``take_spare``) where it draws apart,
+    else it is closed (``close_spare``)."""
+    if not _spare:
+        drawer = Drawer()
+        drawer.start()
+        if drawer._proc is not None:
+            _spare.append(drawer)
+
+
+def take_spare() -> Drawer:
+    """The drawing process started early, else a new one (not started)."""
+    return _spare.pop() if _spare else Drawer()
+
+
+def close_spare() -> None:
+    """End a drawing process started early that no run took (at once: it may be
+    importing still, and nothing it holds is wanted)."""
+    while _spare:
+        _spare.pop().discard()
 
 
 STARVED_S = 20.0

@@ -84,9 +84,12 @@ class Run:
                 session = ApiSession(target, self.settings, self.events)
                 self._stack.callback(session.client.close)
                 if coverage_cells(target.profile.clauses) >= APART_FROM_CELLS:
-                    # Imports while the run starts: ready by its first clauses.
+                    # Imports while the run starts (or started before its settings
+                    # were read: ``start_spare``): ready by its first clauses.
                     session.drawer.start()
                     self._stack.callback(session.drawer.close)
+                else:
+                    session.drawer.discard()  # a spare this run has no use for
                 self.sessions[target.profile.api] = session
                 self.events.emit(
                     RunStarted(

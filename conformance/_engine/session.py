@@ -21,7 +21,7 @@ from errcontract._contract.clauses import Clause, Mode
 from errcontract._contract.profile import Profile
 from errcontract._contract.surface import ProbeContext
 from errcontract._derive.producers import HEADER_PICK
-from errcontract._engine.drawing import Drawer
+from errcontract._engine.drawing import take_spare
 from errcontract._engine.events import Events, Phase, PhaseStarted, RequestSent
 from errcontract._engine.judge import Crash, ResponseJudge
 from errcontract._engine.log import ExchangeLog, Holding
@@ -94,7 +94,7 @@ class ApiSession:
         self.bursts: dict[str, Burst] = {}
         self._lock = threading.Lock()
         # Coverage examples drawn in a process of their own, where a run gains.
-        self.drawer = Drawer()
+        self.drawer = take_spare()
         self.random = random.Random(settings.seed if settings.seed is not None else 0)
         tenant = self.profile.tenant or {}
         non_secret = {

@@ -170,3 +170,49 @@ def test_the_process_draws_at_idle_priority_once_imported(drawer: Drawer) -> Non
     assert drawer._proc is not None
     policy = os.sched_getscheduler(drawer._proc.pid)
     assert policy == os.SCHED_IDLE
+
+
+def test_a_spare_started_early_is_the_runs_drawer_or_ends_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # ``conformance run`` starts one before its settings are read; a large run
+    # takes it (up by its first clause), a small one ends it without waiting.
+    monkeypatch.setattr(drawing, "_cpus", lambda: 2)
+    drawing.start_spare()
+    taken = drawing.take_spare()
+    try:
+        assert taken._proc is not None
+        assert drawing.take_spare()._proc is None  # one spare, taken once
+        assert taken.ready(60.0), taken.failed
+    finally:
+        taken.close()
+    drawing.start_spare()
+    spare = drawing._spare[0]
+    proc = spare._proc
+    assert proc is not None
+    started = time.monotonic()
+    drawing.close_spare()  # still importing, most likely: killed, not waited for
+    assert time.monotonic() - started < 1.5
+    assert proc.poll() is not None
+    assert drawing._spare == []
+
+
+def test_no_spare_on_a_single_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(drawing, "_cpus", lambda: 1)
+    drawing.start_spare()
+    assert drawing._spare == []
+    assert drawing.take_spare()._proc is None
+
+
+def test_a_plan_goes_to_a_process_already_up_at_once(
+    drawer: Drawer, cardda: ProbeContext
+) -> None:
+    # Up before the run's setup ended (a spare), it draws ahead from then on.
+    family = FAMILIES["absent_credentials"]
+    cells = [(op, None) for op in sorted(cardda.operations)]
+    drawer.set_plan([(Drawing(cardda, family, {}, "T-1", True), cells)])
+    assert drawer._plan is None  # sent
+    assert drawer._ctx is cardda
+    with drawn(drawer, Drawing(cardda, family, {}, "T-1", True), cells) as ahead:
+        got = list(ahead)
+    assert [cell for cell, _ in got] == cells
