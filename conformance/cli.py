@@ -208,8 +208,11 @@ def _run(args: argparse.Namespace) -> int:
     # On screen before the settings are read (a second or two of imports and
     # loading): taken off again if they say quiet.
     shown = None if args.quiet or args.verbose else progress()
-    if not args.numprocesses:
-        start_spare()  # a large run's drawing process: up by its first clause
+    base_env = BY_DEST["base_url"].env_var or ""
+    if not args.numprocesses and (args.base_url or os.environ.get(base_env)):
+        # A run against a deployment may be large (the embedded servers' profiles
+        # are not): its drawing process, up by its first clause.
+        start_spare()
     try:
         return _resolved(args, shown)
     finally:

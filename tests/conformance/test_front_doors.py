@@ -317,3 +317,25 @@ def test_the_command_exits_with_mains_status_and_its_heap_frozen(
     assert done.returncode == 2, done.stderr
     assert "nowhere" in done.stderr
     assert done.stdout.strip().endswith("frozen True")
+
+
+@pytest.mark.parametrize(
+    ("extra", "spares"), [([], 0), (["--base-url", "http://127.0.0.1:9"], 1)]
+)
+def test_a_drawing_process_is_started_early_only_against_a_deployment(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    extra: list[str],
+    spares: int,
+) -> None:
+    # The embedded servers' profiles are small: no process started for nothing.
+    from errcontract._engine import drawing
+    from errcontract.cli import main
+
+    started: list[int] = []
+    monkeypatch.setattr(drawing, "start_spare", lambda: started.append(1))
+    monkeypatch.delenv("CONFORMANCE_BASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code = main(["run", "--api", "cardda", "--max-requests", "0", *extra])
+    assert code in (2, 3), code  # refused (no budget) or not reached: not run
+    assert len(started) == spares
